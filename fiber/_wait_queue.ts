@@ -1,0 +1,107 @@
+// A FIFO of suspended callers, shared by Throttle, Mutex and Mvar.
+//
+// Entries live in an array read from a moving head index, so enqueue and
+// dequeue are O(1) amortised without `Array.prototype.shift`. A caller whose
+// AbortSignal fires is not spliced out: its entry is marked cancelled (a
+// tombstone) and skipped when the head reaches it. `size` counts live entries
+// only. Once an entry is dequeued its abort listener is detached at once, so a
+// signal that fires afterwards cannot reject a caller that was already served.
+
+import { CancelledError } from "./cancel.ts";
+
+/** One suspended caller: the data it carries and how to resume it. */
+export interface WaitEntry<T, D> {
+  /** What the caller brought with it, e.g. the value an Mvar putter offers. */
+  readonly data: D;
+  /** Resumes the caller with `value`. */
+  readonly resolve: (value: T) => void;
+}
+
+interface Entry<T, D> extends WaitEntry<T, D> {
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  // Invariant: true once the entry left the queue, by cancellation or dequeue.
+  done: boolean;
+}
+
+/** Compact the backing array once this many dead slots precede the head. */
+const COMPACT_AFTER = 1024;
+
+/** A FIFO of waiting callers with O(1) enqueue, dequeue and cancellation. */
+export class WaitQueue<T, D = undefined> {
+  #items: (Entry<T, D> | undefined)[] = [];
+  #head = 0;
+  #size = 0;
+
+  /** The number of callers still waiting (cancelled ones excluded). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Suspends a caller until {@linkcode WaitQueue.shift} serves it; rejects
+   * with a {@linkcode CancelledError} if `signal` aborts first (or already has).
+   */
+  wait(data: D, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new CancelledError(signal.reason));
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    const entry: Entry<T, D> = {
+      data,
+      resolve,
+      reject,
+      signal,
+      onAbort: undefined,
+      done: false,
+    };
+    if (signal !== undefined) {
+      entry.onAbort = () => this.#cancel(entry);
+      signal.addEventListener("abort", entry.onAbort, { once: true });
+    }
+    this.#items.push(entry);
+    this.#size++;
+    return promise;
+  }
+
+  /** Removes the longest-waiting live caller, or returns undefined if none. */
+  shift(): WaitEntry<T, D> | undefined {
+    const items = this.#items;
+    while (this.#head < items.length) {
+      const entry = items[this.#head]!;
+      items[this.#head++] = undefined;
+      if (entry.done) continue;
+      entry.done = true;
+      this.#size--;
+      if (entry.onAbort !== undefined) {
+        entry.signal!.removeEventListener("abort", entry.onAbort);
+      }
+      this.#compact();
+      return entry;
+    }
+    this.#compact();
+    return undefined;
+  }
+
+  #cancel(entry: Entry<T, D>): void {
+    if (entry.done) return;
+    entry.done = true;
+    this.#size--;
+    if (this.#size === 0) {
+      // Only tombstones remain: drop them all.
+      this.#items = [];
+      this.#head = 0;
+    }
+    entry.reject(new CancelledError(entry.signal!.reason));
+  }
+
+  #compact(): void {
+    const items = this.#items;
+    if (this.#head === items.length) {
+      items.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AFTER && this.#head * 2 >= items.length) {
+      this.#items = items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
