@@ -3,14 +3,17 @@
  * work running behind them and report every error, synchronisation
  * primitives, cancellation, a process scheduler and a file watcher.
  *
- * @example Run two computations in parallel
+ * @example Limiting concurrency
  * ```ts
- * import { forkAndJoin } from "@barchan/barchan/fiber";
- * import { assertEquals } from "node:assert/strict";
+ * import { Throttle } from "@barchan/barchan/fiber";
+ * import assert from "node:assert/strict";
  *
- * const [a, b] = await forkAndJoin(async () => 1, async () => "two");
- * assertEquals([a, b], [1, "two"]);
+ * const throttle = new Throttle(4);
+ * assert.equal(await throttle.run(() => 42), 42);
  * ```
  *
  * @module
  */
+
+export { abortable, CancelledError, CancelScope, isCancellation } from "./cancel.ts";
+export { Throttle } from "./throttle.ts";
