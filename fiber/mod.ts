@@ -16,4 +16,13 @@
  */
 
 export { abortable, CancelledError, CancelScope, isCancellation } from "./cancel.ts";
+export { withErrorHandler } from "./error_handler.ts";
+export {
+  errorsOf,
+  forkAndJoin,
+  ParallelError,
+  parallelIter,
+  parallelMap,
+  sequentialMap,
+} from "./parallel.ts";
 export { Throttle } from "./throttle.ts";
