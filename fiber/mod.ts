@@ -17,6 +17,9 @@
 
 export { abortable, CancelledError, CancelScope, isCancellation } from "./cancel.ts";
 export { withErrorHandler } from "./error_handler.ts";
+export { Ivar } from "./ivar.ts";
+export { Mutex } from "./mutex.ts";
+export { Mvar } from "./mvar.ts";
 export {
   errorsOf,
   forkAndJoin,
