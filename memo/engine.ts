@@ -1,0 +1,450 @@
+/**
+ * The engine: the cache of nodes and leaves, the run counter, invalidation,
+ * statistics, and the store that makes results survive the process.
+ *
+ * @module
+ */
+import { dirname, resolve } from "node:path";
+import { Frame, frameStorage } from "./context.ts";
+import { emptyStats, type MemoDefinition, type MemoStats } from "./definition.ts";
+import { isJsonData } from "./json.ts";
+import { EnvLeaf, FileLeaf, ListingLeaf, VarLeaf } from "./leaves.ts";
+import { type Cell, type DepRef, Leaf, MemoNode } from "./node.ts";
+import { definitionNamed, definitionsGeneration } from "./registry.ts";
+import { Store, type StoreRecord } from "./store.ts";
+import { type Var, varGeneration, varNamed } from "./var.ts";
+
+/** Options of an {@linkcode Engine}. */
+export interface EngineOptions {
+  /**
+   * Directory of the persistent store; results are kept in memory only when
+   * absent.
+   * @default undefined
+   */
+  dir?: string;
+  /**
+   * Directory that relative paths of tracked reads are resolved against.
+   * @default Deno.cwd()
+   */
+  root?: string;
+  /**
+   * Receives one-line warnings, such as a damaged store being discarded.
+   * @default console.warn
+   */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Owns memo caches and the store. A computation runs in one engine
+ * (`engine.run(fn)`); calls made outside any engine use a default in-memory
+ * engine.
+ *
+ * @example Caching and early cutoff
+ * ```ts
+ * import { Engine, memo, Var } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const word = new Var("docWord", "hello");
+ * const len = memo("docLen", () => word.get().length);
+ * const stars = memo("docStars", async () => "*".repeat(await len(null)));
+ * const engine = new Engine();
+ * assert.equal(await engine.run(() => stars(null)), "*****");
+ * word.set("world"); // same length: `stars` is not executed again
+ * assert.equal(await engine.run(() => stars(null)), "*****");
+ * assert.equal(engine.stats().get("docStars")?.executed, 1);
+ * ```
+ */
+export class Engine {
+  /** Directory relative paths are resolved against. */
+  readonly root: string;
+  /** Called before a body executes; the rules layer uses it for explanations. */
+  onExecute: ((node: MemoNode) => void) | undefined = undefined;
+  #cells = new Map<string, Cell>();
+  #listings = new Set<ListingLeaf>();
+  #files = new Map<string, FileLeaf>();
+  #dirty = new Set<Cell>();
+  #stats = new Map<string, MemoStats>();
+  #reasons = new Map<string, string>();
+  #store: Store | undefined;
+  #run: number;
+  #epoch = 0;
+  #seenVarGeneration = varGeneration();
+  #warn: (message: string) => void;
+
+  /**
+   * Creates an engine, loading its store when `dir` is given.
+   * @param options Options.
+   */
+  constructor(options: EngineOptions = {}) {
+    this.root = resolve(options.root ?? Deno.cwd());
+    this.#warn = options.onWarning ?? ((m) => console.warn(m));
+    if (options.dir !== undefined) {
+      this.#store = new Store(resolve(this.root, options.dir), this.#warn);
+    }
+    this.#run = (this.#store?.lastRun ?? 0) + 1;
+  }
+
+  /**
+   * Runs `fn` with this engine as the current one: memo calls inside it use
+   * this engine's caches.
+   * @param fn The computation.
+   * @returns What `fn` returns.
+   */
+  run<T>(fn: () => T | Promise<T>): Promise<T> {
+    return frameStorage.run(new Frame(this, undefined), async () => await fn());
+  }
+
+  /**
+   * The current run number; a new run begins after any invalidation.
+   * @returns The run number.
+   */
+  currentRun(): number {
+    const g = varGeneration();
+    if (g !== this.#seenVarGeneration) {
+      this.#seenVarGeneration = g;
+      this.#run++;
+    }
+    return this.#run;
+  }
+
+  /**
+   * Marks paths as changed: files, directories and the listings and globs
+   * that cover them are re-checked on the next evaluation. This is what a
+   * watcher calls.
+   * @param paths Changed paths, absolute or relative to `root`.
+   * @param reason Why, kept for explanations.
+   */
+  invalidatePaths(paths: Iterable<string>, reason = "file changed"): void {
+    for (const p of paths) {
+      const path = resolve(this.root, p);
+      const file = this.#files.get(path);
+      if (file !== undefined) {
+        file.checkedEpoch = -1;
+        this.#reasons.set(file.id, `${path}: ${reason}`);
+      } else {
+        const prefix = path + "/";
+        for (const [filePath, leaf] of this.#files) {
+          if (filePath.startsWith(prefix)) leaf.checkedEpoch = -1;
+        }
+      }
+      const parent = dirname(path);
+      for (const listing of this.#listings) {
+        if (
+          listing.dir === path || listing.dir === parent ||
+          (listing.pattern !== null && path.startsWith(listing.dir + "/"))
+        ) listing.checkedEpoch = -1;
+      }
+    }
+    this.#run++;
+  }
+
+  /**
+   * Forgets every check of files, listings and environment variables: the
+   * next evaluation re-checks all of them (as after lost file events). Memo
+   * results whose inputs turn out unchanged stay valid.
+   * @param reason Why, kept for explanations.
+   */
+  invalidateAll(reason = "all inputs invalidated"): void {
+    this.#epoch++;
+    this.#run++;
+    this.#reasons.set("*", reason);
+  }
+
+  /**
+   * Counters per memo function name.
+   * @returns A map from name to counters (live objects).
+   */
+  stats(): Map<string, MemoStats> {
+    return this.#stats;
+  }
+
+  /** Sets every counter back to zero. */
+  resetStats(): void {
+    for (const s of this.#stats.values()) {
+      s.executed =
+        s.reused =
+        s.revalidated =
+        s.cutoff =
+          0;
+    }
+  }
+
+  /**
+   * Says in words why a node's body last executed.
+   * @param node The node.
+   * @returns E.g. `new`, `code changed`, `file /p/src/a.c changed`.
+   */
+  explain(node: MemoNode): string {
+    const reason = node.reason;
+    if (reason === "new" || reason === "code changed") return reason;
+    const cell = this.#cells.get(reason);
+    const what = cell instanceof Leaf
+      ? cell.describe()
+      : cell instanceof MemoNode
+      ? cell.frame().label
+      : reason;
+    const detail = this.#reasons.get(reason);
+    return detail !== undefined ? `${what} changed (${detail})` : `${what} changed`;
+  }
+
+  /**
+   * Writes what changed since the last flush to the store, if there is one.
+   */
+  flush(): void {
+    const store = this.#store;
+    if (store === undefined) return;
+    const records: StoreRecord[] = [];
+    for (const cell of this.#dirty) {
+      const rec = recordOf(cell);
+      if (rec !== undefined) records.push(rec);
+      else if (store.mayHold(cell.id)) records.push({ t: "x", id: cell.id });
+    }
+    this.#dirty.clear();
+    store.append(this.#run, records);
+    if (store.wantsCompaction) {
+      const all: StoreRecord[] = [...store.records.values()];
+      for (const cell of this.#cells.values()) {
+        const rec = recordOf(cell);
+        if (rec !== undefined) all.push(rec);
+      }
+      store.compact(this.#run, all);
+    }
+  }
+
+  /** Flushes and releases the store. */
+  close(): void {
+    this.flush();
+    this.#store?.close();
+    this.#store = undefined;
+  }
+
+  // ---- used by the rest of memo/ ----
+
+  /** @internal The node for a function and input, loaded or created. */
+  memoNode(def: MemoDefinition, input: unknown): MemoNode {
+    const id = def.name + "\u0000" + def.key(input);
+    const cell = this.#cells.get(id) ?? this.#load(id);
+    if (cell !== undefined) return cell as MemoNode;
+    const node = new MemoNode(id, def, input, this.#statsFor(def.name), definitionsGeneration());
+    this.#cells.set(id, node);
+    return node;
+  }
+
+  /** @internal Resolves the i-th dependency, loading it from the store if needed. */
+  resolveDep(deps: DepRef[], i: number): Cell | undefined {
+    const ref = deps[i];
+    if (typeof ref !== "string") return ref;
+    const cell = this.#cells.get(ref) ?? this.#load(ref);
+    if (cell !== undefined) deps[i] = cell;
+    return cell;
+  }
+
+  /** @internal Brings a leaf up to date for the current epoch. */
+  checkLeaf(leaf: Leaf): void {
+    if (leaf.checkedEpoch === this.#epoch && !(leaf instanceof VarLeaf)) return;
+    const run = this.currentRun();
+    if ((leaf as FileLeaf | ListingLeaf | EnvLeaf | VarLeaf).refresh(run)) this.#dirty.add(leaf);
+    leaf.checkedEpoch = this.#epoch;
+  }
+
+  /** @internal The file leaf of an absolute path. */
+  fileLeaf(path: string): FileLeaf {
+    let leaf = this.#files.get(path);
+    if (leaf === undefined) {
+      const id = "f\u0000" + path;
+      leaf = (this.#load(id) as FileLeaf | undefined) ?? new FileLeaf(id, path);
+      this.#cells.set(id, leaf);
+      this.#files.set(path, leaf);
+    }
+    return leaf;
+  }
+
+  /** @internal The listing leaf of a directory, or of a glob under it. */
+  listingLeaf(dir: string, pattern: string | null, skip: readonly string[] = []): ListingLeaf {
+    const id = "l\u0000" + dir + "\u0000" + (pattern ?? "") + "\u0000" + skip.join(",");
+    let leaf = this.#cells.get(id) as ListingLeaf | undefined;
+    if (leaf === undefined) {
+      leaf = (this.#load(id) as ListingLeaf | undefined) ?? new ListingLeaf(id, dir, pattern, skip);
+      this.#cells.set(id, leaf);
+      this.#listings.add(leaf);
+    }
+    return leaf;
+  }
+
+  /** @internal The leaf of an environment variable. */
+  envLeaf(name: string): EnvLeaf {
+    const id = "e\u0000" + name;
+    let leaf = this.#cells.get(id) as EnvLeaf | undefined;
+    if (leaf === undefined) {
+      leaf = (this.#load(id) as EnvLeaf | undefined) ?? new EnvLeaf(id, name);
+      this.#cells.set(id, leaf);
+    }
+    return leaf;
+  }
+
+  /** @internal Records that the running body read a var. */
+  readVar(variable: Var<unknown>, frame: Frame): void {
+    const id = "v\u0000" + variable.name;
+    let leaf = this.#cells.get(id) as VarLeaf | undefined;
+    if (leaf === undefined) {
+      leaf = (this.#load(id) as VarLeaf | undefined) ?? new VarLeaf(id, variable.name);
+      this.#cells.set(id, leaf);
+    }
+    if (leaf.variable !== variable) {
+      leaf.variable = variable;
+      leaf.seenVersion = -1;
+    }
+    this.checkLeaf(leaf);
+    this.#reasons.set(id, variable.reason);
+    frame.addDep(leaf);
+  }
+
+  /** @internal Called when a body has executed. */
+  nodeExecuted(node: MemoNode): void {
+    this.#dirty.add(node);
+  }
+
+  #statsFor(name: string): MemoStats {
+    let s = this.#stats.get(name);
+    if (s === undefined) this.#stats.set(name, s = emptyStats());
+    return s;
+  }
+
+  #load(id: string): Cell | undefined {
+    const rec = this.#store?.take(id);
+    if (rec === undefined) return undefined;
+    const cell = this.#fromRecord(rec);
+    if (cell === undefined) return undefined;
+    this.#cells.set(id, cell);
+    if (cell instanceof FileLeaf) this.#files.set(cell.path, cell);
+    if (cell instanceof ListingLeaf) this.#listings.add(cell);
+    return cell;
+  }
+
+  #fromRecord(r: StoreRecord): Cell | undefined {
+    switch (r.t) {
+      case "m": {
+        const def = definitionNamed(r.n as string);
+        if (def === undefined || def.code !== r.h || def.persist === false) return undefined;
+        const node = new MemoNode(
+          r.id,
+          def,
+          r.i,
+          this.#statsFor(def.name),
+          definitionsGeneration(),
+        );
+        try {
+          node.value = def.persist.decode(r.v);
+        } catch {
+          return undefined;
+        }
+        node.hasResult = true;
+        node.deps = r.d as string[];
+        node.builtAt = r.b as number;
+        node.changedAt = r.c as number;
+        return node;
+      }
+      case "f": {
+        const leaf = new FileLeaf(r.id, r.p as string);
+        leaf.digest = r.g as string;
+        leaf.mtime = r.m as number;
+        leaf.size = r.s as number;
+        leaf.ino = r.n as number;
+        leaf.ctime = r.x as number;
+        leaf.checkedAt = r.w as number;
+        leaf.changedAt = r.c as number;
+        return leaf;
+      }
+      case "l": {
+        const leaf = new ListingLeaf(r.id, r.p as string, r.q as string | null, r.k as string[]);
+        leaf.digest = r.g as string;
+        leaf.changedAt = r.c as number;
+        return leaf;
+      }
+      case "e": {
+        const leaf = new EnvLeaf(r.id, r.k as string);
+        leaf.value = r.g as string | null;
+        leaf.changedAt = r.c as number;
+        return leaf;
+      }
+      case "v": {
+        const leaf = new VarLeaf(r.id, r.k as string);
+        leaf.variable = varNamed(r.k as string);
+        leaf.digest = r.g as string;
+        leaf.changedAt = r.c as number;
+        return leaf;
+      }
+    }
+    return undefined;
+  }
+}
+
+function recordOf(cell: Cell): StoreRecord | undefined {
+  if (cell instanceof MemoNode) {
+    const def = cell.def;
+    if (def.persist === false || !cell.hasResult || cell.error !== undefined) return undefined;
+    if (!isJsonData(cell.input)) return undefined;
+    let v: unknown;
+    try {
+      v = def.persist.encode(cell.value);
+    } catch {
+      return undefined;
+    }
+    if (!isJsonData(v)) return undefined;
+    const d = cell.deps.map((dep) => typeof dep === "string" ? dep : dep.id);
+    return {
+      t: "m",
+      id: cell.id,
+      n: def.name,
+      h: def.code,
+      i: cell.input,
+      v,
+      d,
+      b: cell.builtAt,
+      c: cell.changedAt,
+    };
+  }
+  if (cell instanceof FileLeaf) {
+    return {
+      t: "f",
+      id: cell.id,
+      p: cell.path,
+      g: cell.digest,
+      m: cell.mtime,
+      s: cell.size,
+      n: cell.ino,
+      x: cell.ctime,
+      w: cell.checkedAt,
+      c: cell.changedAt,
+    };
+  }
+  if (cell instanceof ListingLeaf) {
+    return {
+      t: "l",
+      id: cell.id,
+      p: cell.dir,
+      q: cell.pattern,
+      k: [...cell.skip],
+      g: cell.digest,
+      c: cell.changedAt,
+    };
+  }
+  if (cell instanceof EnvLeaf) {
+    return { t: "e", id: cell.id, k: cell.name, g: cell.value, c: cell.changedAt };
+  }
+  if (cell instanceof VarLeaf) {
+    return { t: "v", id: cell.id, k: cell.name, g: cell.digest, c: cell.changedAt };
+  }
+  return undefined;
+}
+
+let fallback: Engine | undefined;
+
+/**
+ * Returns the engine that memo calls outside any `engine.run` use: one
+ * in-memory engine per process.
+ * @returns The default engine.
+ */
+export function defaultEngine(): Engine {
+  return fallback ??= new Engine();
+}

@@ -1,0 +1,231 @@
+/**
+ * The leaves of the graph: files (a content digest behind a stat cache),
+ * directory listings and globs, environment variables and vars.
+ *
+ * The stat cache trusts a file's digest while its mtime, size, inode and
+ * ctime are unchanged, except when the file was modified within one clock
+ * tick of the check that recorded the digest: a second write in the same tick
+ * could keep every stat field, so such a file is hashed again (Git's "racy"
+ * rule). The tick is taken as 2 s on file systems whose times have whole
+ * seconds, 100 ms otherwise.
+ *
+ * @module
+ */
+import { Leaf } from "./node.ts";
+import { digestOf } from "./digest.ts";
+import { listGlob } from "./glob.ts";
+import { type Var, varNamed } from "./var.ts";
+
+const ABSENT = "-";
+const DIRECTORY = "/";
+const GONE = "gone";
+
+/** A file's content, tracked by digest. */
+export class FileLeaf extends Leaf {
+  readonly kind = "file";
+  /** Absolute path. */
+  readonly path: string;
+  /** Content digest, `-` when absent, `/` for a directory. */
+  digest = "";
+  mtime = 0;
+  size = -1;
+  ino = 0;
+  ctime = 0;
+  /** Wall-clock time (ms) just before the check that recorded `digest`. */
+  checkedAt = 0;
+
+  constructor(id: string, path: string) {
+    super(id);
+    this.path = path;
+  }
+
+  describe(): string {
+    return `file ${this.path}`;
+  }
+
+  /** Re-reads the file's state; returns whether its digest changed. */
+  refresh(run: number): boolean {
+    const now = Date.now();
+    let st: Deno.FileInfo;
+    try {
+      st = Deno.statSync(this.path);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      return this.#set(ABSENT, 0, -1, 0, 0, now, run);
+    }
+    if (st.isDirectory) return this.#set(DIRECTORY, 0, -1, 0, 0, now, run);
+    const mtime = st.mtime?.getTime() ?? 0;
+    const ctime = st.ctime?.getTime() ?? 0;
+    const ino = st.ino ?? 0;
+    if (
+      mtime === this.mtime && st.size === this.size && ino === this.ino && ctime === this.ctime &&
+      this.digest !== "" && this.digest !== ABSENT && mtime < this.checkedAt - tickOf(mtime)
+    ) return false;
+    let digest: string;
+    try {
+      digest = digestOf(Deno.readFileSync(this.path));
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      digest = ABSENT;
+    }
+    return this.#set(digest, mtime, st.size, ino, ctime, now, run);
+  }
+
+  /** Whether the last check found a file (not a directory). */
+  get exists(): boolean {
+    return this.digest !== ABSENT && this.digest !== DIRECTORY;
+  }
+
+  /** Whether the last check found a directory. */
+  get isDirectory(): boolean {
+    return this.digest === DIRECTORY;
+  }
+
+  #set(
+    digest: string,
+    mtime: number,
+    size: number,
+    ino: number,
+    ctime: number,
+    now: number,
+    run: number,
+  ): boolean {
+    const changed = digest !== this.digest;
+    this.digest = digest;
+    this.mtime = mtime;
+    this.size = size;
+    this.ino = ino;
+    this.ctime = ctime;
+    this.checkedAt = now;
+    if (changed) this.changedAt = run;
+    return true;
+  }
+}
+
+/** A directory listing, or the files matching a glob under a directory. */
+export class ListingLeaf extends Leaf {
+  readonly kind = "listing";
+  /** Absolute path of the directory. */
+  readonly dir: string;
+  /** The glob pattern relative to `dir`, or null for a plain listing. */
+  readonly pattern: string | null;
+  /** Directories not entered by a glob, relative to `dir`. */
+  readonly skip: readonly string[];
+  /** Digest of the listing. */
+  digest = "";
+  /** The listing of the last check: names (`/` after directories) or matching paths. */
+  entries: string[] = [];
+
+  constructor(id: string, dir: string, pattern: string | null, skip: readonly string[] = []) {
+    super(id);
+    this.dir = dir;
+    this.pattern = pattern;
+    this.skip = skip;
+  }
+
+  describe(): string {
+    return this.pattern === null ? `listing of ${this.dir}` : `glob ${this.pattern} in ${this.dir}`;
+  }
+
+  /** Re-lists; returns whether anything was recorded. */
+  refresh(run: number): boolean {
+    const entries = this.pattern === null
+      ? listDir(this.dir)
+      : listGlob(this.dir, this.pattern, this.skip);
+    const digest = digestOf(entries.join("\n"));
+    this.entries = entries;
+    if (digest === this.digest) return false;
+    this.digest = digest;
+    this.changedAt = run;
+    return true;
+  }
+}
+
+/** An environment variable. */
+export class EnvLeaf extends Leaf {
+  readonly kind = "env";
+  /** The variable's name. */
+  readonly name: string;
+  /** Its value, null when unset; undefined before the first check. */
+  value: string | null | undefined = undefined;
+
+  constructor(id: string, name: string) {
+    super(id);
+    this.name = name;
+  }
+
+  describe(): string {
+    return `environment variable ${this.name}`;
+  }
+
+  /** Re-reads the variable; returns whether it changed. */
+  refresh(run: number): boolean {
+    const value = Deno.env.get(this.name) ?? null;
+    if (value === this.value) return false;
+    this.value = value;
+    this.changedAt = run;
+    return true;
+  }
+}
+
+/** A {@linkcode Var} as seen by one engine. */
+export class VarLeaf extends Leaf {
+  readonly kind = "var";
+  /** The var's name. */
+  readonly name: string;
+  /** The var, once defined in this process. */
+  variable: Var<unknown> | undefined;
+  /** The var version last seen, -1 before the first check in this process. */
+  seenVersion = -1;
+  /** Digest of the value last seen, "" when not JSON data. */
+  digest = "";
+
+  constructor(id: string, name: string) {
+    super(id);
+    this.name = name;
+  }
+
+  describe(): string {
+    return `var ${this.name}`;
+  }
+
+  /** Compares the var's version (or, first time, its digest) with what was seen. */
+  refresh(run: number): boolean {
+    const v = this.variable ??= varNamed(this.name);
+    if (v === undefined) {
+      if (this.digest === GONE) return false;
+      this.digest = GONE;
+      this.changedAt = run;
+      return true;
+    }
+    if (v.version === this.seenVersion) return false;
+    const firstLook = this.seenVersion === -1;
+    this.seenVersion = v.version;
+    const digest = v.digest();
+    if (firstLook && digest !== "" && digest === this.digest) return false;
+    this.digest = digest;
+    this.changedAt = run;
+    return true;
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    const names: string[] = [];
+    for (const entry of Deno.readDirSync(dir)) {
+      names.push(entry.isDirectory ? entry.name + "/" : entry.name);
+    }
+    return names.sort();
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+}
+
+function tickOf(mtime: number): number {
+  return mtime % 1000 === 0 ? 2000 : 100;
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory;
+}

@@ -1,0 +1,39 @@
+/**
+ * Incremental computation: memoized functions that record what they read
+ * (files, directory listings, globs, environment variables, vars and other
+ * memo calls), verify their traces after changes with early cutoff, detect
+ * cycles, cache errors, and persist results across processes.
+ *
+ * @example Early cutoff
+ * ```ts
+ * import { Engine, memo, Var } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const n = new Var("modN", 4);
+ * const parity = memo("modParity", () => n.get() % 2);
+ * const label = memo("modLabel", async () => (await parity(null)) === 0 ? "even" : "odd");
+ * const engine = new Engine();
+ * assert.equal(await engine.run(() => label(null)), "even");
+ * n.set(6);
+ * assert.equal(await engine.run(() => label(null)), "even");
+ * assert.equal(engine.stats().get("modLabel")?.executed, 1);
+ * ```
+ *
+ * @module
+ */
+export { memo } from "./memo.ts";
+export type { MemoFunction, MemoOptions } from "./memo.ts";
+export type { Codec, MemoStats } from "./definition.ts";
+export { Var } from "./var.ts";
+export type { VarOptions } from "./var.ts";
+export { defaultEngine, Engine } from "./engine.ts";
+export type { EngineOptions } from "./engine.ts";
+export { env, exists, glob, readBytes, readDir, readText, stat } from "./reads.ts";
+export type { GlobOptions, PathInfo } from "./reads.ts";
+export { CycleError, MemoError } from "./errors.ts";
+export type { StackFrame } from "./errors.ts";
+export { redefine } from "./registry.ts";
+export { canonicalKey } from "./key.ts";
+export { digestOf } from "./digest.ts";
+export { globToRegExp } from "./glob.ts";
+export { isJsonData } from "./json.ts";

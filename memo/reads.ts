@@ -1,0 +1,219 @@
+/**
+ * Tracked reads: inside a memo body (or a rule action), each records a
+ * dependency of the running computation; outside, each is a plain read.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { currentFrame } from "./context.ts";
+import { listGlob } from "./glob.ts";
+
+const decoder = new TextDecoder();
+
+/**
+ * Reads a file as bytes; a change of its content re-runs the computation.
+ * Reading a missing file is tracked too: creating it is a change.
+ * @param path The file, relative to the engine's root or absolute.
+ * @returns Its content.
+ *
+ * @example
+ * ```ts
+ * import { readBytes } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile();
+ * await Deno.writeFile(file, new Uint8Array([1, 2]));
+ * assert.deepEqual([...await readBytes(file)], [1, 2]);
+ * ```
+ */
+export function readBytes(path: string): Promise<Uint8Array> {
+  const frame = currentFrame();
+  if (frame?.node === undefined) return Deno.readFile(path);
+  const engine = frame.engine;
+  const leaf = engine.fileLeaf(resolve(engine.root, path));
+  engine.checkLeaf(leaf);
+  frame.addDep(leaf);
+  try {
+    return Promise.resolve(Deno.readFileSync(leaf.path));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * Reads a file as UTF-8 text; a change of its content re-runs the computation.
+ * @param path The file, relative to the engine's root or absolute.
+ * @returns Its text.
+ *
+ * @example
+ * ```ts
+ * import { readText } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile();
+ * await Deno.writeTextFile(file, "hi");
+ * assert.equal(await readText(file), "hi");
+ * ```
+ */
+export async function readText(path: string): Promise<string> {
+  return decoder.decode(await readBytes(path));
+}
+
+/** What {@linkcode stat} tells of a path. */
+export interface PathInfo {
+  /** A regular file (or a link to one). */
+  isFile: boolean;
+  /** A directory. */
+  isDirectory: boolean;
+}
+
+/**
+ * Tells whether a path is a file, a directory or absent. The dependency is
+ * on the file's content digest, so any change of the file re-runs the
+ * computation.
+ * @param path The path.
+ * @returns What it is, or null when absent.
+ *
+ * @example
+ * ```ts
+ * import { stat } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal((await stat(await Deno.makeTempDir()))?.isDirectory, true);
+ * ```
+ */
+export function stat(path: string): Promise<PathInfo | null> {
+  const frame = currentFrame();
+  if (frame?.node === undefined) {
+    try {
+      const st = Deno.statSync(path);
+      return Promise.resolve({ isFile: st.isFile, isDirectory: st.isDirectory });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return Promise.resolve(null);
+      return Promise.reject(error);
+    }
+  }
+  const engine = frame.engine;
+  const leaf = engine.fileLeaf(resolve(engine.root, path));
+  engine.checkLeaf(leaf);
+  frame.addDep(leaf);
+  if (leaf.isDirectory) return Promise.resolve({ isFile: false, isDirectory: true });
+  return Promise.resolve(leaf.exists ? { isFile: true, isDirectory: false } : null);
+}
+
+/**
+ * Tells whether a path exists; creating or deleting it re-runs the computation.
+ * @param path The path.
+ * @returns True when it exists.
+ *
+ * @example
+ * ```ts
+ * import { exists } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(await exists("/no/such/path"), false);
+ * ```
+ */
+export async function exists(path: string): Promise<boolean> {
+  return (await stat(path)) !== null;
+}
+
+/**
+ * Lists a directory: names sorted, directories with a trailing `/`. Adding or
+ * removing an entry re-runs the computation.
+ * @param path The directory.
+ * @returns The sorted names; empty when the directory does not exist.
+ *
+ * @example
+ * ```ts
+ * import { readDir } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/sub`);
+ * await Deno.writeTextFile(`${dir}/a.txt`, "");
+ * assert.deepEqual(await readDir(dir), ["a.txt", "sub/"]);
+ * ```
+ */
+export function readDir(path: string): Promise<string[]> {
+  const frame = currentFrame();
+  const engine = frame?.engine;
+  if (engine === undefined || frame?.node === undefined) {
+    const names = [...Deno.readDirSync(path)].map((e) => e.isDirectory ? e.name + "/" : e.name);
+    return Promise.resolve(names.sort());
+  }
+  const leaf = engine.listingLeaf(resolve(engine.root, path), null);
+  engine.checkLeaf(leaf);
+  frame.addDep(leaf);
+  return Promise.resolve([...leaf.entries]);
+}
+
+/** Options of {@linkcode glob}. */
+export interface GlobOptions {
+  /**
+   * The directory the pattern is relative to.
+   * @default the engine's root
+   */
+  cwd?: string;
+  /**
+   * Directories (relative to `cwd`) not to enter, such as build outputs.
+   * @default []
+   */
+  skip?: string[];
+}
+
+/**
+ * Lists the files matching a glob pattern (`*`, `**`, `?`, `[ab]`, `{a,b}`),
+ * sorted. A new or removed matching file re-runs the computation.
+ * @param pattern The pattern, relative to `cwd`.
+ * @param options Options.
+ * @returns Matching paths relative to `cwd`.
+ *
+ * @example
+ * ```ts
+ * import { Engine, glob } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/src/x`, { recursive: true });
+ * await Deno.writeTextFile(`${dir}/src/x/a.c`, "");
+ * await Deno.writeTextFile(`${dir}/src/b.h`, "");
+ * assert.deepEqual(await glob("src/**\/*.c", { cwd: dir }), ["src/x/a.c"]);
+ * ```
+ */
+export function glob(pattern: string, options: GlobOptions = {}): Promise<string[]> {
+  const frame = currentFrame();
+  const engine = frame?.engine;
+  const cwd = resolve(engine?.root ?? Deno.cwd(), options.cwd ?? ".");
+  if (engine === undefined || frame?.node === undefined) {
+    return Promise.resolve(listGlob(cwd, pattern, options.skip));
+  }
+  const leaf = engine.listingLeaf(cwd, pattern, options.skip ?? []);
+  engine.checkLeaf(leaf);
+  frame.addDep(leaf);
+  return Promise.resolve([...leaf.entries]);
+}
+
+/**
+ * Reads an environment variable; a change re-runs the computation (checked
+ * once per engine epoch, i.e. per process or after `invalidateAll`).
+ * @param name The variable.
+ * @returns Its value, or undefined when unset.
+ *
+ * @example
+ * ```ts
+ * import { env } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * Deno.env.set("DOC_ENV_EXAMPLE", "1");
+ * assert.equal(env("DOC_ENV_EXAMPLE"), "1");
+ * ```
+ */
+export function env(name: string): string | undefined {
+  const frame = currentFrame();
+  if (frame?.node === undefined) return Deno.env.get(name);
+  const leaf = frame.engine.envLeaf(name);
+  frame.engine.checkLeaf(leaf);
+  frame.addDep(leaf);
+  return leaf.value ?? undefined;
+}

@@ -1,0 +1,6 @@
+/**
+ * Rules, aliases and the build executor.
+ *
+ * @module
+ */
+export {};
