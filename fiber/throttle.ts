@@ -17,19 +17,18 @@ import { WaitQueue } from "./_wait_queue.ts";
  *
  * @example At most two jobs at a time
  * ```ts
- * import { Throttle } from "@barchan/barchan/fiber";
+ * import { parallelMap, Throttle } from "@barchan/barchan/fiber";
  * import assert from "node:assert/strict";
  *
  * const throttle = new Throttle(2);
  * let peak = 0;
- * const jobs = [1, 2, 3, 4, 5].map((n) =>
+ * const results = await parallelMap([1, 2, 3, 4, 5], (n) =>
  *   throttle.run(async () => {
  *     peak = Math.max(peak, throttle.running);
  *     await Promise.resolve();
- *     return n;
- *   })
- * );
- * assert.deepEqual(await Promise.all(jobs), [1, 2, 3, 4, 5]);
+ *     return n * 10;
+ *   }));
+ * assert.deepEqual(results, [10, 20, 30, 40, 50]);
  * assert.equal(peak, 2);
  * ```
  */
