@@ -2,7 +2,7 @@
 // combinator must stay within 2x of Promise.all: it does the same work plus
 // error bookkeeping that only costs anything when a branch fails.
 
-import { parallelIter, parallelMap } from "../fiber/mod.ts";
+import { parallelIter, parallelMap, withErrorHandler } from "../fiber/mod.ts";
 
 const items: number[] = Array.from({ length: 100_000 }, (_, i) => i);
 
@@ -34,3 +34,22 @@ Deno.bench({
     await parallelIter(items, increment);
   },
 });
+
+Deno.bench({
+  group: "parallel-100k-handled",
+  name: "Promise.all(items.map(f)) inside withErrorHandler",
+  baseline: true,
+  async fn() {
+    await withErrorHandler(() => Promise.all(items.map(increment)), ignore);
+  },
+});
+
+Deno.bench({
+  group: "parallel-100k-handled",
+  name: "parallelMap(items, f) inside withErrorHandler",
+  async fn() {
+    await withErrorHandler(() => parallelMap(items, increment), ignore);
+  },
+});
+
+function ignore(): void {}
