@@ -2,7 +2,8 @@
  * barchan: a build system for Deno. Describe a build in a typed `build.ts`
  * with `rule`, `alias` and `memo`, and run it with `deno run -A cli.ts build`.
  *
- * This entry point re-exports the memo engine (incremental computation with
+ * This entry point re-exports the build.ts DSL (`rule`, `alias`, `run`, `sh`,
+ * `write`, `copy`), `build()` for scripts, the memo engine (incremental computation with
  * dependency tracking, early cutoff and persistence) and the fiber library
  * (structured concurrency, processes, file watching).
  *
@@ -48,6 +49,30 @@ export type {
   StackFrame,
   VarOptions,
 } from "./memo/mod.ts";
+export {
+  alias,
+  build,
+  BuildFileError,
+  copy,
+  plainReporter,
+  rule,
+  RuleError,
+  RuleHandle,
+  run,
+  sh,
+  write,
+} from "./rules/mod.ts";
+export type {
+  Action,
+  ActionContext,
+  BuildFailure,
+  BuildOptions,
+  BuildResult,
+  Dep,
+  Reporter,
+  RuleOptions,
+  RunOptions,
+} from "./rules/mod.ts";
 export {
   CancelledError,
   CancelScope,

@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { Frame, frameStorage } from "./context.ts";
 import { emptyStats, type MemoDefinition, type MemoStats } from "./definition.ts";
 import { isJsonData } from "./json.ts";
-import { EnvLeaf, FileLeaf, ListingLeaf, VarLeaf } from "./leaves.ts";
+import { EnvLeaf, FileLeaf, InputLeaf, ListingLeaf, VarLeaf } from "./leaves.ts";
 import { type Cell, type DepRef, Leaf, MemoNode } from "./node.ts";
 import { definitionNamed, definitionsGeneration } from "./registry.ts";
 import { Store, type StoreRecord } from "./store.ts";
@@ -136,6 +136,23 @@ export class Engine {
       }
     }
     this.#run++;
+  }
+
+  /**
+   * Sets a named input, such as the digest of a rule's definition. What read
+   * it with {@linkcode readInput} is re-checked when the value differs from
+   * the one it saw, in this process or (with a store) an earlier one.
+   * @param key The input's name.
+   * @param value Its value.
+   * @param reason Why it changed, kept for explanations.
+   */
+  setInput(key: string, value: string, reason = `${key} changed`): void {
+    const leaf = this.inputLeaf(key);
+    if (leaf.value === value) return;
+    leaf.value = value;
+    leaf.changedAt = ++this.#run;
+    this.#dirty.add(leaf);
+    this.#reasons.set(leaf.id, reason);
   }
 
   /**
@@ -282,6 +299,23 @@ export class Engine {
     return leaf;
   }
 
+  /** @internal The leaf of a named input. */
+  inputLeaf(key: string): InputLeaf {
+    const id = "i\u0000" + key;
+    let leaf = this.#cells.get(id) as InputLeaf | undefined;
+    if (leaf === undefined) {
+      leaf = (this.#load(id) as InputLeaf | undefined) ?? new InputLeaf(id, key);
+      this.#cells.set(id, leaf);
+    }
+    return leaf;
+  }
+
+  /** @internal Re-checks a file now, whatever this epoch saw of it. */
+  recheckFile(leaf: FileLeaf): void {
+    leaf.checkedEpoch = -1;
+    this.checkLeaf(leaf);
+  }
+
   /** @internal Records that the running body read a var. */
   readVar(variable: Var<unknown>, frame: Frame): void {
     const id = "v\u0000" + variable.name;
@@ -367,6 +401,12 @@ export class Engine {
         leaf.changedAt = r.c as number;
         return leaf;
       }
+      case "i": {
+        const leaf = new InputLeaf(r.id, r.k as string);
+        leaf.value = r.g as string;
+        leaf.changedAt = r.c as number;
+        return leaf;
+      }
       case "v": {
         const leaf = new VarLeaf(r.id, r.k as string);
         leaf.variable = varNamed(r.k as string);
@@ -431,6 +471,9 @@ function recordOf(cell: Cell): StoreRecord | undefined {
   }
   if (cell instanceof EnvLeaf) {
     return { t: "e", id: cell.id, k: cell.name, g: cell.value, c: cell.changedAt };
+  }
+  if (cell instanceof InputLeaf) {
+    return { t: "i", id: cell.id, k: cell.key, g: cell.value, c: cell.changedAt };
   }
   if (cell instanceof VarLeaf) {
     return { t: "v", id: cell.id, k: cell.name, g: cell.digest, c: cell.changedAt };

@@ -28,7 +28,18 @@ export { Var } from "./var.ts";
 export type { VarOptions } from "./var.ts";
 export { defaultEngine, Engine } from "./engine.ts";
 export type { EngineOptions } from "./engine.ts";
-export { env, exists, glob, readBytes, readDir, readText, stat } from "./reads.ts";
+export {
+  currentEngine,
+  env,
+  exists,
+  glob,
+  readBytes,
+  readDir,
+  readInput,
+  readText,
+  recordWrite,
+  stat,
+} from "./reads.ts";
 export type { GlobOptions, PathInfo } from "./reads.ts";
 export { CycleError, MemoError } from "./errors.ts";
 export type { StackFrame } from "./errors.ts";

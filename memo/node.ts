@@ -91,7 +91,7 @@ export class MemoNode extends Cell {
 }
 
 /** What a leaf is, for the store and for explanations. */
-export type LeafKind = "file" | "listing" | "env" | "var";
+export type LeafKind = "file" | "listing" | "env" | "var" | "input";
 
 /**
  * An input of the graph that is read, not computed. `check` brings its value

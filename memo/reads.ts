@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import { currentFrame } from "./context.ts";
 import { listGlob } from "./glob.ts";
+import { defaultEngine, type Engine } from "./engine.ts";
 
 const decoder = new TextDecoder();
 
@@ -216,4 +217,75 @@ export function env(name: string): string | undefined {
   frame.engine.checkLeaf(leaf);
   frame.addDep(leaf);
   return leaf.value ?? undefined;
+}
+
+/**
+ * Reads a named input set with `Engine#setInput`; a change re-runs the
+ * computation.
+ * @param key The input's name.
+ * @returns Its value, "" when never set.
+ *
+ * @example
+ * ```ts
+ * import { Engine, readInput } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const engine = new Engine();
+ * engine.setInput("flags", "-O2");
+ * assert.equal(await engine.run(() => readInput("flags")), "-O2");
+ * ```
+ */
+export function readInput(key: string): string {
+  const frame = currentFrame();
+  if (frame === undefined) return "";
+  const leaf = frame.engine.inputLeaf(key);
+  frame.addDep(leaf);
+  return leaf.value;
+}
+
+/**
+ * Declares that the running computation wrote a file: its new content is
+ * digested and becomes a dependency, so that a later change by anyone else
+ * re-runs the computation.
+ * @param path The file written.
+ * @returns Its digest, or null when the file does not exist.
+ *
+ * @example
+ * ```ts
+ * import { Engine, memo, recordWrite } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const out = await Deno.makeTempFile();
+ * const make = memo("docRecordWrite", async (path: string) => {
+ *   await Deno.writeTextFile(path, "built");
+ *   return recordWrite(path);
+ * });
+ * assert.equal(typeof await new Engine().run(() => make(out)), "string");
+ * ```
+ */
+export function recordWrite(path: string): string | null {
+  const frame = currentFrame();
+  if (frame?.node === undefined) throw new Error(`recordWrite(${path}) outside a memo computation`);
+  const engine = frame.engine;
+  const leaf = engine.fileLeaf(resolve(engine.root, path));
+  engine.recheckFile(leaf);
+  frame.addDep(leaf);
+  return leaf.exists ? leaf.digest : null;
+}
+
+/**
+ * Returns the engine of the running computation, or the default engine.
+ * @returns The engine.
+ *
+ * @example
+ * ```ts
+ * import { currentEngine, Engine } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const engine = new Engine();
+ * assert.equal(await engine.run(() => currentEngine()), engine);
+ * ```
+ */
+export function currentEngine(): Engine {
+  return currentFrame()?.engine ?? defaultEngine();
 }

@@ -1,6 +1,32 @@
 /**
- * Rules, aliases and the build executor.
+ * Rules, aliases and the build executor: the build.ts DSL (`rule`, `alias`,
+ * `run`, `sh`, `write`, `copy`) and `build()` for scripts.
+ *
+ * @example A build.ts
+ * ```ts ignore
+ * import { alias, rule, run } from "jsr:@barchan/barchan";
+ *
+ * const hello = rule({
+ *   targets: "_build/hello",
+ *   deps: ["src/hello.c"],
+ *   action: run("cc", "-o", "_build/hello", "src/hello.c"),
+ * });
+ * alias("default", [hello]);
+ * ```
  *
  * @module
  */
-export {};
+export { copy, run, sh, write } from "./action.ts";
+export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./action.ts";
+export { alias, rule } from "./rule.ts";
+export type { RuleOptions } from "./rule.ts";
+export { RuleHandle } from "./handle.ts";
+export { build, STATE_DIR } from "./build.ts";
+export type { BuildFailure, BuildOptions, BuildResult } from "./build.ts";
+export { BuildFileError, RuleError } from "./errors.ts";
+export type { RuleErrorInit } from "./errors.ts";
+export { plainReporter } from "./report.ts";
+export type { ActionFinished, ActionStarted, PlainReporterOptions, Reporter } from "./report.ts";
+export type { RanRule } from "./session.ts";
+export { BUILD_FILE, findBuildFile, loadProject } from "./load.ts";
+export type { AliasDef, DepSpec, Project, Rule } from "./project.ts";

@@ -1,0 +1,63 @@
+/**
+ * Finding build.ts (searched upward from a directory, like dune-project) and
+ * loading it into a {@linkcode Project}.
+ *
+ * @module
+ */
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { redefine } from "../memo/registry.ts";
+import { BuildFileError } from "./errors.ts";
+import { Project, setLoadingProject } from "./project.ts";
+
+/** The name of the build description file. */
+export const BUILD_FILE = "build.ts";
+
+let loads = 0;
+
+/**
+ * Finds build.ts in `dir` or the nearest directory above it.
+ * @param dir Where to start.
+ * @returns The absolute path of build.ts.
+ */
+export function findBuildFile(dir: string): string {
+  let current = resolve(dir);
+  for (;;) {
+    const candidate = join(current, BUILD_FILE);
+    try {
+      if (Deno.statSync(candidate).isFile) return candidate;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    const parent = dirname(current);
+    if (parent === current) {
+      throw new BuildFileError(
+        join(resolve(dir), BUILD_FILE),
+        `no ${BUILD_FILE} here or in any parent directory; create one, or pass -C DIR`,
+      );
+    }
+    current = parent;
+  }
+}
+
+/**
+ * Evaluates build.ts and returns the rules and aliases it defined. Each load
+ * evaluates the file afresh, so memo functions it defines are redefined.
+ * @param file The build.ts path.
+ * @returns The project.
+ */
+export async function loadProject(file: string): Promise<Project> {
+  const project = new Project(dirname(file), file);
+  setLoadingProject(project);
+  try {
+    await redefine(() => import(`${pathToFileURL(file).href}?load=${++loads}`));
+  } catch (error) {
+    if (error instanceof BuildFileError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new BuildFileError(file, `cannot be loaded: ${message}`);
+  } finally {
+    setLoadingProject(undefined);
+  }
+  if (project.problems.length > 0) throw new BuildFileError(file, project.problems.join("\n"));
+  return project;
+}

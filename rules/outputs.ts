@@ -1,0 +1,124 @@
+/**
+ * The record of files barchan wrote, so that a build never overwrites a file
+ * it did not create, and deletes the outputs of rules that disappeared.
+ *
+ * Format of `outputs.log` (text, one entry a line, tab-separated):
+ * `c PATH` claims a path before an action may write it; `w PATH DIGEST`
+ * records what barchan wrote; `r PATH` releases it. A claim is appended
+ * before the action starts, so after a crash at any moment every file an
+ * action may have written is claimed. The log is rewritten (to a temporary
+ * file, then renamed) when a build ends.
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+const CLAIMED = "";
+
+/** The files barchan owns in one project, with the digest it last wrote. */
+export class OutputLog {
+  #path: string;
+  #entries = new Map<string, string>();
+  #file: Deno.FsFile | undefined;
+  #encoder = new TextEncoder();
+
+  /**
+   * Loads the log from a state directory.
+   * @param stateDir The directory of barchan's state.
+   */
+  constructor(stateDir: string) {
+    this.#path = join(stateDir, "outputs.log");
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(this.#path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    for (const line of text.split("\n")) {
+      const [op, path, digest] = line.split("\t");
+      if (path === undefined) continue;
+      if (op === "c") {
+        if (!this.#entries.has(path)) this.#entries.set(path, CLAIMED);
+      } else if (op === "w") this.#entries.set(path, digest ?? CLAIMED);
+      else if (op === "r") this.#entries.delete(path);
+    }
+  }
+
+  /**
+   * Whether barchan claimed this path.
+   * @param path Project-relative path.
+   * @returns True when barchan may overwrite it.
+   */
+  owns(path: string): boolean {
+    return this.#entries.has(path);
+  }
+
+  /**
+   * The digest barchan last wrote to a path, "" when unknown.
+   * @param path Project-relative path.
+   * @returns The digest.
+   */
+  digest(path: string): string {
+    return this.#entries.get(path) ?? CLAIMED;
+  }
+
+  /** Every owned path. */
+  paths(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /**
+   * Claims paths before an action may write them.
+   * @param paths Project-relative paths.
+   */
+  claim(paths: readonly string[]): void {
+    let text = "";
+    for (const p of paths) {
+      if (this.#entries.has(p)) continue;
+      this.#entries.set(p, CLAIMED);
+      text += `c\t${p}\n`;
+    }
+    this.#append(text);
+  }
+
+  /**
+   * Records what an action wrote.
+   * @param path Project-relative path.
+   * @param digest Digest of the content.
+   */
+  wrote(path: string, digest: string): void {
+    if (this.#entries.get(path) === digest) return;
+    this.#entries.set(path, digest);
+    this.#append(`w\t${path}\t${digest}\n`);
+  }
+
+  /**
+   * Gives up ownership of a path (after deleting it, or leaving a hand-edited file).
+   * @param path Project-relative path.
+   */
+  release(path: string): void {
+    if (!this.#entries.delete(path)) return;
+    this.#append(`r\t${path}\n`);
+  }
+
+  /** Rewrites the log with the current entries and closes it. */
+  close(): void {
+    this.#file?.close();
+    this.#file = undefined;
+    let text = "";
+    for (const [path, digest] of this.#entries) {
+      text += digest === CLAIMED ? `c\t${path}\n` : `w\t${path}\t${digest}\n`;
+    }
+    const tmp = this.#path + ".tmp";
+    Deno.writeTextFileSync(tmp, text);
+    Deno.renameSync(tmp, this.#path);
+  }
+
+  #append(text: string): void {
+    if (text === "") return;
+    this.#file ??= Deno.openSync(this.#path, { create: true, append: true });
+    const bytes = this.#encoder.encode(text);
+    let done = 0;
+    while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `rule()` and `alias()`: the build.ts DSL.
+ *
+ * @module
+ */
+import { relative } from "node:path";
+import { canonicalKey } from "../memo/key.ts";
+import { digestOf } from "../memo/digest.ts";
+import type { Action, Dep } from "./action.ts";
+import { RuleHandle } from "./handle.ts";
+import { loadingProject, type Project } from "./project.ts";
+
+/** What `rule()` takes. */
+export interface RuleOptions {
+  /** The files the rule writes, relative to build.ts. A rule needs targets or an alias. */
+  targets?: string | readonly string[];
+  /** What the rule reads: paths, `"@alias"`, globs (`"src/**\/*.c"`), rule handles. */
+  deps?: Dep;
+  /** What the rule does. */
+  action: Action;
+  /** Attaches the rule to an alias; `build @alias` runs it. */
+  alias?: string;
+  /**
+   * Values a function action uses from its surroundings: they are part of
+   * what decides whether the rule changed (its source text already is).
+   */
+  inputs?: unknown;
+}
+
+/**
+ * Defines a rule: it reads `deps` and writes `targets` with `action`. Call it
+ * at the top level of build.ts (or in functions build.ts calls).
+ *
+ * @param options The rule.
+ * @returns A handle other rules can depend on.
+ *
+ * @example Outside build.ts, rule() says where to call it
+ * ```ts
+ * import { rule, run } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(
+ *   () => rule({ targets: "out.txt", action: run("touch", "out.txt") }),
+ *   /outside a build description/,
+ * );
+ * ```
+ */
+export function rule(options: RuleOptions): RuleHandle {
+  const project = loadingProject("rule");
+  const site = callerSite(project);
+  const targets = (typeof options.targets === "string" ? [options.targets] : options.targets ?? [])
+    .map((t) => project.normalizePath(t));
+  if (targets.length === 0 && options.alias === undefined) {
+    throw new Error(`The rule at ${site} has neither targets nor an alias: give it one of them`);
+  }
+  const action = options.action;
+  if (typeof action !== "function" && (typeof action !== "object" || action === null)) {
+    throw new TypeError(
+      `The rule at ${site} has no valid action: use run(), sh(), write(), copy() or a function`,
+    );
+  }
+  const extra = typeof action === "function" ? [] : action.reads;
+  const deps = project.normalizeDeps([options.deps ?? [], ...extra]);
+  const actionSpec = typeof action === "function"
+    ? ["function", action.toString(), safeKey(options.inputs, site)]
+    : [...action.spec];
+  const spec = digestOf(canonicalKey({ targets, deps, action: actionSpec, alias: options.alias }));
+  const id = targets[0] ?? `@${options.alias}/${spec.slice(0, 8)}`;
+  const display = typeof action === "function" ? `function at ${site}` : action.display;
+  const added = project.addRule({
+    id,
+    targets,
+    deps,
+    action,
+    alias: options.alias,
+    site,
+    spec,
+    display,
+  });
+  return new RuleHandle(added.id, targets, site);
+}
+
+/**
+ * Names a set of dependencies: `build @name` builds them all, and so does a
+ * rule depending on `"@name"`. Calling it again for a name adds to it.
+ *
+ * @param name The alias name, without `@`.
+ * @param deps What building the alias builds.
+ *
+ * @example Outside build.ts, alias() says where to call it
+ * ```ts
+ * import { alias } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => alias("default", ["out.txt"]), /outside a build description/);
+ * ```
+ */
+export function alias(name: string, deps: Dep): void {
+  const project = loadingProject("alias");
+  const def = project.alias(name.replace(/^@/, ""), callerSite(project));
+  def.deps.push(...project.normalizeDeps(deps));
+}
+
+function safeKey(inputs: unknown, site: string): string {
+  try {
+    return canonicalKey(inputs ?? null);
+  } catch (error) {
+    throw new TypeError(`The rule at ${site} has inputs that are not plain data: ${error}`);
+  }
+}
+
+function callerSite(project: Project): string {
+  const lines = new Error().stack?.split("\n") ?? [];
+  for (const line of lines.slice(1)) {
+    const m = line.match(/(file:\/\/[^\s)]+?):(\d+):\d+\)?$/);
+    if (m === null || m[1].includes("/rules/rule.ts")) continue;
+    const path = decodeURIComponent(new URL(m[1]).pathname);
+    return `${relative(project.root, path) || path}:${m[2]}`;
+  }
+  return project.file;
+}
