@@ -119,7 +119,13 @@ function call(def: MemoDefinition, input: unknown): Promise<unknown> {
   markEvaluationStarted();
   const frame = currentFrame();
   const engine = frame?.engine ?? defaultEngine();
-  const node = engine.memoNode(def, input);
+  let node: MemoNode;
+  try {
+    node = engine.memoNode(def, input);
+  } catch (error) {
+    // An input without a key: reject like any other failure of the call.
+    return Promise.reject(error);
+  }
   if (frame !== undefined) frame.addDep(node);
   if (node.verifiedAt === engine.currentRun() && node.inflight === undefined) {
     node.stats.reused++;
