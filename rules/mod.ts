@@ -22,6 +22,7 @@ export { alias, rule } from "./rule.ts";
 export type { RuleOptions } from "./rule.ts";
 export { RuleHandle } from "./handle.ts";
 export { build, STATE_DIR } from "./build.ts";
+export { clean } from "./clean.ts";
 export type { BuildFailure, BuildOptions, BuildResult } from "./build.ts";
 export { BuildFileError, RuleError } from "./errors.ts";
 export type { RuleErrorInit } from "./errors.ts";
