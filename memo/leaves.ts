@@ -7,7 +7,10 @@
  * tick of the check that recorded the digest: a second write in the same tick
  * could keep every stat field, so such a file is hashed again (Git's "racy"
  * rule). The tick is taken as 2 s on file systems whose times have whole
- * seconds, 100 ms otherwise.
+ * seconds, 100 ms otherwise. The rule is applied to ctime as well as mtime:
+ * mtime can be set back by any program (`cp -p`, `touch -d`), and Deno
+ * reports ctime in whole seconds, so only a ctime older than the check by a
+ * full tick proves that no write followed the check.
  *
  * @module
  */
@@ -59,7 +62,8 @@ export class FileLeaf extends Leaf {
     const ino = st.ino ?? 0;
     if (
       mtime === this.mtime && st.size === this.size && ino === this.ino && ctime === this.ctime &&
-      this.digest !== "" && this.digest !== ABSENT && mtime < this.checkedAt - tickOf(mtime)
+      this.digest !== "" && this.digest !== ABSENT && mtime < this.checkedAt - tickOf(mtime) &&
+      ctime < this.checkedAt - tickOf(ctime)
     ) return false;
     let digest: string;
     try {
