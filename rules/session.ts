@@ -231,18 +231,25 @@ export class Session {
     options: RunOptions,
     output: Uint8Array[],
   ): Promise<SpawnResult> {
-    const sink = (chunk: Uint8Array) => output.push(chunk.slice());
+    const stdout: Uint8Array[] = [];
+    const stderr: Uint8Array[] = [];
+    const sink = (into: Uint8Array[]) => (chunk: Uint8Array) => {
+      const copy = chunk.slice();
+      into.push(copy);
+      output.push(copy);
+    };
     const root = this.project.root;
     try {
-      return await this.scheduler.spawn(cmd, [...args], {
+      const result = await this.scheduler.spawn(cmd, [...args], {
         cwd: options.cwd === undefined ? root : join(root, options.cwd),
         env: options.env,
         stdin: options.stdin === undefined ? "null" : { text: options.stdin },
-        stdout: sink,
-        stderr: sink,
+        stdout: sink(stdout),
+        stderr: sink(stderr),
         signal: this.signal,
         label: rule.id,
       });
+      return { ...result, stdout: decode(stdout), stderr: decode(stderr) };
     } catch (error) {
       if (error instanceof MissingProgramError) {
         throw new RuleError({
