@@ -1,0 +1,7 @@
+#include <stdio.h>
+#include "util.h"
+#include "greeting.h"
+
+void greet(const char *name) {
+  printf("%s, %s!\n", GREETING, name);
+}
