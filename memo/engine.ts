@@ -121,8 +121,11 @@ export class Engine {
       if (file !== undefined) {
         file.checkedEpoch = -1;
         this.#reasons.set(file.id, `${path}: ${reason}`);
-      } else {
-        const prefix = path + "/";
+      }
+      // Unless it was a plain file, the path may be a directory whose whole
+      // content changed at once (a rename or a checkout is one event).
+      const prefix = path + "/";
+      if (file === undefined || !file.exists) {
         for (const [filePath, leaf] of this.#files) {
           if (filePath.startsWith(prefix)) leaf.checkedEpoch = -1;
         }
@@ -130,7 +133,7 @@ export class Engine {
       const parent = dirname(path);
       for (const listing of this.#listings) {
         if (
-          listing.dir === path || listing.dir === parent ||
+          listing.dir === path || listing.dir === parent || listing.dir.startsWith(prefix) ||
           (listing.pattern !== null && path.startsWith(listing.dir + "/"))
         ) listing.checkedEpoch = -1;
       }
