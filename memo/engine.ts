@@ -34,6 +34,16 @@ export interface EngineOptions {
   onWarning?: (message: string) => void;
 }
 
+/** A body about to execute, as told to {@linkcode Engine.onExecute}. */
+export interface ExecutionInfo {
+  /** The memo function's name. */
+  name: string;
+  /** The input it is called with. */
+  input: unknown;
+  /** Why it executes: `new`, `code changed`, or what changed. */
+  reason: string;
+}
+
 /**
  * Owns memo caches and the store. A computation runs in one engine
  * (`engine.run(fn)`); calls made outside any engine use a default in-memory
@@ -57,8 +67,8 @@ export interface EngineOptions {
 export class Engine {
   /** Directory relative paths are resolved against. */
   readonly root: string;
-  /** Called before a body executes; the rules layer uses it for explanations. */
-  onExecute: ((node: MemoNode) => void) | undefined = undefined;
+  /** Called before a body executes, with the call and why it executes. */
+  onExecute: ((call: ExecutionInfo) => void) | undefined = undefined;
   #cells = new Map<string, Cell>();
   #listings = new Set<ListingLeaf>();
   #files = new Map<string, FileLeaf>();
@@ -189,11 +199,7 @@ export class Engine {
     }
   }
 
-  /**
-   * Says in words why a node's body last executed.
-   * @param node The node.
-   * @returns E.g. `new`, `code changed`, `file /p/src/a.c changed`.
-   */
+  /** @internal Says in words why a node's body last executed. */
   explain(node: MemoNode): string {
     const reason = node.reason;
     if (reason === "new" || reason === "code changed") return reason;
@@ -334,6 +340,11 @@ export class Engine {
     this.checkLeaf(leaf);
     this.#reasons.set(id, variable.reason);
     frame.addDep(leaf);
+  }
+
+  /** @internal Called when a body is about to execute. */
+  willExecute(node: MemoNode): void {
+    this.onExecute?.({ name: node.def.name, input: node.input, reason: this.explain(node) });
   }
 
   /** @internal Called when a body has executed. */

@@ -165,7 +165,7 @@ async function execute(engine: Engine, node: MemoNode, run: number): Promise<voi
   let value: unknown;
   let error: unknown;
   let failed = false;
-  engine.onExecute?.(node);
+  if (engine.onExecute !== undefined) engine.willExecute(node);
   try {
     value = await frameStorage.run(frame, callBody, node);
   } catch (thrown) {

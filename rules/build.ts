@@ -154,10 +154,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       engine.setInput(`rule ${rule.id}`, rule.spec, "its definition in build.ts changed");
     }
     sessions.set(engine, session);
-    engine.onExecute = (node) => {
-      if (node.def.name === "barchan.rule") {
-        session.willRun(node.input as string, engine.explain(node));
-      }
+    engine.onExecute = (call) => {
+      if (call.name === "barchan.rule") session.willRun(call.input as string, call.reason);
     };
     await engine.run(() => session.need(requestsOf(project, options.targets ?? []), undefined));
   } catch (error) {
