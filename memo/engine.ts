@@ -79,6 +79,7 @@ export class Engine {
   #run: number;
   #epoch = 0;
   #seenVarGeneration = varGeneration();
+  #seenDefinitions = definitionsGeneration();
   #warn: (message: string) => void;
 
   /**
@@ -105,13 +106,16 @@ export class Engine {
   }
 
   /**
-   * The current run number; a new run begins after any invalidation.
+   * The current run number; a new run begins after any invalidation, var
+   * set or redefinition of memo functions.
    * @returns The run number.
    */
   currentRun(): number {
     const g = varGeneration();
-    if (g !== this.#seenVarGeneration) {
+    const d = definitionsGeneration();
+    if (g !== this.#seenVarGeneration || d !== this.#seenDefinitions) {
       this.#seenVarGeneration = g;
+      this.#seenDefinitions = d;
       this.#run++;
     }
     return this.#run;
