@@ -255,7 +255,15 @@ export class Engine {
     const id = def.name + "\u0000" + def.key(input);
     const cell = this.#cells.get(id) ?? this.#load(id);
     if (cell !== undefined) return cell as MemoNode;
-    const node = new MemoNode(id, def, input, this.#statsFor(def.name), definitionsGeneration());
+    // A handle kept from before a redefinition runs the current definition.
+    const current = definitionNamed(def.name) ?? def;
+    const node = new MemoNode(
+      id,
+      current,
+      input,
+      this.#statsFor(def.name),
+      definitionsGeneration(),
+    );
     this.#cells.set(id, node);
     return node;
   }
