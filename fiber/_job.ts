@@ -1,0 +1,229 @@
+// One command run by the scheduler, from spawning its process to reaping it.
+//
+// States: created (queued) -> exec() called (holds a slot) -> child spawned ->
+// child reaped. cancel() may come at any point: before the spawn it prevents
+// it; after, it sends SIGTERM to the child's process group and SIGKILL after
+// the grace period. Once a cancelled child is reaped, the group gets a last
+// SIGKILL for whatever it left behind; this is safe only then (see
+// _process_group.ts), so the grace timer is cleared at that same moment.
+
+import { resolve } from "node:path";
+import { CancelledError } from "./cancel.ts";
+import { MissingProgramError } from "./missing_program.ts";
+import { formatCommand, ProcessError } from "./process_error.ts";
+import type { SpawnOptions, SpawnOutput, SpawnResult } from "./spawn_options.ts";
+import { forgetProgram } from "./_which.ts";
+import { drain, feed, killGroup, readText } from "./_process_group.ts";
+
+const encoder = new TextEncoder();
+
+type Pipe = "piped" | "inherit" | "null";
+
+/** A command waiting for, or holding, a job slot. */
+export class Job {
+  readonly id: number;
+  readonly cmd: string;
+  readonly args: readonly string[];
+  /** The program's absolute path, looked up before queueing. */
+  readonly program: string;
+  readonly options: SpawnOptions;
+  /** The scheduler's kill epoch when queued; a later epoch means killed. */
+  readonly epoch: number;
+  /** The job slot, or -1 while queued. */
+  slot = -1;
+  /** Exit status once reaped; undefined if never spawned. */
+  status: Deno.CommandStatus | undefined;
+  /** Milliseconds from spawn to reap, 0 if never spawned. */
+  durationMs = 0;
+  /** Resolvers for killAll, called once the job let go of its slot. */
+  onGone: (() => void)[] | undefined;
+  #graceMs: number;
+  #child: Deno.ChildProcess | undefined;
+  /** Set once cancelled, boxed since any value may be a reason. */
+  #cancelled: { reason: unknown } | undefined;
+  #killTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Once the child is reaped its pid may be reused: signal it no more. */
+  #reaped = false;
+
+  constructor(
+    id: number,
+    cmd: string,
+    args: readonly string[],
+    program: string,
+    options: SpawnOptions,
+    epoch: number,
+    graceMs: number,
+  ) {
+    this.id = id;
+    this.cmd = cmd;
+    this.args = args;
+    this.program = program;
+    this.options = options;
+    this.epoch = epoch;
+    this.#graceMs = graceMs;
+  }
+
+  get cancelled(): boolean {
+    return this.#cancelled !== undefined;
+  }
+
+  /** Cancels the job: stops it from spawning, or kills its process group. */
+  cancel(reason: unknown): void {
+    if (this.#cancelled !== undefined) return;
+    this.#cancelled = { reason };
+    if (this.#child !== undefined) this.#kill();
+  }
+
+  /** Spawns the process, collects its output and reaps it. */
+  async exec(): Promise<SpawnResult> {
+    const options = this.options;
+    const stdout = options.stdout ?? "capture";
+    const stderr = options.stderr ?? "capture";
+    const stdin = options.stdin ?? "null";
+    const input = stdin === "null"
+      ? undefined
+      : "text" in stdin
+      ? encoder.encode(stdin.text)
+      : await openInput(this.cmd, stdin.file, options.cwd);
+    if (this.cancelled) {
+      if (input instanceof ReadableStream) await input.cancel();
+      this.#throwIfCancelled();
+    }
+    const start = performance.now();
+    const child = this.#spawn(input !== undefined, pipeMode(stdout), pipeMode(stderr));
+    this.#child = child;
+    void child.status.then(() => this.#reaped = true);
+    let result: SpawnResult;
+    try {
+      result = await this.#wait(child, input, stdout, stderr);
+    } finally {
+      this.durationMs = performance.now() - start;
+      if (this.#killTimer !== undefined) {
+        clearTimeout(this.#killTimer);
+        killGroup(child, "SIGKILL");
+      }
+    }
+    result.durationMs = this.durationMs;
+    this.#throwIfCancelled();
+    const accepted = options.successExitCodes ?? [0];
+    if (accepted.length > 0 && (result.signal !== null || !accepted.includes(result.code))) {
+      throw new ProcessError({ cmd: this.cmd, args: this.args, ...result });
+    }
+    return result;
+  }
+
+  async #wait(
+    child: Deno.ChildProcess,
+    input: Uint8Array | ReadableStream<Uint8Array> | undefined,
+    stdout: SpawnOutput,
+    stderr: SpawnOutput,
+  ): Promise<SpawnResult> {
+    const feeding = input === undefined ? undefined : feed(child.stdin, input);
+    try {
+      if (stdout === "capture" && stderr === "capture") {
+        const output = await child.output();
+        this.status = output;
+        const decoder = new TextDecoder();
+        return {
+          code: output.code,
+          signal: output.signal,
+          stdout: decoder.decode(output.stdout),
+          stderr: decoder.decode(output.stderr),
+          durationMs: 0,
+        };
+      }
+      // A failing sink stops the child at once rather than when it exits.
+      const onFailure = (error: unknown): never => {
+        this.#kill();
+        throw error;
+      };
+      const [out, err, status] = await Promise.allSettled([
+        pipeMode(stdout) === "piped" ? collect(child.stdout, stdout).catch(onFailure) : "",
+        pipeMode(stderr) === "piped" ? collect(child.stderr, stderr).catch(onFailure) : "",
+        child.status,
+      ]);
+      this.status = (status as PromiseFulfilledResult<Deno.CommandStatus>).value;
+      if (out.status === "rejected") throw out.reason;
+      if (err.status === "rejected") throw err.reason;
+      const { code, signal } = this.status;
+      return { code, signal, stdout: out.value, stderr: err.value, durationMs: 0 };
+    } catch (error) {
+      this.#kill();
+      this.status ??= await child.status;
+      throw error;
+    } finally {
+      await feeding;
+    }
+  }
+
+  #spawn(stdin: boolean, stdout: Pipe, stderr: Pipe): Deno.ChildProcess {
+    const options = this.options;
+    try {
+      const child = new Deno.Command(this.program, {
+        args: this.args as string[],
+        cwd: options.cwd,
+        env: options.env,
+        clearEnv: options.clearEnv,
+        stdin: stdin ? "piped" : "null",
+        stdout,
+        stderr,
+        detached: true,
+      }).spawn();
+      return child;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (options.cwd !== undefined && !isDirectory(options.cwd)) {
+        throw new Deno.errors.NotFound(
+          `Cannot run ${formatCommand(this.cmd, this.args)}: no such directory "${options.cwd}"`,
+        );
+      }
+      // The program vanished since it was looked up.
+      forgetProgram(this.cmd, options.env?.PATH ?? Deno.env.get("PATH"));
+      throw new MissingProgramError(this.cmd, this.program);
+    }
+  }
+
+  #throwIfCancelled(): void {
+    if (this.#cancelled !== undefined) throw new CancelledError(this.#cancelled.reason);
+  }
+
+  #kill(): void {
+    if (this.#killTimer !== undefined || this.#reaped) return;
+    const child = this.#child!;
+    killGroup(child, "SIGTERM");
+    this.#killTimer = setTimeout(() => killGroup(child, "SIGKILL"), this.#graceMs);
+  }
+}
+
+function pipeMode(output: SpawnOutput): Pipe {
+  return output === "inherit" || output === "null" ? output : "piped";
+}
+
+function collect(stream: ReadableStream<Uint8Array>, output: SpawnOutput): Promise<string> {
+  if (typeof output === "function") return drain(stream, output).then(() => "");
+  return readText(stream);
+}
+
+async function openInput(
+  cmd: string,
+  file: string,
+  cwd: string | undefined,
+): Promise<ReadableStream<Uint8Array>> {
+  const path = resolve(cwd ?? Deno.cwd(), file);
+  try {
+    return (await Deno.open(path)).readable;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(`Cannot read stdin of ${cmd} from "${path}": no such file`);
+    }
+    throw error;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
