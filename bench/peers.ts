@@ -1,0 +1,541 @@
+/**
+ * Compares barchan with ninja and make on the synthetic graphs of
+ * `bench/synthetic.ts`: a cold build, a no-op build, a build after one
+ * source was edited and a build after one source was touched (mtime changed,
+ * content not). Tools take turns run by run, every build is checked (exit
+ * code 0, `out/all` equal to the concatenation of the sources), and the
+ * medians and minima are printed as a markdown table and written to
+ * `bench/results/<date>-peers.md`.
+ *
+ * ```sh
+ * deno run -A bench/peers.ts [--n 1000,10000] [--runs 5] [--shapes graph] [-j 2]
+ * ```
+ *
+ * Not run by CI: it installs ninja and make with apt when they are missing
+ * and takes minutes.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join, relative } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import {
+  defaultSize,
+  FINAL,
+  generate,
+  parseShape,
+  type Shape,
+  type Synthetic,
+  type Tool,
+  TOOLS,
+} from "./synthetic.ts";
+
+/** What is measured, in the order it is measured. */
+export const CASES = ["cold", "no-op", "edit", "touch"] as const;
+
+/** One of {@linkcode CASES}. */
+export type Case = typeof CASES[number];
+
+/** Options of {@linkcode runPeers}. */
+export interface PeersOptions {
+  /**
+   * Sizes to measure.
+   * @default [1000, 10000] for graph, the shape's default size otherwise
+   */
+  sizes?: number[];
+  /**
+   * Shapes to measure.
+   * @default ["graph"]
+   */
+  shapes?: Shape[];
+  /**
+   * Runs of the no-op, edit and touch cases.
+   * @default 5
+   */
+  runs?: number;
+  /**
+   * Runs of the cold case.
+   * @default runs up to N = 1000, 3 up to N = 10000, 1 above
+   */
+  coldRuns?: number;
+  /**
+   * Parallel jobs given to every tool.
+   * @default 2
+   */
+  jobs?: number;
+  /**
+   * A build taking longer is killed and the tool's remaining cases at that size are skipped.
+   * @default 300
+   */
+  timeoutSeconds?: number;
+  /**
+   * Where the generated trees go.
+   * @default bench/_work/peers
+   */
+  workDir?: string;
+  /**
+   * Receives progress lines.
+   * @default console.error
+   */
+  log?: (line: string) => void;
+}
+
+/** The measurements of one tool in one case. */
+export interface Measurement {
+  /** Wall time of each run, in milliseconds. */
+  times: number[];
+  /** How many commands each run executed. */
+  reran: number[];
+  /** Set when a run was killed after the timeout. */
+  timedOut?: number;
+}
+
+/** The measurements of one graph. */
+export interface GraphResult {
+  /** The shape. */
+  shape: Shape;
+  /** Its size. */
+  n: number;
+  /** How many rules it has. */
+  rules: number;
+  /** How many rules an edit of the probed source reruns. */
+  probeRules: number;
+  /** Measurements by case and tool; absent when skipped. */
+  cases: Record<Case, Partial<Record<Tool, Measurement>>>;
+}
+
+interface Outcome {
+  ms: number;
+  code: number;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+const CLI = fromFileUrl(new URL("../cli.ts", import.meta.url));
+const decoder = new TextDecoder();
+
+function commandOf(tool: Tool, tree: string, jobs: number): [string, string[]] {
+  switch (tool) {
+    case "barchan":
+      return [Deno.execPath(), ["run", "-A", CLI, "build", "-j", `${jobs}`, "-C", tree, "-v"]];
+    case "ninja":
+      return ["ninja", ["-j", `${jobs}`, "-v"]];
+    case "make":
+      return ["make", ["-j", `${jobs}`]];
+  }
+}
+
+/** Counts the commands a tool printed as it ran them. */
+function commandsRun(tool: Tool, outcome: Outcome): number {
+  const lines = (outcome.stdout + "\n" + outcome.stderr).split("\n");
+  switch (tool) {
+    case "barchan":
+      return lines.filter((l) => l.startsWith("$ ")).length;
+    case "ninja":
+      return lines.filter((l) => /^\[\d+\/\d+\] /.test(l)).length;
+    case "make":
+      return lines.filter((l) => l !== "" && !l.startsWith("make")).length;
+  }
+}
+
+async function timed(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<Outcome> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const start = performance.now();
+  try {
+    const out = await new Deno.Command(cmd, {
+      args,
+      cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: controller.signal,
+    }).output();
+    const ms = performance.now() - start;
+    return {
+      ms,
+      code: out.code,
+      timedOut,
+      stdout: decoder.decode(out.stdout),
+      stderr: decoder.decode(out.stderr),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function removeIfPresent(path: string): void {
+  try {
+    Deno.removeSync(path, { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/** Deletes a tool's outputs and state, so that its next build starts from scratch. */
+function clean(tool: Tool, tree: string): void {
+  removeIfPresent(join(tree, "out"));
+  if (tool === "barchan") removeIfPresent(join(tree, "_build"));
+  if (tool === "ninja") {
+    removeIfPresent(join(tree, ".ninja_log"));
+    removeIfPresent(join(tree, ".ninja_deps"));
+  }
+}
+
+/**
+ * Installs ninja and make with apt when either is missing.
+ * @param log Receives progress lines.
+ */
+export async function ensureTools(log: (line: string) => void = console.error): Promise<void> {
+  const missing: string[] = [];
+  for (const [program, pkg] of [["ninja", "ninja-build"], ["make", "make"]]) {
+    try {
+      await new Deno.Command(program, { args: ["--version"], stdout: "null", stderr: "null" })
+        .output();
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      missing.push(pkg);
+    }
+  }
+  if (missing.length === 0) return;
+  log(`Installing ${missing.join(" ")} with apt-get`);
+  const install = () =>
+    new Deno.Command("apt-get", { args: ["install", "-y", ...missing], stdout: "null" }).output();
+  if ((await install()).code === 0) return;
+  await new Deno.Command("apt-get", { args: ["update"], stdout: "null" }).output();
+  if ((await install()).code !== 0) {
+    throw new Error(`Cannot install ${missing.join(" ")} with apt-get: run it as root`);
+  }
+}
+
+class Checker {
+  #graph: Synthetic;
+  #probe: Record<Tool, string>;
+
+  constructor(graph: Synthetic) {
+    this.#graph = graph;
+    const initial = graph.contents.get(graph.probe)!;
+    this.#probe = { barchan: initial, ninja: initial, make: initial };
+  }
+
+  /** Changes the probed source's content in a tool's tree. */
+  edit(tool: Tool, run: number): void {
+    const text = `${this.#graph.contents.get(this.#graph.probe)}/* edit ${run} */\n`;
+    this.#probe[tool] = text;
+    Deno.writeTextFileSync(join(this.#graph.trees[tool], this.#graph.probe), text);
+  }
+
+  /** Sets the probed source's modification time to now, leaving its content. */
+  touch(tool: Tool): void {
+    const now = new Date();
+    Deno.utimeSync(join(this.#graph.trees[tool], this.#graph.probe), now, now);
+  }
+
+  /** Throws unless the build succeeded and wrote the expected `out/all`. */
+  check(tool: Tool, what: string, outcome: Outcome): void {
+    const tree = this.#graph.trees[tool];
+    if (outcome.code !== 0) {
+      throw new Error(
+        `${tool} failed (${what}) with exit code ${outcome.code} in ${tree}:\n` +
+          (outcome.stdout + outcome.stderr).split("\n").slice(-20).join("\n"),
+      );
+    }
+    const g = this.#graph;
+    const expected = g.sources.map((s) => s === g.probe ? this.#probe[tool] : g.contents.get(s))
+      .join("");
+    const actual = Deno.readTextFileSync(join(tree, FINAL));
+    if (actual !== expected) {
+      throw new Error(`${tool} wrote a wrong ${FINAL} (${what}) in ${tree}`);
+    }
+  }
+}
+
+function defaultColdRuns(n: number, runs: number): number {
+  return n <= 1000 ? runs : n <= 10000 ? Math.min(runs, 3) : 1;
+}
+
+/**
+ * Generates and measures one graph.
+ * @param shape The shape.
+ * @param n Its size.
+ * @param options Runs, jobs, timeout and where to work.
+ * @returns The measurements.
+ */
+export async function measureGraph(
+  shape: Shape,
+  n: number,
+  options: PeersOptions = {},
+): Promise<GraphResult> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const runs = options.runs ?? 5;
+  const coldRuns = options.coldRuns ?? defaultColdRuns(n, runs);
+  const jobs = options.jobs ?? 2;
+  const timeoutMs = (options.timeoutSeconds ?? 300) * 1000;
+  const workDir = options.workDir ?? fromFileUrl(new URL("./_work/peers", import.meta.url));
+  const graph = await generate(join(workDir, `${shape}-${n}`), { shape, n });
+  const checker = new Checker(graph);
+  log(`${shape} n=${n}: ${graph.rules} rules in ${relative(Deno.cwd(), graph.dir)}`);
+  const result: GraphResult = {
+    shape,
+    n,
+    rules: graph.rules,
+    probeRules: graph.probeRules,
+    cases: { cold: {}, "no-op": {}, edit: {}, touch: {} },
+  };
+  const alive = new Set<Tool>(TOOLS);
+
+  // Warm-up: barchan loads build.ts once so that Deno's transpile cache holds
+  // it; ninja and make read their files (and the sources enter the page cache).
+  await timed(
+    Deno.execPath(),
+    ["run", "-A", CLI, "targets", "-C", graph.trees.barchan],
+    ".",
+    timeoutMs,
+  );
+  for (const tool of ["ninja", "make"] as const) {
+    const [cmd, args] = tool === "ninja" ? ["ninja", ["-n"]] : ["make", ["-n"]];
+    await timed(cmd, args, graph.trees[tool], timeoutMs);
+  }
+
+  const plan: [Case, number][] = [
+    ["cold", coldRuns],
+    ["no-op", runs],
+    ["edit", runs],
+    ["touch", runs],
+  ];
+  for (const [kase, count] of plan) {
+    for (let run = 1; run <= count; run++) {
+      for (const tool of TOOLS) {
+        if (!alive.has(tool)) continue;
+        const tree = graph.trees[tool];
+        if (kase === "cold") clean(tool, tree);
+        if (kase === "edit") checker.edit(tool, run);
+        if (kase === "touch") checker.touch(tool);
+        const [cmd, args] = commandOf(tool, tree, jobs);
+        const outcome = await timed(cmd, args, tree, timeoutMs);
+        const m = result.cases[kase][tool] ??= { times: [], reran: [] };
+        if (outcome.timedOut) {
+          m.timedOut = timeoutMs;
+          alive.delete(tool);
+          log(`  ${kase} ${run}/${count} ${tool}: killed after ${timeoutMs / 1000} s`);
+          continue;
+        }
+        checker.check(tool, `${kase} run ${run}`, outcome);
+        const reran = commandsRun(tool, outcome);
+        m.times.push(outcome.ms);
+        m.reran.push(reran);
+        log(`  ${kase} ${run}/${count} ${tool}: ${formatMs(outcome.ms)}, ${reran} commands`);
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * The median of some numbers.
+ * @param xs The numbers (not empty).
+ * @returns Their median.
+ */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Formats milliseconds for a table: `87 ms`, `4.21 s`.
+ * @param ms Milliseconds.
+ * @returns The text.
+ */
+export function formatMs(ms: number): string {
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 100_000 ? 2 : 1)} s`;
+}
+
+function ratio(x: number, base: number | undefined): string {
+  if (base === undefined || base === 0) return "–";
+  const r = x / base;
+  return `${r < 10 ? r.toFixed(2) : r.toFixed(r < 100 ? 1 : 0)}×`;
+}
+
+function reranText(xs: readonly number[]): string {
+  const distinct = [...new Set(xs)];
+  return distinct.length === 1 ? `${distinct[0]}` : `${Math.min(...xs)}–${Math.max(...xs)}`;
+}
+
+/**
+ * Renders measurements as a markdown table: median, minimum, both as a
+ * ratio to ninja's, and how many commands ran.
+ * @param results The measurements.
+ * @returns The table.
+ */
+export function markdownTable(results: readonly GraphResult[]): string {
+  const rows = [
+    "| graph | case | tool | median | min | median / ninja | min / ninja | commands run | runs |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of results) {
+    for (const kase of CASES) {
+      const ninja = r.cases[kase].ninja;
+      const base = ninja && ninja.times.length > 0
+        ? { med: median(ninja.times), min: Math.min(...ninja.times) }
+        : undefined;
+      for (const tool of TOOLS) {
+        const m = r.cases[kase][tool];
+        const label = `${r.shape} ${r.n.toLocaleString("en-US")}`;
+        if (m === undefined) continue;
+        if (m.times.length === 0) {
+          const why = m.timedOut === undefined ? "not run" : `> ${m.timedOut / 1000} s (killed)`;
+          rows.push(`| ${label} | ${kase} | ${tool} | ${why} | | | | | 0 |`);
+          continue;
+        }
+        const med = median(m.times);
+        const min = Math.min(...m.times);
+        rows.push(
+          `| ${label} | ${kase} | ${tool} | ${formatMs(med)} | ${formatMs(min)} | ` +
+            `${ratio(med, base?.med)} | ${ratio(min, base?.min)} | ${reranText(m.reran)} | ` +
+            `${m.times.length} |`,
+        );
+      }
+    }
+  }
+  return rows.join("\n");
+}
+
+function rawTimes(results: readonly GraphResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    for (const kase of CASES) {
+      for (const tool of TOOLS) {
+        const m = r.cases[kase][tool];
+        if (m === undefined) continue;
+        const times = m.times.map((t) => (t / 1000).toFixed(3)).join(", ");
+        lines.push(`- ${r.shape} ${r.n} ${kase} ${tool}: ${times} s`);
+      }
+    }
+  }
+  return lines.join("\n");
+}
+
+async function versionOf(cmd: string, args: string[]): Promise<string> {
+  try {
+    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output();
+    return decoder.decode(out.stdout).split("\n")[0].trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+async function machine(): Promise<string> {
+  let cpu = "unknown CPU";
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    cpu = info.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpu;
+  } catch {
+    // not Linux
+  }
+  const deno = `deno ${Deno.version.deno}`;
+  const ninja = `ninja ${await versionOf("ninja", ["--version"])}`;
+  const make = await versionOf("make", ["--version"]);
+  return `${cpu}, ${navigator.hardwareConcurrency} CPUs, ${Deno.build.os}; ${deno}, ${ninja}, ${make}`;
+}
+
+/**
+ * Measures every requested graph and renders the report.
+ * @param options What to measure.
+ * @returns The measurements and the markdown report.
+ */
+export async function runPeers(
+  options: PeersOptions = {},
+): Promise<{ results: GraphResult[]; report: string }> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  await ensureTools(log);
+  const shapes = options.shapes ?? ["graph"];
+  const runs = options.runs ?? 5;
+  const jobs = options.jobs ?? 2;
+  const results: GraphResult[] = [];
+  const started = performance.now();
+  for (const shape of shapes) {
+    const sizes = options.sizes ?? (shape === "graph" ? [1000, 10000] : [defaultSize(shape)]);
+    for (const n of sizes) results.push(await measureGraph(shape, n, options));
+  }
+  const minutes = (performance.now() - started) / 60000;
+  const report = [
+    `# barchan, ninja and make on synthetic graphs (${new Date().toISOString().slice(0, 10)})`,
+    "",
+    `Machine: ${await machine()}.`,
+    `Every tool ran with -j ${jobs}; no-op, edit and touch ${runs} runs each, tools in turn ` +
+    `run by run; ${minutes.toFixed(1)} minutes in all. Times are wall-clock times of the ` +
+    `whole command (process start to exit). "commands run" counts the commands each tool ` +
+    `printed as it ran them.`,
+    "",
+    markdownTable(results),
+    "",
+    "Raw times:",
+    "",
+    rawTimes(results),
+    "",
+  ].join("\n");
+  return { results, report };
+}
+
+function parseList(text: string): number[] {
+  return text.split(",").map((s) => {
+    const n = Number(s.trim().replace(/_/g, ""));
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`Not a size: "${s}"`);
+    return n;
+  });
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      n: { type: "string" },
+      runs: { type: "string", default: "5" },
+      "cold-runs": { type: "string" },
+      shapes: { type: "string", default: "graph" },
+      jobs: { type: "string", short: "j", default: "2" },
+      timeout: { type: "string", default: "300" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(
+      "Usage: deno run -A bench/peers.ts [--n 1000,10000] [--runs 5] [--cold-runs N]\n" +
+        "         [--shapes graph,chain,fanin] [-j 2] [--timeout SECONDS] [--out FILE]",
+    );
+    return 0;
+  }
+  const { report } = await runPeers({
+    sizes: values.n === undefined ? undefined : parseList(values.n),
+    shapes: values.shapes.split(",").map((s) => parseShape(s.trim())),
+    runs: Number(values.runs),
+    coldRuns: values["cold-runs"] === undefined ? undefined : Number(values["cold-runs"]),
+    jobs: Number(values.jobs),
+    timeoutSeconds: Number(values.timeout),
+  });
+  const out = values.out ??
+    fromFileUrl(
+      new URL(`./results/${new Date().toISOString().slice(0, 10)}-peers.md`, import.meta.url),
+    );
+  Deno.mkdirSync(join(out, ".."), { recursive: true });
+  Deno.writeTextFileSync(out, report);
+  console.log(report);
+  console.error(`Written to ${relative(Deno.cwd(), out)}`);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
