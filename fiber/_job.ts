@@ -13,7 +13,7 @@ import { MissingProgramError } from "./missing_program.ts";
 import { formatCommand, ProcessError } from "./process_error.ts";
 import type { SpawnOptions, SpawnOutput, SpawnResult } from "./spawn_options.ts";
 import { forgetProgram } from "./_which.ts";
-import { drain, feed, killGroup, readText } from "./_process_group.ts";
+import { drain, feed, groupCommand, killGroup, readText } from "./_process_group.ts";
 
 const encoder = new TextEncoder();
 
@@ -100,7 +100,7 @@ export class Job {
       this.durationMs = performance.now() - start;
       if (this.#killTimer !== undefined) {
         clearTimeout(this.#killTimer);
-        killGroup(child, "SIGKILL");
+        killGroup(child, "SIGKILL", false);
       }
     }
     result.durationMs = this.durationMs;
@@ -159,17 +159,14 @@ export class Job {
   #spawn(stdin: boolean, stdout: Pipe, stderr: Pipe): Deno.ChildProcess {
     const options = this.options;
     try {
-      const child = new Deno.Command(this.program, {
-        args: this.args as string[],
+      return groupCommand(this.program, this.args, {
         cwd: options.cwd,
         env: options.env,
         clearEnv: options.clearEnv,
         stdin: stdin ? "piped" : "null",
         stdout,
         stderr,
-        detached: true,
       }).spawn();
-      return child;
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       if (options.cwd !== undefined && !isDirectory(options.cwd)) {
@@ -190,8 +187,8 @@ export class Job {
   #kill(): void {
     if (this.#killTimer !== undefined || this.#reaped) return;
     const child = this.#child!;
-    killGroup(child, "SIGTERM");
-    this.#killTimer = setTimeout(() => killGroup(child, "SIGKILL"), this.#graceMs);
+    killGroup(child, "SIGTERM", true);
+    this.#killTimer = setTimeout(() => killGroup(child, "SIGKILL", !this.#reaped), this.#graceMs);
   }
 }
 
