@@ -9,6 +9,10 @@
  * a grace period, and a last SIGKILL to the group once the child is reaped, so
  * that nothing it started outlives it.
  *
+ * Permissions: `--allow-run` for the programs (and the `setsid` utility that
+ * starts them in their own session), `--allow-read` on the `PATH` directories
+ * for the program lookup, and `--allow-env=PATH`.
+ *
  * @module
  */
 
