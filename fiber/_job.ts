@@ -90,7 +90,13 @@ export class Job {
       this.#throwIfCancelled();
     }
     const start = performance.now();
-    const child = this.#spawn(input !== undefined, pipeMode(stdout), pipeMode(stderr));
+    let child: Deno.ChildProcess;
+    try {
+      child = this.#spawn(input !== undefined, pipeMode(stdout), pipeMode(stderr));
+    } catch (error) {
+      if (input instanceof ReadableStream) await input.cancel();
+      throw error;
+    }
     this.#child = child;
     void child.status.then(() => this.#reaped = true);
     let result: SpawnResult;
