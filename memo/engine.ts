@@ -28,6 +28,11 @@ export interface EngineOptions {
    */
   root?: string;
   /**
+   * Load the store but never write it (for dry runs): nothing on disk changes.
+   * @default false
+   */
+  readOnly?: boolean;
+  /**
    * Receives one-line warnings, such as a damaged store being discarded.
    * @default console.warn
    */
@@ -42,6 +47,10 @@ export interface ExecutionInfo {
   input: unknown;
   /** Why it executes: `new`, `code changed`, or what changed. */
   reason: string;
+  /** The file whose change made it execute, when that is the reason. */
+  changedFile?: string;
+  /** The memo call whose new value made it execute, when that is the reason. */
+  changedCall?: { name: string; input: unknown };
 }
 
 /**
@@ -90,7 +99,7 @@ export class Engine {
     this.root = resolve(options.root ?? Deno.cwd());
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
     if (options.dir !== undefined) {
-      this.#store = new Store(resolve(this.root, options.dir), this.#warn);
+      this.#store = new Store(resolve(this.root, options.dir), this.#warn, options.readOnly);
     }
     this.#run = (this.#store?.lastRun ?? 0) + 1;
   }
@@ -356,7 +365,53 @@ export class Engine {
 
   /** @internal Called when a body is about to execute. */
   willExecute(node: MemoNode): void {
-    this.onExecute?.({ name: node.def.name, input: node.input, reason: this.explain(node) });
+    const info: ExecutionInfo = {
+      name: node.def.name,
+      input: node.input,
+      reason: this.explain(node),
+    };
+    const cell = this.#cells.get(node.reason);
+    if (cell instanceof FileLeaf) info.changedFile = cell.path;
+    if (cell instanceof MemoNode) info.changedCall = { name: cell.def.name, input: cell.input };
+    this.onExecute?.(info);
+  }
+
+  /**
+   * Whether a path matters to what this engine computed: a file some
+   * computation read, or a directory entry some listing or glob covers.
+   * @param path An absolute path.
+   * @returns True when invalidating it may change a result.
+   */
+  tracks(path: string): boolean {
+    if (this.#files.has(path)) return true;
+    const parent = dirname(path);
+    for (const listing of this.#listings) {
+      if (listing.dir === path || listing.dir === parent) return true;
+      if (listing.pattern !== null && path.startsWith(listing.dir + "/")) return true;
+    }
+    const prefix = path + "/";
+    for (const file of this.#files.keys()) if (file.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /**
+   * The dependencies a memo call recorded in its last execution, as ids:
+   * `name(input)` labels for memo calls, paths for files.
+   * @param name The memo function's name.
+   * @param key The call's key (canonical JSON of the input by default).
+   * @returns The dependencies, or undefined when the call is unknown.
+   */
+  recordedDeps(name: string, key: string): string[] | undefined {
+    const id = name + "\u0000" + key;
+    const cell = this.#cells.get(id) ?? this.#load(id);
+    if (!(cell instanceof MemoNode) || !cell.hasResult) return undefined;
+    return cell.deps.map((_, i) => {
+      const dep = this.resolveDep(cell.deps, i);
+      if (dep === undefined) return String(cell.deps[i]);
+      if (dep instanceof MemoNode) return `${dep.def.name}\u0000${dep.def.key(dep.input)}`;
+      if (dep instanceof FileLeaf) return dep.path;
+      return dep.id;
+    });
   }
 
   /** @internal Called when a body has executed. */

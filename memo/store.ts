@@ -59,21 +59,28 @@ export class Store {
   /** The highest run number found in the log. */
   readonly lastRun: number;
   #path: string;
-  #file: Deno.FsFile;
-  #lock: Deno.FsFile;
-  #size: number;
-  #compactedSize: number;
+  #file: Deno.FsFile | undefined;
+  #lock: Deno.FsFile | undefined;
+  #size = 0;
+  #compactedSize = 0;
   #written = new Set<string>();
 
   /**
    * Opens (or creates) the store in `dir`.
    * @param dir The directory.
    * @param warn Receives one-line reports of discarded or repaired content.
+   * @param readOnly Load only: create, lock and write nothing.
    */
-  constructor(dir: string, warn: (message: string) => void) {
-    Deno.mkdirSync(dir, { recursive: true });
+  constructor(dir: string, warn: (message: string) => void, readOnly = false) {
     this.dir = dir;
     this.#path = join(dir, "memo.log");
+    if (readOnly) {
+      const loaded = load(this.#path, warn);
+      this.records = loaded.records;
+      this.lastRun = loaded.lastRun;
+      return;
+    }
+    Deno.mkdirSync(dir, { recursive: true });
     this.#lock = Deno.openSync(join(dir, "lock"), { create: true, write: true });
     if (!this.#lock.tryLockSync(true)) {
       this.#lock.close();
@@ -84,14 +91,15 @@ export class Store {
     const loaded = load(this.#path, warn);
     this.records = loaded.records;
     this.lastRun = loaded.lastRun;
-    this.#file = Deno.openSync(this.#path, { create: true, read: true, write: true });
+    const file = Deno.openSync(this.#path, { create: true, read: true, write: true });
+    this.#file = file;
     if (loaded.validBytes === 0) {
-      this.#file.truncateSync(0);
-      writeAll(this.#file, header());
+      file.truncateSync(0);
+      writeAll(file, header());
       this.#size = HEADER;
     } else {
-      if (loaded.validBytes !== loaded.fileBytes) this.#file.truncateSync(loaded.validBytes);
-      this.#file.seekSync(loaded.validBytes, Deno.SeekMode.Start);
+      if (loaded.validBytes !== loaded.fileBytes) file.truncateSync(loaded.validBytes);
+      file.seekSync(loaded.validBytes, Deno.SeekMode.Start);
       this.#size = loaded.validBytes;
     }
     this.#compactedSize = this.#size;
@@ -124,7 +132,7 @@ export class Store {
    * @param records The records.
    */
   append(run: number, records: StoreRecord[]): void {
-    if (records.length === 0) return;
+    if (records.length === 0 || this.#file === undefined) return;
     const bytes = frame(run, records);
     writeAll(this.#file, bytes);
     this.#size += bytes.length;
@@ -145,6 +153,7 @@ export class Store {
    * @param records Every live record.
    */
   compact(run: number, records: StoreRecord[]): void {
+    if (this.#file === undefined) return;
     const tmp = this.#path + ".tmp";
     const out = Deno.openSync(tmp, { create: true, write: true, truncate: true });
     try {
@@ -165,8 +174,9 @@ export class Store {
 
   /** Closes the log and releases the lock. */
   close(): void {
-    this.#file.close();
-    this.#lock.close();
+    this.#file?.close();
+    this.#lock?.close();
+    this.#file = this.#lock = undefined;
   }
 }
 
