@@ -51,6 +51,8 @@ export interface ExecutionInfo {
   changedFile?: string;
   /** The memo call whose new value made it execute, when that is the reason. */
   changedCall?: { name: string; input: unknown };
+  /** The named input (see `Engine#setInput`) whose change made it execute. */
+  changedInput?: string;
 }
 
 /**
@@ -373,6 +375,7 @@ export class Engine {
     const cell = this.#cells.get(node.reason);
     if (cell instanceof FileLeaf) info.changedFile = cell.path;
     if (cell instanceof MemoNode) info.changedCall = { name: cell.def.name, input: cell.input };
+    if (cell instanceof InputLeaf) info.changedInput = cell.key;
     this.onExecute?.(info);
   }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { STATE_DIR } from "./build.ts";
+import { STATE_DIR } from "./builder.ts";
 import { findBuildFile } from "./load.ts";
 import { OutputLog } from "./outputs.ts";
 

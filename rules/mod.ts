@@ -21,9 +21,11 @@ export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./actio
 export { alias, rule } from "./rule.ts";
 export type { RuleOptions } from "./rule.ts";
 export { RuleHandle } from "./handle.ts";
-export { build, STATE_DIR } from "./build.ts";
+export { build } from "./build.ts";
+export { Builder, STATE_DIR } from "./builder.ts";
+export type { BuilderOptions, BuildFailure, BuildResult } from "./builder.ts";
 export { clean } from "./clean.ts";
-export type { BuildFailure, BuildOptions, BuildResult } from "./build.ts";
+export type { BuildOptions } from "./build.ts";
 export { BuildFileError, RuleError } from "./errors.ts";
 export type { RuleErrorInit } from "./errors.ts";
 export { plainReporter } from "./report.ts";

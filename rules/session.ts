@@ -12,7 +12,7 @@ import { ProcessError } from "../fiber/process_error.ts";
 import type { Scheduler } from "../fiber/scheduler.ts";
 import type { SpawnResult } from "../fiber/spawn_options.ts";
 import { isCancellation } from "../fiber/cancel.ts";
-import type { Engine } from "../memo/engine.ts";
+import type { Engine, ExecutionInfo } from "../memo/engine.ts";
 import { messageOf } from "../memo/errors.ts";
 import { glob, readText, recordWrite, stat } from "../memo/reads.ts";
 import type { ActionContext, RunOptions } from "./action.ts";
@@ -43,6 +43,8 @@ export class Session {
   readonly outputs: OutputLog;
   readonly reporter: Reporter;
   readonly signal: AbortSignal;
+  /** Say what would run; run and write nothing. */
+  readonly dryRun: boolean;
   /** Rules whose action ran, in order. */
   readonly ran: RanRule[] = [];
   #buildRule: BuildRule;
@@ -56,7 +58,9 @@ export class Session {
     reporter: Reporter;
     signal: AbortSignal;
     buildRule: BuildRule;
+    dryRun?: boolean;
   }) {
+    this.dryRun = init.dryRun ?? false;
     this.project = init.project;
     this.engine = init.engine;
     this.scheduler = init.scheduler;
@@ -70,6 +74,38 @@ export class Session {
   willRun(rule: string, reason: string): void {
     this.#reasons.set(rule, reason);
     this.ran.push({ rule, reason });
+  }
+
+  /**
+   * Says in words why a rule's action runs.
+   * @param call What the engine says about the execution.
+   * @returns The reason, e.g. `dep src/a.c changed`, `target out/a was modified outside the build`.
+   */
+  explain(call: ExecutionInfo): string {
+    const rule = this.project.rules.get(call.input as string);
+    if (call.reason === "new") return "new rule (never built, or its last build failed)";
+    if (call.reason === "code changed") return "barchan's rule engine changed";
+    if (call.changedInput !== undefined) {
+      return "its definition in build.ts changed (action, deps or targets)";
+    }
+    if (call.changedFile !== undefined) {
+      const path = this.project.normalizePath(call.changedFile);
+      if (rule?.targets.includes(path)) {
+        return pathExists(call.changedFile)
+          ? `target ${path} was modified outside the build`
+          : `target ${path} is missing`;
+      }
+      return `dep ${path} changed`;
+    }
+    if (call.changedCall !== undefined) {
+      const { name, input } = call.changedCall;
+      if (name === "barchan.rule") {
+        const dep = this.project.rules.get(input as string);
+        return `dep ${dep?.targets.join(", ") || input} was rebuilt with new content`;
+      }
+      return `dynamic dep ${name}(${JSON.stringify(input)}) changed`;
+    }
+    return call.reason;
   }
 
   /**
@@ -141,6 +177,11 @@ export class Session {
    */
   async execute(rule: Rule): Promise<Record<string, string>> {
     const root = this.project.root;
+    if (this.dryRun) {
+      const unknown: Record<string, string> = { "": `would run ${performance.now()}` };
+      for (const t of rule.targets) unknown[t] = "would be rebuilt";
+      return await Promise.resolve(unknown);
+    }
     for (const t of rule.targets) {
       if (!this.outputs.owns(t) && pathExists(join(root, t))) {
         throw this.#problem(

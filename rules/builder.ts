@@ -1,0 +1,302 @@
+/**
+ * A `Builder` keeps one project's state open across builds: the lock, the
+ * memo engine with its warm caches, the record of outputs, the scheduler.
+ * `build()` uses one for a single build; watch mode keeps one alive and
+ * rebuilds after each batch of changes.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { isCancellation } from "../fiber/cancel.ts";
+import { errorsOf } from "../fiber/parallel.ts";
+import { Scheduler } from "../fiber/scheduler.ts";
+import { digestOf } from "../memo/digest.ts";
+import { Engine } from "../memo/engine.ts";
+import { CycleError, MemoError, messageOf } from "../memo/errors.ts";
+import { memo } from "../memo/memo.ts";
+import { currentEngine, readInput } from "../memo/reads.ts";
+import { RuleError } from "./errors.ts";
+import { findBuildFile, loadProject } from "./load.ts";
+import { OutputLog } from "./outputs.ts";
+import type { DepSpec, Project } from "./project.ts";
+import type { Reporter } from "./report.ts";
+import { type RanRule, Session } from "./session.ts";
+
+/** Where barchan keeps its state, relative to the project root. */
+export const STATE_DIR = "_build/.barchan";
+
+/** Options of {@linkcode Builder.open}. */
+export interface BuilderOptions {
+  /**
+   * Where to look for build.ts (this directory or the nearest above it).
+   * @default Deno.cwd()
+   */
+  root?: string;
+  /**
+   * How many commands run at once.
+   * @default navigator.hardwareConcurrency
+   */
+  jobs?: number;
+  /**
+   * Receives what happens.
+   * @default a reporter that prints nothing
+   */
+  reporter?: Reporter;
+  /**
+   * Cancels builds: running commands are killed.
+   * @default undefined
+   */
+  signal?: AbortSignal;
+  /**
+   * The scheduler commands run on.
+   * @default a new scheduler with `jobs` slots
+   */
+  scheduler?: Scheduler;
+  /**
+   * Say what would run and why, run nothing, change nothing on disk.
+   * @default false
+   */
+  dryRun?: boolean;
+}
+
+/** One failure of a build. */
+export interface BuildFailure {
+  /** The failing rule, when the failure belongs to one. */
+  rule?: string;
+  /** What went wrong, in one or more lines. */
+  message: string;
+  /** Captured output of the failed command, if any. */
+  output?: string;
+}
+
+/** What a build did. */
+export interface BuildResult {
+  /** True when everything requested was built. */
+  ok: boolean;
+  /** Rules whose action ran (or, in a dry run, would run), with the reason. */
+  ran: RanRule[];
+  /** Every failure, each once. */
+  failed: BuildFailure[];
+  /** The build.ts that was loaded. */
+  file: string;
+  /** Whether this was a dry run. */
+  dryRun: boolean;
+  /** Wall-clock duration in milliseconds. */
+  durationMs: number;
+}
+
+const sessions = new WeakMap<Engine, Session>();
+
+const buildRule = memo(
+  "barchan.rule",
+  async (id: string): Promise<Record<string, string>> => {
+    const session = sessions.get(currentEngine());
+    if (session === undefined) throw new Error(`Rule "${id}" was demanded outside a build`);
+    const rule = session.project.rules.get(id);
+    if (rule === undefined) throw new Error(`No rule "${id}" in ${session.project.file}`);
+    readInput(`rule ${id}`);
+    await session.need(rule.deps, rule);
+    return await session.execute(rule);
+  },
+  { description: (id: string) => `rule ${id}` },
+);
+
+/** One project's open state, across builds. */
+export class Builder {
+  /** The build.ts file. */
+  readonly file: string;
+  /** The project root, the directory of build.ts. */
+  readonly root: string;
+  /** The memo engine, kept warm across builds. */
+  readonly engine: Engine;
+  /** The scheduler commands run on. */
+  readonly scheduler: Scheduler;
+  /** The project as last loaded. */
+  project: Project | undefined;
+  #options: BuilderOptions;
+  #reporter: Reporter;
+  #outputs: OutputLog;
+  #lock: Deno.FsFile | undefined;
+
+  private constructor(
+    file: string,
+    options: BuilderOptions,
+    lock: Deno.FsFile | undefined,
+  ) {
+    this.file = file;
+    this.root = join(file, "..");
+    this.#options = options;
+    this.#reporter = options.reporter ?? {};
+    this.#lock = lock;
+    const stateDir = join(this.root, STATE_DIR);
+    this.engine = new Engine({
+      dir: stateDir,
+      root: this.root,
+      readOnly: options.dryRun,
+      onWarning: (m) => this.#reporter.note?.(m),
+    });
+    this.#outputs = new OutputLog(stateDir);
+    this.scheduler = options.scheduler ?? new Scheduler({ jobs: options.jobs });
+    if (options.scheduler !== undefined && options.jobs !== undefined) {
+      this.scheduler.jobs = options.jobs;
+    }
+  }
+
+  /**
+   * Finds build.ts, takes the project's build lock (waiting for another
+   * build to finish) and opens its state. A dry run takes no lock.
+   * @param options Options.
+   * @returns The builder; call `load()` next.
+   */
+  static async open(options: BuilderOptions = {}): Promise<Builder> {
+    const file = findBuildFile(options.root ?? Deno.cwd());
+    const stateDir = join(file, "..", STATE_DIR);
+    const lock = options.dryRun ? undefined : await lockState(stateDir, options.reporter ?? {});
+    try {
+      return new Builder(file, options, lock);
+    } catch (error) {
+      lock?.close();
+      throw error;
+    }
+  }
+
+  /**
+   * (Re)loads build.ts: new and removed rules and memo functions take
+   * effect; outputs of removed rules are deleted if unchanged.
+   * @returns The project.
+   */
+  async load(): Promise<Project> {
+    const project = await loadProject(this.file);
+    this.project = project;
+    this.#removeStaleOutputs(project);
+    for (const rule of project.rules.values()) {
+      this.engine.setInput(`rule ${rule.id}`, rule.spec, "its definition in build.ts changed");
+    }
+    return project;
+  }
+
+  /**
+   * Builds targets (project-relative paths) and `@aliases`; no target means
+   * `@default`, or every target when there is no default alias.
+   * @param targets What to build.
+   * @returns What ran and what failed.
+   */
+  async build(targets: readonly string[] = []): Promise<BuildResult> {
+    const project = this.project ?? await this.load();
+    const started = performance.now();
+    const session = new Session({
+      project,
+      engine: this.engine,
+      scheduler: this.scheduler,
+      outputs: this.#outputs,
+      reporter: this.#reporter,
+      signal: this.#options.signal ?? new AbortController().signal,
+      buildRule,
+      dryRun: this.#options.dryRun ?? false,
+    });
+    sessions.set(this.engine, session);
+    this.engine.onExecute = (call) => {
+      if (call.name !== "barchan.rule") return;
+      session.willRun(call.input as string, session.explain(call));
+    };
+    const failed: BuildFailure[] = [];
+    const flusher = this.#options.dryRun ? undefined : setInterval(() => this.engine.flush(), 1000);
+    try {
+      await this.engine.run(() => session.need(requestsOf(project, targets), undefined));
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      failed.push(...failuresOf(error));
+    } finally {
+      clearInterval(flusher);
+      this.engine.onExecute = undefined;
+      if (!this.#options.dryRun) this.engine.flush();
+    }
+    return {
+      ok: failed.length === 0,
+      ran: session.ran,
+      failed,
+      file: this.file,
+      dryRun: this.#options.dryRun ?? false,
+      durationMs: performance.now() - started,
+    };
+  }
+
+  /** Saves the state and releases the lock. */
+  close(): void {
+    if (this.#options.dryRun) {
+      this.#lock?.close();
+      return;
+    }
+    this.engine.close();
+    this.#outputs.close();
+    this.#lock?.close();
+    this.#lock = undefined;
+  }
+
+  #removeStaleOutputs(project: Project): void {
+    const dry = this.#options.dryRun;
+    for (const path of this.#outputs.paths()) {
+      if (project.producers.has(path)) continue;
+      const abs = join(project.root, path);
+      let content: Uint8Array | undefined;
+      try {
+        content = Deno.readFileSync(abs);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+      if (content !== undefined) {
+        const wrote = this.#outputs.digest(path);
+        if (wrote !== "" && digestOf(content) === wrote) {
+          if (!dry) Deno.removeSync(abs);
+          this.#reporter.note?.(
+            `${dry ? "Would delete" : "Deleted"} ${path}: no rule produces it any more`,
+          );
+        } else {
+          this.#reporter.note?.(
+            `Kept ${path}: no rule produces it any more, but it changed since barchan wrote it`,
+          );
+        }
+      }
+      if (!dry) this.#outputs.release(path);
+    }
+  }
+}
+
+function requestsOf(project: Project, targets: readonly string[]): DepSpec[] {
+  if (targets.length > 0) return project.normalizeDeps(targets);
+  if (project.aliases.has("default")) return [{ kind: "alias", name: "default" }];
+  return [...project.rules.values()]
+    .filter((r) => r.targets.length > 0)
+    .map((r) => ({ kind: "rule", id: r.id }));
+}
+
+async function lockState(stateDir: string, reporter: Reporter): Promise<Deno.FsFile> {
+  Deno.mkdirSync(stateDir, { recursive: true });
+  const lock = await Deno.open(join(stateDir, "build.lock"), { create: true, write: true });
+  if (!(await lock.tryLock(true))) {
+    reporter.note?.(`Waiting for another build of this project to finish (${stateDir})`);
+    await lock.lock(true);
+  }
+  return lock;
+}
+
+/** Flattens an error tree into distinct failures. */
+function failuresOf(error: unknown): BuildFailure[] {
+  const seen = new Set<unknown>();
+  const out: BuildFailure[] = [];
+  const visit = (e: unknown): void => {
+    for (const x of errorsOf(e)) {
+      if (x instanceof MemoError) {
+        visit(x.cause);
+        continue;
+      }
+      if (seen.has(x)) continue;
+      seen.add(x);
+      if (x instanceof RuleError) out.push({ rule: x.rule, message: x.message, output: x.output });
+      else if (x instanceof CycleError) out.push({ message: x.message });
+      else out.push({ message: messageOf(x) });
+    }
+  };
+  visit(error);
+  return out;
+}
