@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { MissingProgramError } from "../fiber/missing_program.ts";
 import { forkAndJoin, parallelIter } from "../fiber/parallel.ts";
 import { ProcessError } from "../fiber/process_error.ts";
@@ -145,7 +145,9 @@ export class Session {
       await this.#buildRule(producer.id);
       return;
     }
-    const info = await stat(path);
+    // Absolute, so that a path requested outside any rule (no memo frame to
+    // resolve it against the root) is not looked up in the process's directory.
+    const info = await stat(resolve(this.project.root, path));
     if (info === null) throw this.#problem(from, this.#missingMessage(path));
     if (info.isDirectory) {
       throw this.#problem(
