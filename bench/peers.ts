@@ -18,7 +18,7 @@
  */
 import { parseArgs } from "node:util";
 import { join, relative } from "node:path";
-import { fileURLToPath as fromFileUrl } from "node:url";
+import { fileURLToPath as fromFileUrl, pathToFileURL } from "node:url";
 import {
   defaultSize,
   FINAL,
@@ -69,7 +69,14 @@ export interface PeersOptions {
    */
   timeoutSeconds?: number;
   /**
-   * Where the generated trees go.
+   * Which barchan to measure: a git revision of this repository, exported
+   * with `git archive` so that edits in the working tree cannot change it
+   * during the run, or `"worktree"` for the files as they are.
+   * @default "HEAD"
+   */
+  barchan?: string;
+  /**
+   * Where the generated trees (and the exported barchan) go.
    * @default bench/_work/peers
    */
   workDir?: string;
@@ -112,13 +119,13 @@ interface Outcome {
   stderr: string;
 }
 
-const CLI = fromFileUrl(new URL("../cli.ts", import.meta.url));
+const REPO = fromFileUrl(new URL("..", import.meta.url));
 const decoder = new TextDecoder();
 
-function commandOf(tool: Tool, tree: string, jobs: number): [string, string[]] {
+function commandOf(tool: Tool, tree: string, jobs: number, cli: string): [string, string[]] {
   switch (tool) {
     case "barchan":
-      return [Deno.execPath(), ["run", "-A", CLI, "build", "-j", `${jobs}`, "-C", tree, "-v"]];
+      return [Deno.execPath(), ["run", "-A", cli, "build", "-j", `${jobs}`, "-C", tree, "-v"]];
     case "ninja":
       return ["ninja", ["-j", `${jobs}`, "-v"]];
     case "make":
@@ -269,20 +276,24 @@ function defaultColdRuns(n: number, runs: number): number {
  * @param shape The shape.
  * @param n Its size.
  * @param options Runs, jobs, timeout and where to work.
+ * @param barchanDir The barchan checkout whose cli.ts and mod.ts are measured.
  * @returns The measurements.
  */
 export async function measureGraph(
   shape: Shape,
   n: number,
   options: PeersOptions = {},
+  barchanDir: string = REPO,
 ): Promise<GraphResult> {
   const log = options.log ?? ((line: string) => console.error(line));
   const runs = options.runs ?? 5;
   const coldRuns = options.coldRuns ?? defaultColdRuns(n, runs);
   const jobs = options.jobs ?? 2;
   const timeoutMs = (options.timeoutSeconds ?? 300) * 1000;
-  const workDir = options.workDir ?? fromFileUrl(new URL("./_work/peers", import.meta.url));
-  const graph = await generate(join(workDir, `${shape}-${n}`), { shape, n });
+  const workDir = options.workDir ?? join(REPO, "bench/_work/peers");
+  const cli = join(barchanDir, "cli.ts");
+  const mod = pathToFileURL(join(barchanDir, "mod.ts")).href;
+  const graph = await generate(join(workDir, `${shape}-${n}`), { shape, n, mod });
   const checker = new Checker(graph);
   log(`${shape} n=${n}: ${graph.rules} rules in ${relative(Deno.cwd(), graph.dir)}`);
   const result: GraphResult = {
@@ -298,7 +309,7 @@ export async function measureGraph(
   // it; ninja and make read their files (and the sources enter the page cache).
   await timed(
     Deno.execPath(),
-    ["run", "-A", CLI, "targets", "-C", graph.trees.barchan],
+    ["run", "-A", cli, "targets", "-C", graph.trees.barchan],
     ".",
     timeoutMs,
   );
@@ -321,7 +332,7 @@ export async function measureGraph(
         if (kase === "cold") clean(tool, tree);
         if (kase === "edit") checker.edit(tool, run);
         if (kase === "touch") checker.touch(tool);
-        const [cmd, args] = commandOf(tool, tree, jobs);
+        const [cmd, args] = commandOf(tool, tree, jobs, cli);
         const outcome = await timed(cmd, args, tree, timeoutMs);
         const m = result.cases[kase][tool] ??= { times: [], reran: [] };
         if (outcome.timedOut) {
@@ -437,6 +448,62 @@ async function versionOf(cmd: string, args: string[]): Promise<string> {
   }
 }
 
+const ENGINE = ["cli.ts", "mod.ts", "deno.json", "fiber", "memo", "rules"];
+
+function sourcesOf(dir: string, path: string): string[] {
+  const abs = join(dir, path);
+  if (!Deno.statSync(abs).isDirectory) return [path];
+  return [...Deno.readDirSync(abs)].flatMap((e) => sourcesOf(dir, join(path, e.name)));
+}
+
+async function git(args: string[]): Promise<string> {
+  const out = await new Deno.Command("git", { args, cwd: REPO, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    throw new Error(`git ${args.join(" ")} failed: ${decoder.decode(out.stderr).trim()}`);
+  }
+  return decoder.decode(out.stdout).trim();
+}
+
+/**
+ * Exports a revision of this repository with `git archive` (once per commit).
+ * @returns The directory and the commit.
+ */
+async function exportRevision(rev: string, workDir: string): Promise<[string, string]> {
+  const commit = await git(["rev-parse", "--short", `${rev}^{commit}`]);
+  const dir = join(workDir, `barchan-${commit}`);
+  try {
+    Deno.statSync(join(dir, "cli.ts"));
+    return [dir, commit];
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  removeIfPresent(dir);
+  Deno.mkdirSync(dir, { recursive: true });
+  const tar = await new Deno.Command("sh", {
+    args: ["-c", `git archive --format=tar "$1" | tar -x -C "$2"`, "sh", commit, dir],
+    cwd: REPO,
+    stderr: "piped",
+  }).output();
+  if (!tar.success) {
+    throw new Error(`Cannot export ${rev} to ${dir}: ${decoder.decode(tar.stderr).trim()}`);
+  }
+  return [dir, commit];
+}
+
+/** A digest of barchan's sources in a directory, to notice changes during a run. */
+async function sourcesDigest(dir: string): Promise<string> {
+  const hash = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(
+      ENGINE.flatMap((p) => sourcesOf(dir, p)).sort()
+        .map((p) => `${p}\0${Deno.readTextFileSync(join(dir, p))}`).join("\0"),
+    ),
+  );
+  const hex = [...new Uint8Array(hash).slice(0, 6)].map((b) => b.toString(16).padStart(2, "0"));
+  return hex.join("");
+}
+
 async function machine(): Promise<string> {
   let cpu = "unknown CPU";
   try {
@@ -466,15 +533,37 @@ export async function runPeers(
   const jobs = options.jobs ?? 2;
   const results: GraphResult[] = [];
   const started = performance.now();
+  const workDir = options.workDir ?? join(REPO, "bench/_work/peers");
+  const rev = options.barchan ?? "HEAD";
+  let barchanDir = REPO;
+  let version = "";
+  if (rev === "worktree") {
+    version = `barchan from the working tree at commit ${await git([
+      "rev-parse",
+      "--short",
+      "HEAD",
+    ])}`;
+  } else {
+    const [dir, commit] = await exportRevision(rev, workDir);
+    barchanDir = dir;
+    version = `barchan at commit ${commit} (exported with git archive)`;
+  }
+  log(`Measuring ${version}`);
+  const digestBefore = await sourcesDigest(barchanDir);
   for (const shape of shapes) {
     const sizes = options.sizes ?? (shape === "graph" ? [1000, 10000] : [defaultSize(shape)]);
-    for (const n of sizes) results.push(await measureGraph(shape, n, options));
+    for (const n of sizes) results.push(await measureGraph(shape, n, options, barchanDir));
   }
   const minutes = (performance.now() - started) / 60000;
+  if (digestBefore !== await sourcesDigest(barchanDir)) {
+    version += "; warning: its sources changed during the run, so the figures mix versions";
+    log(version);
+  }
   const report = [
     `# barchan, ninja and make on synthetic graphs (${new Date().toISOString().slice(0, 10)})`,
     "",
     `Machine: ${await machine()}.`,
+    `Measured: ${version}.`,
     `Every tool ran with -j ${jobs}; no-op, edit and touch ${runs} runs each, tools in turn ` +
     `run by run; ${minutes.toFixed(1)} minutes in all. Times are wall-clock times of the ` +
     `whole command (process start to exit). "commands run" counts the commands each tool ` +
@@ -509,13 +598,15 @@ async function main(args: string[]): Promise<number> {
       jobs: { type: "string", short: "j", default: "2" },
       timeout: { type: "string", default: "300" },
       out: { type: "string" },
+      barchan: { type: "string", default: "HEAD" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     console.log(
       "Usage: deno run -A bench/peers.ts [--n 1000,10000] [--runs 5] [--cold-runs N]\n" +
-        "         [--shapes graph,chain,fanin] [-j 2] [--timeout SECONDS] [--out FILE]",
+        "         [--shapes graph,chain,fanin] [-j 2] [--timeout SECONDS] [--out FILE]\n" +
+        "         [--barchan REVISION|worktree]",
     );
     return 0;
   }
@@ -526,6 +617,7 @@ async function main(args: string[]): Promise<number> {
     coldRuns: values["cold-runs"] === undefined ? undefined : Number(values["cold-runs"]),
     jobs: Number(values.jobs),
     timeoutSeconds: Number(values.timeout),
+    barchan: values.barchan,
   });
   const out = values.out ??
     fromFileUrl(
