@@ -70,10 +70,12 @@ export class Session {
     this.#buildRule = init.buildRule;
   }
 
-  /** Records why a rule is about to run. */
+  /**
+   * Records why a rule is about to be brought up to date. Its action may
+   * still not run (a dependency may fail): `ran` gets it when the action starts.
+   */
   willRun(rule: string, reason: string): void {
     this.#reasons.set(rule, reason);
-    this.ran.push({ rule, reason });
   }
 
   /**
@@ -101,7 +103,10 @@ export class Session {
       const { name, input } = call.changedCall;
       if (name === "barchan.rule") {
         const dep = this.project.rules.get(input as string);
-        return `dep ${dep?.targets.join(", ") || input} was rebuilt with new content`;
+        const what = dep?.targets.join(", ") || String(input);
+        return this.dryRun
+          ? `dep ${what} would be rebuilt`
+          : `dep ${what} was rebuilt with new content`;
       }
       return `dynamic dep ${name}(${JSON.stringify(input)}) changed`;
     }
@@ -179,7 +184,13 @@ export class Session {
    */
   async execute(rule: Rule): Promise<Record<string, string>> {
     const root = this.project.root;
+    this.ran.push({ rule: rule.id, reason: this.#reasons.get(rule.id) ?? "new" });
     if (this.dryRun) {
+      this.reporter.actionStarted?.({
+        rule: rule.id,
+        command: rule.display,
+        reason: this.#reasons.get(rule.id) ?? "new",
+      });
       const unknown: Record<string, string> = { "": `would run ${performance.now()}` };
       for (const t of rule.targets) unknown[t] = "would be rebuilt";
       return await Promise.resolve(unknown);
