@@ -49,6 +49,7 @@ const VERSION = 1;
 const HEADER = MAGIC.length + 4;
 const FRAME_HEAD = 4 + 16;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
+const LOCK_PATIENCE_MS = 500;
 
 /** The log file of an engine, with the records it held when opened. */
 export class Store {
@@ -82,7 +83,7 @@ export class Store {
     }
     Deno.mkdirSync(dir, { recursive: true });
     this.#lock = Deno.openSync(join(dir, "lock"), { create: true, write: true });
-    if (!this.#lock.tryLockSync(true)) {
+    if (!lockWithin(this.#lock, LOCK_PATIENCE_MS)) {
       this.#lock.close();
       throw new Error(
         `The store in ${dir} is in use by another process; wait for it to finish`,
@@ -258,6 +259,21 @@ function frame(run: number, records: StoreRecord[]): Uint8Array {
   out.set(createHash("md5").update(payload).digest(), 4);
   out.set(payload, FRAME_HEAD);
   return out;
+}
+
+/**
+ * Takes the lock, retrying for a moment: a child process that another thread
+ * of this process has forked but not yet exec'd holds a copy of every open
+ * file, and with it a lock this process has just released.
+ */
+function lockWithin(file: Deno.FsFile, ms: number): boolean {
+  const deadline = Date.now() + ms;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (!file.tryLockSync(true)) {
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(pause, 0, 0, 5);
+  }
+  return true;
 }
 
 function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
