@@ -9,16 +9,20 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import denoJson from "./deno.json" with { type: "json" };
 import { isCancellation } from "./fiber/cancel.ts";
 import { onInterrupt } from "./fiber/on_interrupt.ts";
 import { Scheduler } from "./fiber/scheduler.ts";
-import { build } from "./rules/build.ts";
+import { Engine } from "./memo/engine.ts";
+import { Builder, STATE_DIR } from "./rules/builder.ts";
 import { clean } from "./rules/clean.ts";
 import { BuildFileError } from "./rules/errors.ts";
+import { graphToDot, ruleGraph } from "./rules/graph.ts";
 import { findBuildFile, loadProject } from "./rules/load.ts";
-import { plainReporter } from "./rules/report.ts";
+import { plainReporter, type Reporter } from "./rules/report.ts";
+import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
+import { watchBuild } from "./rules/watch.ts";
 
 /** The package version, as published. */
 export const VERSION: string = denoJson.version;
@@ -31,16 +35,25 @@ Commands:
   build     Build targets and aliases (default: @default, or every target)
   clean     Remove what barchan built and its state, nothing else
   targets   List rules and aliases with their build.ts locations
+  graph     Print the rule graph, with dependencies the last build found
+            while running (--format dot|json, default dot)
   check     Type-check build.ts
   help      Show this help
 
 Options:
   -C, --directory DIR  Run as if started in DIR (build.ts is searched upward)
   -j, --jobs N         Run at most N commands at once (default: CPUs)
+  -w, --watch          Build, then rebuild whenever something the build read changes
+  -n, --dry-run        Print what would run and why; run and change nothing
+      --explain        Print, for each action that runs, why it runs
+      --json           Print events as JSON lines on standard output
+      --trace-file F   Write a Chrome trace (opens in Perfetto) of each build to F
   -v, --verbose        Print each command as it starts
   -q, --quiet          Print only failures
   -h, --help           Show this help
   -V, --version        Print the version
+
+Colours follow NO_COLOR and FORCE_COLOR.
 
 Exit status: 0 success, 1 failed build, 2 bad usage.
 `;
@@ -70,6 +83,12 @@ export async function main(args: string[]): Promise<number> {
         directory: { type: "string", short: "C" },
         jobs: { type: "string", short: "j" },
         verbose: { type: "boolean", short: "v" },
+        watch: { type: "boolean", short: "w" },
+        "dry-run": { type: "boolean", short: "n" },
+        explain: { type: "boolean" },
+        json: { type: "boolean" },
+        "trace-file": { type: "string" },
+        format: { type: "string" },
         quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
@@ -99,7 +118,16 @@ export async function main(args: string[]): Promise<number> {
   try {
     switch (command) {
       case "build":
-        return await buildCommand(cwd, rest, jobs, values.verbose, values.quiet);
+        return await buildCommand(cwd, rest, {
+          jobs,
+          verbose: values.verbose,
+          quiet: values.quiet,
+          watch: values.watch,
+          dryRun: values["dry-run"],
+          explain: values.explain,
+          json: values.json,
+          traceFile: values["trace-file"],
+        });
       case "clean": {
         const removed = await clean(cwd);
         if (!values.quiet) console.error(`Removed ${removed.length} built files and the state`);
@@ -109,6 +137,13 @@ export async function main(args: string[]): Promise<number> {
         return await targetsCommand(cwd);
       case "check":
         return await checkCommand(cwd);
+      case "graph": {
+        const format = values.format ?? "dot";
+        if (format !== "dot" && format !== "json") {
+          return usage(`--format takes dot or json, not "${format}"`);
+        }
+        return await graphCommand(cwd, rest, format);
+      }
       default:
         return usage(`unknown command "${command}"`);
     }
@@ -121,34 +156,77 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-async function buildCommand(
-  cwd: string,
-  requests: string[],
-  jobs: number | undefined,
-  verbose: boolean | undefined,
-  quiet: boolean | undefined,
-): Promise<number> {
+interface BuildFlags {
+  jobs?: number;
+  verbose?: boolean;
+  quiet?: boolean;
+  watch?: boolean;
+  dryRun?: boolean;
+  explain?: boolean;
+  json?: boolean;
+  traceFile?: string;
+}
+
+async function buildCommand(cwd: string, requests: string[], flags: BuildFlags): Promise<number> {
   const file = findBuildFile(cwd);
   const root = resolve(file, "..");
   const targets = requests.map((t) => t.startsWith("@") ? t : relative(root, resolve(cwd, t)));
-  const scheduler = new Scheduler({ jobs });
+  const scheduler = new Scheduler({ jobs: flags.jobs });
   const controller = new AbortController();
   let running: Promise<unknown> = Promise.resolve();
   const uninstall = onInterrupt(scheduler, async () => {
     controller.abort();
     await running.catch(() => {});
   });
-  const reporter = plainReporter({ verbose, quiet });
+  const reporters: Reporter[] = [];
+  const encoder = new TextEncoder();
+  if (flags.json) {
+    reporters.push(jsonReporter((l) => Deno.stdout.writeSync(encoder.encode(l + "\n"))));
+  } else {
+    reporters.push(plainReporter({
+      verbose: flags.verbose || flags.dryRun,
+      quiet: flags.quiet,
+      explain: flags.explain || flags.dryRun,
+      color: useColor(),
+      statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
+    }));
+  }
+  const trace = flags.traceFile === undefined ? undefined : traceRecorder();
+  if (trace !== undefined) {
+    reporters.push(trace, {
+      buildFinished: () => Deno.writeTextFileSync(resolve(cwd, flags.traceFile!), trace.toJSON()),
+    });
+  }
+  const options = {
+    root,
+    targets,
+    scheduler,
+    reporter: combineReporters(...reporters),
+    signal: controller.signal,
+    dryRun: flags.dryRun,
+  };
   try {
-    const build_ = build({ root, targets, scheduler, reporter, signal: controller.signal });
-    running = build_;
-    const result = await build_;
-    for (const failure of result.failed) {
-      console.error(`Error: ${failure.message}`);
+    if (flags.watch) {
+      let restart: string | undefined;
+      running = watchBuild({ ...options, onRestart: (changed) => restart = changed });
+      await running;
+      if (restart === undefined) return 130;
+      console.error(`${relative(root, restart)} changed: restarting to read it again`);
+      uninstall();
+      return await reexec();
     }
-    if (!quiet) {
-      const status = result.ok ? "Done" : `Failed (${result.failed.length} errors)`;
-      console.error(`${status}: ${result.ran.length} actions ran`);
+    const builder = await Builder.open(options);
+    const result = await (running = (async () => {
+      try {
+        await (trace?.phase("load build.ts", () => builder.load()) ?? builder.load());
+        return await (trace?.phase("build", () => builder.build(targets)) ??
+          builder.build(targets));
+      } finally {
+        builder.close();
+      }
+    })());
+    if (!flags.json) {
+      for (const failure of result.failed) console.error(`Error: ${failure.message}`);
     }
     return result.ok ? 0 : 1;
   } catch (error) {
@@ -157,6 +235,38 @@ async function buildCommand(
   } finally {
     uninstall();
   }
+}
+
+function useColor(): boolean {
+  const force = Deno.env.get("FORCE_COLOR");
+  if (force !== undefined) return force !== "0" && force !== "false";
+  if ((Deno.env.get("NO_COLOR") ?? "") !== "") return false;
+  return Deno.stderr.isTerminal();
+}
+
+/** Starts this command afresh with the same arguments and returns its exit code. */
+async function reexec(): Promise<number> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", Deno.mainModule, ...Deno.args],
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  return (await child.status).code;
+}
+
+async function graphCommand(cwd: string, targets: string[], format: string): Promise<number> {
+  const file = findBuildFile(cwd);
+  const root = resolve(file, "..");
+  const project = await loadProject(file);
+  const engine = new Engine({ dir: join(root, STATE_DIR), root, readOnly: true });
+  const graph = ruleGraph(
+    project,
+    engine,
+    targets.map((t) => t.startsWith("@") ? t : relative(root, resolve(cwd, t))),
+  );
+  console.log(format === "json" ? JSON.stringify(graph, null, 2) : graphToDot(graph));
+  return 0;
 }
 
 async function targetsCommand(cwd: string): Promise<number> {

@@ -179,11 +179,13 @@ export class Builder {
    * Builds targets (project-relative paths) and `@aliases`; no target means
    * `@default`, or every target when there is no default alias.
    * @param targets What to build.
+   * @param trigger What triggered the build (changed paths), for the reporter.
    * @returns What ran and what failed.
    */
-  async build(targets: readonly string[] = []): Promise<BuildResult> {
+  async build(targets: readonly string[] = [], trigger: string[] = []): Promise<BuildResult> {
     const project = this.project ?? await this.load();
     const started = performance.now();
+    this.#reporter.buildStarted?.({ trigger });
     const session = new Session({
       project,
       engine: this.engine,
@@ -211,7 +213,7 @@ export class Builder {
       this.engine.onExecute = undefined;
       if (!this.#options.dryRun) this.engine.flush();
     }
-    return {
+    const result: BuildResult = {
       ok: failed.length === 0,
       ran: session.ran,
       failed,
@@ -219,6 +221,15 @@ export class Builder {
       dryRun: this.#options.dryRun ?? false,
       durationMs: performance.now() - started,
     };
+    this.#reporter.buildFinished?.({
+      ok: result.ok,
+      ran: result.ran.length,
+      failed: failed.length,
+      failures: failed.map((f) => f.message),
+      durationMs: result.durationMs,
+      dryRun: result.dryRun,
+    });
+    return result;
   }
 
   /** Saves the state and releases the lock. */

@@ -25,6 +25,8 @@ export { build } from "./build.ts";
 export { Builder, STATE_DIR } from "./builder.ts";
 export type { BuilderOptions, BuildFailure, BuildResult } from "./builder.ts";
 export { clean } from "./clean.ts";
+export { watchBuild } from "./watch.ts";
+export type { WatchBuildOptions } from "./watch.ts";
 export type { BuildOptions } from "./build.ts";
 export { BuildFileError, RuleError } from "./errors.ts";
 export type { RuleErrorInit } from "./errors.ts";
@@ -33,3 +35,7 @@ export type { ActionFinished, ActionStarted, PlainReporterOptions, Reporter } fr
 export type { RanRule } from "./session.ts";
 export { BUILD_FILE, findBuildFile, loadProject } from "./load.ts";
 export type { AliasDef, DepSpec, Project, Rule } from "./project.ts";
+export { combineReporters, jsonReporter, traceRecorder } from "./reporters.ts";
+export type { TraceEvent, TraceRecorder } from "./reporters.ts";
+export { graphToDot, ruleGraph } from "./graph.ts";
+export type { GraphEdge, GraphNode, RuleGraph } from "./graph.ts";

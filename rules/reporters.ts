@@ -1,0 +1,164 @@
+/**
+ * Reporters beyond the plain one: a JSON event stream for tools, a status
+ * line redrawn in place on terminals, a Chrome trace recorder, and a way to
+ * combine several.
+ *
+ * @module
+ */
+import type { Reporter } from "./report.ts";
+
+/**
+ * A reporter that writes one JSON object per line: `build-started`,
+ * `action-started`, `action-finished`, `build-finished` (with counts), and
+ * `note`. Tools and tests follow a watch session through it.
+ *
+ * @param write Receives each line.
+ * @returns The reporter.
+ *
+ * @example
+ * ```ts
+ * import { jsonReporter } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * jsonReporter((l) => lines.push(l)).buildStarted?.({ trigger: ["src/a.c"] });
+ * assert.deepEqual(JSON.parse(lines[0]), { event: "build-started", trigger: ["src/a.c"] });
+ * ```
+ */
+export function jsonReporter(write: (line: string) => void): Reporter {
+  const emit = (event: string, data: object) => write(JSON.stringify({ event, ...data }));
+  return {
+    buildStarted: (e) => emit("build-started", e),
+    actionStarted: (e) => emit("action-started", e),
+    actionFinished: (e) => emit("action-finished", e),
+    buildFinished: (e) => emit("build-finished", e),
+    note: (message) => emit("note", { message }),
+  };
+}
+
+/**
+ * Combines reporters: each event goes to each, in order.
+ * @param reporters The reporters.
+ * @returns One reporter.
+ *
+ * @example
+ * ```ts
+ * import { combineReporters } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * let n = 0;
+ * combineReporters({ note: () => n++ }, { note: () => n++ }).note?.("x");
+ * assert.equal(n, 2);
+ * ```
+ */
+export function combineReporters(...reporters: Reporter[]): Reporter {
+  const all =
+    <K extends keyof Reporter>(key: K) => (event: Parameters<NonNullable<Reporter[K]>>[0]) => {
+      for (const r of reporters) (r[key] as ((e: typeof event) => void) | undefined)?.(event);
+    };
+  return {
+    buildStarted: all("buildStarted"),
+    buildFinished: all("buildFinished"),
+    actionStarted: all("actionStarted"),
+    actionFinished: all("actionFinished"),
+    note: all("note"),
+  };
+}
+
+/** One Chrome trace event. */
+export interface TraceEvent {
+  /** Name shown on the span. */
+  name: string;
+  /** Category: `action` or `phase`. */
+  cat: string;
+  /** Phase: `X` (complete span). */
+  ph: "X";
+  /** Start, microseconds. */
+  ts: number;
+  /** Duration, microseconds. */
+  dur: number;
+  /** Process id (always 1). */
+  pid: number;
+  /** Thread id: the job slot of an action, 0 for phases. */
+  tid: number;
+  /** Extra data shown on selection. */
+  args?: Record<string, unknown>;
+}
+
+/** A reporter that records spans, and can write them as Chrome trace JSON. */
+export interface TraceRecorder extends Reporter {
+  /** Records a phase of the engine (load build.ts, build), as a span on lane 0. */
+  phase<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** The recorded events. */
+  readonly events: TraceEvent[];
+  /** The trace as JSON text that opens in Perfetto or chrome://tracing. */
+  toJSON(): string;
+}
+
+/**
+ * Records one span per action, on the lowest free slot, and spans for the
+ * engine's phases, in the Chrome trace event format.
+ * @returns The recorder.
+ *
+ * @example
+ * ```ts
+ * import { traceRecorder } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * const trace = traceRecorder();
+ * trace.actionStarted?.({ rule: "a.o", command: "cc -c a.c", reason: "new" });
+ * trace.actionFinished?.({ rule: "a.o", command: "cc -c a.c", reason: "new", output: "", durationMs: 3 });
+ * assert.equal(JSON.parse(trace.toJSON()).traceEvents[0].name, "a.o");
+ * ```
+ */
+export function traceRecorder(): TraceRecorder {
+  const origin = performance.now();
+  const events: TraceEvent[] = [];
+  const lanes: (string | undefined)[] = [];
+  const open = new Map<string, { start: number; lane: number }>();
+  const now = () => Math.round((performance.now() - origin) * 1000);
+  return {
+    events,
+    actionStarted(e) {
+      let lane = lanes.indexOf(undefined);
+      if (lane === -1) lane = lanes.push(undefined) - 1;
+      lanes[lane] = e.rule;
+      open.set(e.rule, { start: now(), lane });
+    },
+    actionFinished(e) {
+      const o = open.get(e.rule);
+      if (o === undefined) return;
+      open.delete(e.rule);
+      lanes[o.lane] = undefined;
+      events.push({
+        name: e.rule,
+        cat: "action",
+        ph: "X",
+        ts: o.start,
+        dur: Math.max(1, now() - o.start),
+        pid: 1,
+        tid: o.lane + 1,
+        args: { command: e.command, reason: e.reason, ...(e.error ? { error: e.error } : {}) },
+      });
+    },
+    async phase(name, fn) {
+      const start = now();
+      try {
+        return await fn();
+      } finally {
+        events.push({
+          name,
+          cat: "phase",
+          ph: "X",
+          ts: start,
+          dur: Math.max(1, now() - start),
+          pid: 1,
+          tid: 0,
+        });
+      }
+    },
+    toJSON() {
+      return JSON.stringify({ traceEvents: events, displayTimeUnit: "ms" });
+    },
+  };
+}
