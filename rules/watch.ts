@@ -122,9 +122,9 @@ async function localModules(file: string): Promise<Set<string>> {
       modules?: { specifier?: string }[];
     };
     for (const m of info.modules ?? []) {
-      if (m.specifier?.startsWith("file://")) {
-        out.add(decodeURIComponent(new URL(m.specifier).pathname));
-      }
+      if (!m.specifier?.startsWith("file://")) continue;
+      const path = decodeURIComponent(new URL(m.specifier).pathname);
+      if (path.startsWith(root + "/")) out.add(path);
     }
   } catch {
     // without the module list, build.ts itself is still watched
