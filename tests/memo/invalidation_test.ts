@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Engine, glob, memo, readDir, readText, stat, Var } from "../../memo/mod.ts";
+import { executed, withTempDir } from "./_util.ts";
+
+const textOf = memo("invText", (path: string) => readText(path));
+const listOf = memo("invList", (dir: string) => readDir(dir));
+const globOf = memo("invGlob", (dir: string) => glob("**/*.txt", { cwd: dir }));
+const kindOf = memo("invKind", async (path: string) => (await stat(path))?.isDirectory ?? null);
+
+const colour = new Var("invColour", "red");
+const size = new Var("invSize", 1);
+const colourLog: string[] = [];
+const colourUser = memo("invColourUser", () => {
+  colourLog.push("colour");
+  return colour.get();
+});
+const sizeUser = memo("invSizeUser", () => {
+  colourLog.push("size");
+  return size.get();
+});
+
+Deno.test("Var#set() invalidates what read the var and nothing else", async () => {
+  const engine = new Engine();
+  const run = () => engine.run(() => Promise.all([colourUser(null), sizeUser(null)]));
+  assert.deepEqual(await run(), ["red", 1]);
+  colourLog.length = 0;
+  colour.set("blue", "the user picked blue");
+  assert.deepEqual(await run(), ["blue", 1]);
+  assert.deepEqual(colourLog, ["colour"]);
+});
+
+const tidy = new Var("invTidy", { tabs: false }, {
+  cutoff: (a, b) => a.tabs === b.tabs,
+});
+const loose = new Var("invLoose", 1);
+const setLog: string[] = [];
+const tidyUser = memo("invTidyUser", () => {
+  setLog.push("tidy");
+  return tidy.get().tabs;
+});
+const looseUser = memo("invLooseUser", () => {
+  setLog.push("loose");
+  return loose.get();
+});
+
+Deno.test("a Var with a cutoff ignores a set to an equal value; one without counts every set", async () => {
+  const engine = new Engine();
+  const run = () => engine.run(() => Promise.all([tidyUser(null), looseUser(null)]));
+  assert.deepEqual(await run(), [false, 1]);
+  setLog.length = 0;
+  tidy.set({ tabs: false });
+  assert.deepEqual(await run(), [false, 1]);
+  assert.deepEqual(setLog, [], "an ignored set does not even begin a new run");
+  assert.equal(engine.stats().get("invTidyUser")?.revalidated, 0);
+  loose.set(1);
+  assert.deepEqual(await run(), [false, 1]);
+  assert.deepEqual(setLog, ["loose"]);
+  tidy.set({ tabs: true });
+  assert.deepEqual(await run(), [true, 1]);
+  assert.deepEqual(setLog, ["loose", "tidy"]);
+});
+
+Deno.test("a Var set between two calls of one computation is seen by the second call", async () => {
+  const engine = new Engine();
+  const [before, after] = await engine.run(async () => {
+    const first = await sizeUser(null);
+    size.set(first + 1);
+    return [first, await sizeUser(null)];
+  });
+  assert.equal(after, before + 1);
+});
+
+Deno.test("engine.invalidatePaths() re-checks exactly the given files", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(join(dir, "a"), "a1");
+    await Deno.writeTextFile(join(dir, "b"), "b1");
+    const engine = new Engine({ root: dir });
+    const run = () => engine.run(() => Promise.all([textOf("a"), textOf("b")]));
+    assert.deepEqual(await run(), ["a1", "b1"]);
+    await Deno.writeTextFile(join(dir, "a"), "a2");
+    await Deno.writeTextFile(join(dir, "b"), "b2");
+    engine.invalidatePaths([join(dir, "a")], "watcher saw a write");
+    assert.deepEqual(await run(), ["a2", "b1"], "b is trusted until it is invalidated");
+    engine.invalidatePaths(["b"]);
+    assert.deepEqual(await run(), ["a2", "b2"]);
+    assert.equal(executed(engine, "invText"), 4);
+  });
+});
+
+Deno.test("engine.invalidateAll() re-checks every input and executes only what changed", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(join(dir, "a"), "a1");
+    await Deno.writeTextFile(join(dir, "b"), "b1");
+    const engine = new Engine({ root: dir });
+    const run = () => engine.run(() => Promise.all([textOf("a"), textOf("b"), listOf(".")]));
+    assert.deepEqual(await run(), ["a1", "b1", ["a", "b"]]);
+    engine.invalidateAll("lost file events");
+    assert.deepEqual(await run(), ["a1", "b1", ["a", "b"]]);
+    assert.equal(executed(engine, "invText"), 2);
+    assert.equal(engine.stats().get("invText")?.revalidated, 2);
+    await Deno.writeTextFile(join(dir, "b"), "b2");
+    await Deno.writeTextFile(join(dir, "c"), "c1");
+    engine.invalidateAll("lost file events");
+    assert.deepEqual(await run(), ["a1", "b2", ["a", "b", "c"]]);
+    assert.equal(executed(engine, "invText"), 3);
+    assert.equal(executed(engine, "invList"), 2);
+  });
+});
+
+Deno.test("engine.invalidatePaths() on a directory re-checks files, listings and globs under it", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(join(dir, "top/src"), { recursive: true });
+    await Deno.writeTextFile(join(dir, "top/src/a.txt"), "a1");
+    const engine = new Engine({ root: dir });
+    const run = () =>
+      engine.run(() =>
+        Promise.all([
+          kindOf("top/src"),
+          textOf("top/src/a.txt"),
+          listOf("top/src"),
+          globOf("top/src"),
+        ])
+      );
+    assert.deepEqual(await run(), [true, "a1", ["a.txt"], ["a.txt"]]);
+    // What a watcher reports when a whole tree is replaced at once (a rename
+    // or a checkout): the directory, not each file in it.
+    await Deno.writeTextFile(join(dir, "top/src/a.txt"), "a2");
+    await Deno.writeTextFile(join(dir, "top/src/b.txt"), "b1");
+    engine.invalidatePaths(["top/src"]);
+    assert.deepEqual(await run(), [true, "a2", ["a.txt", "b.txt"], ["a.txt", "b.txt"]]);
+    await Deno.writeTextFile(join(dir, "top/src/a.txt"), "a3");
+    await Deno.writeTextFile(join(dir, "top/src/c.txt"), "c1");
+    engine.invalidatePaths(["top"]);
+    assert.deepEqual(await run(), [
+      true,
+      "a3",
+      ["a.txt", "b.txt", "c.txt"],
+      ["a.txt", "b.txt", "c.txt"],
+    ]);
+  });
+});
