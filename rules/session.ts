@@ -237,7 +237,12 @@ export class Session {
         );
       }
     } catch (error) {
-      for (const t of rule.targets) removeFile(join(root, t));
+      // Nothing of barchan's is left at these paths: a file someone puts
+      // there before the next build is theirs, and must not be overwritten.
+      for (const t of rule.targets) {
+        removeFile(join(root, t));
+        this.outputs.release(t);
+      }
       if (isCancellation(error)) throw error;
       const failure = this.#asRuleError(rule, error, decode(output));
       finish(failure.message);
