@@ -101,6 +101,20 @@ const buildRule = memo(
   { description: (id: string) => `rule ${id}` },
 );
 
+/**
+ * One target of a rule, as its dependents see it: a dependent of one target
+ * of a rule with several is cut off when only another target changed. The
+ * rule's "" entry (a dry run's marker of a rule that would run) is kept.
+ */
+const buildTarget = memo(
+  "barchan.target",
+  async (target: { path: string; rule: string }): Promise<[string, string]> => {
+    const digests = await buildRule(target.rule);
+    return [digests[target.path] ?? "", digests[""] ?? ""];
+  },
+  { description: (target: { path: string }) => `target ${target.path}` },
+);
+
 /** One project's open state, across builds. */
 export class Builder {
   /** The build.ts file. */
@@ -194,6 +208,7 @@ export class Builder {
       reporter: this.#reporter,
       signal: this.#options.signal ?? new AbortController().signal,
       buildRule,
+      buildTarget,
       dryRun: this.#options.dryRun ?? false,
     });
     sessions.set(this.engine, session);

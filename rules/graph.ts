@@ -112,8 +112,9 @@ function recordedNode(
   }
   const name = recorded.slice(0, sep);
   const key = recorded.slice(sep + 1);
-  if (name === "barchan.rule") {
-    const id = JSON.parse(key) as string;
+  if (name === "barchan.rule" || name === "barchan.target") {
+    const parsed = JSON.parse(key) as string | { rule: string };
+    const id = typeof parsed === "string" ? parsed : parsed.rule;
     return { id, kind: "rule", site: project.rules.get(id)?.site };
   }
   if (name === "i" || name === "l" || name === "e" || name === "v" || name === "f") {

@@ -27,6 +27,9 @@ export const SKIPPED_BY_GLOBS: readonly string[] = ["_build"];
 /** Builds one rule by id; supplied by the executor (it is a memo function). */
 export type BuildRule = (id: string) => Promise<Record<string, string>>;
 
+/** Builds one target of a rule; supplied by the executor (it is a memo function). */
+export type BuildTarget = (target: { path: string; rule: string }) => Promise<unknown>;
+
 /** A rule that executed in this build, and why. */
 export interface RanRule {
   /** The rule id. */
@@ -48,6 +51,7 @@ export class Session {
   /** Rules whose action ran, in order. */
   readonly ran: RanRule[] = [];
   #buildRule: BuildRule;
+  #buildTarget: BuildTarget;
   #reasons = new Map<string, string>();
 
   constructor(init: {
@@ -58,6 +62,7 @@ export class Session {
     reporter: Reporter;
     signal: AbortSignal;
     buildRule: BuildRule;
+    buildTarget: BuildTarget;
     dryRun?: boolean;
   }) {
     this.dryRun = init.dryRun ?? false;
@@ -68,6 +73,7 @@ export class Session {
     this.reporter = init.reporter;
     this.signal = init.signal;
     this.#buildRule = init.buildRule;
+    this.#buildTarget = init.buildTarget;
   }
 
   /**
@@ -108,6 +114,12 @@ export class Session {
           ? `dep ${what} would be rebuilt`
           : `dep ${what} was rebuilt with new content`;
       }
+      if (name === "barchan.target") {
+        const { path } = input as { path: string };
+        return this.dryRun
+          ? `dep ${path} would be rebuilt`
+          : `dep ${path} was rebuilt with new content`;
+      }
       return `dynamic dep ${name}(${JSON.stringify(input)}) changed`;
     }
     return call.reason;
@@ -147,7 +159,7 @@ export class Session {
   async needPath(path: string, from: Rule | undefined): Promise<void> {
     const producer = this.project.producers.get(path);
     if (producer !== undefined) {
-      await this.#buildRule(producer.id);
+      await this.#buildTarget({ path, rule: producer.id });
       return;
     }
     // Absolute, so that a path requested outside any rule (no memo frame to
