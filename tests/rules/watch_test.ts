@@ -1,0 +1,480 @@
+// Watch mode end to end: `cli.ts build -w --json` in a child process on a
+// project in a temp dir, followed through its JSON event stream while the
+// test edits files.
+
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+
+const MOD = new URL("../../mod.ts", import.meta.url).href;
+const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+const IMPORT = `import { alias, copy, rule, sh } from "${MOD}";\n`;
+
+/** Bound on waiting for an event; generous for a loaded two-core machine, never an assertion. */
+const EVENT_TIMEOUT_MS = 30_000;
+
+/** One line of `--json` output. */
+interface WatchEvent {
+  event: string;
+  trigger?: string[];
+  rule?: string;
+  reason?: string;
+  error?: string;
+  ok?: boolean;
+  ran?: number;
+  failed?: number;
+  failures?: string[];
+  message?: string;
+}
+
+/** One build as the event stream shows it: from build-started to build-finished. */
+interface SeenBuild {
+  trigger: string[];
+  /** Rules whose action started, sorted. */
+  ran: string[];
+  /** Notes printed during the build. */
+  notes: string[];
+  finished: WatchEvent;
+}
+
+type Files = Record<string, string>;
+
+async function writeFiles(root: string, files: Files): Promise<void> {
+  for (const [path, text] of Object.entries(files)) {
+    await Deno.mkdir(dirname(join(root, path)), { recursive: true });
+    await Deno.writeTextFile(join(root, path), text);
+  }
+}
+
+async function withProject(files: Files, fn: (root: string) => Promise<void>): Promise<void> {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "barchan_watch_test_" }));
+  try {
+    await writeFiles(root, files);
+    await fn(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+function read(root: string, path: string): Promise<string> {
+  return Deno.readTextFile(join(root, path));
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Runs the CLI once (not watching) and returns its exit code and JSON events. */
+async function cliOnce(
+  root: string,
+  ...args: string[]
+): Promise<{ code: number; events: WatchEvent[] }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", CLI, ...args, "-C", root],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const events = text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as WatchEvent);
+  return { code: out.code, events };
+}
+
+/**
+ * `cli.ts build -w --json` in a child process. Its events queue up as they
+ * arrive; `next()` takes them in order, skipping those that do not match.
+ */
+class WatchProcess implements AsyncDisposable {
+  readonly events: WatchEvent[] = [];
+  readonly child: Deno.ChildProcess;
+  #cursor = 0;
+  #stderr = "";
+  #wake: (() => void) | undefined;
+  #ended = false;
+  #readers: Promise<void>;
+  #status: Deno.CommandStatus | undefined;
+
+  constructor(root: string, ...targets: string[]) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", CLI, "build", "-w", "--json", "-C", root, ...targets],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#readers = Promise.all([this.#readStdout(), this.#readStderr()]).then(() => {});
+  }
+
+  async #readStdout(): Promise<void> {
+    let buffer = "";
+    for await (const chunk of this.child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf("\n")) !== -1) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        try {
+          this.events.push(JSON.parse(line));
+        } catch {
+          this.events.push({ event: "not-json", message: line });
+        }
+        this.#wake?.();
+      }
+    }
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  async #readStderr(): Promise<void> {
+    for await (const chunk of this.child.stderr.pipeThrough(new TextDecoderStream())) {
+      this.#stderr += chunk;
+    }
+  }
+
+  /** The next event matching `predicate`, or undefined if none comes within `timeoutMs`. */
+  async take(
+    predicate: (e: WatchEvent) => boolean,
+    timeoutMs: number,
+  ): Promise<WatchEvent | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      while (this.#cursor < this.events.length) {
+        const event = this.events[this.#cursor++];
+        if (predicate(event)) return event;
+      }
+      const left = deadline - Date.now();
+      if (this.#ended || left <= 0) return undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+      this.#wake = undefined;
+    }
+  }
+
+  /** The next event matching `predicate`; fails, showing what came, if none does in time. */
+  async next(
+    what: string,
+    predicate: (e: WatchEvent) => boolean,
+    timeoutMs = EVENT_TIMEOUT_MS,
+  ): Promise<WatchEvent> {
+    const event = await this.take(predicate, timeoutMs);
+    if (event === undefined) throw new Error(`No ${what} came.\n${this.transcript()}`);
+    return event;
+  }
+
+  /** The next whole build. */
+  async nextBuild(): Promise<SeenBuild> {
+    const started = await this.next("build-started", (e) => e.event === "build-started");
+    const ran: string[] = [];
+    const notes: string[] = [];
+    const finished = await this.next("build-finished", (e) => {
+      if (e.event === "action-started") ran.push(e.rule!);
+      if (e.event === "note") notes.push(e.message!);
+      return e.event === "build-finished";
+    });
+    return { trigger: started.trigger!, ran: ran.sort(), notes, finished };
+  }
+
+  /**
+   * Waits until watching has settled: no build starts within `quietMs`
+   * (after the build that started, if one did, has finished).
+   * @returns The last build-finished event seen, if any.
+   */
+  async settle(quietMs = 1000): Promise<WatchEvent | undefined> {
+    let last: WatchEvent | undefined;
+    while (await this.take(isBuildStarted, quietMs) !== undefined) {
+      last = await this.next("build-finished", (e) => e.event === "build-finished");
+    }
+    return last;
+  }
+
+  /** Sends SIGINT and waits for the process to end (killing it if it does not). */
+  async stop(): Promise<Deno.CommandStatus> {
+    if (this.#status !== undefined) return this.#status;
+    try {
+      this.child.kill("SIGINT");
+    } catch {
+      // already exited
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), EVENT_TIMEOUT_MS);
+    });
+    let status = await Promise.race([this.child.status, late]);
+    clearTimeout(timer);
+    if (status === undefined) {
+      this.child.kill("SIGKILL");
+      status = await this.child.status;
+    }
+    await this.#readers;
+    this.#status = status;
+    return status;
+  }
+
+  /** Every event so far, and standard error, for failure messages. */
+  transcript(): string {
+    return `Events:\n${this.events.map((e) => JSON.stringify(e)).join("\n")}\n` +
+      `Standard error:\n${this.#stderr}`;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+function isBuildStarted(e: WatchEvent): boolean {
+  return e.event === "build-started";
+}
+
+Deno.test("watch: an edit rebuilds exactly the rules it affects, and the build names the file", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+      rule({ targets: "_build/a", deps: ["src/a.txt"], action: sh("cp src/a.txt _build/a") });
+      rule({ targets: "_build/b", action: copy("src/b.txt", "_build/b") });
+      rule({ targets: "_build/ab", deps: ["_build/a", "_build/b"], action: sh("cat _build/a _build/b > _build/ab") });
+      rule({ targets: "_build/c", deps: ["src/c.txt"], action: sh("cp src/c.txt _build/c") });
+      rule({ targets: "_build/C", deps: ["_build/c"], action: sh("tr a-z A-Z < _build/c > _build/C") });
+    `,
+    "src/a.txt": "a1\n",
+    "src/b.txt": "b1\n",
+    "src/c.txt": "c1\n",
+  }, async (root) => {
+    await using watch = new WatchProcess(root);
+    const first = await watch.nextBuild();
+    assert.deepEqual(first.trigger, []);
+    assert.deepEqual(first.ran, ["_build/C", "_build/a", "_build/ab", "_build/b", "_build/c"]);
+    assert.equal(first.finished.ok, true);
+
+    await Deno.writeTextFile(join(root, "src/a.txt"), "a2\n");
+    const second = await watch.nextBuild();
+    assert.deepEqual(second.trigger, ["src/a.txt"]);
+    assert.deepEqual(second.ran, ["_build/a", "_build/ab"]);
+    assert.equal(second.finished.ok, true);
+    assert.equal(await read(root, "_build/ab"), "a2\nb1\n");
+
+    await Deno.writeTextFile(join(root, "src/c.txt"), "c2\n");
+    const third = await watch.nextBuild();
+    assert.deepEqual(third.trigger, ["src/c.txt"]);
+    assert.deepEqual(third.ran, ["_build/C", "_build/c"]);
+    assert.equal(await read(root, "_build/C"), "C2\n");
+
+    await Deno.writeTextFile(join(root, "src/b.txt"), "b2\n");
+    const fourth = await watch.nextBuild();
+    assert.deepEqual(fourth.trigger, ["src/b.txt"]);
+    assert.deepEqual(fourth.ran, ["_build/ab", "_build/b"]);
+    assert.equal(await read(root, "_build/ab"), "a2\nb2\n");
+  });
+});
+
+Deno.test("watch: after a burst of 50 edits the outputs are those of a clean build", async () => {
+  const sources = ["s0.txt", "s1.txt", "s2.txt"];
+  await withProject({
+    "build.ts": IMPORT + `
+      const parts = ${JSON.stringify(sources)}.map((s) =>
+        rule({ targets: "_build/" + s, deps: [s], action: sh("cp " + s + " _build/" + s) }));
+      rule({ targets: "_build/all", deps: parts, action: sh("cat _build/s0.txt _build/s1.txt _build/s2.txt > _build/all") });
+    `,
+    ...Object.fromEntries(sources.map((s) => [s, `${s} initial\n`])),
+  }, async (root) => {
+    const outputs = ["_build/all", ...sources.map((s) => `_build/${s}`)];
+    const watched: Files = {};
+    {
+      await using watch = new WatchProcess(root);
+      assert.equal((await watch.nextBuild()).finished.ok, true);
+      for (let i = 0; i < 50; i++) {
+        await Deno.writeTextFile(join(root, sources[i % 3]), `edit ${i}\n`);
+        // Every few writes, a pause longer than the watcher's quiet period,
+        // so that builds start in the middle of the burst.
+        if (i % 7 === 6) await new Promise((r) => setTimeout(r, 40));
+      }
+      await watch.next("a build after the burst", isBuildStarted);
+      const first = await watch.next("build-finished", (e) => e.event === "build-finished");
+      const last = await watch.settle() ?? first;
+      assert.equal(last.ok, true, watch.transcript());
+      for (const path of outputs) watched[path] = await read(root, path);
+    }
+    const expected: Files = {
+      "_build/all": "edit 48\nedit 49\nedit 47\n",
+      "_build/s0.txt": "edit 48\n",
+      "_build/s1.txt": "edit 49\n",
+      "_build/s2.txt": "edit 47\n",
+    };
+    assert.deepEqual(watched, expected);
+    // What watching recorded is up to date: a plain build has nothing to do.
+    const after = await cliOnce(root, "build", "--json");
+    assert.equal(after.code, 0);
+    assert.deepEqual(after.events.filter((e) => e.event === "action-started"), []);
+    // And a clean build of the final sources gives the same outputs.
+    assert.equal((await cliOnce(root, "clean")).code, 0);
+    assert.equal(await exists(join(root, "_build/all")), false);
+    assert.equal((await cliOnce(root, "build")).code, 0);
+    for (const path of outputs) assert.equal(await read(root, path), expected[path], path);
+  });
+});
+
+Deno.test("watch: an edit made while an action runs is built once the build ends", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+      rule({
+        targets: "_build/slow",
+        deps: ["slow.txt"],
+        action: sh("cp slow.txt _build/slow.partial && sleep 1 && mv _build/slow.partial _build/slow"),
+      });
+    `,
+    "slow.txt": "v1\n",
+  }, async (root) => {
+    await using watch = new WatchProcess(root);
+    assert.equal((await watch.nextBuild()).finished.ok, true);
+    await Deno.writeTextFile(join(root, "slow.txt"), "v2\n");
+    await watch.next("the rebuild's action", (e) => e.event === "action-started");
+    // The action has read slow.txt once the partial copy exists: edit after that.
+    const partial = join(root, "_build/slow.partial");
+    const deadline = Date.now() + EVENT_TIMEOUT_MS;
+    while (!await exists(partial)) {
+      assert.ok(Date.now() < deadline, `No ${partial} appeared.\n${watch.transcript()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Deno.writeTextFile(join(root, "slow.txt"), "v3\n");
+    const during = await watch.next("build-finished", (e) => e.event === "build-finished");
+    assert.equal(during.ok, true);
+    const after = await watch.nextBuild();
+    assert.deepEqual(after.trigger, ["slow.txt"]);
+    assert.deepEqual(after.ran, ["_build/slow"]);
+    await watch.settle();
+    assert.equal(await read(root, "_build/slow"), "v3\n");
+  });
+});
+
+Deno.test("watch: editing build.ts adds a rule that gets built, and removing it deletes its output", async () => {
+  const base = IMPORT +
+    `rule({ targets: "_build/a", deps: ["a.txt"], action: sh("cp a.txt _build/a") });\n`;
+  await withProject({ "build.ts": base, "a.txt": "a\n", "b.txt": "b\n" }, async (root) => {
+    await using watch = new WatchProcess(root);
+    assert.deepEqual((await watch.nextBuild()).ran, ["_build/a"]);
+
+    await Deno.writeTextFile(
+      join(root, "build.ts"),
+      base + `rule({ targets: "_build/b", deps: ["b.txt"], action: sh("cp b.txt _build/b") });\n`,
+    );
+    const added = await watch.nextBuild();
+    assert.deepEqual(added.trigger, ["build.ts"]);
+    assert.deepEqual(added.ran, ["_build/b"]);
+    assert.equal(await read(root, "_build/b"), "b\n");
+
+    await Deno.writeTextFile(join(root, "b.txt"), "b2\n");
+    const edited = await watch.nextBuild();
+    assert.deepEqual(edited.ran, ["_build/b"], "the new rule's dependency is watched");
+    assert.equal(await read(root, "_build/b"), "b2\n");
+
+    await Deno.writeTextFile(join(root, "build.ts"), base);
+    const note = await watch.next("a note on the deleted output", (e) => e.event === "note");
+    assert.match(note.message!, /Deleted _build\/b: no rule produces it any more/);
+    const removed = await watch.nextBuild();
+    assert.deepEqual(removed.trigger, ["build.ts"]);
+    assert.deepEqual(removed.ran, []);
+    assert.equal(await exists(join(root, "_build/b")), false);
+    assert.equal(await read(root, "_build/a"), "a\n");
+  });
+});
+
+Deno.test("watch: a syntax error in build.ts is reported, and fixing it resumes building", async () => {
+  const rules = (command: string) =>
+    IMPORT +
+    `rule({ targets: "_build/a", deps: ["a.txt"], action: sh(${JSON.stringify(command)}) });\n`;
+  await withProject({ "build.ts": rules("cp a.txt _build/a"), "a.txt": "a\n" }, async (root) => {
+    await using watch = new WatchProcess(root);
+    assert.equal((await watch.nextBuild()).finished.ok, true);
+
+    await Deno.writeTextFile(join(root, "build.ts"), IMPORT + `rule({ targets: "_build/a",\n`);
+    const note = await watch.next("a note on the broken build.ts", (e) => e.event === "note");
+    assert.match(note.message!, /build\.ts/);
+
+    await Deno.writeTextFile(join(root, "build.ts"), rules("tr a-z A-Z < a.txt > _build/a"));
+    const fixed = await watch.nextBuild();
+    assert.deepEqual(fixed.trigger, ["build.ts"]);
+    assert.deepEqual(fixed.ran, ["_build/a"]);
+    assert.equal(fixed.finished.ok, true);
+    assert.equal(await read(root, "_build/a"), "A\n");
+  });
+});
+
+Deno.test("watch: a failing action is reported, and the next change retries it", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+      rule({ targets: "_build/flag", deps: ["flag.txt"], action: sh("grep -q good flag.txt && cp flag.txt _build/flag") });
+      rule({ targets: "_build/other", deps: ["other.txt"], action: sh("cp other.txt _build/other") });
+    `,
+    "flag.txt": "bad\n",
+    "other.txt": "other\n",
+  }, async (root) => {
+    await using watch = new WatchProcess(root);
+    const failing = await watch.nextBuild();
+    assert.equal(failing.finished.ok, false);
+    assert.equal(failing.finished.failed, 1);
+    assert.equal(failing.finished.failures!.length, 1);
+    assert.match(failing.finished.failures![0], /grep -q good flag\.txt/);
+    assert.equal(await read(root, "_build/other"), "other\n");
+
+    await Deno.writeTextFile(join(root, "flag.txt"), "good\n");
+    const retried = await watch.nextBuild();
+    assert.deepEqual(retried.trigger, ["flag.txt"]);
+    assert.deepEqual(retried.ran, ["_build/flag"]);
+    assert.equal(retried.finished.ok, true);
+    assert.deepEqual(retried.finished.failures, []);
+    assert.equal(await read(root, "_build/flag"), "good\n");
+  });
+});
+
+Deno.test("watch: writes to _build/ and over targets start no build", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+      rule({ targets: "_build/a", deps: ["a.txt"], action: sh("cp a.txt _build/a") });
+      rule({ targets: "out.txt", deps: ["_build/a"], action: sh("cp _build/a out.txt") });
+    `,
+    "a.txt": "a\n",
+  }, async (root) => {
+    await using watch = new WatchProcess(root);
+    assert.equal((await watch.nextBuild()).finished.ok, true);
+
+    await Deno.writeTextFile(join(root, "_build/a"), "by hand\n");
+    await Deno.writeTextFile(join(root, "_build/scratch"), "by hand\n");
+    await Deno.writeTextFile(join(root, "out.txt"), "by hand\n");
+    const started = await watch.take(isBuildStarted, 1500);
+    assert.equal(started, undefined, watch.transcript());
+
+    // Still watching: a source edit does start a build.
+    await Deno.writeTextFile(join(root, "a.txt"), "a2\n");
+    const rebuilt = await watch.nextBuild();
+    assert.deepEqual(rebuilt.trigger, ["a.txt"]);
+  });
+});
+
+Deno.test("watch: Ctrl-C kills the running action and exits with 130", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+      rule({ targets: "_build/long", action: sh("sleep 100.913 && touch _build/long") });
+    `,
+  }, async (root) => {
+    const pgrep = async () =>
+      new TextDecoder().decode(
+        (await new Deno.Command("pgrep", { args: ["-f", "100.913"], stdout: "piped" }).output())
+          .stdout,
+      ).trim();
+    await using watch = new WatchProcess(root);
+    await watch.next("the long action", (e) => e.event === "action-started");
+    const deadline = Date.now() + EVENT_TIMEOUT_MS;
+    while (await pgrep() === "") {
+      assert.ok(Date.now() < deadline, `The sleep never started.\n${watch.transcript()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const status = await watch.stop();
+    assert.equal(status.code, 130, watch.transcript());
+    assert.equal(await pgrep(), "", "no sleep process remains");
+  });
+});
