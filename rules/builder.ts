@@ -296,14 +296,41 @@ function requestsOf(project: Project, targets: readonly string[]): DepSpec[] {
     .map((r) => ({ kind: "rule", id: r.id }));
 }
 
-async function lockState(stateDir: string, reporter: Reporter): Promise<Deno.FsFile> {
-  Deno.mkdirSync(stateDir, { recursive: true });
-  const lock = await Deno.open(join(stateDir, "build.lock"), { create: true, write: true });
-  if (!(await lock.tryLock(true))) {
-    reporter.note?.(`Waiting for another build of this project to finish (${stateDir})`);
-    await lock.lock(true);
+/**
+ * Takes the project's build lock, waiting for a build or clean that holds it.
+ * `clean` deletes the state, lock file included, while holding the lock; a
+ * lock then granted on the deleted file guards nothing, so it is taken again.
+ * @param stateDir The state directory.
+ * @param reporter Told when the lock is busy.
+ * @returns The locked file; closing it releases the lock.
+ */
+export async function lockState(stateDir: string, reporter: Reporter): Promise<Deno.FsFile> {
+  let told = false;
+  for (;;) {
+    Deno.mkdirSync(stateDir, { recursive: true });
+    const path = join(stateDir, "build.lock");
+    const lock = await Deno.open(path, { create: true, write: true });
+    if (!(await lock.tryLock(true))) {
+      if (!told) {
+        reporter.note?.(`Waiting for another build of this project to finish (${stateDir})`);
+      }
+      told = true;
+      await lock.lock(true);
+    }
+    if (isSameFile(lock, path)) return lock;
+    lock.close();
   }
-  return lock;
+}
+
+function isSameFile(file: Deno.FsFile, path: string): boolean {
+  const held = file.statSync();
+  try {
+    const named = Deno.statSync(path);
+    return held.ino === named.ino && held.dev === named.dev;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }
 
 /** Flattens an error tree into distinct failures. */

@@ -4,14 +4,15 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { STATE_DIR } from "./builder.ts";
+import { lockState, STATE_DIR } from "./builder.ts";
 import { findBuildFile } from "./load.ts";
 import { OutputLog } from "./outputs.ts";
 
 /**
  * Removes every file barchan wrote in the project (as recorded in its
  * state), then the state itself, then directories left empty by that.
- * Files barchan did not write are never touched.
+ * Files barchan did not write are never touched. A build in progress is
+ * waited for.
  *
  * @param root Where to look for build.ts (this directory or above).
  * @returns The project-relative paths removed.
@@ -30,14 +31,27 @@ export async function clean(root: string = Deno.cwd()): Promise<string[]> {
   const projectRoot = dirname(findBuildFile(root));
   const stateDir = join(projectRoot, STATE_DIR);
   const removed: string[] = [];
-  let outputs: OutputLog;
   try {
     Deno.statSync(stateDir);
-    outputs = new OutputLog(stateDir);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return removed;
     throw error;
   }
+  const lock = await lockState(stateDir, {});
+  try {
+    await removeOutputsAndState(projectRoot, stateDir, removed);
+  } finally {
+    lock.close();
+  }
+  return removed.sort();
+}
+
+async function removeOutputsAndState(
+  projectRoot: string,
+  stateDir: string,
+  removed: string[],
+): Promise<void> {
+  const outputs = new OutputLog(stateDir);
   const dirs = new Set<string>();
   for (const path of outputs.paths()) {
     try {
@@ -57,5 +71,4 @@ export async function clean(root: string = Deno.cwd()): Promise<string[]> {
       // not empty, or gone: leave it
     }
   }
-  return removed.sort();
 }
