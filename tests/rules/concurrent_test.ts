@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildOk, CLI, IMPORT, readMaybe, withProject } from "./_util.ts";
+import { buildOk, CLI, IMPORT, readMaybe, snapshot, withProject } from "./_util.ts";
 
 const RULES = 8;
 
@@ -66,5 +66,31 @@ Deno.test("two builds of one project at the same time both succeed and run each 
       assert.deepEqual(after.ran, [], "the state both left says everything is up to date");
       assert.deepEqual(after.notes, [], "and nothing in it was damaged");
     }
+  });
+});
+
+Deno.test("barchan clean during a build waits for it, then removes everything it built", async () => {
+  await withProject({ "build.ts": PROJECT, "in.txt": "x-x\n" }, async (root) => {
+    const building = startBuild(root);
+    // Clean once the build is under way: its first output exists.
+    for (let i = 0; i < 500 && (await readMaybe(root, "out/0.txt")) === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const cleaning = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", CLI, "clean"],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const [built, cleaned] = await Promise.all([finish(building), cleaning]);
+    assert.equal(built.code, 0, built.stderr);
+    assert.equal(cleaned.code, 0, new TextDecoder().decode(cleaned.stderr));
+    assert.deepEqual(Object.keys(await snapshot(root, [])).sort(), [
+      "build.ts",
+      "in.txt",
+      "runs.log",
+    ]);
+    const again = await buildOk(root);
+    assert.equal(again.ran.length, RULES + 1, "everything is built again");
   });
 });
