@@ -15,6 +15,9 @@ export const BUILD_FILE = "build.ts";
 
 let loads = 0;
 
+// deno-lint-ignore no-control-regex
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 /**
  * Finds build.ts in `dir` or the nearest directory above it.
  * @param dir Where to start.
@@ -49,11 +52,16 @@ export function findBuildFile(dir: string): string {
 export async function loadProject(file: string): Promise<Project> {
   const project = new Project(dirname(file), file);
   setLoadingProject(project);
+  const query = `?load=${++loads}`;
   try {
-    await redefine(() => import(`${pathToFileURL(file).href}?load=${++loads}`));
+    await redefine(() => import(`${pathToFileURL(file).href}${query}`));
   } catch (error) {
     if (error instanceof BuildFileError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    // Deno's message may name the module with the query that forces a fresh
+    // load, and may carry colour codes meant for a terminal.
+    const message = (error instanceof Error ? error.message : String(error))
+      .replaceAll(query, "")
+      .replace(ANSI_COLOUR, "");
     throw new BuildFileError(file, `cannot be loaded: ${message}`);
   } finally {
     setLoadingProject(undefined);
