@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cli, IMPORT, readMaybe, snapshot, withProject } from "./rules/_util.ts";
+import { cli, cliWithEnv, IMPORT, readMaybe, snapshot, withProject } from "./rules/_util.ts";
 
 const SMALL = IMPORT + `
 rule({ targets: "out/a.txt", deps: ["src/a.txt"], action: sh("tr a-z A-Z < src/a.txt > out/a.txt") });
@@ -214,6 +214,20 @@ rule({ targets: "a.txt", action: sh("echo a > a.txt")
     assert.match(result.stderr, new RegExp(`^barchan: ${root}/build\\.ts: cannot be loaded: `));
     assert.ok(result.stderr.trim().split("\n").length <= 6, result.stderr);
     assert.doesNotMatch(result.stderr, /rules\/load\.ts|cli\.ts/, "no internal stack trace");
+  });
+});
+
+Deno.test("a build.ts that cannot be loaded is reported without internal URLs or colour codes", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+import "./helpers/missing.ts";
+`,
+  }, async (root) => {
+    const result = await cliWithEnv({}, root, "build");
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /build\.ts: cannot be loaded: Module not found/);
+    assert.doesNotMatch(result.stderr, /\?load=/);
+    assert.ok(!result.stderr.includes("\u001b["), JSON.stringify(result.stderr));
   });
 });
 

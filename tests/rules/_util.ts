@@ -105,14 +105,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `cli.ts` with `args` in `cwd`. */
-export async function cli(cwd: string, ...args: string[]): Promise<CliResult> {
+/** Runs `cli.ts` with `args` in `cwd`, with NO_COLOR set. */
+export function cli(cwd: string, ...args: string[]): Promise<CliResult> {
+  return cliWithEnv({ NO_COLOR: "1" }, cwd, ...args);
+}
+
+/** Runs `cli.ts` with `args` in `cwd`, with variables added to the environment. */
+export async function cliWithEnv(
+  env: Record<string, string>,
+  cwd: string,
+  ...args: string[]
+): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", CLI, ...args],
     cwd,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env,
   }).output();
   const decoder = new TextDecoder();
   return {
