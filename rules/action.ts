@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import type { SpawnResult } from "../fiber/spawn_options.ts";
 import type { RuleHandle } from "./handle.ts";
 
@@ -168,7 +169,7 @@ export function copy(from: string, to: string): DataAction {
     display: `copy ${from} ${to}`,
     reads: [from],
     perform: async (ctx) => {
-      await Deno.copyFile(`${ctx.root}/${from}`, `${ctx.root}/${to}`);
+      await Deno.copyFile(resolve(ctx.root, from), resolve(ctx.root, to));
     },
   };
 }
