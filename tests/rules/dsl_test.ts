@@ -151,6 +151,40 @@ rule({ targets: "dist/logo.svg", action: copy("assets/logo.svg", "dist/logo.svg"
   });
 });
 
+Deno.test("copy() takes a source outside the project by its absolute path", async () => {
+  const outside = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(outside, "shared.txt"), "shared");
+    await withProject({
+      "build.ts": IMPORT + `
+rule({ targets: "local.txt", action: copy(${
+        JSON.stringify(join(outside, "shared.txt"))
+      }, "local.txt") });
+`,
+    }, async (root) => {
+      await buildOk(root);
+      assert.equal(await readMaybe(root, "local.txt"), "shared");
+      await Deno.writeTextFile(join(outside, "shared.txt"), "changed");
+      assert.deepEqual((await buildOk(root)).ranIds, ["local.txt"]);
+      assert.equal(await readMaybe(root, "local.txt"), "changed");
+    });
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("a rule with targets and an alias is built by its alias too", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "docs.html", alias: "docs", action: write("docs.html", "<p>") });
+rule({ targets: "other.txt", action: write("other.txt", "") });
+`,
+  }, async (root) => {
+    assert.deepEqual((await buildOk(root, ["@docs"])).ranIds, ["docs.html"]);
+    assert.equal(await readMaybe(root, "docs.html"), "<p>");
+  });
+});
+
 Deno.test("a function action gets the rule, its targets, the root and a signal", async () => {
   await withProject({
     "build.ts": IMPORT + `

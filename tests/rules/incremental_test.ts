@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildOk, cli, IMPORT, MOD, readMaybe, withProject, writeFiles } from "./_util.ts";
+import { buildIn, buildOk, cli, IMPORT, MOD, readMaybe, withProject, writeFiles } from "./_util.ts";
 
 /** src/in.txt -> upper.txt -> first.txt (first letter) -> framed.txt. */
 const PIPELINE = IMPORT + `
@@ -265,5 +265,16 @@ Deno.test("state survives between builds: a fresh process sees an up-to-date pro
     const result = await cli(root, "build");
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /Done: 0 actions ran/);
+  });
+});
+
+Deno.test("a source deleted after a build makes the next build fail, not reuse the old result", async () => {
+  await withProject({ "build.ts": PIPELINE, "src/in.txt": "hello" }, async (root) => {
+    await buildOk(root);
+    await Deno.remove(join(root, "src/in.txt"));
+    const result = await buildIn(root);
+    assert.equal(result.ok, false);
+    assert.match(result.failed[0].message, /no rule to build "src\/in.txt" and no such file/);
+    assert.deepEqual(result.started, []);
   });
 });
