@@ -219,8 +219,7 @@ async function buildCommand(cwd: string, requests: string[], flags: BuildFlags):
     const result = await (running = (async () => {
       try {
         await (trace?.phase("load build.ts", () => builder.load()) ?? builder.load());
-        return await (trace?.phase("build", () => builder.build(targets)) ??
-          builder.build(targets));
+        return await builder.build(targets);
       } finally {
         builder.close();
       }

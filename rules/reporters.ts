@@ -87,7 +87,7 @@ export interface TraceEvent {
 
 /** A reporter that records spans, and can write them as Chrome trace JSON. */
 export interface TraceRecorder extends Reporter {
-  /** Records a phase of the engine (load build.ts, build), as a span on lane 0. */
+  /** Records a phase of the engine (such as loading build.ts), as a span on lane 0. */
   phase<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** The recorded events. */
   readonly events: TraceEvent[];
@@ -96,8 +96,11 @@ export interface TraceRecorder extends Reporter {
 }
 
 /**
- * Records one span per action, on the lowest free slot, and spans for the
- * engine's phases, in the Chrome trace event format.
+ * Records one span per action, on the lowest free slot, a `build` span from
+ * each build's start to its finish, and spans for other phases of the engine
+ * given to `phase()`, in the Chrome trace event format. The `build` span is
+ * recorded before later reporters see `buildFinished`, so one that writes the
+ * trace then has it.
  * @returns The recorder.
  *
  * @example
@@ -117,8 +120,28 @@ export function traceRecorder(): TraceRecorder {
   const lanes: (string | undefined)[] = [];
   const open = new Map<string, { start: number; lane: number }>();
   const now = () => Math.round((performance.now() - origin) * 1000);
+  const span = (name: string, start: number): void => {
+    events.push({
+      name,
+      cat: "phase",
+      ph: "X",
+      ts: start,
+      dur: Math.max(1, now() - start),
+      pid: 1,
+      tid: 0,
+    });
+  };
+  let buildStart: number | undefined;
   return {
     events,
+    buildStarted() {
+      buildStart = now();
+    },
+    buildFinished() {
+      if (buildStart === undefined) return;
+      span("build", buildStart);
+      buildStart = undefined;
+    },
     actionStarted(e) {
       let lane = lanes.indexOf(undefined);
       if (lane === -1) lane = lanes.push(undefined) - 1;
@@ -146,15 +169,7 @@ export function traceRecorder(): TraceRecorder {
       try {
         return await fn();
       } finally {
-        events.push({
-          name,
-          cat: "phase",
-          ph: "X",
-          ts: start,
-          dur: Math.max(1, now() - start),
-          pid: 1,
-          tid: 0,
-        });
+        span(name, start);
       }
     },
     toJSON() {
