@@ -283,6 +283,10 @@ export class Session {
       readText: async (path) => {
         const p = project.normalizePath(path);
         await this.needPath(p, rule);
+        // A built file is already a dependency through its target's digest.
+        // Tracking the file too would rerun this rule after its producer
+        // repaired a target modified outside the build, content unchanged.
+        if (project.producers.has(p)) return await Deno.readTextFile(resolve(project.root, p));
         return await readText(p);
       },
       writeText: async (path, text) => {
