@@ -278,3 +278,24 @@ Deno.test("a source deleted after a build makes the next build fail, not reuse t
     assert.deepEqual(result.started, []);
   });
 });
+
+Deno.test("a reader of a built file does not rerun when the file is repaired to the same content", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "gen.txt", deps: ["in.txt"], action: sh("cp in.txt gen.txt") });
+rule({ targets: "read.txt", action: async (ctx) => {
+  await ctx.writeText("read.txt", (await ctx.readText("gen.txt")).toUpperCase());
+} });
+`,
+    "in.txt": "same",
+  }, async (root) => {
+    await buildOk(root);
+    await Deno.writeTextFile(join(root, "gen.txt"), "tampered");
+    assert.deepEqual((await buildOk(root)).ranIds, ["gen.txt"]);
+    await Deno.remove(join(root, "gen.txt"));
+    assert.deepEqual((await buildOk(root)).ranIds, ["gen.txt"]);
+    await Deno.writeTextFile(join(root, "in.txt"), "new");
+    assert.deepEqual((await buildOk(root)).ranIds, ["gen.txt", "read.txt"]);
+    assert.equal(await readMaybe(root, "read.txt"), "NEW");
+  });
+});
