@@ -39,7 +39,10 @@ const REPO = new URL("..", import.meta.url).href;
 
 /** A script's URL relative to this repository, or its file name when outside it. */
 function shortUrl(url: string): string {
-  if (url.startsWith(REPO)) return url.slice(REPO.length);
+  // bench/peers.ts measures an exported copy of the repository under bench/_work/peers.
+  if (url.startsWith(REPO)) {
+    return url.slice(REPO.length).replace(/^bench\/_work\/peers\/barchan-\w+\//, "");
+  }
   return url.replace(/^.*\//, "");
 }
 
