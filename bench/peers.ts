@@ -95,6 +95,8 @@ export interface Measurement {
   reran: number[];
   /** Set when a run was killed after the timeout. */
   timedOut?: number;
+  /** Set when a build failed or wrote a wrong `out/all`: the first line of what went wrong. */
+  failed?: string;
 }
 
 /** The measurements of one graph. */
@@ -267,6 +269,13 @@ class Checker {
   }
 }
 
+/** The last line the tool printed about an error, if any, after a colon. */
+function failureLine(outcome: Outcome): string {
+  const lines = (outcome.stdout + "\n" + outcome.stderr).split("\n").map((l) => l.trim());
+  const error = lines.filter((l) => /error/i.test(l)).pop();
+  return error === undefined ? "" : `: ${error}`;
+}
+
 function defaultColdRuns(n: number, runs: number): number {
   return n <= 1000 ? runs : n <= 10000 ? Math.min(runs, 3) : 1;
 }
@@ -341,7 +350,17 @@ export async function measureGraph(
           log(`  ${kase} ${run}/${count} ${tool}: killed after ${timeoutMs / 1000} s`);
           continue;
         }
-        checker.check(tool, `${kase} run ${run}`, outcome);
+        try {
+          checker.check(tool, `${kase} run ${run}`, outcome);
+        } catch (error) {
+          // A broken build ends this tool's measurements at this size, not the whole run.
+          m.failed = outcome.code !== 0
+            ? `exit code ${outcome.code}${failureLine(outcome)}`
+            : `wrong ${FINAL}`;
+          alive.delete(tool);
+          log(`  ${kase} ${run}/${count} ${tool}: ${(error as Error).message}`);
+          continue;
+        }
         const reran = commandsRun(tool, outcome);
         m.times.push(outcome.ms);
         m.reran.push(reran);
@@ -407,7 +426,11 @@ export function markdownTable(results: readonly GraphResult[]): string {
         const label = `${r.shape} ${r.n.toLocaleString("en-US")}`;
         if (m === undefined) continue;
         if (m.times.length === 0) {
-          const why = m.timedOut === undefined ? "not run" : `> ${m.timedOut / 1000} s (killed)`;
+          const why = m.failed !== undefined
+            ? `failed: ${m.failed.replaceAll("|", "\\|")}`
+            : m.timedOut !== undefined
+            ? `> ${m.timedOut / 1000} s (killed)`
+            : "not run";
           rows.push(`| ${label} | ${kase} | ${tool} | ${why} | | | | | 0 |`);
           continue;
         }
@@ -416,7 +439,7 @@ export function markdownTable(results: readonly GraphResult[]): string {
         rows.push(
           `| ${label} | ${kase} | ${tool} | ${formatMs(med)} | ${formatMs(min)} | ` +
             `${ratio(med, base?.med)} | ${ratio(min, base?.min)} | ${reranText(m.reran)} | ` +
-            `${m.times.length} |`,
+            `${m.times.length}${m.failed || m.timedOut ? ", then failed" : ""} |`,
         );
       }
     }
