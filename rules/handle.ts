@@ -22,19 +22,24 @@ export class RuleHandle {
   readonly id: string;
   /** Targets, relative to the project root. */
   readonly targets: readonly string[];
-  /** Where the rule is defined, `build.ts:line`. */
-  readonly site: string;
+  #site: string | (() => string);
 
   /**
    * Creates a handle.
    * @param id The rule id.
    * @param targets Its targets.
-   * @param site Where it is defined.
+   * @param site Where it is defined, or a function that says so when asked.
    */
-  constructor(id: string, targets: readonly string[], site: string) {
+  constructor(id: string, targets: readonly string[], site: string | (() => string)) {
     this.id = id;
     this.targets = targets;
-    this.site = site;
+    this.#site = site;
+  }
+
+  /** Where the rule is defined, `build.ts:line`. */
+  get site(): string {
+    if (typeof this.#site === "function") this.#site = this.#site();
+    return this.#site;
   }
 
   /** The first target; an error for a rule without targets. */

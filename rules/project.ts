@@ -131,19 +131,31 @@ export class Project {
     }
     this.rules.set(rule.id, rule);
     for (const target of rule.targets) this.producers.set(target, rule);
-    if (rule.alias !== undefined) this.alias(rule.alias, rule.site).rules.push(rule.id);
+    if (rule.alias !== undefined) this.alias(rule.alias, () => rule.site).rules.push(rule.id);
     return rule;
   }
 
   /**
    * Returns an alias, creating it when first named.
    * @param name The alias name.
-   * @param site Where it is named.
+   * @param site Where it is named, or a function that says so when asked.
    * @returns The alias.
    */
-  alias(name: string, site: string): AliasDef {
+  alias(name: string, site: string | (() => string)): AliasDef {
     let def = this.aliases.get(name);
-    if (def === undefined) this.aliases.set(name, def = { name, deps: [], rules: [], site });
+    if (def === undefined) {
+      let where = site;
+      def = {
+        name,
+        deps: [],
+        rules: [],
+        get site() {
+          if (typeof where === "function") where = where();
+          return where;
+        },
+      };
+      this.aliases.set(name, def);
+    }
     return def;
   }
 }

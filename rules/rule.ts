@@ -47,16 +47,21 @@ export interface RuleOptions {
  */
 export function rule(options: RuleOptions): RuleHandle {
   const project = loadingProject("rule");
-  const site = callerSite(project);
+  // Formatting a stack costs more the larger the calling function is (a
+  // generated build.ts may call rule() thousands of times from one body), so
+  // the stack is captured here and formatted only when a message needs it.
+  const capture = new Error();
+  let siteText: string | undefined;
+  const site = () => siteText ??= callerSite(capture, project);
   const targets = (typeof options.targets === "string" ? [options.targets] : options.targets ?? [])
     .map((t) => project.normalizePath(t));
   if (targets.length === 0 && options.alias === undefined) {
-    throw new Error(`The rule at ${site} has neither targets nor an alias: give it one of them`);
+    throw new Error(`The rule at ${site()} has neither targets nor an alias: give it one of them`);
   }
   const action = options.action;
   if (typeof action !== "function" && (typeof action !== "object" || action === null)) {
     throw new TypeError(
-      `The rule at ${site} has no valid action: use run(), sh(), write(), copy() or a function`,
+      `The rule at ${site()} has no valid action: use run(), sh(), write(), copy() or a function`,
     );
   }
   const extra = typeof action === "function" ? [] : action.reads;
@@ -66,16 +71,19 @@ export function rule(options: RuleOptions): RuleHandle {
     : [...action.spec];
   const spec = digestOf(canonicalKey({ targets, deps, action: actionSpec, alias: options.alias }));
   const id = targets[0] ?? `@${options.alias}/${spec.slice(0, 8)}`;
-  const display = typeof action === "function" ? `function at ${site}` : action.display;
   const added = project.addRule({
     id,
     targets,
     deps,
     action,
     alias: options.alias,
-    site,
     spec,
-    display,
+    get site() {
+      return site();
+    },
+    get display() {
+      return typeof action === "function" ? `function at ${site()}` : action.display;
+    },
   });
   return new RuleHandle(added.id, targets, site);
 }
@@ -97,20 +105,21 @@ export function rule(options: RuleOptions): RuleHandle {
  */
 export function alias(name: string, deps: Dep): void {
   const project = loadingProject("alias");
-  const def = project.alias(name.replace(/^@/, ""), callerSite(project));
+  const capture = new Error();
+  const def = project.alias(name.replace(/^@/, ""), () => callerSite(capture, project));
   def.deps.push(...project.normalizeDeps(deps));
 }
 
-function safeKey(inputs: unknown, site: string): string {
+function safeKey(inputs: unknown, site: () => string): string {
   try {
     return canonicalKey(inputs ?? null);
   } catch (error) {
-    throw new TypeError(`The rule at ${site} has inputs that are not plain data: ${error}`);
+    throw new TypeError(`The rule at ${site()} has inputs that are not plain data: ${error}`);
   }
 }
 
-function callerSite(project: Project): string {
-  const lines = new Error().stack?.split("\n") ?? [];
+function callerSite(capture: Error, project: Project): string {
+  const lines = capture.stack?.split("\n") ?? [];
   for (const line of lines.slice(1)) {
     const m = line.match(/(file:\/\/[^\s)]+?):(\d+):\d+\)?$/);
     if (m === null || m[1].includes("/rules/rule.ts")) continue;
