@@ -102,6 +102,9 @@ function startRefresh(engine: Engine, node: MemoNode, run: number): Promise<void
 }
 
 async function refresh(engine: Engine, node: MemoNode, run: number): Promise<void> {
+  // Start on a fresh stack: a chain of nodes each demanding the next would
+  // otherwise nest every body's synchronous part and overflow on deep chains.
+  await undefined;
   if (node.defGeneration !== definitionsGeneration() && !adoptDefinition(node, run)) return;
   if (node.hasResult) {
     const changed = await firstChangedDep(engine, node);
