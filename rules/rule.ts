@@ -50,11 +50,16 @@ export function rule(options: RuleOptions): RuleHandle {
   // Formatting a stack costs more the larger the calling function is (a
   // generated build.ts may call rule() thousands of times from one body), so
   // the stack is captured here and formatted only when a message needs it.
-  const capture = new Error();
+  const capture = project.captureSite();
   let siteText: string | undefined;
-  const site = () => siteText ??= callerSite(capture, project);
-  const targets = (typeof options.targets === "string" ? [options.targets] : options.targets ?? [])
-    .map((t) => project.normalizePath(t));
+  const site = () =>
+    siteText ??= capture !== undefined
+      ? callerSite(capture, project)
+      : project.findSite(rawTargets[0] ?? String(options.alias));
+  const rawTargets = typeof options.targets === "string"
+    ? [options.targets]
+    : options.targets ?? [];
+  const targets = rawTargets.map((t) => project.normalizePath(t));
   if (targets.length === 0 && options.alias === undefined) {
     throw new Error(`The rule at ${site()} has neither targets nor an alias: give it one of them`);
   }
@@ -105,8 +110,11 @@ export function rule(options: RuleOptions): RuleHandle {
  */
 export function alias(name: string, deps: Dep): void {
   const project = loadingProject("alias");
-  const capture = new Error();
-  const def = project.alias(name.replace(/^@/, ""), () => callerSite(capture, project));
+  const capture = project.captureSite();
+  const def = project.alias(
+    name.replace(/^@/, ""),
+    () => capture !== undefined ? callerSite(capture, project) : project.findSite(name),
+  );
   def.deps.push(...project.normalizeDeps(deps));
 }
 
@@ -122,7 +130,7 @@ function callerSite(capture: Error, project: Project): string {
   const lines = capture.stack?.split("\n") ?? [];
   for (const line of lines.slice(1)) {
     const m = line.match(/(file:\/\/[^\s)]+?):(\d+):\d+\)?$/);
-    if (m === null || m[1].includes("/rules/rule.ts")) continue;
+    if (m === null || /\/rules\/(rule|project)\.ts$/.test(m[1])) continue;
     const path = decodeURIComponent(new URL(m[1]).pathname);
     return `${relative(project.root, path) || path}:${m[2]}`;
   }
