@@ -29,7 +29,7 @@ export interface Rule {
   readonly alias: string | undefined;
   /** Where it is defined, `build.ts:line`. */
   readonly site: string;
-  /** What decides whether the rule changed: targets, deps, action. */
+  /** What decides whether the rule changed: targets, deps and action, as JSON text. */
   readonly spec: string;
   /** How the action is shown: its command line, or `function at build.ts:line`. */
   readonly display: string;
@@ -77,13 +77,13 @@ export class Project {
   /**
    * Captures the current stack, to tell later where a rule was defined.
    * Creating an error costs more the larger the calling function is; once
-   * captures have cost 30 ms in one load (a generated build.ts with
+   * captures have cost 10 ms in one load (a generated build.ts with
    * thousands of rules in one body), this returns undefined and sites are
    * found with {@linkcode Project.findSite} instead.
    * @returns The captured stack, or undefined past the budget.
    */
   captureSite(): Error | undefined {
-    if (this.#captureMs > 30) return undefined;
+    if (this.#captureMs > 10) return undefined;
     const start = performance.now();
     const capture = new Error();
     this.#captureMs += performance.now() - start;
@@ -113,6 +113,7 @@ export class Project {
    * @returns The normalised path.
    */
   normalizePath(path: string): string {
+    if (isNormalRelative(path)) return path;
     const abs = isAbsolute(path) ? normalize(path) : resolve(this.root, path);
     const rel = relative(this.root, abs);
     return rel.startsWith("..") ? abs : rel;
@@ -192,6 +193,12 @@ export class Project {
     }
     return def;
   }
+}
+
+/** A relative path with no `.`/`..` segments, empty segments or trailing slash. */
+function isNormalRelative(path: string): boolean {
+  return path !== "" && path[0] !== "/" && path[path.length - 1] !== "/" &&
+    !path.includes("//") && !/(^|\/)\.\.?(\/|$)/.test(path);
 }
 
 let loading: Project | undefined;
