@@ -292,7 +292,8 @@ export class Engine {
   checkLeaf(leaf: Leaf): void {
     if (leaf.checkedEpoch === this.#epoch && !(leaf instanceof VarLeaf)) return;
     const run = this.currentRun();
-    if ((leaf as FileLeaf | ListingLeaf | EnvLeaf | VarLeaf).refresh(run)) this.#dirty.add(leaf);
+    const changed = (leaf as FileLeaf | ListingLeaf | EnvLeaf | VarLeaf).refresh(run);
+    if (changed && this.#store !== undefined) this.#dirty.add(leaf);
     leaf.checkedEpoch = this.#epoch;
   }
 
@@ -419,7 +420,7 @@ export class Engine {
 
   /** @internal Called when a body has executed. */
   nodeExecuted(node: MemoNode): void {
-    this.#dirty.add(node);
+    if (this.#store !== undefined) this.#dirty.add(node);
   }
 
   #statsFor(name: string): MemoStats {
