@@ -96,6 +96,7 @@ class WatchProcess implements AsyncDisposable {
   #wake: (() => void) | undefined;
   #ended = false;
   #readers: Promise<void>;
+  #stopReading = new AbortController();
   #status: Deno.CommandStatus | undefined;
 
   constructor(root: string, ...targets: string[]) {
@@ -110,28 +111,39 @@ class WatchProcess implements AsyncDisposable {
 
   async #readStdout(): Promise<void> {
     let buffer = "";
-    for await (const chunk of this.child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf("\n")) !== -1) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 1);
-        try {
-          this.events.push(JSON.parse(line));
-        } catch {
-          this.events.push({ event: "not-json", message: line });
+    try {
+      for await (const chunk of this.#text(this.child.stdout)) {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf("\n")) !== -1) {
+          const line = buffer.slice(0, end);
+          buffer = buffer.slice(end + 1);
+          try {
+            this.events.push(JSON.parse(line));
+          } catch {
+            this.events.push({ event: "not-json", message: line });
+          }
+          this.#wake?.();
         }
-        this.#wake?.();
       }
+    } catch (error) {
+      if (!this.#stopReading.signal.aborted) throw error;
+    } finally {
+      this.#ended = true;
+      this.#wake?.();
     }
-    this.#ended = true;
-    this.#wake?.();
   }
 
   async #readStderr(): Promise<void> {
-    for await (const chunk of this.child.stderr.pipeThrough(new TextDecoderStream())) {
-      this.#stderr += chunk;
+    try {
+      for await (const chunk of this.#text(this.child.stderr)) this.#stderr += chunk;
+    } catch (error) {
+      if (!this.#stopReading.signal.aborted) throw error;
     }
+  }
+
+  #text(stream: ReadableStream<Uint8Array>): ReadableStream<string> {
+    return stream.pipeThrough(new TextDecoderStream(), { signal: this.#stopReading.signal });
   }
 
   /** The next event matching `predicate`, or undefined if none comes within `timeoutMs`. */
@@ -212,7 +224,10 @@ class WatchProcess implements AsyncDisposable {
       this.child.kill("SIGKILL");
       status = await this.child.status;
     }
+    // A process left behind may hold the pipes open: stop reading after a while.
+    const reading = setTimeout(() => this.#stopReading.abort(), 2000);
     await this.#readers;
+    clearTimeout(reading);
     this.#status = status;
     return status;
   }
@@ -476,5 +491,39 @@ Deno.test("watch: Ctrl-C kills the running action and exits with 130", async () 
     const status = await watch.stop();
     assert.equal(status.code, 130, watch.transcript());
     assert.equal(await pgrep(), "", "no sleep process remains");
+  });
+});
+
+Deno.test("watch: an edit to a module build.ts imports restarts barchan, and Ctrl-C ends it all", async () => {
+  await withProject({
+    "build.ts": IMPORT + `import { GREETING } from "./lib.ts";
+      rule({ targets: "_build/hello", action: sh("echo " + GREETING + " > _build/hello") });
+    `,
+    "lib.ts": `export const GREETING = "hello";\n`,
+  }, async (root) => {
+    const running = async () =>
+      new TextDecoder().decode(
+        (await new Deno.Command("pgrep", { args: ["-f", root], stdout: "piped" }).output())
+          .stdout,
+      ).trim();
+    const watch = new WatchProcess(root);
+    try {
+      assert.deepEqual((await watch.nextBuild()).ran, ["_build/hello"]);
+      await Deno.writeTextFile(join(root, "lib.ts"), `export const GREETING = "howdy";\n`);
+      const restarted = await watch.nextBuild();
+      assert.deepEqual(restarted.trigger, []);
+      assert.deepEqual(restarted.ran, ["_build/hello"]);
+      assert.equal(await read(root, "_build/hello"), "howdy\n");
+
+      const status = await watch.stop();
+      assert.equal(status.code, 130, watch.transcript());
+      assert.equal(await running(), "", "no barchan process remains");
+    } finally {
+      await watch.stop();
+      // Whatever the outcome, leave no process of this project behind.
+      for (const pid of (await running()).split("\n").filter(Boolean)) {
+        Deno.kill(Number(pid), "SIGKILL");
+      }
+    }
   });
 });
