@@ -208,7 +208,11 @@ async function buildCommand(cwd: string, requests: string[], flags: BuildFlags):
   try {
     if (flags.watch) {
       let restart: string | undefined;
-      running = watchBuild({ ...options, onRestart: (changed) => restart = changed });
+      running = watchBuild({
+        ...options,
+        onRestart: (changed) => restart = changed,
+        ignore: flags.traceFile === undefined ? [] : [resolve(cwd, flags.traceFile)],
+      });
       await running;
       if (restart === undefined) return 130;
       console.error(`${relative(root, restart)} changed: restarting to read it again`);

@@ -4,9 +4,10 @@
  *
  * Which events matter: a path the engine tracks (a source, a dependency
  * found while running, a file a memo function read, an entry of a listed
- * directory or glob), build.ts, or a local module it imports. Build outputs
- * and barchan's state never trigger a rebuild. Events that arrive during a
- * build are merged by the watcher and handled right after it: none is lost.
+ * directory or glob), build.ts, or a local module it imports. Build outputs,
+ * barchan's state and the files given as `ignore` (a trace file) never
+ * trigger a rebuild. Events that arrive during a build are merged by the
+ * watcher and handled right after it: none is lost.
  *
  * Editing build.ts reloads it in this process (new and removed rules and
  * memo functions take effect). A module build.ts imports is cached by the
@@ -15,7 +16,7 @@
  *
  * @module
  */
-import { dirname, relative } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { watch } from "../fiber/watcher.ts";
 import { Builder, type BuilderOptions, STATE_DIR } from "./builder.ts";
 import { messageOf } from "../memo/errors.ts";
@@ -38,6 +39,13 @@ export interface WatchBuildOptions extends BuilderOptions {
    * @default undefined (the change is reported and ignored)
    */
   onRestart?: (changed: string) => void;
+  /**
+   * Files written while watching that must never start a build, such as a
+   * trace file rewritten after each build: absolute, or relative to the
+   * project root.
+   * @default []
+   */
+  ignore?: string[];
 }
 
 /**
@@ -73,10 +81,11 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
     }
     return loaded;
   };
+  const ignored = new Set((options.ignore ?? []).map((p) => resolve(builder.root, p)));
   const isOutput = (path: string) => {
     const r = rel(path);
     return r === STATE_DIR || r.startsWith("_build/") || r === "_build" ||
-      builder.project?.producers.has(r) === true;
+      builder.project?.producers.has(r) === true || ignored.has(path);
   };
   const watcher = watch([builder.root], {
     ignore: ["_build"],
