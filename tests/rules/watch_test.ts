@@ -527,3 +527,23 @@ Deno.test("watch: an edit to a module build.ts imports restarts barchan, and Ctr
     }
   });
 });
+
+Deno.test("watch: the trace file it writes starts no build, also beside files a glob reads", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+      rule({ targets: "_build/all", deps: ["src/*.txt"], action: sh("cat src/*.txt > _build/all") });
+    `,
+    "src/a.txt": "a\n",
+  }, async (root) => {
+    await using watch = new WatchProcess(root, "--trace-file", "trace.json");
+    assert.equal((await watch.nextBuild()).finished.ok, true);
+    const started = await watch.take(isBuildStarted, 1500);
+    assert.equal(started, undefined, watch.transcript());
+    assert.equal(JSON.parse(await read(root, "trace.json")).traceEvents.length, 2);
+
+    await Deno.writeTextFile(join(root, "src/b.txt"), "b\n");
+    const added = await watch.nextBuild();
+    assert.deepEqual(added.trigger, ["src/b.txt"]);
+    assert.equal(await read(root, "_build/all"), "a\nb\n");
+  });
+});
