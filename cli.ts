@@ -15,6 +15,7 @@ import { isCancellation } from "./fiber/cancel.ts";
 import { onInterrupt } from "./fiber/on_interrupt.ts";
 import { Scheduler } from "./fiber/scheduler.ts";
 import { Engine } from "./memo/engine.ts";
+import { messageOf } from "./memo/errors.ts";
 import { Builder, STATE_DIR } from "./rules/builder.ts";
 import { clean } from "./rules/clean.ts";
 import { BuildFileError } from "./rules/errors.ts";
@@ -288,11 +289,17 @@ async function graphCommand(cwd: string, targets: string[], format: string): Pro
   const root = resolve(file, "..");
   const project = await loadProject(file);
   const engine = new Engine({ dir: join(root, STATE_DIR), root, readOnly: true });
-  const graph = ruleGraph(
-    project,
-    engine,
-    targets.map((t) => t.startsWith("@") ? t : relative(root, resolve(cwd, t))),
-  );
+  let graph;
+  try {
+    graph = ruleGraph(
+      project,
+      engine,
+      targets.map((t) => t.startsWith("@") ? t : relative(root, resolve(cwd, t))),
+    );
+  } catch (error) {
+    console.error(`barchan: ${messageOf(error)}`);
+    return 1;
+  }
   console.log(format === "json" ? JSON.stringify(graph, null, 2) : graphToDot(graph));
   return 0;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Engine } from "../memo/engine.ts";
+import { closest } from "./errors.ts";
 import type { DepSpec, Project } from "./project.ts";
 
 /** A node of the rule graph. */
@@ -43,6 +44,8 @@ export interface RuleGraph {
  * @param engine An engine on the project's store (read-only is enough).
  * @param targets Targets and `@aliases` to restrict to.
  * @returns The graph.
+ * @throws {Error} When a target is not in the graph: no rule produces it,
+ * no rule or alias depends on it, and no alias has its name.
  */
 export function ruleGraph(project: Project, engine: Engine, targets: string[] = []): RuleGraph {
   const nodes = new Map<string, GraphNode>();
@@ -136,6 +139,15 @@ function restrict(graph: RuleGraph, project: Project, targets: string[]): RuleGr
     const path = project.normalizePath(t);
     return project.producers.get(path)?.id ?? path;
   });
+  const ids = new Set(graph.nodes.map((n) => n.id));
+  for (const id of stack) {
+    if (ids.has(id)) continue;
+    const guess = closest(id, ids);
+    throw new Error(
+      `"${id}" is not in the rule graph: no rule produces it or depends on it, ` +
+        `and no alias has that name${guess === undefined ? "" : ` (did you mean "${guess}"?)`}`,
+    );
+  }
   while (stack.length > 0) {
     const id = stack.pop()!;
     if (keep.has(id)) continue;
