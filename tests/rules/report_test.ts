@@ -419,3 +419,18 @@ Deno.test("--quiet prints nothing on success, and --verbose prints each command"
     ]);
   });
 });
+
+Deno.test("graph TARGET fails on a target that is not in the graph, suggesting a close one", async () => {
+  await withProject(DYNAMIC, async (root) => {
+    const typo = await cli(root, ["graph", "_build/scna"]);
+    assert.equal(typo.code, 1);
+    assert.equal(typo.stdout, "");
+    assert.match(
+      typo.stderr,
+      /"_build\/scna" is not in the rule graph.*did you mean "_build\/scan"/,
+    );
+    const alias = await cli(root, ["graph", "--format", "json", "@nope"]);
+    assert.equal(alias.code, 1);
+    assert.match(alias.stderr, /"@nope" is not in the rule graph/);
+  });
+});
