@@ -209,11 +209,16 @@ function withFrame(thrown: unknown, node: MemoNode): unknown {
 }
 
 function addEdge(from: MemoNode, to: MemoNode): void {
-  (from.waitingOn ??= new Set()).add(to);
+  const waiting = from.waitingOn;
+  if (waiting === undefined) from.waitingOn = to;
+  else if (waiting instanceof Set) waiting.add(to);
+  else if (waiting !== to) from.waitingOn = new Set([waiting, to]);
 }
 
 function removeEdge(from: MemoNode, to: MemoNode): void {
-  from.waitingOn?.delete(to);
+  const waiting = from.waitingOn;
+  if (waiting === to) from.waitingOn = undefined;
+  else if (waiting instanceof Set) waiting.delete(to);
 }
 
 /** A path of waiting edges from `from` to `to` (both included), if any. */
@@ -225,9 +230,10 @@ function findPath(from: MemoNode, to: MemoNode): MemoNode[] | undefined {
     if (n === to) return true;
     if (!seen.has(n)) {
       seen.add(n);
-      if (n.waitingOn !== undefined) {
-        for (const next of n.waitingOn) if (visit(next)) return true;
-      }
+      const waiting = n.waitingOn;
+      if (waiting instanceof Set) {
+        for (const next of waiting) if (visit(next)) return true;
+      } else if (waiting !== undefined && visit(waiting)) return true;
     }
     path.pop();
     return false;

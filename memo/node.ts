@@ -63,8 +63,11 @@ export class MemoNode extends Cell {
   verifiedAt = -1;
   /** The check or execution under way, if any. */
   inflight: Promise<void> | undefined = undefined;
-  /** Nodes this in-flight node is waiting for. */
-  waitingOn: Set<MemoNode> | undefined = undefined;
+  /**
+   * Nodes this in-flight node is waiting for: usually one, so a single node
+   * is kept as is and a set is made only for several at once.
+   */
+  waitingOn: MemoNode | Set<MemoNode> | undefined = undefined;
   /** Why the body last executed: `new`, `code changed`, or the id of the changed dependency. */
   reason = "new";
   /** The definitions generation `def` was checked against. */
