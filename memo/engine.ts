@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Frame, frameStorage } from "./context.ts";
 import { emptyStats, type MemoDefinition, type MemoStats } from "./definition.ts";
 import { isJsonData } from "./json.ts";
@@ -155,12 +155,8 @@ export class Engine {
           if (filePath.startsWith(prefix)) leaf.checkedEpoch = -1;
         }
       }
-      const parent = dirname(path);
       for (const listing of this.#listings) {
-        if (
-          listing.dir === path || listing.dir === parent || listing.dir.startsWith(prefix) ||
-          (listing.pattern !== null && path.startsWith(listing.dir + "/"))
-        ) listing.checkedEpoch = -1;
+        if (listing.covers(path)) listing.checkedEpoch = -1;
       }
     }
     this.#run++;
@@ -388,11 +384,7 @@ export class Engine {
    */
   tracks(path: string): boolean {
     if (this.#files.has(path)) return true;
-    const parent = dirname(path);
-    for (const listing of this.#listings) {
-      if (listing.dir === path || listing.dir === parent) return true;
-      if (listing.pattern !== null && path.startsWith(listing.dir + "/")) return true;
-    }
+    for (const listing of this.#listings) if (listing.covers(path)) return true;
     const prefix = path + "/";
     for (const file of this.#files.keys()) if (file.startsWith(prefix)) return true;
     return false;

@@ -16,7 +16,7 @@
  */
 import { Leaf } from "./node.ts";
 import { digestOf } from "./digest.ts";
-import { listGlob } from "./glob.ts";
+import { globToRegExp, listGlob } from "./glob.ts";
 import { type Var, varNamed } from "./var.ts";
 
 const ABSENT = "-";
@@ -129,6 +129,32 @@ export class ListingLeaf extends Leaf {
 
   describe(): string {
     return this.pattern === null ? `listing of ${this.dir}` : `glob ${this.pattern} in ${this.dir}`;
+  }
+
+  #regex: RegExp | undefined;
+
+  /**
+   * Whether a change at `path` may change this listing: an entry of the
+   * listed directory, or for a glob a matching file, a directory holding
+   * matches, or a directory that now exists where matches could be.
+   * @param path An absolute path that changed.
+   * @returns True when the listing must be checked again.
+   */
+  covers(path: string): boolean {
+    if (path === this.dir || this.dir.startsWith(path + "/")) return true;
+    if (!path.startsWith(this.dir + "/")) return false;
+    const rel = path.slice(this.dir.length + 1);
+    if (this.pattern === null) return !rel.includes("/");
+    if (this.skip.some((s) => rel === s || rel.startsWith(s + "/"))) return false;
+    if (/(^|\/)\./.test(rel) && !/(^|\/)\./.test(this.pattern)) return false;
+    if ((this.#regex ??= globToRegExp(this.pattern)).test(rel)) return true;
+    const prefix = rel + "/";
+    if (this.entries.some((e) => e.startsWith(prefix))) return true;
+    try {
+      return Deno.statSync(path).isDirectory;
+    } catch {
+      return false;
+    }
   }
 
   /** Re-lists; returns whether anything was recorded. */
