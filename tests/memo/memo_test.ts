@@ -179,3 +179,22 @@ Deno.test("engine.stats() counts executed, reused, revalidated and cut-off bodie
     cutoff: 0,
   });
 });
+
+const described = memo("memoDescribed", (n: number): number => {
+  throw new Error(`step ${n} failed`);
+}, { description: "compile step" });
+const describedBy = memo("memoDescribedBy", (n: number) => described(n), {
+  description: (n) => `link of unit ${n}`,
+});
+
+Deno.test("a description names calls in place of the function's name", async () => {
+  const error = await new Engine().run(() => describedBy(2)).catch((e) => e);
+  assert.deepEqual(error.frames.map((f: { label: string }) => f.label), [
+    "compile step(2)",
+    "link of unit 2",
+  ]);
+  assert.deepEqual(error.frames.map((f: { name: string }) => f.name), [
+    "memoDescribed",
+    "memoDescribedBy",
+  ]);
+});
