@@ -6,18 +6,32 @@
  *
  * ```
  * header  8 bytes  "BCHMEMO\n"
- *         4 bytes  format version (u32), currently 1
+ *         4 bytes  format version (u32), currently 2
  * frame*  4 bytes  payload length n (u32)
- *        16 bytes  MD5 of the payload
- *         n bytes  payload: UTF-8 JSON {"r": run, "recs": [record, ...]}
+ *         4 bytes  CRC-32 of the payload
+ *         n bytes  payload: UTF-8 JSON {"r": run, "s": [string, ...], "recs": [record, ...]}
  * ```
  *
- * A record describes one cell by its id; a later record for the same id
- * replaces an earlier one, and `{"t": "x", "id": ...}` deletes it. Records
- * are self-contained (a memo node lists its dependencies by id), and any
- * prefix of the log describes a state from which verification is correct:
- * a node is only reused when every dependency recorded for it is unchanged
- * since it was built, so a lost record only causes extra work.
+ * Strings that repeat (cell ids, memo function names, code digests) are
+ * interned: each frame's `s` appends to one table that runs through the
+ * whole file, and records refer to table entries by index (`#` below).
+ * A record is an array whose first element is its kind:
+ *
+ * ```
+ * [0, id#, name#, code#, input, value, [dep id#, ...], builtAt, changedAt]  memo node
+ * [1, id#, digest, mtime, size, ino, ctime, checkedAt, changedAt]           file ("f\0PATH")
+ * [2, id#, dir, pattern, skip, digest, changedAt]                           listing or glob
+ * [3, id#, name, value, changedAt]                                          environment variable
+ * [4, id#, name, digest, changedAt]                                         var
+ * [5, id#, value, changedAt]                                                input ("i\0KEY")
+ * [6, id#]                                                                  deletion
+ * ```
+ *
+ * A later record for an id replaces an earlier one. Records are
+ * self-contained (a memo node lists its dependencies by id), and any prefix
+ * of the log describes a state from which verification is correct: a node is
+ * only reused when every dependency recorded for it is unchanged since it was
+ * built, so a lost record only causes extra work.
  *
  * Interruption: a frame is appended in one write; a crash mid-write leaves an
  * incomplete last frame, which loading reports and drops. A frame whose
@@ -32,11 +46,11 @@
  * @module
  */
 import { join } from "node:path";
-import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
 
-/** One stored cell, as JSON. `t` is the kind, `id` the cell's id. */
+/** One stored cell, as the engine reads and writes it. `t` is the kind, `id` the cell's id. */
 export interface StoreRecord {
-  /** Kind: `m` memo node, `f` file, `l` listing, `e` env, `v` var, `x` deletion. */
+  /** Kind: `m` memo node, `f` file, `l` listing, `e` env, `v` var, `i` input, `x` deletion. */
   t: string;
   /** The cell's id. */
   id: string;
@@ -45,11 +59,38 @@ export interface StoreRecord {
 }
 
 const MAGIC = new TextEncoder().encode("BCHMEMO\n");
-const VERSION = 1;
+const VERSION = 2;
 const HEADER = MAGIC.length + 4;
-const FRAME_HEAD = 4 + 16;
+const FRAME_HEAD = 4 + 4;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 const LOCK_PATIENCE_MS = 500;
+const KINDS = ["m", "f", "l", "e", "v", "i", "x"];
+
+/** The string table of a log: every interned string, by index and by value. */
+class Strings {
+  readonly list: string[] = [];
+  readonly index = new Map<string, number>();
+  /** Strings added since the last frame was written. */
+  fresh: string[] = [];
+
+  intern(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push(s);
+      this.index.set(s, i);
+      this.fresh.push(s);
+    }
+    return i;
+  }
+
+  addLoaded(strings: string[]): void {
+    for (const s of strings) {
+      this.index.set(s, this.list.length);
+      this.list.push(s);
+    }
+  }
+}
 
 /** The log file of an engine, with the records it held when opened. */
 export class Store {
@@ -64,7 +105,7 @@ export class Store {
   #lock: Deno.FsFile | undefined;
   #size = 0;
   #compactedSize = 0;
-  #written = new Set<string>();
+  #strings: Strings;
 
   /**
    * Opens (or creates) the store in `dir`.
@@ -75,23 +116,21 @@ export class Store {
   constructor(dir: string, warn: (message: string) => void, readOnly = false) {
     this.dir = dir;
     this.#path = join(dir, "memo.log");
-    if (readOnly) {
-      const loaded = load(this.#path, warn);
-      this.records = loaded.records;
-      this.lastRun = loaded.lastRun;
-      return;
-    }
-    Deno.mkdirSync(dir, { recursive: true });
-    this.#lock = Deno.openSync(join(dir, "lock"), { create: true, write: true });
-    if (!lockWithin(this.#lock, LOCK_PATIENCE_MS)) {
-      this.#lock.close();
-      throw new Error(
-        `The store in ${dir} is in use by another process; wait for it to finish`,
-      );
+    if (!readOnly) {
+      Deno.mkdirSync(dir, { recursive: true });
+      this.#lock = Deno.openSync(join(dir, "lock"), { create: true, write: true });
+      if (!lockWithin(this.#lock, LOCK_PATIENCE_MS)) {
+        this.#lock.close();
+        throw new Error(
+          `The store in ${dir} is in use by another process; wait for it to finish`,
+        );
+      }
     }
     const loaded = load(this.#path, warn);
     this.records = loaded.records;
     this.lastRun = loaded.lastRun;
+    this.#strings = loaded.strings;
+    if (readOnly) return;
     const file = Deno.openSync(this.#path, { create: true, read: true, write: true });
     this.#file = file;
     if (loaded.validBytes === 0) {
@@ -104,7 +143,6 @@ export class Store {
       this.#size = loaded.validBytes;
     }
     this.#compactedSize = this.#size;
-    for (const id of this.records.keys()) this.#written.add(id);
   }
 
   /**
@@ -121,10 +159,10 @@ export class Store {
   /**
    * Whether the log may hold a record for this id (so a deletion is worth writing).
    * @param id The cell id.
-   * @returns True when a record was loaded or written.
+   * @returns True when the id was ever written to the log.
    */
   mayHold(id: string): boolean {
-    return this.#written.has(id);
+    return this.#strings.index.has(id);
   }
 
   /**
@@ -134,13 +172,12 @@ export class Store {
    */
   append(run: number, records: StoreRecord[]): void {
     if (records.length === 0 || this.#file === undefined) return;
-    const bytes = frame(run, records);
+    const bytes = frame(run, records, this.#strings);
     writeAll(this.#file, bytes);
+    const wasEmpty = this.#size <= HEADER;
     this.#size += bytes.length;
-    for (const rec of records) {
-      if (rec.t === "x") this.#written.delete(rec.id);
-      else this.#written.add(rec.id);
-    }
+    // The first frame of a new log is all live: it is the baseline for compaction.
+    if (wasEmpty) this.#compactedSize = this.#size;
   }
 
   /** Whether the log has grown enough past its live content to be worth compacting. */
@@ -156,11 +193,11 @@ export class Store {
   compact(run: number, records: StoreRecord[]): void {
     if (this.#file === undefined) return;
     const tmp = this.#path + ".tmp";
+    const strings = new Strings();
     const out = Deno.openSync(tmp, { create: true, write: true, truncate: true });
     try {
       writeAll(out, header());
-      const bytes = frame(run, records);
-      writeAll(out, bytes);
+      writeAll(out, frame(run, records, strings));
       out.syncSync();
     } finally {
       out.close();
@@ -170,7 +207,7 @@ export class Store {
     this.#file = Deno.openSync(this.#path, { read: true, write: true });
     this.#size = this.#file.seekSync(0, Deno.SeekMode.End);
     this.#compactedSize = this.#size;
-    this.#written = new Set(records.map((r) => r.id));
+    this.#strings = strings;
   }
 
   /** Closes the log and releases the lock. */
@@ -183,34 +220,40 @@ export class Store {
 
 interface Loaded {
   records: Map<string, StoreRecord>;
+  strings: Strings;
   lastRun: number;
   validBytes: number;
   fileBytes: number;
 }
 
 function load(path: string, warn: (message: string) => void): Loaded {
+  const empty = (fileBytes: number): Loaded => ({
+    records: new Map(),
+    strings: new Strings(),
+    lastRun: 0,
+    validBytes: 0,
+    fileBytes,
+  });
   let data: Uint8Array;
   try {
     data = Deno.readFileSync(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      return { records: new Map(), lastRun: 0, validBytes: 0, fileBytes: 0 };
-    }
+    if (error instanceof Deno.errors.NotFound) return empty(0);
     throw error;
   }
-  const empty = { records: new Map(), lastRun: 0, validBytes: 0, fileBytes: data.length };
-  if (data.length === 0) return empty;
+  if (data.length === 0) return empty(0);
   if (data.length < HEADER || !MAGIC.every((b, i) => data[i] === b)) {
     warn(`Store ${path} is not a barchan store or is damaged at its start; starting afresh`);
-    return empty;
+    return empty(data.length);
   }
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const version = view.getUint32(MAGIC.length, true);
   if (version !== VERSION) {
     warn(`Store ${path} has format ${version}, this version reads ${VERSION}; starting afresh`);
-    return empty;
+    return empty(data.length);
   }
   const records = new Map<string, StoreRecord>();
+  const strings = new Strings();
   let lastRun = 0;
   let offset = HEADER;
   const decoder = new TextDecoder();
@@ -220,20 +263,21 @@ function load(path: string, warn: (message: string) => void): Loaded {
     const start = offset + FRAME_HEAD;
     if (start + length > data.length) break;
     const payload = data.subarray(start, start + length);
-    const sum = createHash("md5").update(payload).digest();
-    let parsed: { r: number; recs: StoreRecord[] };
+    let parsed: { r: number; s: string[]; recs: unknown[][] };
     try {
-      if (!sum.equals(data.subarray(offset + 4, offset + FRAME_HEAD))) throw new Error("checksum");
+      if (crc32(payload) !== view.getUint32(offset + 4, true)) throw new Error("checksum");
       parsed = JSON.parse(decoder.decode(payload));
+      strings.addLoaded(parsed.s);
+      for (const raw of parsed.recs) {
+        const rec = decode(raw, strings.list);
+        if (rec.t === "x") records.delete(rec.id);
+        else records.set(rec.id, rec);
+      }
     } catch {
       warn(`Store ${path} is corrupted at byte ${offset}; starting afresh`);
-      return empty;
+      return empty(data.length);
     }
     if (parsed.r > lastRun) lastRun = parsed.r;
-    for (const rec of parsed.recs) {
-      if (rec.t === "x") records.delete(rec.id);
-      else records.set(rec.id, rec);
-    }
     offset = start + length;
   }
   if (offset < data.length) {
@@ -242,7 +286,80 @@ function load(path: string, warn: (message: string) => void): Loaded {
         `dropped its last ${data.length - offset} bytes`,
     );
   }
-  return { records, lastRun, validBytes: offset, fileBytes: data.length };
+  return { records, strings, lastRun, validBytes: offset, fileBytes: data.length };
+}
+
+function encode(r: StoreRecord, s: Strings): unknown[] {
+  const id = s.intern(r.id);
+  switch (r.t) {
+    case "m":
+      return [
+        0,
+        id,
+        s.intern(r.n as string),
+        s.intern(r.h as string),
+        r.i,
+        r.v,
+        (r.d as string[]).map((d) => s.intern(d)),
+        r.b,
+        r.c,
+      ];
+    case "f":
+      return [1, id, r.g, r.m, r.s, r.n, r.x, r.w, r.c];
+    case "l":
+      return [2, id, r.p, r.q, r.k, r.g, r.c];
+    case "e":
+      return [3, id, r.k, r.g, r.c];
+    case "v":
+      return [4, id, r.k, r.g, r.c];
+    case "i":
+      return [5, id, r.g, r.c];
+    default:
+      return [6, id];
+  }
+}
+
+function decode(a: unknown[], list: string[]): StoreRecord {
+  const t = KINDS[a[0] as number];
+  const id = list[a[1] as number];
+  if (t === undefined || id === undefined) throw new Error("bad record");
+  switch (t) {
+    case "m":
+      return {
+        t,
+        id,
+        n: list[a[2] as number],
+        h: list[a[3] as number],
+        i: a[4],
+        v: a[5],
+        d: (a[6] as number[]).map((d) => list[d]),
+        b: a[7],
+        c: a[8],
+      };
+    case "f":
+      return {
+        t,
+        id,
+        p: id.slice(2),
+        g: a[2],
+        m: a[3],
+        s: a[4],
+        n: a[5],
+        x: a[6],
+        w: a[7],
+        c: a[8],
+      };
+    case "l":
+      return { t, id, p: a[2], q: a[3], k: a[4], g: a[5], c: a[6] };
+    case "e":
+      return { t, id, k: a[2], g: a[3], c: a[4] };
+    case "v":
+      return { t, id, k: a[2], g: a[3], c: a[4] };
+    case "i":
+      return { t, id, k: id.slice(2), g: a[2], c: a[3] };
+    default:
+      return { t, id };
+  }
 }
 
 function header(): Uint8Array {
@@ -252,19 +369,24 @@ function header(): Uint8Array {
   return out;
 }
 
-function frame(run: number, records: StoreRecord[]): Uint8Array {
-  const payload = new TextEncoder().encode(JSON.stringify({ r: run, recs: records }));
+function frame(run: number, records: StoreRecord[], strings: Strings): Uint8Array {
+  strings.fresh = [];
+  const recs = records.map((r) => encode(r, strings));
+  const json = JSON.stringify({ r: run, s: strings.fresh, recs });
+  strings.fresh = [];
+  const payload = new TextEncoder().encode(json);
   const out = new Uint8Array(FRAME_HEAD + payload.length);
-  new DataView(out.buffer).setUint32(0, payload.length, true);
-  out.set(createHash("md5").update(payload).digest(), 4);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, payload.length, true);
+  view.setUint32(4, crc32(payload), true);
   out.set(payload, FRAME_HEAD);
   return out;
 }
 
 /**
- * Takes the lock, retrying for a moment: a child process that another thread
- * of this process has forked but not yet exec'd holds a copy of every open
- * file, and with it a lock this process has just released.
+ * Takes an exclusive lock, retrying for a short while: a child process
+ * being spawned by another thread holds inherited descriptors (and with them
+ * the lock) between its fork and its exec.
  */
 function lockWithin(file: Deno.FsFile, ms: number): boolean {
   const deadline = Date.now() + ms;

@@ -62,7 +62,7 @@ export class Project {
   /** Problems found while loading, reported together. */
   readonly problems: string[] = [];
   #captureMs = 0;
-  #lines: string[] | undefined;
+  #quoted: Map<string, number> | undefined;
 
   /**
    * Creates an empty project.
@@ -97,13 +97,19 @@ export class Project {
    * @returns The site.
    */
   findSite(text: string): string {
-    this.#lines ??= Deno.readTextFileSync(this.file).split("\n");
-    const quoted = [`"${text}"`, `'${text}'`, `\`${text}\``];
-    const name = this.file.slice(this.root.length + 1);
-    for (let i = 0; i < this.#lines.length; i++) {
-      if (quoted.some((q) => this.#lines![i].includes(q))) return `${name}:${i + 1}`;
+    if (this.#quoted === undefined) {
+      this.#quoted = new Map();
+      const lines = Deno.readTextFileSync(this.file).split("\n");
+      for (let i = 0; i < lines.length; i++) {
+        for (const m of lines[i].matchAll(/"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|`([^`$]*)`/g)) {
+          const quoted = m[1] ?? m[2] ?? m[3];
+          if (!this.#quoted.has(quoted)) this.#quoted.set(quoted, i + 1);
+        }
+      }
     }
-    return name;
+    const name = this.file.slice(this.root.length + 1);
+    const line = this.#quoted.get(text);
+    return line === undefined ? name : `${name}:${line}`;
   }
 
   /**

@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { Engine, memo, readText, Var } from "../../memo/mod.ts";
 import { executed, runScript, totalExecuted, withTempDir } from "./_util.ts";
 
+/** Bytes before each frame's payload: its length and its CRC-32. */
+const FRAME_HEAD = 8;
+
 // ---- across processes -------------------------------------------------------
 
 async function writeFiles(root: string, files: Record<string, string>): Promise<void> {
@@ -160,7 +163,7 @@ async function staleLog(dir: string): Promise<{ bytes: Uint8Array; boundaries: n
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const boundaries = [HEADER];
   for (let at = HEADER; at < bytes.length;) {
-    at += 20 + view.getUint32(at, true);
+    at += FRAME_HEAD + view.getUint32(at, true);
     boundaries.push(at);
   }
   assert.equal(boundaries.at(-1), bytes.length);
@@ -228,7 +231,7 @@ Deno.test("a store with a corrupted byte is reported in one line and never gives
     const { bytes, boundaries } = await staleLog(dir);
     const middleFrame = Math.floor(boundaries.length / 2) - 1;
     const payloadByte = Math.floor(
-      (boundaries[middleFrame] + 20 + boundaries[middleFrame + 1]) / 2,
+      (boundaries[middleFrame] + FRAME_HEAD + boundaries[middleFrame + 1]) / 2,
     );
     const random = prng(7);
     const offsets = new Set<number>([payloadByte]);
@@ -248,12 +251,12 @@ Deno.test("a store with a corrupted byte is reported in one line and never gives
 Deno.test("a store of another format version or no store at all is discarded with a warning", async () => {
   await withTempDir(async (dir) => {
     const { bytes } = await staleLog(dir);
-    for (const version of [0, 2]) {
+    for (const version of [1, 3]) {
       const old = bytes.slice();
       new DataView(old.buffer).setUint32(8, version, true);
       const warnings = await openDamaged(dir, old, `version-${version}`);
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0], new RegExp(`has format ${version}, this version reads 1`));
+      assert.match(warnings[0], new RegExp(`has format ${version}, this version reads 2`));
     }
     const text = new TextEncoder().encode("this is not a store, just some text\n");
     const warnings = await openDamaged(dir, text, "text");
