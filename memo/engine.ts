@@ -239,7 +239,7 @@ export class Engine {
     this.#dirty.clear();
     store.append(this.#run, records);
     if (store.wantsCompaction) {
-      const all: StoreRecord[] = [...store.records.values()];
+      const all: StoreRecord[] = store.untaken();
       for (const cell of this.#cells.values()) {
         const rec = recordOf(cell);
         if (rec !== undefined) all.push(rec);
@@ -422,9 +422,10 @@ export class Engine {
   }
 
   #load(id: string): Cell | undefined {
-    const rec = this.#store?.take(id);
-    if (rec === undefined) return undefined;
-    const cell = this.#fromRecord(rec);
+    const store = this.#store;
+    const raw = store?.take(id);
+    if (raw === undefined) return undefined;
+    const cell = this.#fromRecord(id, raw, store!.strings);
     if (cell === undefined) return undefined;
     this.#cells.set(id, cell);
     if (cell instanceof FileLeaf) this.#files.set(cell.path, cell);
@@ -432,63 +433,63 @@ export class Engine {
     return cell;
   }
 
-  #fromRecord(r: StoreRecord): Cell | undefined {
-    switch (r.t) {
-      case "m": {
-        const def = definitionNamed(r.n as string);
-        if (def === undefined || def.code !== r.h || def.persist === false) return undefined;
-        const node = new MemoNode(
-          r.id,
-          def,
-          r.i,
-          this.#statsFor(def.name),
-          definitionsGeneration(),
-        );
+  /** Builds a cell from its stored record (layout in store.ts). */
+  #fromRecord(id: string, r: readonly unknown[], strings: readonly string[]): Cell | undefined {
+    switch (r[0]) {
+      case 0: {
+        const def = definitionNamed(strings[r[2] as number]);
+        if (def === undefined || def.code !== strings[r[3] as number] || def.persist === false) {
+          return undefined;
+        }
+        const node = new MemoNode(id, def, r[4], this.#statsFor(def.name), definitionsGeneration());
         try {
-          node.value = def.persist.decode(r.v);
+          node.value = def.persist.decode(r[5]);
         } catch {
           return undefined;
         }
+        const deps = r[6] as number[];
+        const refs: string[] = new Array(deps.length);
+        for (let i = 0; i < deps.length; i++) refs[i] = strings[deps[i]];
         node.hasResult = true;
-        node.deps = r.d as string[];
-        node.builtAt = r.b as number;
-        node.changedAt = r.c as number;
+        node.deps = refs;
+        node.builtAt = r[7] as number;
+        node.changedAt = r[8] as number;
         return node;
       }
-      case "f": {
-        const leaf = new FileLeaf(r.id, r.p as string);
-        leaf.digest = r.g as string;
-        leaf.mtime = r.m as number;
-        leaf.size = r.s as number;
-        leaf.ino = r.n as number;
-        leaf.ctime = r.x as number;
-        leaf.checkedAt = r.w as number;
-        leaf.changedAt = r.c as number;
+      case 1: {
+        const leaf = new FileLeaf(id, id.slice(2));
+        leaf.digest = r[2] as string;
+        leaf.mtime = r[3] as number;
+        leaf.size = r[4] as number;
+        leaf.ino = r[5] as number;
+        leaf.ctime = r[6] as number;
+        leaf.checkedAt = r[7] as number;
+        leaf.changedAt = r[8] as number;
         return leaf;
       }
-      case "l": {
-        const leaf = new ListingLeaf(r.id, r.p as string, r.q as string | null, r.k as string[]);
-        leaf.digest = r.g as string;
-        leaf.changedAt = r.c as number;
+      case 2: {
+        const leaf = new ListingLeaf(id, r[2] as string, r[3] as string | null, r[4] as string[]);
+        leaf.digest = r[5] as string;
+        leaf.changedAt = r[6] as number;
         return leaf;
       }
-      case "e": {
-        const leaf = new EnvLeaf(r.id, r.k as string);
-        leaf.value = r.g as string | null;
-        leaf.changedAt = r.c as number;
+      case 3: {
+        const leaf = new EnvLeaf(id, r[2] as string);
+        leaf.value = r[3] as string | null;
+        leaf.changedAt = r[4] as number;
         return leaf;
       }
-      case "i": {
-        const leaf = new InputLeaf(r.id, r.k as string);
-        leaf.value = r.g as string;
-        leaf.changedAt = r.c as number;
+      case 4: {
+        const leaf = new VarLeaf(id, r[2] as string);
+        leaf.variable = varNamed(r[2] as string);
+        leaf.digest = r[3] as string;
+        leaf.changedAt = r[4] as number;
         return leaf;
       }
-      case "v": {
-        const leaf = new VarLeaf(r.id, r.k as string);
-        leaf.variable = varNamed(r.k as string);
-        leaf.digest = r.g as string;
-        leaf.changedAt = r.c as number;
+      case 5: {
+        const leaf = new InputLeaf(id, id.slice(2));
+        leaf.value = r[2] as string;
+        leaf.changedAt = r[3] as number;
         return leaf;
       }
     }

@@ -65,30 +65,41 @@ const FRAME_HEAD = 4 + 4;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 const LOCK_PATIENCE_MS = 500;
 const KINDS = ["m", "f", "l", "e", "v", "i", "x"];
+const DELETION = 6;
 
-/** The string table of a log: every interned string, by index and by value. */
+/**
+ * The string table of a log: every interned string, by index and by value.
+ * The map from value to index is built on the first write, not on load: a
+ * build that writes nothing never pays for it.
+ */
 class Strings {
   readonly list: string[] = [];
-  readonly index = new Map<string, number>();
+  #index: Map<string, number> | undefined;
   /** Strings added since the last frame was written. */
   fresh: string[] = [];
 
+  get index(): Map<string, number> {
+    if (this.#index === undefined) {
+      this.#index = new Map();
+      for (let i = 0; i < this.list.length; i++) this.#index.set(this.list[i], i);
+    }
+    return this.#index;
+  }
+
   intern(s: string): number {
-    let i = this.index.get(s);
+    const index = this.index;
+    let i = index.get(s);
     if (i === undefined) {
       i = this.list.length;
       this.list.push(s);
-      this.index.set(s, i);
+      index.set(s, i);
       this.fresh.push(s);
     }
     return i;
   }
 
   addLoaded(strings: string[]): void {
-    for (const s of strings) {
-      this.index.set(s, this.list.length);
-      this.list.push(s);
-    }
+    for (let i = 0; i < strings.length; i++) this.list.push(strings[i]);
   }
 }
 
@@ -96,8 +107,8 @@ class Strings {
 export class Store {
   /** Directory of the store. */
   readonly dir: string;
-  /** Records loaded and not yet taken by the engine. */
-  readonly records: Map<string, StoreRecord>;
+  /** Records loaded and not yet taken, still encoded (decoded when taken). */
+  #records: Map<string, unknown[]>;
   /** The highest run number found in the log. */
   readonly lastRun: number;
   #path: string;
@@ -127,7 +138,7 @@ export class Store {
       }
     }
     const loaded = load(this.#path, warn);
-    this.records = loaded.records;
+    this.#records = loaded.records;
     this.lastRun = loaded.lastRun;
     this.#strings = loaded.strings;
     if (readOnly) return;
@@ -146,14 +157,30 @@ export class Store {
   }
 
   /**
-   * Removes and returns the loaded record of a cell.
+   * Removes and returns the loaded record of a cell, as stored: an array
+   * laid out as the format above says, with string fields as indexes into
+   * {@linkcode Store.strings}.
    * @param id The cell id.
-   * @returns The record, if the log had one.
+   * @returns The encoded record, if the log had one.
    */
-  take(id: string): StoreRecord | undefined {
-    const rec = this.records.get(id);
-    if (rec !== undefined) this.records.delete(id);
-    return rec;
+  take(id: string): readonly unknown[] | undefined {
+    const raw = this.#records.get(id);
+    if (raw !== undefined) this.#records.delete(id);
+    return raw;
+  }
+
+  /** The string table that encoded records refer to. */
+  get strings(): readonly string[] {
+    return this.#strings.list;
+  }
+
+  /**
+   * The loaded records not taken yet, decoded (for compaction).
+   * @returns The records.
+   */
+  untaken(): StoreRecord[] {
+    const list = this.#strings.list;
+    return [...this.#records.values()].map((raw) => decode(raw, list));
   }
 
   /**
@@ -219,7 +246,7 @@ export class Store {
 }
 
 interface Loaded {
-  records: Map<string, StoreRecord>;
+  records: Map<string, unknown[]>;
   strings: Strings;
   lastRun: number;
   validBytes: number;
@@ -252,7 +279,7 @@ function load(path: string, warn: (message: string) => void): Loaded {
     warn(`Store ${path} has format ${version}, this version reads ${VERSION}; starting afresh`);
     return empty(data.length);
   }
-  const records = new Map<string, StoreRecord>();
+  const records = new Map<string, unknown[]>();
   const strings = new Strings();
   let lastRun = 0;
   let offset = HEADER;
@@ -268,10 +295,13 @@ function load(path: string, warn: (message: string) => void): Loaded {
       if (crc32(payload) !== view.getUint32(offset + 4, true)) throw new Error("checksum");
       parsed = JSON.parse(decoder.decode(payload));
       strings.addLoaded(parsed.s);
+      const list = strings.list;
       for (const raw of parsed.recs) {
-        const rec = decode(raw, strings.list);
-        if (rec.t === "x") records.delete(rec.id);
-        else records.set(rec.id, rec);
+        const id = list[raw[1] as number];
+        const kind = raw[0] as number;
+        if (id === undefined || !(kind >= 0 && kind < KINDS.length)) throw new Error("bad record");
+        if (kind === DELETION) records.delete(id);
+        else records.set(id, raw);
       }
     } catch {
       warn(`Store ${path} is corrupted at byte ${offset}; starting afresh`);
