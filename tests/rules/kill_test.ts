@@ -68,6 +68,32 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * The killed build's children run in their own process groups and outlive
+ * it for their short sleep: wait until no process works in `root` (read
+ * from /proc; elsewhere, wait 300 ms).
+ */
+async function orphansGone(root: string): Promise<void> {
+  await delay(50);
+  for (let i = 0; i < 250; i++) {
+    let busy = false;
+    try {
+      for (const entry of Deno.readDirSync("/proc")) {
+        if (!/^\d+$/.test(entry.name)) continue;
+        try {
+          if (Deno.readLinkSync(`/proc/${entry.name}/cwd`) === root) busy = true;
+        } catch {
+          // gone, or not ours to look at
+        }
+      }
+    } catch {
+      return await delay(300);
+    }
+    if (!busy) return;
+    await delay(20);
+  }
+}
+
 async function cleanBuild(root: string): Promise<Files> {
   const copy = await Deno.makeTempDir({ prefix: "barchan_kill_clean_" });
   try {
@@ -112,7 +138,7 @@ Deno.test(`a build killed at a random moment is repaired by the next build (seed
         // it had finished already
       }
       await child.status;
-      await delay(300); // its children are in their own process groups: let them end
+      await orphansGone(root);
 
       const recovery = await new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", "--quiet", CLI, "build", "-j", "4"],
