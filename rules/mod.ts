@@ -31,7 +31,14 @@ export type { BuildOptions } from "./build.ts";
 export { BuildFileError, RuleError } from "./errors.ts";
 export type { RuleErrorInit } from "./errors.ts";
 export { plainReporter } from "./report.ts";
-export type { ActionFinished, ActionStarted, PlainReporterOptions, Reporter } from "./report.ts";
+export type {
+  ActionFinished,
+  ActionStarted,
+  BuildFinished,
+  BuildStarted,
+  PlainReporterOptions,
+  Reporter,
+} from "./report.ts";
 export type { RanRule } from "./session.ts";
 export { BUILD_FILE, findBuildFile, loadProject } from "./load.ts";
 export type { AliasDef, DepSpec, Project, Rule } from "./project.ts";
