@@ -178,15 +178,8 @@ rule({ targets: "out.txt", deps: ["src/in.txt"], action: sh("cp src/in.txt out.t
 `,
     "src/in.txt": "in",
   }, async (root) => {
-    const elsewhere = await Deno.makeTempDir();
-    const cwd = Deno.cwd();
-    try {
-      Deno.chdir(elsewhere);
-      await buildOk(root, ["src/in.txt", "out.txt"]);
-    } finally {
-      Deno.chdir(cwd);
-      await Deno.remove(elsewhere, { recursive: true });
-    }
+    assert.notEqual(Deno.cwd(), root);
+    await buildOk(root, ["src/in.txt", "out.txt"]);
     assert.equal(await readMaybe(root, "out.txt"), "in");
   });
 });
