@@ -5,7 +5,8 @@
  * content not). Tools take turns run by run, every build is checked (exit
  * code 0, `out/all` equal to the concatenation of the sources), and the
  * medians and minima are printed as a markdown table and written to
- * `bench/results/<date>-peers.md`.
+ * `bench/results/<date>-peers.md`. When `/usr/bin/time` exists, one more run
+ * of each case under it gives each tool's peak memory.
  *
  * ```sh
  * deno run -A bench/peers.ts [--n 1000,10000] [--runs 5] [--shapes graph] [-j 2]
@@ -97,6 +98,11 @@ export interface Measurement {
   timedOut?: number;
   /** Set when a build failed or wrote a wrong `out/all`: the first line of what went wrong. */
   failed?: string;
+  /**
+   * Peak resident memory in kilobytes, from one more run under
+   * `/usr/bin/time` (not among {@linkcode times}); absent without it.
+   */
+  peakKb?: number;
 }
 
 /** The measurements of one graph. */
@@ -119,7 +125,12 @@ interface Outcome {
   timedOut: boolean;
   stdout: string;
   stderr: string;
+  /** Peak resident memory of the process tree, in kilobytes, when run under `/usr/bin/time`. */
+  peakKb?: number;
 }
+
+/** GNU time, which reports a process's peak resident memory (`%M`, the largest process of its tree). */
+const TIME = "/usr/bin/time";
 
 const REPO = fromFileUrl(new URL("..", import.meta.url));
 const decoder = new TextDecoder();
@@ -148,12 +159,23 @@ function commandsRun(tool: Tool, outcome: Outcome): number {
   }
 }
 
+/**
+ * Runs a command to its end and measures its wall time. With `memoryFile`,
+ * the command runs under {@linkcode TIME}, which writes the peak memory
+ * there; that costs about a millisecond of process start, so such runs are
+ * kept apart from the timed ones.
+ */
 async function timed(
   cmd: string,
   args: string[],
   cwd: string,
   timeoutMs: number,
+  memoryFile?: string,
 ): Promise<Outcome> {
+  if (memoryFile !== undefined) {
+    args = ["-f", "%M", "-o", memoryFile, cmd, ...args];
+    cmd = TIME;
+  }
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -171,12 +193,19 @@ async function timed(
       signal: controller.signal,
     }).output();
     const ms = performance.now() - start;
+    let peakKb: number | undefined;
+    if (memoryFile !== undefined && !timedOut) {
+      // GNU time writes "Command exited with non-zero status N" first when it did.
+      const last = Deno.readTextFileSync(memoryFile).trim().split("\n").pop();
+      peakKb = Number(last);
+    }
     return {
       ms,
       code: out.code,
       timedOut,
       stdout: decoder.decode(out.stdout),
       stderr: decoder.decode(out.stderr),
+      peakKb,
     };
   } finally {
     clearTimeout(timer);
@@ -188,6 +217,15 @@ function removeIfPresent(path: string): void {
     Deno.removeSync(path, { recursive: true });
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+function hasTime(): boolean {
+  try {
+    return Deno.statSync(TIME).isFile;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
   }
 }
 
@@ -333,8 +371,13 @@ export async function measureGraph(
     ["edit", runs],
     ["touch", runs],
   ];
+  // One more run of each case under /usr/bin/time measures peak memory.
+  const memoryFile = hasTime() ? Deno.makeTempFileSync({ prefix: "barchan-peers-" }) : undefined;
   for (const [kase, count] of plan) {
-    for (let run = 1; run <= count; run++) {
+    const total = memoryFile === undefined ? count : count + 1;
+    for (let run = 1; run <= total; run++) {
+      const timing = run <= count;
+      const label = timing ? `${kase} ${run}/${count}` : `${kase} memory`;
       for (const tool of TOOLS) {
         if (!alive.has(tool)) continue;
         const tree = graph.trees[tool];
@@ -342,12 +385,12 @@ export async function measureGraph(
         if (kase === "edit") checker.edit(tool, run);
         if (kase === "touch") checker.touch(tool);
         const [cmd, args] = commandOf(tool, tree, jobs, cli);
-        const outcome = await timed(cmd, args, tree, timeoutMs);
+        const outcome = await timed(cmd, args, tree, timeoutMs, timing ? undefined : memoryFile);
         const m = result.cases[kase][tool] ??= { times: [], reran: [] };
         if (outcome.timedOut) {
           m.timedOut = timeoutMs;
           alive.delete(tool);
-          log(`  ${kase} ${run}/${count} ${tool}: killed after ${timeoutMs / 1000} s`);
+          log(`  ${label} ${tool}: killed after ${timeoutMs / 1000} s`);
           continue;
         }
         try {
@@ -358,16 +401,22 @@ export async function measureGraph(
             ? `exit code ${outcome.code}${failureLine(outcome)}`
             : `wrong ${FINAL}`;
           alive.delete(tool);
-          log(`  ${kase} ${run}/${count} ${tool}: ${(error as Error).message}`);
+          log(`  ${label} ${tool}: ${(error as Error).message}`);
           continue;
         }
         const reran = commandsRun(tool, outcome);
+        if (!timing) {
+          m.peakKb = outcome.peakKb;
+          log(`  ${label} ${tool}: ${formatKb(outcome.peakKb)}, ${reran} commands`);
+          continue;
+        }
         m.times.push(outcome.ms);
         m.reran.push(reran);
-        log(`  ${kase} ${run}/${count} ${tool}: ${formatMs(outcome.ms)}, ${reran} commands`);
+        log(`  ${label} ${tool}: ${formatMs(outcome.ms)}, ${reran} commands`);
       }
     }
   }
+  if (memoryFile !== undefined) removeIfPresent(memoryFile);
   return result;
 }
 
@@ -393,6 +442,17 @@ export function formatMs(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 100_000 ? 2 : 1)} s`;
 }
 
+/**
+ * Formats kilobytes of memory for a table: `4.2 MB`, `212 MB`.
+ * @param kb Kilobytes, or undefined when not measured.
+ * @returns The text, or `–`.
+ */
+export function formatKb(kb: number | undefined): string {
+  if (kb === undefined || !Number.isFinite(kb)) return "–";
+  const mb = kb / 1024;
+  return mb < 10 ? `${mb.toFixed(1)} MB` : `${Math.round(mb)} MB`;
+}
+
 function ratio(x: number, base: number | undefined): string {
   if (base === undefined || base === 0) return "–";
   const r = x / base;
@@ -406,14 +466,15 @@ function reranText(xs: readonly number[]): string {
 
 /**
  * Renders measurements as a markdown table: median, minimum, both as a
- * ratio to ninja's, and how many commands ran.
+ * ratio to ninja's, how many commands ran, and the peak memory.
  * @param results The measurements.
  * @returns The table.
  */
 export function markdownTable(results: readonly GraphResult[]): string {
   const rows = [
-    "| graph | case | tool | median | min | median / ninja | min / ninja | commands run | runs |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| graph | case | tool | median | min | median / ninja | min / ninja | commands run | " +
+    "peak memory | runs |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
     for (const kase of CASES) {
@@ -431,7 +492,7 @@ export function markdownTable(results: readonly GraphResult[]): string {
             : m.timedOut !== undefined
             ? `> ${m.timedOut / 1000} s (killed)`
             : "not run";
-          rows.push(`| ${label} | ${kase} | ${tool} | ${why} | | | | | 0 |`);
+          rows.push(`| ${label} | ${kase} | ${tool} | ${why} | | | | | | 0 |`);
           continue;
         }
         const med = median(m.times);
@@ -439,6 +500,7 @@ export function markdownTable(results: readonly GraphResult[]): string {
         rows.push(
           `| ${label} | ${kase} | ${tool} | ${formatMs(med)} | ${formatMs(min)} | ` +
             `${ratio(med, base?.med)} | ${ratio(min, base?.min)} | ${reranText(m.reran)} | ` +
+            `${formatKb(m.peakKb)} | ` +
             `${m.times.length}${m.failed || m.timedOut ? ", then failed" : ""} |`,
         );
       }
@@ -514,6 +576,37 @@ async function exportRevision(rev: string, workDir: string): Promise<[string, st
   return [dir, commit];
 }
 
+/**
+ * Finds the barchan to measure: a revision exported with `git archive` under
+ * `workDir` (once per commit), or the working tree.
+ * @param rev A git revision, or `"worktree"`.
+ * @param workDir Where exported revisions go.
+ * @returns Its directory, and a description for a report.
+ */
+export async function barchanUnderTest(
+  rev: string,
+  workDir: string,
+): Promise<{ dir: string; version: string }> {
+  if (rev === "worktree") {
+    const head = await git(["rev-parse", "--short", "HEAD"]);
+    return { dir: REPO, version: `barchan from the working tree at commit ${head}` };
+  }
+  const [dir, commit] = await exportRevision(rev, workDir);
+  return { dir, version: `barchan at commit ${commit} (exported with git archive)` };
+}
+
+/**
+ * The load averages over 1, 5 and 15 minutes, as `/proc/loadavg` gives them.
+ * @returns The three numbers as text, or `unknown` off Linux.
+ */
+export function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(", ");
+  } catch {
+    return "unknown";
+  }
+}
+
 /** A digest of barchan's sources in a directory, to notice changes during a run. */
 async function sourcesDigest(dir: string): Promise<string> {
   const hash = await crypto.subtle.digest(
@@ -527,7 +620,11 @@ async function sourcesDigest(dir: string): Promise<string> {
   return hex.join("");
 }
 
-async function machine(): Promise<string> {
+/**
+ * Describes this machine and the tools' versions, for a report.
+ * @returns CPU, CPU count, OS, and the versions of deno, ninja and make.
+ */
+export async function describeMachine(): Promise<string> {
   let cpu = "unknown CPU";
   try {
     const info = Deno.readTextFileSync("/proc/cpuinfo");
@@ -557,21 +654,11 @@ export async function runPeers(
   const results: GraphResult[] = [];
   const started = performance.now();
   const workDir = options.workDir ?? join(REPO, "bench/_work/peers");
-  const rev = options.barchan ?? "HEAD";
-  let barchanDir = REPO;
-  let version = "";
-  if (rev === "worktree") {
-    version = `barchan from the working tree at commit ${await git([
-      "rev-parse",
-      "--short",
-      "HEAD",
-    ])}`;
-  } else {
-    const [dir, commit] = await exportRevision(rev, workDir);
-    barchanDir = dir;
-    version = `barchan at commit ${commit} (exported with git archive)`;
-  }
+  const tested = await barchanUnderTest(options.barchan ?? "HEAD", workDir);
+  const barchanDir = tested.dir;
+  let version = tested.version;
   log(`Measuring ${version}`);
+  const loadBefore = loadAverage();
   const digestBefore = await sourcesDigest(barchanDir);
   for (const shape of shapes) {
     const sizes = options.sizes ?? (shape === "graph" ? [1000, 10000] : [defaultSize(shape)]);
@@ -585,12 +672,14 @@ export async function runPeers(
   const report = [
     `# barchan, ninja and make on synthetic graphs (${new Date().toISOString().slice(0, 10)})`,
     "",
-    `Machine: ${await machine()}.`,
+    `Machine: ${await describeMachine()}.`,
     `Measured: ${version}.`,
     `Every tool ran with -j ${jobs}; no-op, edit and touch ${runs} runs each, tools in turn ` +
     `run by run; ${minutes.toFixed(1)} minutes in all. Times are wall-clock times of the ` +
     `whole command (process start to exit). "commands run" counts the commands each tool ` +
-    `printed as it ran them.`,
+    `printed as it ran them; "peak memory" is the largest resident set of its process tree ` +
+    `in one more run of the case under ${TIME}. Load average (1, 5, 15 min) ` +
+    `${loadBefore} at the start, ${loadAverage()} at the end.`,
     "",
     markdownTable(results),
     "",
