@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { isCancellation } from "../fiber/cancel.ts";
+import { CancelledError, isCancellation } from "../fiber/cancel.ts";
 import { errorsOf } from "../fiber/parallel.ts";
 import { Scheduler } from "../fiber/scheduler.ts";
 import { digestOf } from "../memo/digest.ts";
@@ -222,6 +222,8 @@ export class Builder {
       await this.engine.run(() => session.need(requestsOf(project, targets), undefined));
     } catch (error) {
       if (isCancellation(error)) throw error;
+      const signal = this.#options.signal;
+      if (signal?.aborted) throw new CancelledError(signal.reason);
       failed.push(...failuresOf(error));
     } finally {
       clearInterval(flusher);

@@ -34,7 +34,10 @@ export class OutputLog {
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    for (const line of text.split("\n")) {
+    // A line without its newline was cut short by a crash: its path may be
+    // truncated, so it is ignored.
+    const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+    for (const line of complete.split("\n")) {
       const [op, path, digest] = line.split("\t");
       if (path === undefined) continue;
       if (op === "c") {
