@@ -21,6 +21,8 @@ export class OutputLog {
   #entries = new Map<string, string>();
   #file: Deno.FsFile | undefined;
   #encoder = new TextEncoder();
+  /** The file ends in a torn line: rewrite it before appending. */
+  #torn = false;
 
   /**
    * Loads the log from a state directory.
@@ -37,6 +39,7 @@ export class OutputLog {
     // A line without its newline was cut short by a crash: its path may be
     // truncated, so it is ignored.
     const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+    this.#torn = complete.length !== text.length;
     for (const line of complete.split("\n")) {
       const [op, path, digest] = line.split("\t");
       if (path === undefined) continue;
@@ -104,10 +107,15 @@ export class OutputLog {
     this.#append(`r\t${path}\n`);
   }
 
-  /** Rewrites the log with the current entries and closes it. */
+  /** Rewrites the log with the current entries, if anything changed, and closes it. */
   close(): void {
+    const changed = this.#file !== undefined || this.#torn;
     this.#file?.close();
     this.#file = undefined;
+    if (changed) this.#rewrite();
+  }
+
+  #rewrite(): void {
     let text = "";
     for (const [path, digest] of this.#entries) {
       text += digest === CLAIMED ? `c\t${path}\n` : `w\t${path}\t${digest}\n`;
@@ -115,10 +123,12 @@ export class OutputLog {
     const tmp = this.#path + ".tmp";
     Deno.writeTextFileSync(tmp, text);
     Deno.renameSync(tmp, this.#path);
+    this.#torn = false;
   }
 
   #append(text: string): void {
     if (text === "") return;
+    if (this.#torn) this.#rewrite();
     this.#file ??= Deno.openSync(this.#path, { create: true, append: true });
     const bytes = this.#encoder.encode(text);
     let done = 0;

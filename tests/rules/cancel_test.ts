@@ -46,4 +46,9 @@ Deno.test("a claim cut short by a crash in outputs.log is ignored", async () => 
   assert.equal(result.ok, false);
   assert.match(result.failed[0].message, /refusing to overwrite "notes.txt"/);
   assert.equal(await Deno.readTextFile(join(dir, "notes.txt")), "mine");
+  assert.ok((await build({ root: dir, targets: ["notes.txt.out"] })).ok);
+  const log = await Deno.readTextFile(join(dir, "_build/.barchan/outputs.log"));
+  assert.deepEqual(log.split("\n").filter(Boolean).map((l) => l.split("\t").slice(0, 2)), [
+    ["w", "notes.txt.out"],
+  ]);
 });
