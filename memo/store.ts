@@ -6,9 +6,9 @@
  *
  * ```
  * header  8 bytes  "BCHMEMO\n"
- *         4 bytes  format version (u32), currently 2
+ *         4 bytes  format version (u32), currently 3
  * frame*  4 bytes  payload length n (u32)
- *         4 bytes  CRC-32 of the payload
+ *         4 bytes  checksum of the payload (first 32 bits of its MurmurHash3)
  *         n bytes  payload: UTF-8 JSON {"r": run, "s": [string, ...], "recs": [record, ...]}
  * ```
  *
@@ -46,7 +46,7 @@
  * @module
  */
 import { join } from "node:path";
-import { crc32 } from "node:zlib";
+import { checksumOf } from "./digest.ts";
 
 /** One stored cell, as the engine reads and writes it. `t` is the kind, `id` the cell's id. */
 export interface StoreRecord {
@@ -59,7 +59,7 @@ export interface StoreRecord {
 }
 
 const MAGIC = new TextEncoder().encode("BCHMEMO\n");
-const VERSION = 2;
+const VERSION = 3;
 const HEADER = MAGIC.length + 4;
 const FRAME_HEAD = 4 + 4;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
@@ -292,7 +292,7 @@ function load(path: string, warn: (message: string) => void): Loaded {
     const payload = data.subarray(start, start + length);
     let parsed: { r: number; s: string[]; recs: unknown[][] };
     try {
-      if (crc32(payload) !== view.getUint32(offset + 4, true)) throw new Error("checksum");
+      if (checksumOf(payload) !== view.getUint32(offset + 4, true)) throw new Error("checksum");
       parsed = JSON.parse(decoder.decode(payload));
       strings.addLoaded(parsed.s);
       const list = strings.list;
@@ -408,7 +408,7 @@ function frame(run: number, records: StoreRecord[], strings: Strings): Uint8Arra
   const out = new Uint8Array(FRAME_HEAD + payload.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, payload.length, true);
-  view.setUint32(4, crc32(payload), true);
+  view.setUint32(4, checksumOf(payload), true);
   out.set(payload, FRAME_HEAD);
   return out;
 }
