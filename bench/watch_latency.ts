@@ -572,7 +572,7 @@ export async function runWatchLatency(
     ? "No build started without an edit."
     : `Builds that started without an edit: ${
       result.extraBuilds.map((x) =>
-        `after ${x.after}, triggered by ${x.trigger.join(" ")} ` +
+        `after ${x.after}, triggered by ${JSON.stringify(x.trigger)} ` +
         `(${x.ran} actions, ${formatMs(x.durationMs)})`
       ).join("; ")
     }.`;
