@@ -380,13 +380,16 @@ export class Engine {
    * Whether a path matters to what this engine computed: a file some
    * computation read, or a directory entry some listing or glob covers.
    * @param path An absolute path.
+   * @param exclude Files that do not count, such as the build's own outputs.
    * @returns True when invalidating it may change a result.
    */
-  tracks(path: string): boolean {
-    if (this.#files.has(path)) return true;
+  tracks(path: string, exclude?: (file: string) => boolean): boolean {
+    if (this.#files.has(path)) return exclude?.(path) !== true;
     for (const listing of this.#listings) if (listing.covers(path)) return true;
     const prefix = path + "/";
-    for (const file of this.#files.keys()) if (file.startsWith(prefix)) return true;
+    for (const file of this.#files.keys()) {
+      if (file.startsWith(prefix) && exclude?.(file) !== true) return true;
+    }
     return false;
   }
 

@@ -29,8 +29,9 @@ export interface WatchBuildOptions extends BuilderOptions {
    */
   targets?: string[];
   /**
-   * Quiet period that closes a batch of file events, in milliseconds.
-   * @default 20
+   * Quiet period that closes a batch of file events, in milliseconds. An
+   * editor's save (write a temporary file, rename it) takes well under it.
+   * @default 8
    */
   debounceMs?: number;
   /**
@@ -89,14 +90,15 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   };
   const watcher = watch([builder.root], {
     ignore: ["_build"],
-    debounceMs: options.debounceMs ?? 20,
+    debounceMs: options.debounceMs ?? 8,
     signal: options.signal,
   });
   try {
     if (await load()) await builder.build(targets, []);
     for await (const batch of watcher) {
       const relevant = batch.paths.filter((p) =>
-        !isOutput(p) && (p === builder.file || modules.has(p) || builder.engine.tracks(p))
+        !isOutput(p) &&
+        (p === builder.file || modules.has(p) || builder.engine.tracks(p, isOutput))
       );
       if (relevant.length === 0) continue;
       const changedModule = relevant.find((p) => modules.has(p) && p !== builder.file);

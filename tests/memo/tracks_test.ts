@@ -61,3 +61,13 @@ Deno.test("a change a glob cannot match does not re-run it; a new match does", a
     "src/sub/c.txt",
   ]);
 });
+
+Deno.test("tracks() leaves out excluded files, also below a directory", async () => {
+  const dir = await project();
+  const engine = new Engine({ root: dir });
+  await engine.run(() => tracksFile(null));
+  const excluded = (path: string) => path.endsWith(".json");
+  assert.equal(engine.tracks(`${dir}/config.json`, excluded), false);
+  assert.equal(engine.tracks(dir, excluded), false);
+  assert.equal(engine.tracks(dir), true);
+});

@@ -547,3 +547,27 @@ Deno.test("watch: the trace file it writes starts no build, also beside files a 
     assert.equal(await read(root, "_build/all"), "a\nb\n");
   });
 });
+
+Deno.test("watch: the directories a build creates for its outputs start no build", async () => {
+  const rules = Array.from(
+    { length: 6 },
+    (_, i) =>
+      `rule({ targets: "out/d${i}/f.o", deps: ["src/d${i}/f.c"], ` +
+      `action: sh("cp src/d${i}/f.c out/d${i}/f.o") });`,
+  );
+  const files: Files = { "build.ts": IMPORT + rules.join("\n") };
+  for (let i = 0; i < 6; i++) files[`src/d${i}/f.c`] = `${i}\n`;
+  await withProject(files, async (root) => {
+    await using watch = new WatchProcess(root);
+    const first = await watch.nextBuild();
+    assert.equal(first.finished.ok, true);
+    assert.equal(first.finished.ran, 6);
+    const started = await watch.take(isBuildStarted, 1500);
+    assert.equal(started, undefined, watch.transcript());
+
+    await Deno.writeTextFile(join(root, "src/d3/f.c"), "3b\n");
+    const rebuilt = await watch.nextBuild();
+    assert.deepEqual(rebuilt.trigger, ["src/d3/f.c"]);
+    assert.equal(await read(root, "out/d3/f.o"), "3b\n");
+  });
+});
