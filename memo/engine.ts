@@ -232,7 +232,7 @@ export class Engine {
     if (store === undefined) return;
     const records: StoreRecord[] = [];
     for (const cell of this.#dirty) {
-      const rec = recordOf(cell);
+      const rec = recordOf(cell, store.strings);
       if (rec !== undefined) records.push(rec);
       else if (store.mayHold(cell.id)) records.push({ t: "x", id: cell.id });
     }
@@ -241,7 +241,7 @@ export class Engine {
     if (store.wantsCompaction) {
       const all: StoreRecord[] = store.untaken();
       for (const cell of this.#cells.values()) {
-        const rec = recordOf(cell);
+        const rec = recordOf(cell, store.strings);
         if (rec !== undefined) all.push(rec);
       }
       store.compact(this.#run, all);
@@ -278,10 +278,20 @@ export class Engine {
   /** @internal Resolves the i-th dependency, loading it from the store if needed. */
   resolveDep(deps: DepRef[], i: number): Cell | undefined {
     const ref = deps[i];
-    if (typeof ref !== "string") return ref;
-    const cell = this.#cells.get(ref) ?? this.#load(ref);
+    if (typeof ref === "object") return ref;
+    let cell: Cell | undefined;
+    if (typeof ref === "number") {
+      const id = this.#store!.strings[ref];
+      cell = this.#cells.get(id) ?? this.#install(id, this.#store!.takeAt(ref));
+    } else cell = this.#cells.get(ref) ?? this.#load(ref);
     if (cell !== undefined) deps[i] = cell;
     return cell;
+  }
+
+  /** @internal The id a dependency refers to. */
+  refId(ref: DepRef): string {
+    if (typeof ref === "object") return ref.id;
+    return typeof ref === "number" ? this.#store!.strings[ref] : ref;
   }
 
   /** @internal Brings a leaf up to date for the current epoch. */
@@ -406,7 +416,7 @@ export class Engine {
     if (!(cell instanceof MemoNode) || !cell.hasResult) return undefined;
     return cell.deps.map((_, i) => {
       const dep = this.resolveDep(cell.deps, i);
-      if (dep === undefined) return String(cell.deps[i]);
+      if (dep === undefined) return this.refId(cell.deps[i]);
       if (dep instanceof MemoNode) return `${dep.def.name}\u0000${dep.def.key(dep.input)}`;
       if (dep instanceof FileLeaf) return dep.path;
       return dep.id;
@@ -425,10 +435,12 @@ export class Engine {
   }
 
   #load(id: string): Cell | undefined {
-    const store = this.#store;
-    const raw = store?.take(id);
+    return this.#install(id, this.#store?.take(id));
+  }
+
+  #install(id: string, raw: readonly unknown[] | undefined): Cell | undefined {
     if (raw === undefined) return undefined;
-    const cell = this.#fromRecord(id, raw, store!.strings);
+    const cell = this.#fromRecord(id, raw, this.#store!.strings);
     if (cell === undefined) return undefined;
     this.#cells.set(id, cell);
     if (cell instanceof FileLeaf) this.#files.set(cell.path, cell);
@@ -450,11 +462,8 @@ export class Engine {
         } catch {
           return undefined;
         }
-        const deps = r[6] as number[];
-        const refs: string[] = new Array(deps.length);
-        for (let i = 0; i < deps.length; i++) refs[i] = strings[deps[i]];
         node.hasResult = true;
-        node.deps = refs;
+        node.deps = r[6] as number[];
         node.builtAt = r[7] as number;
         node.changedAt = r[8] as number;
         return node;
@@ -500,7 +509,7 @@ export class Engine {
   }
 }
 
-function recordOf(cell: Cell): StoreRecord | undefined {
+function recordOf(cell: Cell, strings: readonly string[]): StoreRecord | undefined {
   if (cell instanceof MemoNode) {
     const def = cell.def;
     if (def.persist === false || !cell.hasResult || cell.error !== undefined) return undefined;
@@ -512,7 +521,9 @@ function recordOf(cell: Cell): StoreRecord | undefined {
       return undefined;
     }
     if (!isJsonData(v)) return undefined;
-    const d = cell.deps.map((dep) => typeof dep === "string" ? dep : dep.id);
+    const d = cell.deps.map((dep) =>
+      typeof dep === "object" ? dep.id : typeof dep === "number" ? strings[dep] : dep
+    );
     return {
       t: "m",
       id: cell.id,

@@ -145,7 +145,7 @@ async function firstChangedDep(engine: Engine, node: MemoNode): Promise<string |
   for (let i = 0; i < deps.length; i++) {
     const ref = deps[i];
     const dep = engine.resolveDep(deps, i);
-    if (dep === undefined) return typeof ref === "string" ? ref : ref.id;
+    if (dep === undefined) return engine.refId(ref);
     if (dep instanceof MemoNode) {
       try {
         await ensure(engine, dep, node);

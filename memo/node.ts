@@ -38,8 +38,11 @@ export abstract class Cell {
   }
 }
 
-/** A dependency as stored: a cell, or the id of a cell not yet loaded from the store. */
-export type DepRef = Cell | string;
+/**
+ * A dependency as stored: a cell; the id of a cell not yet loaded; or, for a
+ * node loaded from the store, the index of such an id in the store's table.
+ */
+export type DepRef = Cell | string | number;
 
 /** The result of one memo function applied to one input. */
 export class MemoNode extends Cell {

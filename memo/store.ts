@@ -107,8 +107,15 @@ class Strings {
 export class Store {
   /** Directory of the store. */
   readonly dir: string;
-  /** Records loaded and not yet taken, still encoded (decoded when taken). */
-  #records: Map<string, unknown[]>;
+  /**
+   * Records loaded and not yet taken, still encoded, at the table index of
+   * their id (a dependency stored as an index finds its record directly).
+   */
+  #byIndex: (unknown[] | undefined)[];
+  /** The string table as loaded, and the ids' indexes once a lookup by id needs them. */
+  #loaded: readonly string[];
+  #loadedIndex: Map<string, number> | undefined;
+  #scans = 0;
   /** The highest run number found in the log. */
   readonly lastRun: number;
   #path: string;
@@ -138,9 +145,10 @@ export class Store {
       }
     }
     const loaded = load(this.#path, warn);
-    this.#records = loaded.records;
+    this.#byIndex = loaded.records;
     this.lastRun = loaded.lastRun;
     this.#strings = loaded.strings;
+    this.#loaded = loaded.strings.list;
     if (readOnly) return;
     const file = Deno.openSync(this.#path, { create: true, read: true, write: true });
     this.#file = file;
@@ -164,14 +172,25 @@ export class Store {
    * @returns The encoded record, if the log had one.
    */
   take(id: string): readonly unknown[] | undefined {
-    const raw = this.#records.get(id);
-    if (raw !== undefined) this.#records.delete(id);
+    const i = this.#indexOf(id);
+    return i === undefined ? undefined : this.takeAt(i);
+  }
+
+  /**
+   * Removes and returns the loaded record whose id is entry `index` of the
+   * loaded string table (see {@linkcode Store.strings}).
+   * @param index The id's index.
+   * @returns The encoded record, if the log had one.
+   */
+  takeAt(index: number): readonly unknown[] | undefined {
+    const raw = this.#byIndex[index];
+    if (raw !== undefined) this.#byIndex[index] = undefined;
     return raw;
   }
 
-  /** The string table that encoded records refer to. */
+  /** The string table as loaded, which encoded records and stored dependencies refer to. */
   get strings(): readonly string[] {
-    return this.#strings.list;
+    return this.#loaded;
   }
 
   /**
@@ -179,8 +198,23 @@ export class Store {
    * @returns The records.
    */
   untaken(): StoreRecord[] {
-    const list = this.#strings.list;
-    return [...this.#records.values()].map((raw) => decode(raw, list));
+    const out: StoreRecord[] = [];
+    for (const raw of this.#byIndex) if (raw !== undefined) out.push(decode(raw, this.#loaded));
+    return out;
+  }
+
+  /** The loaded table index of an id: a few lookups scan, more build a map. */
+  #indexOf(id: string): number | undefined {
+    if (this.#loadedIndex === undefined) {
+      if (this.#scans < 8) {
+        this.#scans++;
+        const i = this.#loaded.indexOf(id);
+        return i === -1 ? undefined : i;
+      }
+      this.#loadedIndex = new Map();
+      for (let i = 0; i < this.#loaded.length; i++) this.#loadedIndex.set(this.#loaded[i], i);
+    }
+    return this.#loadedIndex.get(id);
   }
 
   /**
@@ -246,7 +280,7 @@ export class Store {
 }
 
 interface Loaded {
-  records: Map<string, unknown[]>;
+  records: (unknown[] | undefined)[];
   strings: Strings;
   lastRun: number;
   validBytes: number;
@@ -255,7 +289,7 @@ interface Loaded {
 
 function load(path: string, warn: (message: string) => void): Loaded {
   const empty = (fileBytes: number): Loaded => ({
-    records: new Map(),
+    records: [],
     strings: new Strings(),
     lastRun: 0,
     validBytes: 0,
@@ -279,7 +313,7 @@ function load(path: string, warn: (message: string) => void): Loaded {
     warn(`Store ${path} has format ${version}, this version reads ${VERSION}; starting afresh`);
     return empty(data.length);
   }
-  const records = new Map<string, unknown[]>();
+  const records: (unknown[] | undefined)[] = [];
   const strings = new Strings();
   let lastRun = 0;
   let offset = HEADER;
@@ -297,11 +331,12 @@ function load(path: string, warn: (message: string) => void): Loaded {
       strings.addLoaded(parsed.s);
       const list = strings.list;
       for (const raw of parsed.recs) {
-        const id = list[raw[1] as number];
+        const at = raw[1] as number;
         const kind = raw[0] as number;
-        if (id === undefined || !(kind >= 0 && kind < KINDS.length)) throw new Error("bad record");
-        if (kind === DELETION) records.delete(id);
-        else records.set(id, raw);
+        if (list[at] === undefined || !(kind >= 0 && kind < KINDS.length)) {
+          throw new Error("bad record");
+        }
+        records[at] = kind === DELETION ? undefined : raw;
       }
     } catch {
       warn(`Store ${path} is corrupted at byte ${offset}; starting afresh`);
@@ -349,7 +384,7 @@ function encode(r: StoreRecord, s: Strings): unknown[] {
   }
 }
 
-function decode(a: unknown[], list: string[]): StoreRecord {
+function decode(a: readonly unknown[], list: readonly string[]): StoreRecord {
   const t = KINDS[a[0] as number];
   const id = list[a[1] as number];
   if (t === undefined || id === undefined) throw new Error("bad record");
