@@ -19,7 +19,11 @@ export interface VarOptions<T> {
 }
 
 let generation = 0;
-const liveNames = new Map<string, string>();
+const liveNames = new Map<string, Error>();
+
+function siteOf(capture: Error): string {
+  return capture.stack?.split("\n")[2]?.trim().replace(/^at /, "") ?? "unknown";
+}
 const liveVars = new Map<string, Var<unknown>>();
 
 /**
@@ -72,14 +76,16 @@ export class Var<T> {
    * @param options Options.
    */
   constructor(name: string, initial: T, options: VarOptions<T> = {}) {
-    const site = new Error().stack?.split("\n")[2]?.trim().replace(/^at /, "") ?? "unknown";
+    // Formatting a stack is slow; it is captured here and read only for a message.
+    const capture = new Error();
     const previous = liveNames.get(name);
     if (previous !== undefined) {
       throw new Error(
-        `Var "${name}" is defined twice: at ${previous} and at ${site}. Give each var a unique name`,
+        `Var "${name}" is defined twice: at ${siteOf(previous)} and at ${siteOf(capture)}. ` +
+          `Give each var a unique name`,
       );
     }
-    liveNames.set(name, site);
+    liveNames.set(name, capture);
     liveVars.set(name, this as Var<unknown>);
     this.name = name;
     this.#value = initial;
