@@ -159,7 +159,11 @@ export class Session {
   async needPath(path: string, from: Rule | undefined): Promise<void> {
     const producer = this.project.producers.get(path);
     if (producer !== undefined) {
-      await this.#buildTarget({ path, rule: producer.id });
+      // A rule's value is its targets' digests: for a single target, that is
+      // the target's own digest, so only rules with several go through a
+      // per-target node (for a cutoff per target).
+      if (producer.targets.length === 1) await this.#buildRule(producer.id);
+      else await this.#buildTarget({ path, rule: producer.id });
       return;
     }
     // Absolute, so that a path requested outside any rule (no memo frame to
