@@ -475,7 +475,7 @@ export class Engine {
         leaf.size = r[4] as number;
         leaf.ino = r[5] as number;
         leaf.ctime = r[6] as number;
-        leaf.checkedAt = r[7] as number;
+        leaf.trusted = r[7] === 1;
         leaf.changedAt = r[8] as number;
         return leaf;
       }
@@ -546,7 +546,7 @@ function recordOf(cell: Cell, strings: readonly string[]): StoreRecord | undefin
       s: cell.size,
       n: cell.ino,
       x: cell.ctime,
-      w: cell.checkedAt,
+      w: cell.trusted ? 1 : 0,
       c: cell.changedAt,
     };
   }

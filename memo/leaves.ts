@@ -34,8 +34,12 @@ export class FileLeaf extends Leaf {
   size = -1;
   ino = 0;
   ctime = 0;
-  /** Wall-clock time (ms) just before the check that recorded `digest`. */
-  checkedAt = 0;
+  /**
+   * Whether the stat fields alone may vouch for `digest`: true when the file
+   * was last modified more than a clock tick before the check that recorded
+   * the digest (otherwise a second write in that tick could keep every field).
+   */
+  trusted = false;
 
   constructor(id: string, path: string) {
     super(id);
@@ -62,8 +66,7 @@ export class FileLeaf extends Leaf {
     const ino = st.ino ?? 0;
     if (
       mtime === this.mtime && st.size === this.size && ino === this.ino && ctime === this.ctime &&
-      this.digest !== "" && this.digest !== ABSENT && mtime < this.checkedAt - tickOf(mtime) &&
-      ctime < this.checkedAt - tickOf(ctime)
+      this.digest !== "" && this.digest !== ABSENT && this.trusted
     ) return false;
     let digest: string;
     try {
@@ -100,7 +103,7 @@ export class FileLeaf extends Leaf {
     this.size = size;
     this.ino = ino;
     this.ctime = ctime;
-    this.checkedAt = now;
+    this.trusted = mtime < now - tickOf(mtime) && ctime < now - tickOf(ctime);
     if (changed) this.changedAt = run;
     return true;
   }

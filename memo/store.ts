@@ -6,7 +6,7 @@
  *
  * ```
  * header  8 bytes  "BCHMEMO\n"
- *         4 bytes  format version (u32), currently 3
+ *         4 bytes  format version (u32), currently 4
  * frame*  4 bytes  payload length n (u32)
  *         4 bytes  checksum of the payload (first 32 bits of its MurmurHash3)
  *         n bytes  payload: UTF-8 JSON {"r": run, "s": [string, ...], "recs": [record, ...]}
@@ -19,13 +19,16 @@
  *
  * ```
  * [0, id#, name#, code#, input, value, [dep id#, ...], builtAt, changedAt]  memo node
- * [1, id#, digest, mtime, size, ino, ctime, checkedAt, changedAt]           file ("f\0PATH")
+ * [1, id#, digest, mtime, size, ino, ctime, trusted, changedAt]             file ("f\0PATH")
  * [2, id#, dir, pattern, skip, digest, changedAt]                           listing or glob
  * [3, id#, name, value, changedAt]                                          environment variable
  * [4, id#, name, digest, changedAt]                                         var
  * [5, id#, value, changedAt]                                                input ("i\0KEY")
  * [6, id#]                                                                  deletion
  * ```
+ *
+ * `trusted` is 1 when the file's stat fields alone may vouch for its digest
+ * (it was modified more than a clock tick before the digest was taken).
  *
  * A later record for an id replaces an earlier one. Records are
  * self-contained (a memo node lists its dependencies by id), and any prefix
@@ -59,7 +62,7 @@ export interface StoreRecord {
 }
 
 const MAGIC = new TextEncoder().encode("BCHMEMO\n");
-const VERSION = 3;
+const VERSION = 4;
 const HEADER = MAGIC.length + 4;
 const FRAME_HEAD = 4 + 4;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;

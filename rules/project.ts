@@ -29,7 +29,7 @@ export interface Rule {
   readonly alias: string | undefined;
   /** Where it is defined, `build.ts:line`. */
   readonly site: string;
-  /** What decides whether the rule changed: targets, deps and action, as JSON text. */
+  /** What decides whether the rule changed: a digest of its targets, deps and action. */
   readonly spec: string;
   /** How the action is shown: its command line, or `function at build.ts:line`. */
   readonly display: string;

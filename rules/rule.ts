@@ -74,8 +74,8 @@ export function rule(options: RuleOptions): RuleHandle {
   const actionSpec = typeof action === "function"
     ? ["function", action.toString(), safeKey(options.inputs, site)]
     : [...action.spec];
-  const spec = JSON.stringify([targets, deps, actionSpec, options.alias ?? null]);
-  const id = targets[0] ?? `@${options.alias}/${digestOf(spec).slice(0, 8)}`;
+  const spec = digestOf(JSON.stringify([targets, deps, actionSpec, options.alias ?? null]));
+  const id = targets[0] ?? `@${options.alias}/${spec.slice(0, 8)}`;
   const added = project.addRule({
     id,
     targets,
