@@ -31,8 +31,17 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * ```
  */
 export function digestOf(data: string | Uint8Array): string {
-  const [h1, h2, h3, h4] = murmur3x128(typeof data === "string" ? encoder.encode(data) : data);
+  const [h1, h2, h3, h4] = murmur3x128(typeof data === "string" ? utf8(data) : data);
   return base64url(h1, h2, h3, h4);
+}
+
+let scratch = new Uint8Array(1024);
+
+/** The UTF-8 bytes of a string, in a buffer reused from call to call. */
+function utf8(text: string): Uint8Array {
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
+  const { written } = encoder.encodeInto(text, scratch);
+  return scratch.subarray(0, written);
 }
 
 /**
@@ -120,16 +129,21 @@ function murmur3x128(data: Uint8Array): [number, number, number, number] {
   return [h1, h2, h3, h4];
 }
 
+const word = new Uint32Array(5);
+const bytes = new Uint8Array(word.buffer);
+
 function base64url(h1: number, h2: number, h3: number, h4: number): string {
-  const bytes = [h1, h2, h3, h4].flatMap((
-    h,
-  ) => [h & 255, (h >>> 8) & 255, (h >>> 16) & 255, h >>> 24]);
+  word[0] = h1;
+  word[1] = h2;
+  word[2] = h3;
+  word[3] = h4;
+  word[4] = 0;
   let out = "";
-  for (let i = 0; i < 16; i += 3) {
-    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    out += ALPHABET[(n >>> 18) & 63] + ALPHABET[(n >>> 12) & 63];
-    if (i + 1 < 16) out += ALPHABET[(n >>> 6) & 63];
-    if (i + 2 < 16) out += ALPHABET[n & 63];
+  for (let i = 0; i < 15; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += ALPHABET[(n >>> 18) & 63] + ALPHABET[(n >>> 12) & 63] + ALPHABET[(n >>> 6) & 63] +
+      ALPHABET[n & 63];
   }
-  return out;
+  const last = bytes[15] << 16;
+  return out + ALPHABET[(last >>> 18) & 63] + ALPHABET[(last >>> 12) & 63];
 }
