@@ -305,48 +305,28 @@ export class Engine {
 
   /** @internal The file leaf of an absolute path. */
   fileLeaf(path: string): FileLeaf {
-    let leaf = this.#files.get(path);
-    if (leaf === undefined) {
-      const id = "f\u0000" + path;
-      leaf = (this.#load(id) as FileLeaf | undefined) ?? new FileLeaf(id, path);
-      this.#cells.set(id, leaf);
-      this.#files.set(path, leaf);
-    }
-    return leaf;
+    const known = this.#files.get(path);
+    if (known !== undefined) return known;
+    const id = "f\u0000" + path;
+    return this.#leaf(id, () => new FileLeaf(id, path));
   }
 
   /** @internal The listing leaf of a directory, or of a glob under it. */
   listingLeaf(dir: string, pattern: string | null, skip: readonly string[] = []): ListingLeaf {
     const id = "l\u0000" + dir + "\u0000" + (pattern ?? "") + "\u0000" + skip.join(",");
-    let leaf = this.#cells.get(id) as ListingLeaf | undefined;
-    if (leaf === undefined) {
-      leaf = (this.#load(id) as ListingLeaf | undefined) ?? new ListingLeaf(id, dir, pattern, skip);
-      this.#cells.set(id, leaf);
-      this.#listings.add(leaf);
-    }
-    return leaf;
+    return this.#leaf(id, () => new ListingLeaf(id, dir, pattern, skip));
   }
 
   /** @internal The leaf of an environment variable. */
   envLeaf(name: string): EnvLeaf {
     const id = "e\u0000" + name;
-    let leaf = this.#cells.get(id) as EnvLeaf | undefined;
-    if (leaf === undefined) {
-      leaf = (this.#load(id) as EnvLeaf | undefined) ?? new EnvLeaf(id, name);
-      this.#cells.set(id, leaf);
-    }
-    return leaf;
+    return this.#leaf(id, () => new EnvLeaf(id, name));
   }
 
   /** @internal The leaf of a named input. */
   inputLeaf(key: string): InputLeaf {
     const id = "i\u0000" + key;
-    let leaf = this.#cells.get(id) as InputLeaf | undefined;
-    if (leaf === undefined) {
-      leaf = (this.#load(id) as InputLeaf | undefined) ?? new InputLeaf(id, key);
-      this.#cells.set(id, leaf);
-    }
-    return leaf;
+    return this.#leaf(id, () => new InputLeaf(id, key));
   }
 
   /** @internal Re-checks a file now, whatever this epoch saw of it. */
@@ -358,11 +338,7 @@ export class Engine {
   /** @internal Records that the running body read a var. */
   readVar(variable: Var<unknown>, frame: Frame): void {
     const id = "v\u0000" + variable.name;
-    let leaf = this.#cells.get(id) as VarLeaf | undefined;
-    if (leaf === undefined) {
-      leaf = (this.#load(id) as VarLeaf | undefined) ?? new VarLeaf(id, variable.name);
-      this.#cells.set(id, leaf);
-    }
+    const leaf = this.#leaf(id, () => new VarLeaf(id, variable.name));
     if (leaf.variable !== variable) {
       leaf.variable = variable;
       leaf.seenVersion = -1;
@@ -441,7 +417,16 @@ export class Engine {
   #install(id: string, raw: readonly unknown[] | undefined): Cell | undefined {
     if (raw === undefined) return undefined;
     const cell = this.#fromRecord(id, raw, this.#store!.strings);
-    if (cell === undefined) return undefined;
+    return cell === undefined ? undefined : this.#register(id, cell);
+  }
+
+  /** The leaf with this id: already known, loaded from the store, or made anew. */
+  #leaf<T extends Leaf>(id: string, make: () => T): T {
+    return (this.#cells.get(id) ?? this.#load(id) ?? this.#register(id, make())) as T;
+  }
+
+  /** Makes a cell known by id (and files by path, listings for invalidation). */
+  #register<T extends Cell>(id: string, cell: T): T {
     this.#cells.set(id, cell);
     if (cell instanceof FileLeaf) this.#files.set(cell.path, cell);
     if (cell instanceof ListingLeaf) this.#listings.add(cell);
