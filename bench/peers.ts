@@ -731,15 +731,25 @@ async function main(args: string[]): Promise<number> {
     timeoutSeconds: Number(values.timeout),
     barchan: values.barchan,
   });
-  const out = values.out ??
-    fromFileUrl(
-      new URL(`./results/${new Date().toISOString().slice(0, 10)}-peers.md`, import.meta.url),
-    );
-  Deno.mkdirSync(join(out, ".."), { recursive: true });
-  Deno.writeTextFileSync(out, report);
-  console.log(report);
-  console.error(`Written to ${relative(Deno.cwd(), out)}`);
+  writeReport(report, "peers", values.out);
   return 0;
+}
+
+/**
+ * Prints a report and writes it to `out`, or to `bench/results/DATE-KIND.md`.
+ * @param report The markdown report.
+ * @param kind What it measures, for the default file name.
+ * @param out Where to write it instead.
+ */
+export function writeReport(report: string, kind: string, out?: string): void {
+  const path = out ??
+    fromFileUrl(
+      new URL(`./results/${new Date().toISOString().slice(0, 10)}-${kind}.md`, import.meta.url),
+    );
+  Deno.mkdirSync(join(path, ".."), { recursive: true });
+  Deno.writeTextFileSync(path, report);
+  console.log(report);
+  console.error(`Written to ${relative(Deno.cwd(), path)}`);
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

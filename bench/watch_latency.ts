@@ -46,6 +46,7 @@ import {
   formatMs,
   loadAverage,
   median,
+  writeReport,
 } from "./peers.ts";
 
 /** Options of {@linkcode measureWatchLatency}. */
@@ -632,14 +633,7 @@ async function main(args: string[]): Promise<number> {
     settleMs: number("settle", values.settle),
     barchan: values.barchan,
   });
-  const out = values.out ??
-    fromFileUrl(
-      new URL(`./results/${new Date().toISOString().slice(0, 10)}-watch.md`, import.meta.url),
-    );
-  Deno.mkdirSync(join(out, ".."), { recursive: true });
-  Deno.writeTextFileSync(out, report);
-  console.log(report);
-  console.error(`Written to ${relative(Deno.cwd(), out)}`);
+  writeReport(report, "watch", values.out);
   return 0;
 }
 
