@@ -85,10 +85,20 @@ export function verifySync(engine: Engine, node: MemoNode, run: number, depth: n
   return true;
 }
 
+/** How many refreshes are nested on the current synchronous stack. */
+let syncDepth = 0;
+
 function startRefresh(engine: Engine, node: MemoNode, run: number): Promise<void> {
   const { promise, resolve, reject } = Promise.withResolvers<void>();
   node.inflight = promise;
-  refresh(engine, node, run).then(
+  syncDepth++;
+  let started: Promise<void>;
+  try {
+    started = refresh(engine, node, run, syncDepth > MAX_SYNC_DEPTH);
+  } finally {
+    syncDepth--;
+  }
+  started.then(
     () => {
       node.inflight = undefined;
       resolve();
@@ -101,10 +111,16 @@ function startRefresh(engine: Engine, node: MemoNode, run: number): Promise<void
   return promise;
 }
 
-async function refresh(engine: Engine, node: MemoNode, run: number): Promise<void> {
-  // Start on a fresh stack: a chain of nodes each demanding the next would
-  // otherwise nest every body's synchronous part and overflow on deep chains.
-  await undefined;
+async function refresh(
+  engine: Engine,
+  node: MemoNode,
+  run: number,
+  deep: boolean,
+): Promise<void> {
+  // Deep in nested refreshes, start on a fresh stack: a chain of nodes each
+  // demanding the next would otherwise nest every body's synchronous part
+  // and overflow.
+  if (deep) await undefined;
   if (node.defGeneration !== definitionsGeneration() && !adoptDefinition(node, run)) return;
   if (node.hasResult) {
     const changed = await firstChangedDep(engine, node);
