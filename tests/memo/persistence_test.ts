@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Engine, memo, readText, Var } from "../../memo/mod.ts";
 import { executed, runScript, totalExecuted, withTempDir } from "./_util.ts";
+import { prng } from "../_prng.ts";
 
 /** Bytes before each frame's payload: its length and its checksum. */
 const FRAME_HEAD = 8;
@@ -196,16 +197,6 @@ async function openDamaged(dir: string, bytes: Uint8Array, name: string): Promis
   assert.deepEqual(again, [], `${name}: repaired on first open`);
   assert.equal(executed(repaired, "persistCombined") + executed(repaired, "persistFileText"), 0);
   return warnings;
-}
-
-/** A small seeded generator, so that a failing offset can be reproduced. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 Deno.test("a store truncated at any byte is recovered with correct results", async () => {

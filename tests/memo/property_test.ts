@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Engine, memo, readText, Var } from "../../memo/mod.ts";
 import { withTempDir } from "./_util.ts";
+import { prng } from "../_prng.ts";
 
 const VARS = 5;
 const FILES = 5;
@@ -113,17 +114,6 @@ function minimalSet(before: Evaluation, after: Evaluation, changedLeaves: Set<st
   const out: number[] = [];
   for (const [id, deps] of before.deps.entries()) if (deps.some(changed)) out.push(id);
   return out;
-}
-
-// ---- randomness ----
-
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomDag(random: () => number): NodeSpec[] {

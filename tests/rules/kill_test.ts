@@ -8,21 +8,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildIn, buildOk, CLI, type Files, IMPORT, snapshot, writeFiles } from "./_util.ts";
+import { prng } from "../_prng.ts";
 
 const RULES = 40;
 const SOURCES = 8;
 const ROUNDS = 8;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FILTERS = ["cat", "tr a-z A-Z", "sort -r", "wc -l"];
 

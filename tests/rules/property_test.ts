@@ -19,23 +19,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildIn, buildOk, type Files, IMPORT, snapshot, writeFiles } from "./_util.ts";
+import { prng } from "../_prng.ts";
 
 const SOURCES = 6;
 const RULES = 15;
 const ROUNDS = 25;
 const SEEDS = [2, 5];
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Random {
   next: () => number;
