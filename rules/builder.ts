@@ -18,12 +18,12 @@ import { currentEngine, readInput } from "../memo/reads.ts";
 import { RuleError } from "./errors.ts";
 import { findBuildFile, loadProject } from "./load.ts";
 import { OutputLog } from "./outputs.ts";
+import { STATE_DIR } from "./state_dir.ts";
 import type { DepSpec, Project } from "./project.ts";
 import type { Reporter } from "./report.ts";
 import { type RanRule, Session } from "./session.ts";
 
-/** Where barchan keeps its state, relative to the project root. */
-export const STATE_DIR = "_build/.barchan";
+export { STATE_DIR };
 
 /** Options of {@linkcode Builder.open}. */
 export interface BuilderOptions {

@@ -3,12 +3,13 @@
  *
  * @module
  */
-import { relative } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import { canonicalKey } from "../memo/key.ts";
 import { digestOf } from "../memo/digest.ts";
 import type { Action, Dep } from "./action.ts";
 import { RuleHandle } from "./handle.ts";
 import { loadingProject, type Project } from "./project.ts";
+import { STATE_DIR } from "./state_dir.ts";
 
 /** What `rule()` takes. */
 export interface RuleOptions {
@@ -62,6 +63,20 @@ export function rule(options: RuleOptions): RuleHandle {
   const targets = rawTargets.map((t) => project.normalizePath(t));
   if (targets.length === 0 && options.alias === undefined) {
     throw new Error(`The rule at ${site()} has neither targets nor an alias: give it one of them`);
+  }
+  for (const target of targets) {
+    if (isAbsolute(target)) {
+      throw new Error(
+        `The rule at ${site()} writes "${target}", outside the project: ` +
+          `targets must be inside the directory of build.ts`,
+      );
+    }
+    if (target === STATE_DIR || target.startsWith(STATE_DIR + "/")) {
+      throw new Error(
+        `The rule at ${site()} writes "${target}", inside barchan's state (${STATE_DIR}): ` +
+          `choose another target`,
+      );
+    }
   }
   const action = options.action;
   if (typeof action !== "function" && (typeof action !== "object" || action === null)) {
