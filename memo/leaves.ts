@@ -16,6 +16,7 @@
  */
 import { Leaf } from "./node.ts";
 import { digestOf } from "./digest.ts";
+import { statPath } from "./stat.ts";
 import { globToRegExp, listGlob } from "./glob.ts";
 import { type Var, varNamed } from "./var.ts";
 
@@ -53,17 +54,10 @@ export class FileLeaf extends Leaf {
   /** Re-reads the file's state; returns whether its digest changed. */
   refresh(run: number): boolean {
     const now = Date.now();
-    let st: Deno.FileInfo;
-    try {
-      st = Deno.statSync(this.path);
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-      return this.#set(ABSENT, 0, -1, 0, 0, now, run);
-    }
+    const st = statPath(this.path);
+    if (st === null) return this.#set(ABSENT, 0, -1, 0, 0, now, run);
     if (st.isDirectory) return this.#set(DIRECTORY, 0, -1, 0, 0, now, run);
-    const mtime = st.mtime?.getTime() ?? 0;
-    const ctime = st.ctime?.getTime() ?? 0;
-    const ino = st.ino ?? 0;
+    const { mtime, ctime, ino } = st;
     if (
       mtime === this.mtime && st.size === this.size && ino === this.ino && ctime === this.ctime &&
       this.digest !== "" && this.digest !== ABSENT && this.trusted

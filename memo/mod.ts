@@ -46,5 +46,7 @@ export type { StackFrame } from "./errors.ts";
 export { redefine } from "./registry.ts";
 export { canonicalKey } from "./key.ts";
 export { digestOf } from "./digest.ts";
+export { statPath } from "./stat.ts";
+export type { PathStat } from "./stat.ts";
 export { globToRegExp } from "./glob.ts";
 export { isJsonData } from "./json.ts";

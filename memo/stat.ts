@@ -1,0 +1,130 @@
+/**
+ * `statPath`: the few fields of a file's metadata the stat cache compares,
+ * at the cost of the system call alone where possible.
+ *
+ * On Linux (x86_64 and aarch64, glibc or any libc exporting `stat`) the
+ * call goes through FFI into a reused buffer: about 1.7 µs a file here,
+ * against 3 µs for `Deno.statSync`, which builds a large object with four
+ * `Date`s. Elsewhere, or without the FFI permission, `Deno.statSync` is
+ * used. Both give times in milliseconds; FFI keeps ctime's milliseconds where
+ * `Deno.statSync` drops them, so the two may differ by under a second (a
+ * difference only costs a re-hash in the stat cache).
+ *
+ * @module
+ */
+
+/** A path's metadata, as the stat cache compares it. */
+export interface PathStat {
+  /** Whether the path is a directory (after following symbolic links). */
+  isDirectory: boolean;
+  /** Modification time, milliseconds since the epoch. */
+  mtime: number;
+  /** Status-change time, milliseconds since the epoch. */
+  ctime: number;
+  /** Size in bytes. */
+  size: number;
+  /** Inode number. */
+  ino: number;
+}
+
+type StatFn = (path: string) => PathStat | null;
+
+/**
+ * Stats a path, following symbolic links.
+ *
+ * @param path An absolute path (or one relative to the working directory).
+ * @returns Its metadata, or null when it does not exist (or a parent is not a directory).
+ * @throws Deno's error for any other failure, such as permission denied.
+ *
+ * @example
+ * ```ts
+ * import { statPath } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile();
+ * await Deno.writeTextFile(file, "abc");
+ * assert.equal(statPath(file)?.size, 3);
+ * assert.equal(statPath(file + ".missing"), null);
+ * ```
+ */
+export function statPath(path: string): PathStat | null {
+  return (implementation ??= chooseImplementation())(path);
+}
+
+let implementation: StatFn | undefined;
+
+function chooseImplementation(): StatFn {
+  if (Deno.build.os !== "linux") return denoStat;
+  const modeOffset = Deno.build.arch === "x86_64" ? 24 : Deno.build.arch === "aarch64" ? 16 : -1;
+  if (modeOffset < 0) return denoStat;
+  let lib;
+  try {
+    lib = Deno.dlopen("libc.so.6", {
+      stat: { parameters: ["buffer", "buffer"], result: "i32" },
+    });
+  } catch {
+    return denoStat;
+  }
+  const stat = lib.symbols.stat;
+  const out = new Uint8Array(256);
+  const view = new DataView(out.buffer);
+  const encoder = new TextEncoder();
+  let name = new Uint8Array(1024);
+  const ffiStat = (path: string): PathStat | null => {
+    if (path.length * 3 + 1 > name.length) name = new Uint8Array(path.length * 3 + 1);
+    const { written } = encoder.encodeInto(path, name);
+    name[written] = 0;
+    if (path.includes("\0") || stat(name, out) !== 0) return denoStat(path);
+    const mode = view.getUint32(modeOffset, true);
+    return {
+      isDirectory: (mode & 0o170000) === 0o040000,
+      mtime: timeAt(view, 88),
+      ctime: timeAt(view, 104),
+      size: u64At(view, 48),
+      ino: u64At(view, 8),
+    };
+  };
+  // A library that loads but lays `struct stat` out differently must not be
+  // trusted: check one known path against Deno's answer.
+  try {
+    const probe = Deno.execPath();
+    const mine = ffiStat(probe);
+    const theirs = Deno.statSync(probe);
+    if (
+      mine === null || mine.size !== theirs.size || mine.ino !== (theirs.ino ?? 0) ||
+      mine.mtime !== (theirs.mtime?.getTime() ?? 0)
+    ) return denoStat;
+  } catch {
+    return denoStat;
+  }
+  return ffiStat;
+}
+
+function denoStat(path: string): PathStat | null {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
+    throw error;
+  }
+  return {
+    isDirectory: st.isDirectory,
+    mtime: st.mtime?.getTime() ?? 0,
+    ctime: st.ctime?.getTime() ?? 0,
+    size: st.size,
+    ino: st.ino ?? 0,
+  };
+}
+
+/** A `struct timespec` as whole milliseconds (rounded down, as Deno does). */
+function timeAt(view: DataView, offset: number): number {
+  const seconds = view.getUint32(offset, true) + view.getInt32(offset + 4, true) * 4294967296;
+  return seconds * 1000 + Math.floor(view.getUint32(offset + 8, true) / 1e6);
+}
+
+function u64At(view: DataView, offset: number): number {
+  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 4294967296;
+}
