@@ -21,7 +21,10 @@ export class Frame {
   readonly engine: Engine;
   /** The memo node whose body is running, or undefined at top level. */
   readonly node: MemoNode | undefined;
-  /** Dependencies read so far, in order, without repeats. */
+  /**
+   * Dependencies read so far, in order, without repeats. At top level (no
+   * node) these are the computation's roots: what `engine.run` demanded.
+   */
   readonly deps: Cell[] = [];
   #seen: Set<Cell> | undefined;
 
@@ -32,7 +35,6 @@ export class Frame {
 
   /** Records a dependency unless it was already read. */
   addDep(cell: Cell): void {
-    if (this.node === undefined) return;
     const deps = this.deps;
     if (this.#seen === undefined) {
       if (deps.length < 16) {

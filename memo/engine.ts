@@ -399,6 +399,37 @@ export class Engine {
     });
   }
 
+  /**
+   * The leaves a computation depends on, directly or through memo calls, as
+   * their last executions recorded them: what must stay unchanged for its
+   * outcome to hold.
+   * @param roots What the computation read at top level (its frame's deps).
+   * @returns The leaves, or undefined when a node reached has no outcome or
+   * an unknown dependency.
+   */
+  leavesUnder(roots: readonly Cell[]): Leaf[] | undefined {
+    const leaves: Leaf[] = [];
+    const seen = new Set<Cell>();
+    const stack: Cell[] = [...roots];
+    while (stack.length > 0) {
+      const cell = stack.pop()!;
+      if (seen.has(cell)) continue;
+      seen.add(cell);
+      if (cell instanceof Leaf) {
+        leaves.push(cell);
+        continue;
+      }
+      const node = cell as MemoNode;
+      if (!node.hasResult || node.error !== undefined) return undefined;
+      for (let i = 0; i < node.deps.length; i++) {
+        const dep = this.resolveDep(node.deps, i);
+        if (dep === undefined) return undefined;
+        stack.push(dep);
+      }
+    }
+    return leaves;
+  }
+
   /** @internal Called when a body has executed. */
   nodeExecuted(node: MemoNode): void {
     if (this.#store !== undefined) this.#dirty.add(node);

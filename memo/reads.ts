@@ -1,6 +1,7 @@
 /**
  * Tracked reads: inside a memo body (or a rule action), each records a
- * dependency of the running computation; outside, each is a plain read.
+ * dependency of the running computation; at the top of `engine.run`, a root
+ * of it; outside any engine run, each is a plain read.
  *
  * @module
  */
@@ -29,7 +30,7 @@ const decoder = new TextDecoder();
  */
 export function readBytes(path: string): Promise<Uint8Array> {
   const frame = currentFrame();
-  if (frame?.node === undefined) return Deno.readFile(path);
+  if (frame === undefined) return Deno.readFile(path);
   const engine = frame.engine;
   const leaf = engine.fileLeaf(resolve(engine.root, path));
   engine.checkLeaf(leaf);
@@ -85,7 +86,7 @@ export interface PathInfo {
  */
 export function stat(path: string): Promise<PathInfo | null> {
   const frame = currentFrame();
-  if (frame?.node === undefined) {
+  if (frame === undefined) {
     try {
       const st = Deno.statSync(path);
       return Promise.resolve({ isFile: st.isFile, isDirectory: st.isDirectory });
@@ -139,7 +140,7 @@ export async function exists(path: string): Promise<boolean> {
 export function readDir(path: string): Promise<string[]> {
   const frame = currentFrame();
   const engine = frame?.engine;
-  if (engine === undefined || frame?.node === undefined) {
+  if (frame === undefined || engine === undefined) {
     const names = [...Deno.readDirSync(path)].map((e) => e.isDirectory ? e.name + "/" : e.name);
     return Promise.resolve(names.sort());
   }
@@ -186,7 +187,7 @@ export function glob(pattern: string, options: GlobOptions = {}): Promise<string
   const frame = currentFrame();
   const engine = frame?.engine;
   const cwd = resolve(engine?.root ?? Deno.cwd(), options.cwd ?? ".");
-  if (engine === undefined || frame?.node === undefined) {
+  if (frame === undefined || engine === undefined) {
     return Promise.resolve(listGlob(cwd, pattern, options.skip));
   }
   const leaf = engine.listingLeaf(cwd, pattern, options.skip ?? []);
@@ -212,7 +213,7 @@ export function glob(pattern: string, options: GlobOptions = {}): Promise<string
  */
 export function env(name: string): string | undefined {
   const frame = currentFrame();
-  if (frame?.node === undefined) return Deno.env.get(name);
+  if (frame === undefined) return Deno.env.get(name);
   const leaf = frame.engine.envLeaf(name);
   frame.engine.checkLeaf(leaf);
   frame.addDep(leaf);
