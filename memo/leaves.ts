@@ -272,7 +272,13 @@ function listDir(dir: string): string[] {
   }
 }
 
-function tickOf(mtime: number): number {
+/**
+ * The clock tick of a file time: 2 s for whole seconds (a file system, or
+ * Deno's ctime, without finer times), 100 ms otherwise.
+ * @param mtime A file time in milliseconds.
+ * @returns The tick in milliseconds.
+ */
+export function tickOf(mtime: number): number {
   return mtime % 1000 === 0 ? 2000 : 100;
 }
 

@@ -20,6 +20,7 @@ import { dirname, relative, resolve } from "node:path";
 import { watch } from "../fiber/watcher.ts";
 import { Builder, type BuilderOptions, STATE_DIR } from "./builder.ts";
 import { messageOf } from "../memo/errors.ts";
+import { importedModules } from "./modules.ts";
 
 /** Options of {@linkcode watchBuild}. */
 export interface WatchBuildOptions extends BuilderOptions {
@@ -121,24 +122,6 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
 /** The files under the project root that build.ts imports, directly or not, itself included. */
 async function localModules(file: string): Promise<Set<string>> {
   const root = dirname(file);
-  const out = new Set<string>([file]);
-  try {
-    const { stdout, success } = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", file],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!success) return out;
-    const info = JSON.parse(new TextDecoder().decode(stdout)) as {
-      modules?: { specifier?: string }[];
-    };
-    for (const m of info.modules ?? []) {
-      if (!m.specifier?.startsWith("file://")) continue;
-      const path = decodeURIComponent(new URL(m.specifier).pathname);
-      if (path.startsWith(root + "/")) out.add(path);
-    }
-  } catch {
-    // without the module list, build.ts itself is still watched
-  }
-  return out;
+  const modules = await importedModules(file) ?? [file];
+  return new Set(modules.filter((path) => path === file || path.startsWith(root + "/")));
 }
