@@ -11,19 +11,15 @@
 import { parseArgs } from "node:util";
 import { join, relative, resolve } from "node:path";
 import denoJson from "./deno.json" with { type: "json" };
-import { isCancellation } from "./fiber/cancel.ts";
-import { onInterrupt } from "./fiber/on_interrupt.ts";
-import { Scheduler } from "./fiber/scheduler.ts";
-import { Engine } from "./memo/engine.ts";
-import { messageOf } from "./memo/errors.ts";
-import { Builder, STATE_DIR } from "./rules/builder.ts";
-import { clean } from "./rules/clean.ts";
 import { BuildFileError } from "./rules/errors.ts";
-import { graphToDot, ruleGraph } from "./rules/graph.ts";
-import { findBuildFile, loadProject } from "./rules/load.ts";
+import { findBuildFile } from "./rules/load.ts";
 import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
-import { watchBuild } from "./rules/watch.ts";
+import { STATE_DIR } from "./rules/state_dir.ts";
+import { isUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
+
+// Only what a build with nothing to do needs is imported above; the engine,
+// the scheduler and the rest load when a build has work.
 
 /** The package version, as published. */
 export const VERSION: string = denoJson.version;
@@ -130,6 +126,7 @@ export async function main(args: string[]): Promise<number> {
           traceFile: values["trace-file"],
         });
       case "clean": {
+        const { clean } = await import("./rules/clean.ts");
         const removed = await clean(cwd);
         if (!values.quiet) console.error(`Removed ${removed.length} built files and the state`);
         return 0;
@@ -169,16 +166,10 @@ interface BuildFlags {
 }
 
 async function buildCommand(cwd: string, requests: string[], flags: BuildFlags): Promise<number> {
+  const started = performance.now();
   const file = findBuildFile(cwd);
   const root = resolve(file, "..");
   const targets = requests.map((t) => t.startsWith("@") ? t : relative(root, resolve(cwd, t)));
-  const scheduler = new Scheduler({ jobs: flags.jobs });
-  const controller = new AbortController();
-  let running: Promise<unknown> = Promise.resolve();
-  const uninstall = onInterrupt(scheduler, async () => {
-    controller.abort();
-    await running.catch(() => {});
-  });
   const reporters: Reporter[] = [];
   const encoder = new TextEncoder();
   if (flags.json) {
@@ -192,6 +183,47 @@ async function buildCommand(cwd: string, requests: string[], flags: BuildFlags):
       statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
     }));
   }
+  // A plain build of a request whose last build is still up to date is
+  // answered from the record, without evaluating build.ts (up_to_date.ts).
+  const recorded = !flags.watch && !flags.dryRun && flags.traceFile === undefined;
+  const key: UpToDateKey = {
+    root,
+    request: targets,
+    tool: `barchan ${VERSION} ${import.meta.url} deno ${Deno.version.deno}`,
+  };
+  if (recorded && isUpToDate(join(root, STATE_DIR), key)) {
+    const reporter = combineReporters(...reporters);
+    reporter.buildStarted?.({ trigger: [] });
+    reporter.buildFinished?.({
+      ok: true,
+      ran: 0,
+      failed: 0,
+      failures: [],
+      durationMs: performance.now() - started,
+      dryRun: false,
+    });
+    return 0;
+  }
+  const [
+    { isCancellation },
+    { onInterrupt },
+    { Scheduler },
+    { Builder },
+    { configFiles, importedModules },
+  ] = await Promise.all([
+    import("./fiber/cancel.ts"),
+    import("./fiber/on_interrupt.ts"),
+    import("./fiber/scheduler.ts"),
+    import("./rules/builder.ts"),
+    import("./rules/modules.ts"),
+  ]);
+  const scheduler = new Scheduler({ jobs: flags.jobs });
+  const controller = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
+  const uninstall = onInterrupt(scheduler, async () => {
+    controller.abort();
+    await running.catch(() => {});
+  });
   const trace = flags.traceFile === undefined ? undefined : traceRecorder();
   if (trace !== undefined) {
     reporters.push(trace, {
@@ -208,6 +240,7 @@ async function buildCommand(cwd: string, requests: string[], flags: BuildFlags):
   };
   try {
     if (flags.watch) {
+      const { watchBuild } = await import("./rules/watch.ts");
       let restart: string | undefined;
       running = watchBuild({
         ...options,
@@ -224,7 +257,18 @@ async function buildCommand(cwd: string, requests: string[], flags: BuildFlags):
     const result = await (running = (async () => {
       try {
         await (trace?.phase("load build.ts", () => builder.load()) ?? builder.load());
-        return await builder.build(targets);
+        // What build.ts is made of is asked of the runtime while the build runs.
+        const modules = recorded ? importedModules(builder.file) : undefined;
+        try {
+          const result = await builder.build(targets);
+          const list = await modules;
+          if (result.ok && list !== undefined) {
+            builder.recordUpToDate(key, [...list, ...configFiles([Deno.cwd(), root])]);
+          }
+          return result;
+        } finally {
+          await modules;
+        }
       } finally {
         builder.close();
       }
@@ -285,6 +329,14 @@ async function reexec(): Promise<number> {
 }
 
 async function graphCommand(cwd: string, targets: string[], format: string): Promise<number> {
+  const [{ loadProject }, { Engine }, { messageOf }, { graphToDot, ruleGraph }] = await Promise.all(
+    [
+      import("./rules/load.ts"),
+      import("./memo/engine.ts"),
+      import("./memo/errors.ts"),
+      import("./rules/graph.ts"),
+    ],
+  );
   const file = findBuildFile(cwd);
   const root = resolve(file, "..");
   const project = await loadProject(file);
@@ -305,6 +357,7 @@ async function graphCommand(cwd: string, targets: string[], format: string): Pro
 }
 
 async function targetsCommand(cwd: string): Promise<number> {
+  const { loadProject } = await import("./rules/load.ts");
   const project = await loadProject(findBuildFile(cwd));
   for (const rule of project.rules.values()) {
     console.log(`${rule.id}\t${rule.site}\t${rule.display}`);

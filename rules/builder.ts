@@ -11,17 +11,22 @@ import { CancelledError, isCancellation } from "../fiber/cancel.ts";
 import { errorsOf } from "../fiber/parallel.ts";
 import { Scheduler } from "../fiber/scheduler.ts";
 import { digestOf } from "../memo/digest.ts";
+import { currentFrame } from "../memo/context.ts";
 import { Engine } from "../memo/engine.ts";
+import { FileLeaf, tickOf } from "../memo/leaves.ts";
+import type { Cell, Leaf } from "../memo/node.ts";
 import { CycleError, MemoError, messageOf } from "../memo/errors.ts";
 import { memo } from "../memo/memo.ts";
 import { currentEngine, readInput } from "../memo/reads.ts";
 import { RuleError } from "./errors.ts";
 import { findBuildFile, loadProject } from "./load.ts";
+import { type LoadReads, recordLoadReads } from "./load_reads.ts";
 import { OutputLog } from "./outputs.ts";
 import { STATE_DIR } from "./state_dir.ts";
 import type { DepSpec, Project } from "./project.ts";
 import type { Reporter } from "./report.ts";
 import { type RanRule, Session } from "./session.ts";
+import { type UpToDateKey, writeUpToDate } from "./up_to_date.ts";
 
 export { STATE_DIR };
 
@@ -131,6 +136,10 @@ export class Builder {
   #reporter: Reporter;
   #outputs: OutputLog;
   #lock: Deno.FsFile | undefined;
+  #loadReads: LoadReads | undefined;
+  #loadStartedAt = 0;
+  /** What the last build demanded at top level, when it succeeded. */
+  #roots: Cell[] | undefined;
 
   private constructor(
     file: string,
@@ -180,7 +189,11 @@ export class Builder {
    * @returns The project.
    */
   async load(): Promise<Project> {
-    const project = await loadProject(this.file);
+    this.#roots = undefined;
+    const started = Date.now();
+    const { value: project, reads } = await recordLoadReads(() => loadProject(this.file));
+    this.#loadReads = reads;
+    this.#loadStartedAt = started;
     this.project = project;
     this.#removeStaleOutputs(project);
     for (const rule of project.rules.values()) {
@@ -198,6 +211,7 @@ export class Builder {
    */
   async build(targets: readonly string[] = [], trigger: string[] = []): Promise<BuildResult> {
     const project = this.project ?? await this.load();
+    this.#roots = undefined;
     const started = performance.now();
     this.#reporter.buildStarted?.({ trigger });
     const session = new Session({
@@ -217,9 +231,16 @@ export class Builder {
       session.willRun(call.input as string, session.explain(call));
     };
     const failed: BuildFailure[] = [];
+    let roots: Cell[] | undefined;
     const flusher = this.#options.dryRun ? undefined : setInterval(() => this.engine.flush(), 1000);
     try {
-      await this.engine.run(() => session.need(requestsOf(project, targets), undefined));
+      await this.engine.run(async () => {
+        try {
+          await session.need(requestsOf(project, targets), undefined);
+        } finally {
+          roots = currentFrame()?.deps;
+        }
+      });
     } catch (error) {
       if (isCancellation(error)) throw error;
       const signal = this.#options.signal;
@@ -230,6 +251,7 @@ export class Builder {
       this.engine.onExecute = undefined;
       if (!this.#options.dryRun) this.engine.flush();
     }
+    if (failed.length === 0 && !this.#options.dryRun) this.#roots = roots;
     const result: BuildResult = {
       ok: failed.length === 0,
       ran: session.ran,
@@ -247,6 +269,39 @@ export class Builder {
       dryRun: result.dryRun,
     });
     return result;
+  }
+
+  /**
+   * Records that the last build left its request up to date (see
+   * up_to_date.ts), so that the same request can be answered later without
+   * evaluating build.ts. Nothing is recorded when the last build failed or
+   * was a dry run, when build.ts read something that cannot be checked
+   * later, or when one of `modules` changed after build.ts was loaded.
+   * @param key What the record answers for.
+   * @param modules The files build.ts is made of: the modules it imports
+   * and the configuration files that resolve them.
+   * @returns Whether a record was written.
+   */
+  recordUpToDate(key: UpToDateKey, modules: readonly string[]): boolean {
+    const reads = this.#loadReads;
+    const roots = this.#roots;
+    if (reads === undefined || roots === undefined || reads.untracked.length > 0) return false;
+    const leaves = this.engine.leavesUnder(roots);
+    if (leaves === undefined) return false;
+    const sources: Leaf[] = [];
+    for (const path of modules) {
+      const leaf = new FileLeaf("", path);
+      leaf.refresh(0);
+      // Modules are checked after the build: one written since loading began
+      // may not be what was evaluated.
+      const since = this.#loadStartedAt;
+      if (leaf.mtime >= since - tickOf(leaf.mtime) || leaf.ctime >= since - tickOf(leaf.ctime)) {
+        return false;
+      }
+      sources.push(leaf);
+    }
+    writeUpToDate(join(this.root, STATE_DIR), key, [...sources, ...reads.leaves, ...leaves]);
+    return true;
   }
 
   /** Saves the state and releases the lock. */

@@ -3,7 +3,10 @@
 
 import { dirname, join, relative } from "node:path";
 import { build, type BuildResult, type Reporter } from "../../mod.ts";
+import { Builder, STATE_DIR } from "../../rules/builder.ts";
+import { configFiles, importedModules } from "../../rules/modules.ts";
 import type { ActionFinished, ActionStarted } from "../../rules/report.ts";
+import { isUpToDate, type UpToDateKey } from "../../rules/up_to_date.ts";
 
 /** The repository's mod.ts, as build.ts files import it. */
 export const MOD: string = new URL("../../mod.ts", import.meta.url).href;
@@ -96,6 +99,36 @@ export async function buildOk(root: string, targets: string[] = [], jobs = 2): P
     throw new Error(`Build failed:\n${result.failed.map((f) => f.message).join("\n")}`);
   }
   return result;
+}
+
+/** The up-to-date record's key of a build of `root` by these helpers. */
+export function testKey(root: string, targets: string[] = []): UpToDateKey {
+  return { root, request: targets, tool: "test" };
+}
+
+/** Whether the record left by {@linkcode buildRecording} says a build of `root` would run nothing. */
+export function recordSaysUpToDate(root: string, targets: string[] = []): boolean {
+  return isUpToDate(join(root, STATE_DIR), testKey(root, targets));
+}
+
+/**
+ * Builds like {@linkcode buildIn}, then writes the up-to-date record as the
+ * CLI does after a successful build.
+ */
+export async function buildRecording(root: string, targets: string[] = []): Promise<Built> {
+  const reporter = recorder();
+  const builder = await Builder.open({ root, jobs: 2, reporter });
+  try {
+    await builder.load();
+    const result = await builder.build(targets);
+    const modules = await importedModules(builder.file);
+    if (result.ok && modules !== undefined) {
+      builder.recordUpToDate(testKey(root, targets), [...modules, ...configFiles([root])]);
+    }
+    return { ...result, ...reporter, ranIds: result.ran.map((r) => r.rule).sort() };
+  } finally {
+    builder.close();
+  }
 }
 
 /** What a CLI process did. */

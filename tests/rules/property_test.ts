@@ -18,8 +18,18 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildIn, buildOk, type Files, IMPORT, snapshot, writeFiles } from "./_util.ts";
+import {
+  buildOk,
+  buildRecording,
+  type Files,
+  IMPORT,
+  recordSaysUpToDate,
+  snapshot,
+  writeFiles,
+} from "./_util.ts";
 import { prng } from "../_prng.ts";
+import { tickOf } from "../../memo/leaves.ts";
+import { statPath } from "../../memo/stat.ts";
 
 const SOURCES = 6;
 const RULES = 15;
@@ -293,7 +303,10 @@ async function edit(model: Model, root: string): Promise<string[]> {
       }
     }
   }
-  await writeFiles(root, { "build.ts": buildTsOf(model.rules) });
+  const buildTs = buildTsOf(model.rules);
+  if (buildTs !== await Deno.readTextFile(join(root, "build.ts"))) {
+    await writeFiles(root, { "build.ts": buildTs });
+  }
   return done;
 }
 
@@ -347,11 +360,17 @@ async function checkSeed(seed: number): Promise<void> {
     for (let i = 0; i < RULES; i++) model.addRule();
     await writeFiles(root, { ...files, "build.ts": buildTsOf(model.rules) });
     let history: string[] = ["initial build"];
+    let answered = 0;
     for (let round = 0; round <= ROUNDS; round++) {
       if (round > 0) history = await edit(model, root);
       const where = `seed ${seed}, round ${round} after ${history.join("; ")}`;
       const before = await snapshot(root);
-      const result = await buildIn(root);
+      const upToDate = recordSaysUpToDate(root);
+      const buildTs = statPath(join(root, "build.ts"))!;
+      const now = Date.now();
+      const buildTsWrittenRecently = buildTs.mtime >= now - tickOf(buildTs.mtime) ||
+        buildTs.ctime >= now - tickOf(buildTs.ctime);
+      const result = await buildRecording(root);
       assert.ok(result.ok, `${result.failed.map((f) => f.message).join("\n")} (${where})`);
       const after = await snapshot(root);
 
@@ -359,11 +378,26 @@ async function checkSeed(seed: number): Promise<void> {
       assert.deepEqual(started, [...new Set(started)], `an action ran twice (${where})`);
       assert.deepEqual(result.ranIds, started, `ran and started differ (${where})`);
       assert.deepEqual(started, mustRun(model, before, after), `wrong actions ran (${where})`);
+      if (upToDate) assert.deepEqual(started, [], `the up-to-date record was wrong (${where})`);
+      // Unless build.ts was just written (it may have changed while it was
+      // loaded), the build left a record, and the record holds right away.
+      if (!buildTsWrittenRecently) {
+        assert.ok(recordSaysUpToDate(root), `no up-to-date record after the build (${where})`);
+        answered++;
+      }
       assert.deepEqual(after, await cleanBuild(root), `not what a clean build gives (${where})`);
       remember(model, started, after);
     }
     const last = await buildOk(root);
     assert.deepEqual(last.ran, [], `a final build ran something (seed ${seed})`);
+    // build.ts was written long enough ago now: the record is written and holds.
+    await new Promise((r) => setTimeout(r, 150));
+    await buildRecording(root);
+    assert.ok(
+      recordSaysUpToDate(root),
+      `no record after a build with nothing to do (seed ${seed})`,
+    );
+    assert.ok(answered > 0, `the record never answered (seed ${seed})`);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -1,0 +1,170 @@
+/**
+ * The up-to-date record: after a successful build, everything the request
+ * depended on, each with its state as the build saw it:
+ *
+ * - the leaves of the memo graph the build reached: sources, targets, files
+ *   read while running, listings and globs, environment variables;
+ * - build.ts, the modules it imports and the configuration files that decide
+ *   how imports resolve;
+ * - what build.ts read while it was evaluated.
+ *
+ * When the same request comes again and every entry checks out unchanged
+ * (the stat cache's rules, the racy-file rule included, and a re-hash when
+ * only stat fields moved), the build would run nothing, and barchan can say
+ * so without evaluating build.ts or loading its state. Anything else (a
+ * changed entry, another request, another barchan or Deno, an unreadable
+ * record) sends the build the normal way; the record never changes what a
+ * build does, only whether one is needed.
+ *
+ * Vars and named inputs are not recorded: in a build they are set by
+ * build.ts and the modules it imports, which are.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { EnvLeaf, FileLeaf, ListingLeaf } from "../memo/leaves.ts";
+import type { Leaf } from "../memo/node.ts";
+
+/** The record's file name, in the state directory. */
+export const UP_TO_DATE_FILE = "up-to-date.json";
+
+const FORMAT = 1;
+/** Fields per file entry: path, digest, mtime, size, ino, ctime, trusted. */
+const FILE_FIELDS = 7;
+
+/** What a record answers for: the same request of the same tool in the same place. */
+export interface UpToDateKey {
+  /** The project root. */
+  root: string;
+  /** The targets and aliases requested, as given to the build. */
+  request: readonly string[];
+  /** The tool's version (and the runtime's), so an upgrade is never answered from an old record. */
+  tool: string;
+}
+
+interface Record {
+  format: number;
+  key: string;
+  files: (string | number)[];
+  listings: [string, string | null, string[], string][];
+  env: [string, string | null][];
+}
+
+/**
+ * Writes the record of a successful build, replacing any earlier one.
+ *
+ * @param stateDir The state directory.
+ * @param key What the record answers for.
+ * @param leaves Everything the build and build.ts depended on, as checked.
+ */
+export function writeUpToDate(stateDir: string, key: UpToDateKey, leaves: Iterable<Leaf>): void {
+  const record: Record = { format: FORMAT, key: keyOf(key), files: [], listings: [], env: [] };
+  const prefix = key.root + "/";
+  const seen = new Set<string>();
+  for (const leaf of leaves) {
+    if (leaf instanceof FileLeaf) {
+      if (leaf.digest === "" || seen.has(leaf.path)) continue;
+      seen.add(leaf.path);
+      const path = leaf.path.startsWith(prefix) ? leaf.path.slice(prefix.length) : leaf.path;
+      record.files.push(
+        path,
+        leaf.digest,
+        leaf.mtime,
+        leaf.size,
+        leaf.ino,
+        leaf.ctime,
+        leaf.trusted ? 1 : 0,
+      );
+    } else if (leaf instanceof ListingLeaf) {
+      record.listings.push([leaf.dir, leaf.pattern, [...leaf.skip], leaf.digest]);
+    } else if (leaf instanceof EnvLeaf) {
+      if (leaf.value !== undefined) record.env.push([leaf.name, leaf.value]);
+    }
+  }
+  save(stateDir, record);
+}
+
+/**
+ * Whether the last successful build of this request is still up to date:
+ * every recorded entry unchanged. Entries whose stat fields moved without a
+ * change of content are updated in the record.
+ *
+ * @param stateDir The state directory.
+ * @param key The request.
+ * @returns True when a build would run nothing.
+ */
+export function isUpToDate(stateDir: string, key: UpToDateKey): boolean {
+  try {
+    return check(stateDir, key);
+  } catch {
+    // An entry that cannot be checked (say, a file now unreadable) is the
+    // normal build's to report.
+    return false;
+  }
+}
+
+function check(stateDir: string, key: UpToDateKey): boolean {
+  let record: Record;
+  try {
+    record = JSON.parse(Deno.readTextFileSync(join(stateDir, UP_TO_DATE_FILE)));
+  } catch {
+    return false;
+  }
+  if (record?.format !== FORMAT || record.key !== keyOf(key)) return false;
+  let moved = false;
+  for (const [name, value] of record.env) {
+    if ((Deno.env.get(name) ?? null) !== value) return false;
+  }
+  for (const [dir, pattern, skip, digest] of record.listings) {
+    const leaf = new ListingLeaf("", dir, pattern, skip);
+    leaf.digest = digest;
+    if (leaf.refresh(1)) return false;
+  }
+  const files = record.files;
+  const prefix = key.root + "/";
+  for (let i = 0; i < files.length; i += FILE_FIELDS) {
+    const path = files[i] as string;
+    const probe = new FileLeaf("", path.startsWith("/") ? path : prefix + path);
+    probe.digest = files[i + 1] as string;
+    probe.mtime = files[i + 2] as number;
+    probe.size = files[i + 3] as number;
+    probe.ino = files[i + 4] as number;
+    probe.ctime = files[i + 5] as number;
+    probe.trusted = files[i + 6] === 1;
+    probe.changedAt = 0;
+    if (!probe.refresh(1)) continue;
+    if (probe.changedAt === 1) return false;
+    files[i + 2] = probe.mtime;
+    files[i + 3] = probe.size;
+    files[i + 4] = probe.ino;
+    files[i + 5] = probe.ctime;
+    files[i + 6] = probe.trusted ? 1 : 0;
+    moved = true;
+  }
+  if (moved) save(stateDir, record);
+  return true;
+}
+
+/**
+ * Deletes the record, if any.
+ *
+ * @param stateDir The state directory.
+ */
+export function forgetUpToDate(stateDir: string): void {
+  try {
+    Deno.removeSync(join(stateDir, UP_TO_DATE_FILE));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+function keyOf(key: UpToDateKey): string {
+  return JSON.stringify([key.root, key.request, key.tool]);
+}
+
+function save(stateDir: string, record: Record): void {
+  const file = join(stateDir, UP_TO_DATE_FILE);
+  const temp = `${file}.${Deno.pid}.tmp`;
+  Deno.writeTextFileSync(temp, JSON.stringify(record));
+  Deno.renameSync(temp, file);
+}

@@ -1,0 +1,187 @@
+// The up-to-date record through the CLI, in child processes: a build with
+// nothing to do is answered without evaluating build.ts, and every kind of
+// change still reaches the normal build.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tickOf } from "../../memo/leaves.ts";
+import { statPath } from "../../memo/stat.ts";
+import { STATE_DIR } from "../../rules/builder.ts";
+import { UP_TO_DATE_FILE } from "../../rules/up_to_date.ts";
+import { cli, cliWithEnv, type Files, MOD, withProject } from "./_util.ts";
+
+/** build.ts counts its evaluations in a file no rule reads. */
+const COUNT = `Deno.writeTextFileSync("evaluations", "x", { append: true });\n`;
+
+function project(rules: string, extra: Files = {}): Files {
+  return {
+    "build.ts": `import { alias, rule, sh, write } from "${MOD}";\n${COUNT}${rules}`,
+    ...extra,
+  };
+}
+
+const COPY = project(
+  `rule({ targets: "out/a.txt", deps: "src/a.txt", action: sh("mkdir -p out && cp src/a.txt out/a.txt") });
+rule({ targets: "out/b.txt", deps: "src/b.txt", action: sh("mkdir -p out && cp src/b.txt out/b.txt") });`,
+  { "src/a.txt": "a\n", "src/b.txt": "b\n" },
+);
+
+async function evaluations(root: string): Promise<number> {
+  return (await Deno.readTextFile(join(root, "evaluations"))).length;
+}
+
+/**
+ * Waits until the files build.ts is made of are older than a clock tick: a
+ * build.ts written while it loads may not be what was evaluated, so no
+ * record is written for a build that began within a tick of its last write.
+ */
+async function settle(root: string, ...files: string[]): Promise<void> {
+  for (const file of ["build.ts", ...files]) {
+    const st = statPath(join(root, file))!;
+    const until = Math.max(st.mtime + tickOf(st.mtime), st.ctime + tickOf(st.ctime)) + 10;
+    const wait = until - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+async function build(root: string, ...args: string[]): Promise<string> {
+  const { code, stderr } = await cli(root, "build", ...args);
+  assert.equal(code, 0, stderr);
+  return stderr;
+}
+
+Deno.test("a build with nothing to do does not evaluate build.ts; touching a source changes nothing", async () => {
+  await withProject(COPY, async (root) => {
+    await settle(root);
+    assert.match(await build(root), /Done: 2 actions ran/);
+    assert.match(await build(root), /Done: 0 actions ran/);
+    assert.equal(await evaluations(root), 1);
+    await Deno.utime(join(root, "src/a.txt"), new Date(), new Date());
+    assert.match(await build(root), /Done: 0 actions ran/);
+    assert.equal(await evaluations(root), 1);
+    await Deno.writeTextFile(join(root, "src/a.txt"), "A\n");
+    assert.match(await build(root), /Done: 1 actions ran/);
+    assert.equal(await Deno.readTextFile(join(root, "out/a.txt")), "A\n");
+    assert.equal(await evaluations(root), 2);
+  });
+});
+
+Deno.test("outputs deleted or edited by hand, and another request, go to the normal build", async () => {
+  await withProject(COPY, async (root) => {
+    await settle(root);
+    await build(root, "out/a.txt");
+    assert.match(await build(root, "out/a.txt"), /Done: 0 actions ran/);
+    assert.equal(await evaluations(root), 1);
+    assert.match(await build(root, "out/b.txt"), /Done: 1 actions ran/);
+    await Deno.remove(join(root, "out/a.txt"));
+    assert.match(await build(root, "out/a.txt"), /Done: 1 actions ran/);
+    await build(root, "out/a.txt");
+    await Deno.writeTextFile(join(root, "out/a.txt"), "edited\n");
+    assert.match(await build(root, "out/a.txt"), /Done: 1 actions ran/);
+    assert.equal(await Deno.readTextFile(join(root, "out/a.txt")), "a\n");
+  });
+});
+
+Deno.test("a change to build.ts, a module it imports or deno.json is seen", async () => {
+  const files = project(
+    `import { GREETING } from "./lib/greeting.ts";
+rule({ targets: "out/hello.txt", action: write("out/hello.txt", GREETING) });`,
+    { "lib/greeting.ts": `export const GREETING = "hello";\n` },
+  );
+  await withProject(files, async (root) => {
+    await settle(root, "lib/greeting.ts");
+    await build(root);
+    assert.match(await build(root), /Done: 0 actions ran/);
+    await Deno.writeTextFile(join(root, "lib/greeting.ts"), `export const GREETING = "bye";\n`);
+    assert.match(await build(root), /Done: 1 actions ran/);
+    assert.equal(await Deno.readTextFile(join(root, "out/hello.txt")), "bye");
+    await settle(root, "lib/greeting.ts");
+    await build(root);
+    assert.match(await build(root), /Done: 0 actions ran/);
+    const before = await evaluations(root);
+    await Deno.writeTextFile(join(root, "deno.json"), "{}\n");
+    assert.match(await build(root), /Done: 0 actions ran/);
+    assert.equal(await evaluations(root), before + 1);
+    await Deno.writeTextFile(
+      join(root, "build.ts"),
+      (await Deno.readTextFile(join(root, "build.ts"))).replace("GREETING)", "GREETING + '!')"),
+    );
+    assert.match(await build(root), /Done: 1 actions ran/);
+    assert.equal(await Deno.readTextFile(join(root, "out/hello.txt")), "bye!");
+  });
+});
+
+Deno.test("directories, files and variables build.ts read while loading are checked", async () => {
+  const files = project(
+    `const flavour = Deno.env.get("FLAVOUR") ?? "plain";
+const banner = Deno.readTextFileSync("banner.txt");
+for (const entry of Deno.readDirSync("src")) {
+  const out = "out/" + entry.name;
+  rule({ targets: out, action: write(out, banner + flavour + entry.name) });
+}`,
+    { "src/a": "", "banner.txt": "#" },
+  );
+  await withProject(files, async (root) => {
+    await settle(root);
+    await build(root);
+    assert.match(await build(root), /Done: 0 actions ran/);
+    await Deno.writeTextFile(join(root, "src/b"), "");
+    assert.match(await build(root), /Done: 1 actions ran/);
+    assert.equal(await Deno.readTextFile(join(root, "out/b")), "#plainb");
+    assert.match(await build(root), /Done: 0 actions ran/);
+    const { code, stderr } = await cliWithEnv({ NO_COLOR: "1", FLAVOUR: "hot" }, root, "build");
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /Done: 2 actions ran/);
+    assert.equal(await Deno.readTextFile(join(root, "out/a")), "#hota");
+    await Deno.writeTextFile(join(root, "banner.txt"), "*");
+    assert.match(await build(root), /Done: 2 actions ran/);
+    assert.equal(await Deno.readTextFile(join(root, "out/a")), "*plaina");
+  });
+});
+
+Deno.test("a build.ts that lists the whole environment is evaluated every time", async () => {
+  const files = project(
+    `const names = Object.keys(Deno.env.toObject()).length > 0 ? "some" : "none";
+rule({ targets: "out/x", action: write("out/x", names) });`,
+  );
+  await withProject(files, async (root) => {
+    await settle(root);
+    await build(root);
+    await build(root);
+    assert.match(await build(root), /Done: 0 actions ran/);
+    assert.equal(await evaluations(root), 3);
+  });
+});
+
+Deno.test("a failed build leaves no record: the failure is reported again", async () => {
+  const files = project(
+    `rule({ targets: "out/x", deps: "src/x", action: sh("exit 3") });`,
+    { "src/x": "" },
+  );
+  await withProject(files, async (root) => {
+    await settle(root);
+    for (let i = 0; i < 2; i++) {
+      const { code, stderr } = await cli(root, "build");
+      assert.equal(code, 1);
+      assert.match(stderr, /exit 3|exited with/);
+    }
+    assert.equal(await evaluations(root), 2);
+  });
+});
+
+Deno.test("a damaged record is ignored, and --json reports a build with nothing to do", async () => {
+  await withProject(COPY, async (root) => {
+    await settle(root);
+    await build(root);
+    await Deno.writeTextFile(join(root, STATE_DIR, UP_TO_DATE_FILE), "{ not json");
+    assert.match(await build(root), /Done: 0 actions ran/);
+    assert.equal(await evaluations(root), 2);
+    const { code, stdout } = await cli(root, "build", "--json");
+    assert.equal(code, 0);
+    assert.equal(await evaluations(root), 2);
+    const events = stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(events.map((e) => e.event), ["build-started", "build-finished"]);
+    assert.equal(events[1].ran, 0);
+    assert.equal(events[1].ok, true);
+  });
+});
