@@ -51,7 +51,11 @@ export class FileLeaf extends Leaf {
     return `file ${this.path}`;
   }
 
-  /** Re-reads the file's state; returns whether its digest changed. */
+  /**
+   * Re-reads the file's state.
+   * @returns Whether anything recorded changed (stat fields, trust or digest;
+   * `changedAt` tells whether the digest did).
+   */
   refresh(run: number): boolean {
     const now = Date.now();
     const st = statPath(this.path);
@@ -92,12 +96,17 @@ export class FileLeaf extends Leaf {
     run: number,
   ): boolean {
     const changed = digest !== this.digest;
+    const trusted = mtime < now - tickOf(mtime) && ctime < now - tickOf(ctime);
+    if (
+      !changed && mtime === this.mtime && size === this.size && ino === this.ino &&
+      ctime === this.ctime && trusted === this.trusted
+    ) return false;
     this.digest = digest;
     this.mtime = mtime;
     this.size = size;
     this.ino = ino;
     this.ctime = ctime;
-    this.trusted = mtime < now - tickOf(mtime) && ctime < now - tickOf(ctime);
+    this.trusted = trusted;
     if (changed) this.changedAt = run;
     return true;
   }
