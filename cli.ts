@@ -17,6 +17,7 @@ import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
 import { STATE_DIR } from "./rules/state_dir.ts";
 import { isUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
+import { type PathStat, useStatsTakenAhead } from "./memo/stat.ts";
 
 // Only what a build with nothing to do needs is imported above; the engine,
 // the scheduler and the rest load when a build has work.
@@ -191,7 +192,9 @@ async function buildCommand(cwd: string, requests: string[], flags: BuildFlags):
     request: targets,
     tool: `barchan ${VERSION} ${import.meta.url} deno ${Deno.version.deno}`,
   };
-  if (recorded && isUpToDate(join(root, STATE_DIR), key)) {
+  // When the answer is no, the stats taken for it serve the build's checks.
+  const stats = new Map<string, PathStat | null>();
+  if (recorded && isUpToDate(join(root, STATE_DIR), key, stats)) {
     const reporter = combineReporters(...reporters);
     reporter.buildStarted?.({ trigger: [] });
     reporter.buildFinished?.({
@@ -254,6 +257,7 @@ async function buildCommand(cwd: string, requests: string[], flags: BuildFlags):
       return await reexec();
     }
     const builder = await Builder.open(options);
+    useStatsTakenAhead(stats);
     const result = await (running = (async () => {
       try {
         await (trace?.phase("load build.ts", () => builder.load()) ?? builder.load());
@@ -270,6 +274,7 @@ async function buildCommand(cwd: string, requests: string[], flags: BuildFlags):
           await modules;
         }
       } finally {
+        useStatsTakenAhead(undefined);
         builder.close();
       }
     })());

@@ -331,8 +331,9 @@ export class Engine {
 
   /** @internal Re-checks a file now, whatever this epoch saw of it. */
   recheckFile(leaf: FileLeaf): void {
-    leaf.checkedEpoch = -1;
-    this.checkLeaf(leaf);
+    // A stat taken ahead would predate the write: look again.
+    if (leaf.refresh(this.currentRun(), true) && this.#store !== undefined) this.#dirty.add(leaf);
+    leaf.checkedEpoch = this.#epoch;
   }
 
   /** @internal Records that the running body read a var. */

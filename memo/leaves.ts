@@ -16,7 +16,7 @@
  */
 import { Leaf } from "./node.ts";
 import { digestOf } from "./digest.ts";
-import { statPath } from "./stat.ts";
+import { statPath, statPathNow } from "./stat.ts";
 import { globToRegExp, listGlob } from "./glob.ts";
 import { type Var, varNamed } from "./var.ts";
 
@@ -56,9 +56,9 @@ export class FileLeaf extends Leaf {
    * @returns Whether anything recorded changed (stat fields, trust or digest;
    * `changedAt` tells whether the digest did).
    */
-  refresh(run: number): boolean {
-    const now = Date.now();
-    const st = statPath(this.path);
+  refresh(run: number, fresh = false): boolean {
+    const st = fresh ? statPathNow(this.path) : statPath(this.path);
+    const now = st?.takenAt ?? Date.now();
     if (st === null) return this.#set(ABSENT, 0, -1, 0, 0, now, run);
     if (st.isDirectory) return this.#set(DIRECTORY, 0, -1, 0, 0, now, run);
     const { mtime, ctime, ino } = st;

@@ -14,6 +14,7 @@ import { digestOf } from "../memo/digest.ts";
 import { currentFrame } from "../memo/context.ts";
 import { Engine } from "../memo/engine.ts";
 import { FileLeaf, tickOf } from "../memo/leaves.ts";
+import { dropStatTakenAhead } from "../memo/stat.ts";
 import type { Cell, Leaf } from "../memo/node.ts";
 import { CycleError, MemoError, messageOf } from "../memo/errors.ts";
 import { memo } from "../memo/memo.ts";
@@ -291,7 +292,7 @@ export class Builder {
     const sources: Leaf[] = [];
     for (const path of modules) {
       const leaf = new FileLeaf("", path);
-      leaf.refresh(0);
+      leaf.refresh(0, true);
       // Modules are checked after the build: one written since loading began
       // may not be what was evaluated.
       const since = this.#loadStartedAt;
@@ -330,7 +331,10 @@ export class Builder {
       if (content !== undefined) {
         const wrote = this.#outputs.digest(path);
         if (wrote !== "" && digestOf(content) === wrote) {
-          if (!dry) Deno.removeSync(abs);
+          if (!dry) {
+            Deno.removeSync(abs);
+            dropStatTakenAhead(abs);
+          }
           this.#reporter.note?.(
             `${dry ? "Would delete" : "Deleted"} ${path}: no rule produces it any more`,
           );

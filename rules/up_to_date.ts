@@ -23,6 +23,7 @@
  */
 import { join } from "node:path";
 import { EnvLeaf, FileLeaf, ListingLeaf } from "../memo/leaves.ts";
+import { type PathStat, statPath } from "../memo/stat.ts";
 import type { Leaf } from "../memo/node.ts";
 
 /** The record's file name, in the state directory. */
@@ -91,11 +92,17 @@ export function writeUpToDate(stateDir: string, key: UpToDateKey, leaves: Iterab
  *
  * @param stateDir The state directory.
  * @param key The request.
+ * @param stats When given and the answer is no, filled with a stat of every
+ * recorded file, for the build that follows (see `useStatsTakenAhead`).
  * @returns True when a build would run nothing.
  */
-export function isUpToDate(stateDir: string, key: UpToDateKey): boolean {
+export function isUpToDate(
+  stateDir: string,
+  key: UpToDateKey,
+  stats?: Map<string, PathStat | null>,
+): boolean {
   try {
-    return check(stateDir, key);
+    return check(stateDir, key, stats);
   } catch {
     // An entry that cannot be checked (say, a file now unreadable) is the
     // normal build's to report.
@@ -103,7 +110,11 @@ export function isUpToDate(stateDir: string, key: UpToDateKey): boolean {
   }
 }
 
-function check(stateDir: string, key: UpToDateKey): boolean {
+function check(
+  stateDir: string,
+  key: UpToDateKey,
+  stats: Map<string, PathStat | null> | undefined,
+): boolean {
   let record: Record;
   try {
     record = JSON.parse(Deno.readTextFileSync(join(stateDir, UP_TO_DATE_FILE)));
@@ -122,9 +133,17 @@ function check(stateDir: string, key: UpToDateKey): boolean {
   }
   const files = record.files;
   const prefix = key.root + "/";
+  let changed = false;
   for (let i = 0; i < files.length; i += FILE_FIELDS) {
-    const path = files[i] as string;
-    const probe = new FileLeaf("", path.startsWith("/") ? path : prefix + path);
+    const name = files[i] as string;
+    const path = name.startsWith("/") ? name : prefix + name;
+    if (changed) {
+      // The answer is known; the stats still serve the build.
+      const st = statPath(path);
+      stats!.set(path, st === null ? null : { ...st, takenAt: Date.now() });
+      continue;
+    }
+    const probe = new FileLeaf("", path);
     probe.digest = files[i + 1] as string;
     probe.mtime = files[i + 2] as number;
     probe.size = files[i + 3] as number;
@@ -132,8 +151,29 @@ function check(stateDir: string, key: UpToDateKey): boolean {
     probe.ctime = files[i + 5] as number;
     probe.trusted = files[i + 6] === 1;
     probe.changedAt = 0;
-    if (!probe.refresh(1)) continue;
-    if (probe.changedAt === 1) return false;
+    const takenAt = Date.now();
+    const recorded = probe.refresh(1);
+    if (stats !== undefined) {
+      stats.set(
+        path,
+        probe.exists || probe.isDirectory
+          ? {
+            isDirectory: probe.isDirectory,
+            mtime: probe.mtime,
+            ctime: probe.ctime,
+            size: probe.size,
+            ino: probe.ino,
+            takenAt,
+          }
+          : null,
+      );
+    }
+    if (!recorded) continue;
+    if (probe.changedAt === 1) {
+      if (stats === undefined) return false;
+      changed = true;
+      continue;
+    }
     files[i + 2] = probe.mtime;
     files[i + 3] = probe.size;
     files[i + 4] = probe.ino;
@@ -141,6 +181,7 @@ function check(stateDir: string, key: UpToDateKey): boolean {
     files[i + 6] = probe.trusted ? 1 : 0;
     moved = true;
   }
+  if (changed) return false;
   if (moved) save(stateDir, record);
   return true;
 }

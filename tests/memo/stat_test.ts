@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { statPath } from "../../memo/stat.ts";
+import { digestOf } from "../../memo/digest.ts";
+import { Engine } from "../../memo/engine.ts";
+import { tickOf } from "../../memo/leaves.ts";
+import { memo } from "../../memo/memo.ts";
+import { readText, recordWrite } from "../../memo/reads.ts";
+import { dropStatTakenAhead, statPath, statPathNow, useStatsTakenAhead } from "../../memo/stat.ts";
 
 function expected(path: string) {
   const st = Deno.statSync(path);
@@ -53,4 +58,48 @@ Deno.test("statPath sees a file change size and time", async () => {
   const after = statPath(file)!;
   assert.equal(after.size, 3);
   assert.equal(after.mtime, before.mtime + 5000);
+});
+
+Deno.test("a stat taken ahead serves one check; a write is then stat'ed afresh", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "f");
+  await Deno.writeTextFile(file, "aaa");
+  // Old enough for the stat cache to trust the file's stat alone.
+  const written = statPath(file)!;
+  const until = Math.max(
+    written.mtime + tickOf(written.mtime),
+    written.ctime + tickOf(written.ctime),
+  );
+  await new Promise((r) => setTimeout(r, Math.max(0, until + 10 - Date.now())));
+  const engine = new Engine();
+  const read = memo("statAheadRead", (path: string) => readText(path));
+  const write = memo("statAheadWrite", async (path: string) => {
+    await Deno.writeTextFile(path, "bbb");
+    return recordWrite(path);
+  });
+  assert.equal(await engine.run(() => read(file)), "aaa");
+  try {
+    useStatsTakenAhead(new Map([[file, { ...statPath(file)!, takenAt: Date.now() }]]));
+    assert.equal(await engine.run(() => write(file)), digestOf(new TextEncoder().encode("bbb")));
+  } finally {
+    useStatsTakenAhead(undefined);
+  }
+});
+
+Deno.test("stats taken ahead are used once, and can be dropped", async () => {
+  const dir = await Deno.makeTempDir();
+  const [a, b] = [join(dir, "a"), join(dir, "b")];
+  await Deno.writeTextFile(a, "");
+  await Deno.writeTextFile(b, "");
+  const fake = { isDirectory: false, mtime: 1, ctime: 1, size: 42, ino: 7, takenAt: 1 };
+  try {
+    useStatsTakenAhead(new Map([[a, fake], [b, fake]]));
+    assert.equal(statPath(a)?.size, 42);
+    assert.equal(statPath(a)?.size, 0);
+    assert.equal(statPathNow(b)?.size, 0);
+    dropStatTakenAhead(b);
+    assert.equal(statPath(b)?.size, 0);
+  } finally {
+    useStatsTakenAhead(undefined);
+  }
 });

@@ -66,6 +66,28 @@ Deno.test("a build with nothing to do does not evaluate build.ts; touching a sou
   });
 });
 
+Deno.test("after an edit answered no by the record, a chain rebuilds and then has nothing to do", async () => {
+  const files = project(
+    `rule({ targets: "out/a", deps: "src/x", action: sh("mkdir -p out && cp src/x out/a") });
+rule({ targets: "out/b", deps: "out/a", action: sh("tr a-z A-Z < out/a > out/b") });
+rule({ targets: "out/c", deps: "src/y", action: sh("cp src/y out/c") });
+alias("default", ["out/b", "out/c"]);`,
+    { "src/x": "one\n", "src/y": "y\n" },
+  );
+  await withProject(files, async (root) => {
+    await settle(root);
+    await build(root);
+    await build(root);
+    for (const word of ["two", "three", "four"]) {
+      await settle(root, "out/a", "out/b");
+      await Deno.writeTextFile(join(root, "src/x"), `${word}\n`);
+      assert.match(await build(root), /Done: 2 actions ran/);
+      assert.equal(await Deno.readTextFile(join(root, "out/b")), `${word.toUpperCase()}\n`);
+      assert.match(await build(root), /Done: 0 actions ran/);
+    }
+  });
+});
+
 Deno.test("outputs deleted or edited by hand, and another request, go to the normal build", async () => {
   await withProject(COPY, async (root) => {
     await settle(root);
