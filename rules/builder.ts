@@ -13,7 +13,7 @@ import { Scheduler } from "../fiber/scheduler.ts";
 import { digestOf } from "../memo/digest.ts";
 import { currentFrame } from "../memo/context.ts";
 import { Engine } from "../memo/engine.ts";
-import { FileLeaf, tickOf } from "../memo/leaves.ts";
+import { FileLeaf, ListingLeaf, tickOf } from "../memo/leaves.ts";
 import { dropStatTakenAhead } from "../memo/stat.ts";
 import type { Cell, Leaf } from "../memo/node.ts";
 import { CycleError, MemoError, messageOf } from "../memo/errors.ts";
@@ -139,6 +139,8 @@ export class Builder {
   #lock: Deno.FsFile | undefined;
   #loadReads: LoadReads | undefined;
   #loadStartedAt = 0;
+  /** Whether the last load succeeded (its reads describe `project`). */
+  #loaded = false;
   /** What the last build demanded at top level, when it succeeded. */
   #roots: Cell[] | undefined;
 
@@ -191,10 +193,12 @@ export class Builder {
    */
   async load(): Promise<Project> {
     this.#roots = undefined;
-    const started = Date.now();
-    const { value: project, reads } = await recordLoadReads(() => loadProject(this.file));
-    this.#loadReads = reads;
-    this.#loadStartedAt = started;
+    this.#loadStartedAt = Date.now();
+    // Kept when loading fails too: a change to what it read may fix it.
+    const reads: LoadReads = this.#loadReads = { leaves: [], untracked: [] };
+    this.#loaded = false;
+    const project = await recordLoadReads(() => loadProject(this.file), reads);
+    this.#loaded = true;
     this.project = project;
     this.#removeStaleOutputs(project);
     for (const rule of project.rules.values()) {
@@ -286,7 +290,9 @@ export class Builder {
   recordUpToDate(key: UpToDateKey, modules: readonly string[]): boolean {
     const reads = this.#loadReads;
     const roots = this.#roots;
-    if (reads === undefined || roots === undefined || reads.untracked.length > 0) return false;
+    if (!this.#loaded || reads === undefined || roots === undefined || reads.untracked.length > 0) {
+      return false;
+    }
     const leaves = this.engine.leavesUnder(roots);
     if (leaves === undefined) return false;
     const sources: Leaf[] = [];
@@ -303,6 +309,20 @@ export class Builder {
     }
     writeUpToDate(join(this.root, STATE_DIR), key, [...sources, ...reads.leaves, ...leaves]);
     return true;
+  }
+
+  /**
+   * Whether a change at `path` may change what build.ts defines: a file it
+   * read while it was last loaded, or an entry of a directory it listed.
+   * @param path An absolute path.
+   * @returns True when build.ts should be loaded again.
+   */
+  loadRead(path: string): boolean {
+    for (const leaf of this.#loadReads?.leaves ?? []) {
+      if (leaf instanceof FileLeaf && leaf.path === path) return true;
+      if (leaf instanceof ListingLeaf && leaf.covers(path)) return true;
+    }
+    return false;
   }
 
   /** Saves the state and releases the lock. */

@@ -45,18 +45,17 @@ const DIR_READS = ["readDir", "readDirSync"] as const;
 let recording = false;
 
 /**
- * Runs `fn` (the evaluation of build.ts) and returns what it read through
- * Deno's API. Only one recording runs at a time.
+ * Runs `fn` (the evaluation of build.ts) and records into `reads` what it
+ * read through Deno's API, also when it throws. Only one recording runs at
+ * a time.
  *
  * @param fn The evaluation.
- * @returns Its value and its reads.
+ * @param reads Where to record (appended to).
+ * @returns What `fn` returns.
  */
-export async function recordLoadReads<T>(
-  fn: () => Promise<T>,
-): Promise<{ value: T; reads: LoadReads }> {
+export async function recordLoadReads<T>(fn: () => Promise<T>, reads: LoadReads): Promise<T> {
   if (recording) throw new Error("build.ts reads are already being recorded");
   recording = true;
-  const reads: LoadReads = { leaves: [], untracked: [] };
   const seen = new Set<string>();
   let inside = false;
   const note = (key: string, make: () => Leaf) => {
@@ -109,8 +108,7 @@ export async function recordLoadReads<T>(
     hook(Deno.env, "get", env);
     hook(Deno.env, "has", env);
     hook(Deno.env, "toObject", () => reads.untracked.push("Deno.env.toObject()"));
-    const value = await fn();
-    return { value, reads };
+    return await fn();
   } finally {
     for (const undo of restore.reverse()) undo();
     recording = false;

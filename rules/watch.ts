@@ -4,7 +4,8 @@
  *
  * Which events matter: a path the engine tracks (a source, a dependency
  * found while running, a file a memo function read, an entry of a listed
- * directory or glob), build.ts, or a local module it imports. Build outputs,
+ * directory or glob), build.ts, a local module it imports, or what build.ts
+ * read through Deno's API while it was loaded (then it is loaded again). Build outputs,
  * barchan's state and the files given as `ignore` (a trace file) never
  * trigger a rebuild. Events that arrive during a build are merged by the
  * watcher and handled right after it: none is lost.
@@ -99,7 +100,8 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
     for await (const batch of watcher) {
       const relevant = batch.paths.filter((p) =>
         !isOutput(p) &&
-        (p === builder.file || modules.has(p) || builder.engine.tracks(p, isOutput))
+        (p === builder.file || modules.has(p) || builder.loadRead(p) ||
+          builder.engine.tracks(p, isOutput))
       );
       if (relevant.length === 0) continue;
       const changedModule = relevant.find((p) => modules.has(p) && p !== builder.file);
@@ -108,7 +110,7 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
         return;
       }
       builder.engine.invalidatePaths(relevant, "changed on disk");
-      if (relevant.includes(builder.file) || !loaded) {
+      if (!loaded || relevant.some((p) => p === builder.file || builder.loadRead(p))) {
         if (!await load()) continue;
       }
       await builder.build(targets, relevant.map(rel));

@@ -398,6 +398,35 @@ Deno.test("watch: editing build.ts adds a rule that gets built, and removing it 
   });
 });
 
+Deno.test("watch: a new entry in a directory build.ts lists, or a file it read, reloads it", async () => {
+  const files = {
+    "build.ts": IMPORT + `const here = (path: string) => new URL(path, import.meta.url);
+const prefix = Deno.readTextFileSync(here("prefix.txt")).trim();
+for (const name of Deno.readDirSync(here("src"))) {
+  rule({ targets: "_build/" + name.name, deps: ["src/" + name.name], action: sh(prefix + " src/" + name.name + " _build/" + name.name) });
+}\n`,
+    "prefix.txt": "cp\n",
+    "src/a": "a\n",
+  };
+  await withProject(files, async (root) => {
+    await using watch = new WatchProcess(root);
+    assert.deepEqual((await watch.nextBuild()).ran, ["_build/a"]);
+
+    await Deno.writeTextFile(join(root, "src/b"), "b\n");
+    const added = await watch.nextBuild();
+    assert.deepEqual(added.ran, ["_build/b"]);
+    assert.equal(await read(root, "_build/b"), "b\n");
+
+    await Deno.writeTextFile(join(root, "prefix.txt"), "not-a-command\n");
+    const broken = await watch.nextBuild();
+    assert.equal(broken.finished.ok, false);
+    await Deno.writeTextFile(join(root, "prefix.txt"), "cp -p\n");
+    const fixed = await watch.nextBuild();
+    assert.equal(fixed.finished.ok, true);
+    assert.deepEqual(fixed.ran, ["_build/a", "_build/b"]);
+  });
+});
+
 Deno.test("watch: a syntax error in build.ts is reported, and fixing it resumes building", async () => {
   const rules = (command: string) =>
     IMPORT +
