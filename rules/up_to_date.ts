@@ -30,6 +30,8 @@ import type { Leaf } from "../memo/node.ts";
 export const UP_TO_DATE_FILE = "up-to-date.json";
 
 const FORMAT = 1;
+/** How many entries may move (same content, new stat) before the record is rewritten. */
+const REWRITE_AFTER = 16;
 /** Fields per file entry: path, digest, mtime, size, ino, ctime, trusted. */
 const FILE_FIELDS = 7;
 
@@ -87,8 +89,8 @@ export function writeUpToDate(stateDir: string, key: UpToDateKey, leaves: Iterab
 
 /**
  * Whether the last successful build of this request is still up to date:
- * every recorded entry unchanged. Entries whose stat fields moved without a
- * change of content are updated in the record.
+ * every recorded entry unchanged. When many entries' stat fields moved
+ * without a change of content, the record is updated.
  *
  * @param stateDir The state directory.
  * @param key The request.
@@ -122,7 +124,7 @@ function check(
     return false;
   }
   if (record?.format !== FORMAT || record.key !== keyOf(key)) return false;
-  let moved = false;
+  let moved = 0;
   for (const [name, value] of record.env) {
     if ((Deno.env.get(name) ?? null) !== value) return false;
   }
@@ -133,17 +135,14 @@ function check(
   }
   const files = record.files;
   const prefix = key.root + "/";
-  let changed = false;
+  // The check's own stats serve the build when the answer is no; their
+  // time is taken as the check's start, which is never later than the stat.
+  const started = Date.now();
+  const probes: FileLeaf[] = [];
+  let changedAt = -1;
   for (let i = 0; i < files.length; i += FILE_FIELDS) {
     const name = files[i] as string;
-    const path = name.startsWith("/") ? name : prefix + name;
-    if (changed) {
-      // The answer is known; the stats still serve the build.
-      const st = statPath(path);
-      stats!.set(path, st === null ? null : { ...st, takenAt: Date.now() });
-      continue;
-    }
-    const probe = new FileLeaf("", path);
+    const probe = new FileLeaf("", name.startsWith("/") ? name : prefix + name);
     probe.digest = files[i + 1] as string;
     probe.mtime = files[i + 2] as number;
     probe.size = files[i + 3] as number;
@@ -151,11 +150,24 @@ function check(
     probe.ctime = files[i + 5] as number;
     probe.trusted = files[i + 6] === 1;
     probe.changedAt = 0;
-    const takenAt = Date.now();
-    const recorded = probe.refresh(1);
-    if (stats !== undefined) {
+    probes.push(probe);
+    if (!probe.refresh(1)) continue;
+    if (probe.changedAt === 1) {
+      changedAt = i;
+      break;
+    }
+    files[i + 2] = probe.mtime;
+    files[i + 3] = probe.size;
+    files[i + 4] = probe.ino;
+    files[i + 5] = probe.ctime;
+    files[i + 6] = probe.trusted ? 1 : 0;
+    moved++;
+  }
+  if (changedAt >= 0) {
+    if (stats === undefined) return false;
+    for (const probe of probes) {
       stats.set(
-        path,
+        probe.path,
         probe.exists || probe.isDirectory
           ? {
             isDirectory: probe.isDirectory,
@@ -163,26 +175,24 @@ function check(
             ctime: probe.ctime,
             size: probe.size,
             ino: probe.ino,
-            takenAt,
+            takenAt: started,
           }
           : null,
       );
     }
-    if (!recorded) continue;
-    if (probe.changedAt === 1) {
-      if (stats === undefined) return false;
-      changed = true;
-      continue;
+    const rest = Date.now();
+    for (let i = changedAt + FILE_FIELDS; i < files.length; i += FILE_FIELDS) {
+      const name = files[i] as string;
+      const path = name.startsWith("/") ? name : prefix + name;
+      const st = statPath(path);
+      stats.set(path, st === null ? null : { ...st, takenAt: rest });
     }
-    files[i + 2] = probe.mtime;
-    files[i + 3] = probe.size;
-    files[i + 4] = probe.ino;
-    files[i + 5] = probe.ctime;
-    files[i + 6] = probe.trusted ? 1 : 0;
-    moved = true;
+    return false;
   }
-  if (changed) return false;
-  if (moved) save(stateDir, record);
+  // Rewriting the whole record costs about as much as hashing 500 small
+  // files again: a few moved entries (a touched source) are hashed again on
+  // each check instead, many (outputs just built) are saved.
+  if (moved > REWRITE_AFTER) save(stateDir, record);
   return true;
 }
 

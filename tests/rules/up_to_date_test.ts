@@ -4,10 +4,10 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tickOf } from "../../memo/leaves.ts";
+import { FileLeaf, tickOf } from "../../memo/leaves.ts";
 import { statPath } from "../../memo/stat.ts";
 import { STATE_DIR } from "../../rules/builder.ts";
-import { UP_TO_DATE_FILE } from "../../rules/up_to_date.ts";
+import { isUpToDate, UP_TO_DATE_FILE, writeUpToDate } from "../../rules/up_to_date.ts";
 import { cli, cliWithEnv, type Files, MOD, withProject } from "./_util.ts";
 
 /** build.ts counts its evaluations in a file no rule reads. */
@@ -206,4 +206,28 @@ Deno.test("a damaged record is ignored, and --json reports a build with nothing 
     assert.equal(events[1].ran, 0);
     assert.equal(events[1].ok, true);
   });
+});
+
+Deno.test("a few touched files are hashed again on each check; many are saved in the record", async () => {
+  const dir = await Deno.makeTempDir();
+  const leaves = [];
+  for (let i = 0; i < 40; i++) {
+    await Deno.writeTextFile(join(dir, `f${i}`), `${i}`);
+    const leaf = new FileLeaf("", join(dir, `f${i}`));
+    leaf.refresh(0);
+    leaves.push(leaf);
+  }
+  const key = { root: dir, request: [], tool: "test" };
+  writeUpToDate(dir, key, leaves);
+  const record = join(dir, UP_TO_DATE_FILE);
+  const saved = await Deno.readTextFile(record);
+  const later = new Date(Date.now() + 5000);
+  await Deno.utime(join(dir, "f0"), later, later);
+  assert.equal(isUpToDate(dir, key), true);
+  assert.equal(await Deno.readTextFile(record), saved, "one touched file: record kept");
+  for (let i = 0; i < 40; i++) await Deno.utime(join(dir, `f${i}`), later, later);
+  assert.equal(isUpToDate(dir, key), true);
+  assert.notEqual(await Deno.readTextFile(record), saved, "40 touched files: record saved");
+  await Deno.writeTextFile(join(dir, "f7"), "changed");
+  assert.equal(isUpToDate(dir, key), false);
 });
