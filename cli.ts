@@ -17,7 +17,7 @@ import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
 import { STATE_DIR } from "./rules/state_dir.ts";
 import { isUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
-import { type PathStat, useStatsTakenAhead } from "./memo/stat.ts";
+import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat.ts";
 
 // Only what a build with nothing to do needs is imported above; the engine,
 // the scheduler and the rest load when a build has work.
@@ -184,6 +184,29 @@ async function buildCommand(cwd: string, requests: string[], flags: BuildFlags):
       statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
     }));
   }
+  // Files under the root are stat'ed relative to it, by a build that ends.
+  if (!flags.watch) statRelativeTo(root);
+  try {
+    return await buildIn({ cwd, root, targets, flags, reporters, started });
+  } finally {
+    statRelativeTo(undefined);
+  }
+}
+
+/** What buildIn needs from buildCommand. */
+interface BuildContext {
+  cwd: string;
+  root: string;
+  targets: string[];
+  flags: BuildFlags;
+  reporters: Reporter[];
+  /** When the command started, from performance.now(). */
+  started: number;
+}
+
+async function buildIn(
+  { cwd, root, targets, flags, reporters, started }: BuildContext,
+): Promise<number> {
   // A plain build of a request whose last build is still up to date is
   // answered from the record, without evaluating build.ts (up_to_date.ts).
   const recorded = !flags.watch && !flags.dryRun && flags.traceFile === undefined;

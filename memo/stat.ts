@@ -96,6 +96,27 @@ export function dropStatTakenAhead(path: string): void {
 }
 
 let implementation: StatFn | undefined;
+let relativeTo: ((dir: string | undefined) => void) | undefined;
+
+const O_RDONLY = 0;
+const O_DIRECTORY = 0o200000;
+const O_CLOEXEC = 0o2000000;
+const AT_SYMBOLS = {
+  fstatat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+} as const;
+
+/**
+ * Stats paths under `dir` relative to it (one open directory), which spares
+ * the kernel walking `dir`'s own components for each: a few milliseconds per
+ * 20,000 files in a deep tree. Undefined stops it. Only where FFI is used.
+ * @param dir An absolute directory, such as the project root.
+ */
+export function statRelativeTo(dir: string | undefined): void {
+  implementation ??= chooseImplementation();
+  relativeTo?.(dir);
+}
 
 function chooseImplementation(): StatFn {
   if (Deno.build.os !== "linux") return denoStat;
@@ -110,15 +131,39 @@ function chooseImplementation(): StatFn {
     return denoStat;
   }
   const stat = lib.symbols.stat;
+  let at: Deno.DynamicLibrary<typeof AT_SYMBOLS>["symbols"] | undefined;
+  try {
+    at = Deno.dlopen("libc.so.6", AT_SYMBOLS).symbols;
+  } catch {
+    // Without fstatat, every path is stat'ed whole.
+  }
   const out = new Uint8Array(256);
   const view = new DataView(out.buffer);
   const encoder = new TextEncoder();
   let name = new Uint8Array(1024);
+  let baseFd = -1;
+  let basePrefix = "";
+  if (at !== undefined) {
+    const fstatat = at;
+    relativeTo = (dir) => {
+      if (baseFd >= 0) fstatat.close(baseFd);
+      baseFd = -1;
+      basePrefix = "";
+      if (dir === undefined) return;
+      const { written } = encoder.encodeInto(dir, name);
+      name[written] = 0;
+      baseFd = fstatat.open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (baseFd >= 0) basePrefix = dir.endsWith("/") ? dir : dir + "/";
+    };
+  }
   const ffiStat = (path: string): PathStat | null => {
-    if (path.length * 3 + 1 > name.length) name = new Uint8Array(path.length * 3 + 1);
-    const { written } = encoder.encodeInto(path, name);
+    const relative = baseFd >= 0 && path.startsWith(basePrefix) && path.length > basePrefix.length;
+    const text = relative ? path.slice(basePrefix.length) : path;
+    if (text.length * 3 + 1 > name.length) name = new Uint8Array(text.length * 3 + 1);
+    const { written } = encoder.encodeInto(text, name);
     name[written] = 0;
-    if (path.includes("\0") || stat(name, out) !== 0) return denoStat(path);
+    const rc = relative ? at!.fstatat(baseFd, name, out, 0) : stat(name, out);
+    if (rc !== 0 || path.includes("\0")) return denoStat(path);
     const mode = view.getUint32(modeOffset, true);
     return {
       isDirectory: (mode & 0o170000) === 0o040000,

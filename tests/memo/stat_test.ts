@@ -5,7 +5,13 @@ import { Engine } from "../../memo/engine.ts";
 import { tickOf } from "../../memo/leaves.ts";
 import { memo } from "../../memo/memo.ts";
 import { readText, recordWrite } from "../../memo/reads.ts";
-import { dropStatTakenAhead, statPath, statPathNow, useStatsTakenAhead } from "../../memo/stat.ts";
+import {
+  dropStatTakenAhead,
+  statPath,
+  statPathNow,
+  statRelativeTo,
+  useStatsTakenAhead,
+} from "../../memo/stat.ts";
 
 function expected(path: string) {
   const st = Deno.statSync(path);
@@ -102,4 +108,20 @@ Deno.test("stats taken ahead are used once, and can be dropped", async () => {
   } finally {
     useStatsTakenAhead(undefined);
   }
+});
+
+Deno.test("statPath relative to a directory agrees with a whole-path stat", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  await Deno.mkdir(join(dir, "sub"));
+  await Deno.writeTextFile(join(dir, "sub", "f"), "abc");
+  const whole = [join(dir, "sub", "f"), join(dir, "sub"), join(dir, "missing"), dir];
+  const expected = whole.map(statPathNow);
+  try {
+    statRelativeTo(dir);
+    assert.deepEqual(whole.map(statPath), expected);
+    assert.deepEqual(statPath("/"), statPathNow("/"));
+  } finally {
+    statRelativeTo(undefined);
+  }
+  assert.deepEqual(whole.map(statPath), expected);
 });
