@@ -79,6 +79,7 @@ export function register(def: MemoDefinition, insideComputation: boolean): void 
  * definitions; a name defined twice within the scope is still an error.
  *
  * @param load The code that (re)defines memo functions, e.g. a dynamic import.
+ * @param defined Receives the names of the memo functions `load` defined.
  * @returns What `load` returns.
  *
  * @example Reloading a definition
@@ -91,9 +92,12 @@ export function register(def: MemoDefinition, insideComputation: boolean): void 
  * assert.equal(await new Engine().run(() => twice(2)), 4);
  * ```
  */
-export async function redefine<T>(load: () => T | Promise<T>): Promise<T> {
+export async function redefine<T>(
+  load: () => T | Promise<T>,
+  defined: Set<string> = new Set(),
+): Promise<T> {
   const outer = redefining;
-  redefining = new Set();
+  redefining = defined;
   try {
     return await load();
   } finally {

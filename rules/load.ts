@@ -53,7 +53,7 @@ export async function loadProject(file: string): Promise<Project> {
   setLoadingProject(project);
   const query = `?load=${++loads}`;
   try {
-    await redefine(() => import(`${fileUrl(file)}${query}`));
+    await redefine(() => import(`${fileUrl(file)}${query}`), project.memoFunctions);
   } catch (error) {
     if (error instanceof BuildFileError) throw error;
     // Deno's message may name the module with the query that forces a fresh

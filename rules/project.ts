@@ -61,6 +61,8 @@ export class Project {
   readonly aliases: Map<string, AliasDef> = new Map();
   /** Problems found while loading, reported together. */
   readonly problems: string[] = [];
+  /** Memo functions build.ts (or a module it imports) defined while it was loaded. */
+  readonly memoFunctions: Set<string> = new Set();
   #captureMs = 0;
   #quoted: Map<string, number> | undefined;
 
