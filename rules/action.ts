@@ -91,7 +91,10 @@ export function run(cmd: string, ...args: string[]): DataAction {
   return {
     kind: "run",
     spec: ["run", cmd, ...args],
-    display: [cmd, ...args].map(quote).join(" "),
+    // Shown only when the rule runs or is listed: quoting waits till then.
+    get display() {
+      return [cmd, ...args].map(quote).join(" ");
+    },
     reads: [],
     perform: async (ctx) => {
       await ctx.run(cmd, args);
