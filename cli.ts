@@ -16,7 +16,7 @@ import { findBuildFile } from "./rules/load.ts";
 import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
 import { STATE_DIR } from "./rules/state_dir.ts";
-import { isUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
+import { checkUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
 import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat.ts";
 
 // Only what a build with nothing to do needs is imported above; the engine,
@@ -217,7 +217,11 @@ async function buildIn(
   };
   // When the answer is no, the stats taken for it serve the build's checks.
   const stats = new Map<string, PathStat | null>();
-  if (recorded && isUpToDate(join(root, STATE_DIR), key, stats)) {
+  const checkedAt = Date.now();
+  const verdict = recorded
+    ? checkUpToDate(join(root, STATE_DIR), key, stats)
+    : { upToDate: false, buildTsUnchanged: false, cacheId: "" };
+  if (verdict.upToDate) {
     const reporter = combineReporters(...reporters);
     reporter.buildStarted?.({ trigger: [] });
     reporter.buildFinished?.({
@@ -283,9 +287,18 @@ async function buildIn(
     useStatsTakenAhead(stats);
     const result = await (running = (async () => {
       try {
-        await (trace?.phase("load build.ts", () => builder.load()) ?? builder.load());
+        // When nothing build.ts is made of or read changed, its rules come
+        // from the cache (rule_cache.ts) instead of evaluating it again.
+        const cached = builder.useCachedRules(verdict, checkedAt);
+        if (!cached) {
+          await (trace?.phase("load build.ts", () => builder.load()) ?? builder.load());
+        }
         // What build.ts is made of is asked of the runtime while the build runs.
-        const modules = recorded ? importedModules(builder.file) : undefined;
+        const modules = !recorded
+          ? undefined
+          : builder.cachedModules !== undefined
+          ? Promise.resolve([...builder.cachedModules])
+          : importedModules(builder.file);
         try {
           const result = await builder.build(targets);
           const list = await modules;

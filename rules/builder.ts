@@ -27,7 +27,15 @@ import { STATE_DIR } from "./state_dir.ts";
 import type { DepSpec, Project } from "./project.ts";
 import type { Reporter } from "./report.ts";
 import { type RanRule, Session } from "./session.ts";
-import { type UpToDateKey, writeUpToDate } from "./up_to_date.ts";
+import { type UpToDateKey, type UpToDateVerdict, writeUpToDate } from "./up_to_date.ts";
+import {
+  cachedReads,
+  projectFromCache,
+  readRuleCache,
+  type RuleCache,
+  ruleCacheOf,
+  writeRuleCache,
+} from "./rule_cache.ts";
 
 export { STATE_DIR };
 
@@ -141,6 +149,8 @@ export class Builder {
   #loadStartedAt = 0;
   /** Whether the last load succeeded (its reads describe `project`). */
   #loaded = false;
+  /** The rule cache the project came from, if it did. */
+  #cache: RuleCache | undefined;
   /** What the last build demanded at top level, when it succeeded. */
   #roots: Cell[] | undefined;
 
@@ -197,8 +207,40 @@ export class Builder {
     // Kept when loading fails too: a change to what it read may fix it.
     const reads: LoadReads = this.#loadReads = { leaves: [], untracked: [] };
     this.#loaded = false;
+    this.#cache = undefined;
     const project = await recordLoadReads(() => loadProject(this.file), reads);
     this.#loaded = true;
+    return this.#use(project);
+  }
+
+  /**
+   * Takes the rules of the last load from the rule cache instead of
+   * evaluating build.ts (see rule_cache.ts), when the check of the
+   * up-to-date record found nothing build.ts is made of or read changed.
+   * Otherwise nothing happens, and false is returned.
+   * @param verdict What the check of the up-to-date record found.
+   * @param checkedAt When that check began.
+   * @returns Whether the cached rules are in use.
+   */
+  useCachedRules(verdict: UpToDateVerdict, checkedAt: number): boolean {
+    if (!verdict.buildTsUnchanged || verdict.cacheId === "") return false;
+    const cache = readRuleCache(join(this.root, STATE_DIR), verdict.cacheId);
+    if (cache === undefined) return false;
+    this.#roots = undefined;
+    this.#loadStartedAt = checkedAt;
+    this.#loadReads = { leaves: cachedReads(cache), untracked: [] };
+    this.#cache = cache;
+    this.#loaded = true;
+    this.#use(projectFromCache(cache, this.root, this.file));
+    return true;
+  }
+
+  /** The modules build.ts is made of, as cached, when the rules came from the cache. */
+  get cachedModules(): readonly string[] | undefined {
+    return this.#cache?.modules;
+  }
+
+  #use(project: Project): Project {
     this.project = project;
     this.#removeStaleOutputs(project);
     for (const rule of project.rules.values()) {
@@ -307,7 +349,20 @@ export class Builder {
       }
       sources.push(leaf);
     }
-    writeUpToDate(join(this.root, STATE_DIR), key, [...sources, ...reads.leaves, ...leaves]);
+    const stateDir = join(this.root, STATE_DIR);
+    const load = [...sources, ...reads.leaves];
+    // Rules that came from the cache are the cache's: it stays as it is.
+    let cache = this.#cache;
+    if (cache === undefined) {
+      cache = this.project === undefined
+        ? undefined
+        : ruleCacheOf(this.project, modules, reads.leaves);
+      writeRuleCache(stateDir, cache);
+    }
+    writeUpToDate(stateDir, key, [...load, ...leaves], {
+      loadLeaves: load.length,
+      cacheId: cache?.id,
+    });
     return true;
   }
 

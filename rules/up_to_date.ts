@@ -29,7 +29,7 @@ import type { Leaf } from "../memo/node.ts";
 /** The record's file name, in the state directory. */
 export const UP_TO_DATE_FILE = "up-to-date.json";
 
-const FORMAT = 1;
+const FORMAT = 2;
 /** How many entries may move (same content, new stat) before the record is rewritten. */
 const REWRITE_AFTER = 16;
 /** Fields per file entry: path, digest, mtime, size, ino, ctime, trusted. */
@@ -48,6 +48,10 @@ export interface UpToDateKey {
 interface Record {
   format: number;
   key: string;
+  /** The rule cache that goes with the record, "" for none. */
+  cacheId: string;
+  /** How many file entries, first in `files`, are what build.ts is made of or read. */
+  loadFiles: number;
   files: (string | number)[];
   listings: [string, string | null, string[], string][];
   env: [string, string | null][];
@@ -58,16 +62,35 @@ interface Record {
  *
  * @param stateDir The state directory.
  * @param key What the record answers for.
- * @param leaves Everything the build and build.ts depended on, as checked.
+ * @param leaves Everything the build and build.ts depended on, as checked:
+ * first what build.ts is made of and read while loading.
+ * @param options How many of `leaves` come from build.ts (`loadLeaves`),
+ * and the id of the rule cache written with the record.
  */
-export function writeUpToDate(stateDir: string, key: UpToDateKey, leaves: Iterable<Leaf>): void {
-  const record: Record = { format: FORMAT, key: keyOf(key), files: [], listings: [], env: [] };
+export function writeUpToDate(
+  stateDir: string,
+  key: UpToDateKey,
+  leaves: readonly Leaf[],
+  options: { loadLeaves?: number; cacheId?: string } = {},
+): void {
+  const record: Record = {
+    format: FORMAT,
+    key: keyOf(key),
+    cacheId: options.cacheId ?? "",
+    loadFiles: 0,
+    files: [],
+    listings: [],
+    env: [],
+  };
   const prefix = key.root + "/";
   const seen = new Set<string>();
-  for (const leaf of leaves) {
+  const loadLeaves = options.loadLeaves ?? 0;
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = leaves[i];
     if (leaf instanceof FileLeaf) {
       if (leaf.digest === "" || seen.has(leaf.path)) continue;
       seen.add(leaf.path);
+      if (i < loadLeaves) record.loadFiles++;
       const path = leaf.path.startsWith(prefix) ? leaf.path.slice(prefix.length) : leaf.path;
       record.files.push(
         path,
@@ -103,35 +126,65 @@ export function isUpToDate(
   key: UpToDateKey,
   stats?: Map<string, PathStat | null>,
 ): boolean {
+  return checkUpToDate(stateDir, key, stats).upToDate;
+}
+
+/** What {@linkcode checkUpToDate} found. */
+export interface UpToDateVerdict {
+  /** Whether a build would run nothing. */
+  upToDate: boolean;
+  /**
+   * Whether what build.ts is made of and read while loading is unchanged
+   * (every environment variable and listing of the record unchanged too).
+   */
+  buildTsUnchanged: boolean;
+  /** The rule cache the record goes with, "" for none. */
+  cacheId: string;
+}
+
+/**
+ * {@linkcode isUpToDate}, telling also whether build.ts's inputs changed.
+ * @param stateDir The state directory.
+ * @param key The request.
+ * @param stats As for {@linkcode isUpToDate}.
+ * @returns The verdict.
+ */
+export function checkUpToDate(
+  stateDir: string,
+  key: UpToDateKey,
+  stats?: Map<string, PathStat | null>,
+): UpToDateVerdict {
   try {
     return check(stateDir, key, stats);
   } catch {
     // An entry that cannot be checked (say, a file now unreadable) is the
     // normal build's to report.
-    return false;
+    return NO;
   }
 }
+
+const NO: UpToDateVerdict = { upToDate: false, buildTsUnchanged: false, cacheId: "" };
 
 function check(
   stateDir: string,
   key: UpToDateKey,
   stats: Map<string, PathStat | null> | undefined,
-): boolean {
+): UpToDateVerdict {
   let record: Record;
   try {
     record = JSON.parse(Deno.readTextFileSync(join(stateDir, UP_TO_DATE_FILE)));
   } catch {
-    return false;
+    return NO;
   }
-  if (record?.format !== FORMAT || record.key !== keyOf(key)) return false;
+  if (record?.format !== FORMAT || record.key !== keyOf(key)) return NO;
   let moved = 0;
   for (const [name, value] of record.env) {
-    if ((Deno.env.get(name) ?? null) !== value) return false;
+    if ((Deno.env.get(name) ?? null) !== value) return NO;
   }
   for (const [dir, pattern, skip, digest] of record.listings) {
     const leaf = new ListingLeaf("", dir, pattern, skip);
     leaf.digest = digest;
-    if (leaf.refresh(1)) return false;
+    if (leaf.refresh(1)) return NO;
   }
   const files = record.files;
   const prefix = key.root + "/";
@@ -164,7 +217,12 @@ function check(
     moved++;
   }
   if (changedAt >= 0) {
-    if (stats === undefined) return false;
+    const verdict = {
+      upToDate: false,
+      buildTsUnchanged: changedAt >= record.loadFiles * FILE_FIELDS,
+      cacheId: record.cacheId,
+    };
+    if (stats === undefined) return verdict;
     for (const probe of probes) {
       stats.set(
         probe.path,
@@ -187,13 +245,13 @@ function check(
       const st = statPath(path);
       stats.set(path, st === null ? null : { ...st, takenAt: rest });
     }
-    return false;
+    return verdict;
   }
   // Rewriting the whole record costs about as much as hashing 500 small
   // files again: a few moved entries (a touched source) are hashed again on
   // each check instead, many (outputs just built) are saved.
   if (moved > REWRITE_AFTER) save(stateDir, record);
-  return true;
+  return { upToDate: true, buildTsUnchanged: true, cacheId: record.cacheId };
 }
 
 /**

@@ -6,7 +6,8 @@ import { build, type BuildResult, type Reporter } from "../../mod.ts";
 import { Builder, STATE_DIR } from "../../rules/builder.ts";
 import { configFiles, importedModules } from "../../rules/modules.ts";
 import type { ActionFinished, ActionStarted } from "../../rules/report.ts";
-import { isUpToDate, type UpToDateKey } from "../../rules/up_to_date.ts";
+import { checkUpToDate, isUpToDate, type UpToDateKey } from "../../rules/up_to_date.ts";
+import { type PathStat, useStatsTakenAhead } from "../../memo/stat.ts";
 
 /** The repository's mod.ts, as build.ts files import it. */
 export const MOD: string = new URL("../../mod.ts", import.meta.url).href;
@@ -111,22 +112,39 @@ export function recordSaysUpToDate(root: string, targets: string[] = []): boolea
   return isUpToDate(join(root, STATE_DIR), testKey(root, targets));
 }
 
+/** A build by {@linkcode buildRecording}. */
+export interface RecordedBuild extends Built {
+  /** Whether the rules came from the rule cache instead of evaluating build.ts. */
+  cached: boolean;
+}
+
 /**
- * Builds like {@linkcode buildIn}, then writes the up-to-date record as the
- * CLI does after a successful build.
+ * Builds as the CLI does: checks the up-to-date record left by the last
+ * build (handing its stats to the build), takes the rules from the rule
+ * cache when build.ts's inputs did not change, builds, and writes the record
+ * and the cache again.
  */
-export async function buildRecording(root: string, targets: string[] = []): Promise<Built> {
+export async function buildRecording(
+  root: string,
+  targets: string[] = [],
+): Promise<RecordedBuild> {
   const reporter = recorder();
+  const stats = new Map<string, PathStat | null>();
+  const checkedAt = Date.now();
+  const verdict = checkUpToDate(join(root, STATE_DIR), testKey(root, targets), stats);
   const builder = await Builder.open({ root, jobs: 2, reporter });
   try {
-    await builder.load();
+    useStatsTakenAhead(stats);
+    const cached = builder.useCachedRules(verdict, checkedAt);
+    if (!cached) await builder.load();
     const result = await builder.build(targets);
-    const modules = await importedModules(builder.file);
+    const modules = builder.cachedModules ?? await importedModules(builder.file);
     if (result.ok && modules !== undefined) {
       builder.recordUpToDate(testKey(root, targets), [...modules, ...configFiles([root])]);
     }
-    return { ...result, ...reporter, ranIds: result.ran.map((r) => r.rule).sort() };
+    return { ...result, ...reporter, ranIds: result.ran.map((r) => r.rule).sort(), cached };
   } finally {
+    useStatsTakenAhead(undefined);
     builder.close();
   }
 }
