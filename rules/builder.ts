@@ -335,7 +335,7 @@ export class Builder {
     if (!this.#loaded || reads === undefined || roots === undefined || reads.untracked.length > 0) {
       return false;
     }
-    const leaves = this.engine.leavesUnder(roots);
+    let leaves = this.engine.leavesUnder(roots);
     if (leaves === undefined) return false;
     const sources: Leaf[] = [];
     for (const path of modules) {
@@ -351,6 +351,15 @@ export class Builder {
     }
     const stateDir = join(this.root, STATE_DIR);
     const load = [...sources, ...reads.leaves];
+    // Sources before targets: an edit is found before the check hashes again
+    // the outputs the last build wrote (not yet old enough to be trusted).
+    const producers = this.project?.producers;
+    const relative = (leaf: Leaf) =>
+      leaf instanceof FileLeaf && leaf.path.startsWith(this.root + "/")
+        ? leaf.path.slice(this.root.length + 1)
+        : "";
+    const isTarget = (leaf: Leaf) => producers?.has(relative(leaf)) === true;
+    leaves = [...leaves.filter((l) => !isTarget(l)), ...leaves.filter(isTarget)];
     // Rules that came from the cache are the cache's: it stays as it is.
     let cache = this.#cache;
     if (cache === undefined) {

@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { EnvLeaf, FileLeaf, ListingLeaf } from "../memo/leaves.ts";
 import type { Leaf } from "../memo/node.ts";
 import { copy, type DataAction, run, sh, write } from "./action.ts";
-import { type DepSpec, Project } from "./project.ts";
+import { type DepSpec, Project, type Rule } from "./project.ts";
 
 /** The cache's file name, in the state directory. */
 export const RULE_CACHE_FILE = "rules.json";
@@ -154,25 +154,54 @@ export function projectFromCache(cache: RuleCache, root: string, file: string): 
   for (const [name, deps] of cache.aliases) {
     project.alias(name, () => project.findSite(name)).deps.push(...deps);
   }
-  for (const [id, targets, deps, actionSpec, alias, spec] of cache.rules) {
-    const action = actionOf(actionSpec);
-    const site = () => project.findSite(targets[0] ?? alias ?? id);
-    project.addRule({
-      id,
-      targets,
-      deps,
-      action,
-      alias: alias ?? undefined,
-      spec,
-      get site() {
-        return site();
-      },
-      get display() {
-        return action.display;
-      },
-    });
+  for (const [id, targets, deps, action, alias, spec] of cache.rules) {
+    project.addRule(
+      new CachedRuleDef(project, id, targets, deps, action, alias ?? undefined, spec),
+    );
   }
   return project;
+}
+
+/** A rule as the cache describes it; its action is made when first needed. */
+class CachedRuleDef implements Rule {
+  readonly id: string;
+  readonly targets: readonly string[];
+  readonly deps: readonly DepSpec[];
+  readonly alias: string | undefined;
+  readonly spec: string;
+  readonly #project: Project;
+  readonly #actionSpec: readonly string[];
+  #action: DataAction | undefined;
+
+  constructor(
+    project: Project,
+    id: string,
+    targets: readonly string[],
+    deps: readonly DepSpec[],
+    actionSpec: readonly string[],
+    alias: string | undefined,
+    spec: string,
+  ) {
+    this.#project = project;
+    this.id = id;
+    this.targets = targets;
+    this.deps = deps;
+    this.#actionSpec = actionSpec;
+    this.alias = alias;
+    this.spec = spec;
+  }
+
+  get action(): DataAction {
+    return this.#action ??= actionOf(this.#actionSpec);
+  }
+
+  get site(): string {
+    return this.#project.findSite(this.targets[0] ?? this.alias ?? this.id);
+  }
+
+  get display(): string {
+    return this.action.display;
+  }
 }
 
 /**
@@ -200,7 +229,7 @@ export function cachedReads(cache: RuleCache): Leaf[] {
   return leaves;
 }
 
-function actionOf(spec: string[]): DataAction {
+function actionOf(spec: readonly string[]): DataAction {
   const [kind, ...args] = spec;
   switch (kind) {
     case "run":
