@@ -353,13 +353,15 @@ export class Builder {
     const load = [...sources, ...reads.leaves];
     // Sources before targets: an edit is found before the check hashes again
     // the outputs the last build wrote (not yet old enough to be trusted).
-    const producers = this.project?.producers;
-    const relative = (leaf: Leaf) =>
-      leaf instanceof FileLeaf && leaf.path.startsWith(this.root + "/")
-        ? leaf.path.slice(this.root.length + 1)
-        : "";
-    const isTarget = (leaf: Leaf) => producers?.has(relative(leaf)) === true;
-    leaves = [...leaves.filter((l) => !isTarget(l)), ...leaves.filter(isTarget)];
+    const targets = new Set<string>();
+    for (const path of this.project?.producers.keys() ?? []) targets.add(join(this.root, path));
+    const sourcesFirst: Leaf[] = [];
+    const targetLeaves: Leaf[] = [];
+    for (const leaf of leaves) {
+      if (leaf instanceof FileLeaf && targets.has(leaf.path)) targetLeaves.push(leaf);
+      else sourcesFirst.push(leaf);
+    }
+    leaves = [...sourcesFirst, ...targetLeaves];
     // Rules that came from the cache are the cache's: it stays as it is.
     let cache = this.#cache;
     if (cache === undefined) {
