@@ -354,7 +354,8 @@ export class Builder {
     // Sources before targets: an edit is found before the check hashes again
     // the outputs the last build wrote (not yet old enough to be trusted).
     const targets = new Set<string>();
-    for (const path of this.project?.producers.keys() ?? []) targets.add(join(this.root, path));
+    const prefix = this.root + "/";
+    for (const path of this.project?.producers.keys() ?? []) targets.add(prefix + path);
     const sourcesFirst: Leaf[] = [];
     const targetLeaves: Leaf[] = [];
     for (const leaf of leaves) {
