@@ -120,7 +120,8 @@ Deno.test("the rule cache serves edits; a function action, or a changed build.ts
     // A function action cannot be cached: each build with work evaluates build.ts.
     await Deno.writeTextFile(
       join(root, "build.ts"),
-      a + `rule({ targets: "out/f", deps: "src/a", action: (ctx) => ctx.writeText("out/f", "f") });\n`,
+      a +
+        `rule({ targets: "out/f", deps: "src/a", action: (ctx) => ctx.writeText("out/f", "f") });\n`,
     );
     await settle(root);
     await build(root);
