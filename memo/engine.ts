@@ -401,7 +401,7 @@ export class Engine {
   }
 
   /**
-   * The leaves a computation depends on, directly or through memo calls, as
+   * @internal The leaves a computation depends on, directly or through memo calls, as
    * their last executions recorded them: what must stay unchanged for its
    * outcome to hold.
    * @param roots What the computation read at top level (its frame's deps).

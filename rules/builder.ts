@@ -214,7 +214,7 @@ export class Builder {
   }
 
   /**
-   * Takes the rules of the last load from the rule cache instead of
+   * @internal Takes the rules of the last load from the rule cache instead of
    * evaluating build.ts (see rule_cache.ts), when the check of the
    * up-to-date record found nothing build.ts is made of or read changed.
    * Otherwise nothing happens, and false is returned.
@@ -235,7 +235,7 @@ export class Builder {
     return true;
   }
 
-  /** The modules build.ts is made of, as cached, when the rules came from the cache. */
+  /** @internal The modules build.ts is made of, as cached, when the rules came from the cache. */
   get cachedModules(): readonly string[] | undefined {
     return this.#cache?.modules;
   }
@@ -319,7 +319,7 @@ export class Builder {
   }
 
   /**
-   * Records that the last build left its request up to date (see
+   * @internal Records that the last build left its request up to date (see
    * up_to_date.ts), so that the same request can be answered later without
    * evaluating build.ts. Nothing is recorded when the last build failed or
    * was a dry run, when build.ts read something that cannot be checked
