@@ -23,13 +23,16 @@
  */
 import { join } from "node:path";
 import { EnvLeaf, FileLeaf, ListingLeaf } from "../memo/leaves.ts";
-import { type PathStat, statPath } from "../memo/stat.ts";
+import { type PathStat, statPath, statUnchanged } from "../memo/stat.ts";
 import type { Leaf } from "../memo/node.ts";
 
 /** The record's file name, in the state directory. */
 export const UP_TO_DATE_FILE = "up-to-date.json";
 
 const FORMAT = 2;
+/** Digests of a missing file and of a directory, as file leaves record them. */
+const ABSENT = "-";
+const DIRECTORY = "/";
 /** How many entries may move (same content, new stat) before the record is rewritten. */
 const REWRITE_AFTER = 16;
 /** Fields per file entry: path, digest, mtime, size, ino, ctime, trusted. */
@@ -191,29 +194,41 @@ function check(
   // The check's own stats serve the build when the answer is no; their
   // time is taken as the check's start, which is never later than the stat.
   const started = Date.now();
-  const probes: FileLeaf[] = [];
   let changedAt = -1;
   for (let i = 0; i < files.length; i += FILE_FIELDS) {
     const name = files[i] as string;
-    const probe = new FileLeaf("", name.startsWith("/") ? name : prefix + name);
-    probe.digest = files[i + 1] as string;
+    const path = name.startsWith("/") ? name : prefix + name;
+    const digest = files[i + 1] as string;
+    // Most entries: a trusted file whose stat is as recorded.
+    if (
+      files[i + 6] === 1 && digest !== ABSENT && digest !== DIRECTORY &&
+      statUnchanged(
+        path,
+        files[i + 2] as number,
+        files[i + 3] as number,
+        files[i + 4] as number,
+        files[i + 5] as number,
+      )
+    ) continue;
+    const probe = new FileLeaf("", path);
+    probe.digest = digest;
     probe.mtime = files[i + 2] as number;
     probe.size = files[i + 3] as number;
     probe.ino = files[i + 4] as number;
     probe.ctime = files[i + 5] as number;
     probe.trusted = files[i + 6] === 1;
     probe.changedAt = 0;
-    probes.push(probe);
     if (!probe.refresh(1)) continue;
-    if (probe.changedAt === 1) {
-      changedAt = i;
-      break;
-    }
     files[i + 2] = probe.mtime;
     files[i + 3] = probe.size;
     files[i + 4] = probe.ino;
     files[i + 5] = probe.ctime;
     files[i + 6] = probe.trusted ? 1 : 0;
+    if (probe.changedAt === 1) {
+      files[i + 1] = probe.digest;
+      changedAt = i;
+      break;
+    }
     moved++;
   }
   if (changedAt >= 0) {
@@ -223,19 +238,21 @@ function check(
       cacheId: record.cacheId,
     };
     if (stats === undefined) return verdict;
-    for (const probe of probes) {
+    // Up to the change, each entry holds the stat just taken (unchanged, or
+    // updated above); the rest are stat'ed now.
+    for (let i = 0; i <= changedAt; i += FILE_FIELDS) {
+      const name = files[i] as string;
+      const digest = files[i + 1] as string;
       stats.set(
-        probe.path,
-        probe.exists || probe.isDirectory
-          ? {
-            isDirectory: probe.isDirectory,
-            mtime: probe.mtime,
-            ctime: probe.ctime,
-            size: probe.size,
-            ino: probe.ino,
-            takenAt: started,
-          }
-          : null,
+        name.startsWith("/") ? name : prefix + name,
+        digest === ABSENT ? null : {
+          isDirectory: digest === DIRECTORY,
+          mtime: files[i + 2] as number,
+          size: files[i + 3] as number,
+          ino: files[i + 4] as number,
+          ctime: files[i + 5] as number,
+          takenAt: started,
+        },
       );
     }
     const rest = Date.now();
