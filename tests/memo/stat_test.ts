@@ -10,6 +10,7 @@ import {
   statPath,
   statPathNow,
   statRelativeTo,
+  statUnchanged,
   useStatsTakenAhead,
 } from "../../memo/stat.ts";
 
@@ -124,4 +125,27 @@ Deno.test("statPath relative to a directory agrees with a whole-path stat", asyn
     statRelativeTo(undefined);
   }
   assert.deepEqual(whole.map(statPath), expected);
+});
+
+Deno.test("statUnchanged is true exactly when a file's stat fields are the ones given", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  const file = join(dir, "f");
+  await Deno.writeTextFile(file, "abc");
+  const st = statPathNow(file)!;
+  const same = (path: string, s = st) => statUnchanged(path, s.mtime, s.size, s.ino, s.ctime);
+  assert.equal(same(file), true);
+  for (const base of [dir, undefined]) {
+    try {
+      statRelativeTo(base);
+      assert.equal(same(file), true);
+      assert.equal(same(file, { ...st, size: 4 }), false);
+      assert.equal(same(file, { ...st, mtime: st.mtime + 1 }), false);
+      assert.equal(same(join(dir, "missing")), false);
+      assert.equal(same(dir, statPathNow(dir)!), false, "a directory is not an unchanged file");
+    } finally {
+      statRelativeTo(undefined);
+    }
+  }
+  await Deno.writeTextFile(file, "abcd");
+  assert.equal(same(file), false);
 });
