@@ -23,7 +23,7 @@
  */
 import { join } from "node:path";
 import { EnvLeaf, FileLeaf, ListingLeaf } from "../memo/leaves.ts";
-import { type PathStat, statPath, statUnchanged } from "../memo/stat.ts";
+import { type PathStat, statUnchanged } from "../memo/stat.ts";
 import type { Leaf } from "../memo/node.ts";
 
 /** The record's file name, in the state directory. */
@@ -120,8 +120,8 @@ export function writeUpToDate(
  *
  * @param stateDir The state directory.
  * @param key The request.
- * @param stats When given and the answer is no, filled with a stat of every
- * recorded file, for the build that follows (see `useStatsTakenAhead`).
+ * @param stats When given and the answer is no, filled with the stats the
+ * check took, for the build that follows (see `useStatsTakenAhead`).
  * @returns True when a build would run nothing.
  */
 export function isUpToDate(
@@ -239,7 +239,7 @@ function check(
     };
     if (stats === undefined) return verdict;
     // Up to the change, each entry holds the stat just taken (unchanged, or
-    // updated above); the rest are stat'ed now.
+    // updated above). The build stats the rest itself.
     for (let i = 0; i <= changedAt; i += FILE_FIELDS) {
       const name = files[i] as string;
       const digest = files[i + 1] as string;
@@ -254,13 +254,6 @@ function check(
           takenAt: started,
         },
       );
-    }
-    const rest = Date.now();
-    for (let i = changedAt + FILE_FIELDS; i < files.length; i += FILE_FIELDS) {
-      const name = files[i] as string;
-      const path = name.startsWith("/") ? name : prefix + name;
-      const st = statPath(path);
-      stats.set(path, st === null ? null : { ...st, takenAt: rest });
     }
     return verdict;
   }
