@@ -220,7 +220,7 @@ async function buildIn(
   const checkedAt = Date.now();
   const verdict = recorded
     ? checkUpToDate(join(root, STATE_DIR), key, stats)
-    : { upToDate: false, buildTsUnchanged: false, cacheId: "" };
+    : { upToDate: false, buildTsUnchanged: false, cacheId: "", stamp: [] };
   if (verdict.upToDate) {
     const reporter = combineReporters(...reporters);
     reporter.buildStarted?.({ trigger: [] });

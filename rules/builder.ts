@@ -34,6 +34,7 @@ import {
   readRuleCache,
   type RuleCache,
   ruleCacheOf,
+  storeStamp,
   writeRuleCache,
 } from "./rule_cache.ts";
 
@@ -231,7 +232,12 @@ export class Builder {
     this.#loadReads = { leaves: cachedReads(cache), untracked: [] };
     this.#cache = cache;
     this.#loaded = true;
-    this.#use(projectFromCache(cache, this.root, this.file));
+    const project = projectFromCache(cache, this.root, this.file);
+    // When no build touched the store since the record was written, the
+    // store already holds these rules' specs, and the outputs they own.
+    const stamp = storeStamp(join(this.root, STATE_DIR));
+    if (stamp.length > 0 && stamp.join() === verdict.stamp.join()) this.project = project;
+    else this.#use(project);
     return true;
   }
 
@@ -350,6 +356,9 @@ export class Builder {
       sources.push(leaf);
     }
     const stateDir = join(this.root, STATE_DIR);
+    // Saved first, so that the stamp is the store's state once this build ends.
+    this.engine.flush();
+    const stamp = storeStamp(stateDir);
     const load = [...sources, ...reads.leaves];
     // Sources before targets: an edit is found before the check hashes again
     // the outputs the last build wrote (not yet old enough to be trusted).
@@ -374,6 +383,7 @@ export class Builder {
     writeUpToDate(stateDir, key, [...load, ...leaves], {
       loadLeaves: load.length,
       cacheId: cache?.id,
+      stamp,
     });
     return true;
   }

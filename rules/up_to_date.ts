@@ -29,7 +29,7 @@ import type { Leaf } from "../memo/node.ts";
 /** The record's file name, in the state directory. */
 export const UP_TO_DATE_FILE = "up-to-date.json";
 
-const FORMAT = 2;
+const FORMAT = 3;
 /** Digests of a missing file and of a directory, as file leaves record them. */
 const ABSENT = "-";
 const DIRECTORY = "/";
@@ -53,6 +53,8 @@ interface Record {
   key: string;
   /** The rule cache that goes with the record, "" for none. */
   cacheId: string;
+  /** The memo store's stamp when the record was written (see rule_cache.ts). */
+  stamp: number[];
   /** How many file entries, first in `files`, are what build.ts is made of or read. */
   loadFiles: number;
   files: (string | number)[];
@@ -68,18 +70,20 @@ interface Record {
  * @param leaves Everything the build and build.ts depended on, as checked:
  * first what build.ts is made of and read while loading.
  * @param options How many of `leaves` come from build.ts (`loadLeaves`),
- * and the id of the rule cache written with the record.
+ * the id of the rule cache written with the record, and the memo store's
+ * stamp.
  */
 export function writeUpToDate(
   stateDir: string,
   key: UpToDateKey,
   leaves: readonly Leaf[],
-  options: { loadLeaves?: number; cacheId?: string } = {},
+  options: { loadLeaves?: number; cacheId?: string; stamp?: number[] } = {},
 ): void {
   const record: Record = {
     format: FORMAT,
     key: keyOf(key),
     cacheId: options.cacheId ?? "",
+    stamp: options.stamp ?? [],
     loadFiles: 0,
     files: [],
     listings: [],
@@ -143,6 +147,8 @@ export interface UpToDateVerdict {
   buildTsUnchanged: boolean;
   /** The rule cache the record goes with, "" for none. */
   cacheId: string;
+  /** The memo store's stamp when the record was written, empty if unknown. */
+  stamp: number[];
 }
 
 /**
@@ -166,7 +172,7 @@ export function checkUpToDate(
   }
 }
 
-const NO: UpToDateVerdict = { upToDate: false, buildTsUnchanged: false, cacheId: "" };
+const NO: UpToDateVerdict = { upToDate: false, buildTsUnchanged: false, cacheId: "", stamp: [] };
 
 function check(
   stateDir: string,
@@ -235,7 +241,8 @@ function check(
     const verdict = {
       upToDate: false,
       buildTsUnchanged: changedAt >= record.loadFiles * FILE_FIELDS,
-      cacheId: record.cacheId,
+      cacheId: String(record.cacheId ?? ""),
+      stamp: Array.isArray(record.stamp) ? record.stamp : [],
     };
     if (stats === undefined) return verdict;
     // Up to the change, each entry holds the stat just taken (unchanged, or
@@ -261,7 +268,7 @@ function check(
   // files again: a few moved entries (a touched source) are hashed again on
   // each check instead, many (outputs just built) are saved.
   if (moved > REWRITE_AFTER) save(stateDir, record);
-  return { upToDate: true, buildTsUnchanged: true, cacheId: record.cacheId };
+  return { upToDate: true, buildTsUnchanged: true, cacheId: "", stamp: [] };
 }
 
 /**
