@@ -44,16 +44,6 @@ function utf8(text: string): Uint8Array {
   return scratch.subarray(0, written);
 }
 
-/**
- * Returns a 32-bit checksum of bytes (the first word of their 128-bit hash),
- * for detecting damaged records.
- * @param data The bytes.
- * @returns The checksum, an unsigned 32-bit integer.
- */
-export function checksumOf(data: Uint8Array): number {
-  return murmur3x128(data)[0] >>> 0;
-}
-
 const C1 = 0x239b961b;
 const C2 = 0xab0e9789;
 const C3 = 0x38b34ae5;

@@ -6,9 +6,9 @@
  *
  * ```
  * header  8 bytes  "BCHMEMO\n"
- *         4 bytes  format version (u32), currently 4
+ *         4 bytes  format version (u32), currently 5
  * frame*  4 bytes  payload length n (u32)
- *         4 bytes  checksum of the payload (first 32 bits of its MurmurHash3)
+ *         4 bytes  checksum of the payload (checksum.ts)
  *         n bytes  payload: UTF-8 JSON {"r": run, "s": [string, ...], "recs": [record, ...]}
  * ```
  *
@@ -49,7 +49,7 @@
  * @module
  */
 import { join } from "node:path";
-import { checksumOf } from "./digest.ts";
+import { checksumOf } from "./checksum.ts";
 
 /** One stored cell, as the engine reads and writes it. `t` is the kind, `id` the cell's id. */
 export interface StoreRecord {
@@ -62,7 +62,7 @@ export interface StoreRecord {
 }
 
 const MAGIC = new TextEncoder().encode("BCHMEMO\n");
-const VERSION = 4;
+const VERSION = 5;
 const HEADER = MAGIC.length + 4;
 const FRAME_HEAD = 4 + 4;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;

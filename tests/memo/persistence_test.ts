@@ -242,12 +242,12 @@ Deno.test("a store with a corrupted byte is reported in one line and never gives
 Deno.test("a store of another format version or no store at all is discarded with a warning", async () => {
   await withTempDir(async (dir) => {
     const { bytes } = await staleLog(dir);
-    for (const version of [3, 5]) {
+    for (const version of [4, 6]) {
       const old = bytes.slice();
       new DataView(old.buffer).setUint32(8, version, true);
       const warnings = await openDamaged(dir, old, `version-${version}`);
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0], new RegExp(`has format ${version}, this version reads 4`));
+      assert.match(warnings[0], new RegExp(`has format ${version}, this version reads 5`));
     }
     const text = new TextEncoder().encode("this is not a store, just some text\n");
     const warnings = await openDamaged(dir, text, "text");
