@@ -20,8 +20,8 @@ import { CycleError, MemoError, messageOf } from "../memo/errors.ts";
 import { memo } from "../memo/memo.ts";
 import { currentEngine, readInput } from "../memo/reads.ts";
 import { RuleError } from "./errors.ts";
-import { findBuildFile, loadProject } from "./load.ts";
-import { type LoadReads, recordLoadReads } from "./load_reads.ts";
+import { findBuildFile, loadProjectRecording } from "./load.ts";
+import type { LoadReads } from "./load_reads.ts";
 import { OutputLog } from "./outputs.ts";
 import { STATE_DIR } from "./state_dir.ts";
 import type { DepSpec, Project } from "./project.ts";
@@ -209,7 +209,7 @@ export class Builder {
     const reads: LoadReads = this.#loadReads = { leaves: [], untracked: [] };
     this.#loaded = false;
     this.#cache = undefined;
-    const project = await recordLoadReads(() => loadProject(this.file), reads);
+    const project = await loadProjectRecording(this.file, reads);
     this.#loaded = true;
     return this.#use(project);
   }

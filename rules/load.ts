@@ -5,14 +5,19 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
+import { Mutex } from "../fiber/mutex.ts";
 import { redefine } from "../memo/registry.ts";
 import { BuildFileError } from "./errors.ts";
+import { type LoadReads, recordLoadReads } from "./load_reads.ts";
 import { Project, setLoadingProject } from "./project.ts";
 
 /** The name of the build description file. */
 export const BUILD_FILE = "build.ts";
 
 let loads = 0;
+
+/** One load at a time: `rule()` adds to the project being loaded, one per process. */
+const loading = new Mutex();
 
 // deno-lint-ignore no-control-regex
 const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
@@ -45,10 +50,26 @@ export function findBuildFile(dir: string): string {
 /**
  * Evaluates build.ts and returns the rules and aliases it defined. Each load
  * evaluates the file afresh, so memo functions it defines are redefined.
+ * Loads in one process run one after another.
  * @param file The build.ts path.
  * @returns The project.
  */
-export async function loadProject(file: string): Promise<Project> {
+export function loadProject(file: string): Promise<Project> {
+  return loading.withLock(() => evaluate(file));
+}
+
+/**
+ * {@linkcode loadProject}, recording into `reads` what build.ts read through
+ * Deno's API (see load_reads.ts), also when loading fails.
+ * @param file The build.ts path.
+ * @param reads Receives the reads.
+ * @returns The project.
+ */
+export function loadProjectRecording(file: string, reads: LoadReads): Promise<Project> {
+  return loading.withLock(() => recordLoadReads(() => evaluate(file), reads));
+}
+
+async function evaluate(file: string): Promise<Project> {
   const project = new Project(dirname(file), file);
   setLoadingProject(project);
   const query = `?load=${++loads}`;

@@ -42,47 +42,79 @@ const FILE_READS = [
 ] as const;
 const DIR_READS = ["readDir", "readDirSync"] as const;
 
-let recording = false;
+/** A recording under way: where its reads go. */
+class Recording {
+  readonly reads: LoadReads;
+  readonly #seen = new Set<string>();
+
+  constructor(reads: LoadReads) {
+    this.reads = reads;
+  }
+
+  /** Adds a leaf checked now, unless one of this key was added already. */
+  note(key: string, make: () => Leaf): void {
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    const leaf = make();
+    checking = true;
+    try {
+      (leaf as FileLeaf | ListingLeaf | EnvLeaf).refresh(0);
+    } finally {
+      checking = false;
+    }
+    this.reads.leaves.push(leaf);
+  }
+}
+
+/** Recordings under way: loads may overlap, and then each sees every read. */
+const active = new Set<Recording>();
+/** Undoes the hooks, while they are installed. */
+let uninstall: (() => void) | undefined;
+/** Whether a hook is checking a leaf (its own reads are not recorded). */
+let checking = false;
 
 /**
  * Runs `fn` (the evaluation of build.ts) and records into `reads` what it
- * read through Deno's API, also when it throws. Only one recording runs at
- * a time.
+ * read through Deno's API, also when it throws. Evaluations that overlap
+ * (two projects loaded at once) each record the other's reads too, which
+ * only makes their records more cautious.
  *
  * @param fn The evaluation.
  * @param reads Where to record (appended to).
  * @returns What `fn` returns.
  */
 export async function recordLoadReads<T>(fn: () => Promise<T>, reads: LoadReads): Promise<T> {
-  if (recording) throw new Error("build.ts reads are already being recorded");
-  recording = true;
-  const seen = new Set<string>();
-  let inside = false;
-  const note = (key: string, make: () => Leaf) => {
-    if (seen.has(key)) return;
-    seen.add(key);
-    const leaf = make();
-    inside = true;
-    try {
-      (leaf as FileLeaf | ListingLeaf | EnvLeaf).refresh(0);
-    } finally {
-      inside = false;
+  const recording = new Recording(reads);
+  active.add(recording);
+  uninstall ??= install();
+  try {
+    return await fn();
+  } finally {
+    active.delete(recording);
+    if (active.size === 0) {
+      uninstall?.();
+      uninstall = undefined;
     }
-    reads.leaves.push(leaf);
-  };
+  }
+}
+
+/** Wraps Deno's read functions so that each read is noted by every active recording. */
+function install(): () => void {
   const restore: (() => void)[] = [];
   const hook = <O extends object>(
     owner: O,
     name: keyof O & string,
-    record: (arg: unknown) => void,
+    record: (recording: Recording, arg: unknown) => void,
   ) => {
     const original = owner[name] as AnyFn;
     const replacement = function (this: unknown, ...args: never[]) {
-      if (!inside) {
-        try {
-          record(args[0]);
-        } catch {
-          reads.untracked.push(`${name}(${String(args[0])})`);
+      if (!checking) {
+        for (const recording of active) {
+          try {
+            record(recording, args[0]);
+          } catch {
+            recording.reads.untracked.push(`${name}(${String(args[0])})`);
+          }
         }
       }
       return original.apply(this, args);
@@ -90,29 +122,26 @@ export async function recordLoadReads<T>(fn: () => Promise<T>, reads: LoadReads)
     (owner as Record<string, unknown>)[name] = replacement;
     restore.push(() => (owner as Record<string, unknown>)[name] = original);
   };
-  const file = (arg: unknown) => {
+  const file = (recording: Recording, arg: unknown) => {
     const path = pathOf(arg);
-    note("f" + path, () => new FileLeaf("", path));
+    recording.note("f" + path, () => new FileLeaf("", path));
   };
-  const dir = (arg: unknown) => {
+  const dir = (recording: Recording, arg: unknown) => {
     const path = pathOf(arg);
-    note("l" + path, () => new ListingLeaf("", path, null));
+    recording.note("l" + path, () => new ListingLeaf("", path, null));
   };
-  const env = (arg: unknown) => {
+  const env = (recording: Recording, arg: unknown) => {
     const name = String(arg);
-    note("e" + name, () => new EnvLeaf("", name));
+    recording.note("e" + name, () => new EnvLeaf("", name));
   };
-  try {
-    for (const name of FILE_READS) hook(Deno, name, file);
-    for (const name of DIR_READS) hook(Deno, name, dir);
-    hook(Deno.env, "get", env);
-    hook(Deno.env, "has", env);
-    hook(Deno.env, "toObject", () => reads.untracked.push("Deno.env.toObject()"));
-    return await fn();
-  } finally {
+  for (const name of FILE_READS) hook(Deno, name, file);
+  for (const name of DIR_READS) hook(Deno, name, dir);
+  hook(Deno.env, "get", env);
+  hook(Deno.env, "has", env);
+  hook(Deno.env, "toObject", (recording) => recording.reads.untracked.push("Deno.env.toObject()"));
+  return () => {
     for (const undo of restore.reverse()) undo();
-    recording = false;
-  }
+  };
 }
 
 function pathOf(arg: unknown): string {
