@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { EnvLeaf, FileLeaf, ListingLeaf } from "../../memo/leaves.ts";
+import { type EnvLeaf, FileLeaf, ListingLeaf } from "../../memo/leaves.ts";
 import { type LoadReads, recordLoadReads } from "../../rules/load_reads.ts";
 import { buildOk, type Files, IMPORT, withProject } from "./_util.ts";
 
