@@ -218,10 +218,8 @@ async function buildIn(
   // When the answer is no, the stats taken for it serve the build's checks.
   const stats = new Map<string, PathStat | null>();
   const checkedAt = Date.now();
-  const verdict = recorded
-    ? checkUpToDate(join(root, STATE_DIR), key, stats)
-    : { upToDate: false, buildTsUnchanged: false, cacheId: "", stamp: [] };
-  if (verdict.upToDate) {
+  const verdict = recorded ? checkUpToDate(join(root, STATE_DIR), key, stats) : undefined;
+  if (verdict?.upToDate) {
     const reporter = combineReporters(...reporters);
     reporter.buildStarted?.({ trigger: [] });
     reporter.buildFinished?.({
@@ -289,7 +287,7 @@ async function buildIn(
       try {
         // When nothing build.ts is made of or read changed, its rules come
         // from the cache (rule_cache.ts) instead of evaluating it again.
-        const cached = builder.useCachedRules(verdict, checkedAt);
+        const cached = verdict !== undefined && builder.useCachedRules(verdict, checkedAt);
         if (!cached) {
           await (trace?.phase("load build.ts", () => builder.load()) ?? builder.load());
         }

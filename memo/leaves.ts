@@ -24,6 +24,16 @@ const ABSENT = "-";
 const DIRECTORY = "/";
 const GONE = "gone";
 
+/** A file leaf's recorded state: digest, mtime, size, inode, ctime, trusted (1 or 0). */
+export type FileState = [
+  digest: string,
+  mtime: number,
+  size: number,
+  ino: number,
+  ctime: number,
+  trusted: number,
+];
+
 /** A file's content, tracked by digest. */
 export class FileLeaf extends Leaf {
   readonly kind = "file";
@@ -74,6 +84,33 @@ export class FileLeaf extends Leaf {
       digest = ABSENT;
     }
     return this.#set(digest, mtime, st.size, ino, ctime, now, run);
+  }
+
+  /**
+   * What a check recorded, as plain data: digest, mtime, size, inode, ctime
+   * and trust (1 or 0), the form records and caches keep it in.
+   * @returns The state.
+   */
+  state(): FileState {
+    return [this.digest, this.mtime, this.size, this.ino, this.ctime, this.trusted ? 1 : 0];
+  }
+
+  /**
+   * A leaf as a check recorded it, for checking it again.
+   * @param path Absolute path.
+   * @param state What {@linkcode FileLeaf#state} gave.
+   * @returns The leaf, its `changedAt` 0.
+   */
+  static withState(path: string, state: readonly (string | number)[]): FileLeaf {
+    const leaf = new FileLeaf("", path);
+    leaf.digest = state[0] as string;
+    leaf.mtime = state[1] as number;
+    leaf.size = state[2] as number;
+    leaf.ino = state[3] as number;
+    leaf.ctime = state[4] as number;
+    leaf.trusted = state[5] === 1;
+    leaf.changedAt = 0;
+    return leaf;
   }
 
   /** Whether the last check found a file (not a directory). */

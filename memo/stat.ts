@@ -192,14 +192,18 @@ function chooseImplementation(): StatFn {
       if (baseFd >= 0) basePrefix = dir.endsWith("/") ? dir : dir + "/";
     };
   }
-  const ffiStat = (path: string): PathStat | null => {
+  /** Stats `path` into `out`; true on success. */
+  const statInto = (path: string): boolean => {
     const relative = baseFd >= 0 && path.startsWith(basePrefix) && path.length > basePrefix.length;
     const text = relative ? path.slice(basePrefix.length) : path;
     if (text.length * 3 + 1 > name.length) name = new Uint8Array(text.length * 3 + 1);
     const { written } = encoder.encodeInto(text, name);
     name[written] = 0;
     const rc = relative ? at!.fstatat(baseFd, name, out, 0) : stat(name, out);
-    if (rc !== 0 || path.includes("\0")) return denoStat(path);
+    return rc === 0 && !path.includes("\0");
+  };
+  const ffiStat = (path: string): PathStat | null => {
+    if (!statInto(path)) return denoStat(path);
     const mode = view.getUint32(modeOffset, true);
     return {
       isDirectory: (mode & 0o170000) === 0o040000,
@@ -209,17 +213,10 @@ function chooseImplementation(): StatFn {
       ino: u64At(view, 8),
     };
   };
-  const ffiUnchanged: UnchangedFn = (path, mtime, size, ino, ctime) => {
-    const relative = baseFd >= 0 && path.startsWith(basePrefix) && path.length > basePrefix.length;
-    const text = relative ? path.slice(basePrefix.length) : path;
-    if (text.length * 3 + 1 > name.length) name = new Uint8Array(text.length * 3 + 1);
-    const { written } = encoder.encodeInto(text, name);
-    name[written] = 0;
-    const rc = relative ? at!.fstatat(baseFd, name, out, 0) : stat(name, out);
-    return rc === 0 && (view.getUint32(modeOffset, true) & 0o170000) !== 0o040000 &&
-      u64At(view, 48) === size && u64At(view, 8) === ino && timeAt(view, 88) === mtime &&
-      timeAt(view, 104) === ctime && !path.includes("\0");
-  };
+  const ffiUnchanged: UnchangedFn = (path, mtime, size, ino, ctime) =>
+    statInto(path) && (view.getUint32(modeOffset, true) & 0o170000) !== 0o040000 &&
+    u64At(view, 48) === size && u64At(view, 8) === ino && timeAt(view, 88) === mtime &&
+    timeAt(view, 104) === ctime;
   // A library that loads but lays `struct stat` out differently must not be
   // trusted: check one known path against Deno's answer.
   try {

@@ -18,7 +18,7 @@
  * @module
  */
 import { join } from "node:path";
-import { EnvLeaf, FileLeaf, ListingLeaf } from "../memo/leaves.ts";
+import { EnvLeaf, FileLeaf, type FileState, ListingLeaf } from "../memo/leaves.ts";
 import type { Leaf } from "../memo/node.ts";
 import { copy, type DataAction, run, sh, write } from "./action.ts";
 import { type DepSpec, Project, type Rule } from "./project.ts";
@@ -49,7 +49,7 @@ export interface RuleCache {
   modules: string[];
   /** What build.ts read while loading: files, listings, environment variables. */
   reads: {
-    files: [string, string, number, number, number, number, number][];
+    files: [string, ...FileState][];
     listings: [string, string | null, string[], string][];
     env: [string, string | null][];
   };
@@ -90,15 +90,7 @@ export function ruleCacheOf(
   };
   for (const leaf of reads) {
     if (leaf instanceof FileLeaf) {
-      cache.reads.files.push([
-        leaf.path,
-        leaf.digest,
-        leaf.mtime,
-        leaf.size,
-        leaf.ino,
-        leaf.ctime,
-        leaf.trusted ? 1 : 0,
-      ]);
+      cache.reads.files.push([leaf.path, ...leaf.state()]);
     } else if (leaf instanceof ListingLeaf) {
       cache.reads.listings.push([leaf.dir, leaf.pattern, [...leaf.skip], leaf.digest]);
     } else if (leaf instanceof EnvLeaf && leaf.value !== undefined) {
@@ -228,11 +220,7 @@ class CachedRuleDef implements Rule {
  */
 export function cachedReads(cache: RuleCache): Leaf[] {
   const leaves: Leaf[] = [];
-  for (const [path, digest, mtime, size, ino, ctime, trusted] of cache.reads.files) {
-    const leaf = new FileLeaf("", path);
-    Object.assign(leaf, { digest, mtime, size, ino, ctime, trusted: trusted === 1 });
-    leaves.push(leaf);
-  }
+  for (const [path, ...state] of cache.reads.files) leaves.push(FileLeaf.withState(path, state));
   for (const [dir, pattern, skip, digest] of cache.reads.listings) {
     const leaf = new ListingLeaf("", dir, pattern, skip);
     leaf.digest = digest;

@@ -99,15 +99,7 @@ export function writeUpToDate(
       seen.add(leaf.path);
       if (i < loadLeaves) record.loadFiles++;
       const path = leaf.path.startsWith(prefix) ? leaf.path.slice(prefix.length) : leaf.path;
-      record.files.push(
-        path,
-        leaf.digest,
-        leaf.mtime,
-        leaf.size,
-        leaf.ino,
-        leaf.ctime,
-        leaf.trusted ? 1 : 0,
-      );
+      record.files.push(path, ...leaf.state());
     } else if (leaf instanceof ListingLeaf) {
       record.listings.push([leaf.dir, leaf.pattern, [...leaf.skip], leaf.digest]);
     } else if (leaf instanceof EnvLeaf) {
@@ -115,25 +107,6 @@ export function writeUpToDate(
     }
   }
   save(stateDir, record);
-}
-
-/**
- * Whether the last successful build of this request is still up to date:
- * every recorded entry unchanged. When many entries' stat fields moved
- * without a change of content, the record is updated.
- *
- * @param stateDir The state directory.
- * @param key The request.
- * @param stats When given and the answer is no, filled with the stats the
- * check took, for the build that follows (see `useStatsTakenAhead`).
- * @returns True when a build would run nothing.
- */
-export function isUpToDate(
-  stateDir: string,
-  key: UpToDateKey,
-  stats?: Map<string, PathStat | null>,
-): boolean {
-  return checkUpToDate(stateDir, key, stats).upToDate;
 }
 
 /** What {@linkcode checkUpToDate} found. */
@@ -152,10 +125,14 @@ export interface UpToDateVerdict {
 }
 
 /**
- * {@linkcode isUpToDate}, telling also whether build.ts's inputs changed.
+ * Whether the last successful build of this request is still up to date:
+ * every recorded entry unchanged; and if not, whether build.ts's inputs
+ * changed. When many entries' stat fields moved without a change of
+ * content, the record is updated.
  * @param stateDir The state directory.
  * @param key The request.
- * @param stats As for {@linkcode isUpToDate}.
+ * @param stats When given and the answer is no, filled with the stats the
+ * check took, for the build that follows (see `useStatsTakenAhead`).
  * @returns The verdict.
  */
 export function checkUpToDate(
@@ -216,22 +193,10 @@ function check(
         files[i + 5] as number,
       )
     ) continue;
-    const probe = new FileLeaf("", path);
-    probe.digest = digest;
-    probe.mtime = files[i + 2] as number;
-    probe.size = files[i + 3] as number;
-    probe.ino = files[i + 4] as number;
-    probe.ctime = files[i + 5] as number;
-    probe.trusted = files[i + 6] === 1;
-    probe.changedAt = 0;
+    const probe = FileLeaf.withState(path, files.slice(i + 1, i + FILE_FIELDS));
     if (!probe.refresh(1)) continue;
-    files[i + 2] = probe.mtime;
-    files[i + 3] = probe.size;
-    files[i + 4] = probe.ino;
-    files[i + 5] = probe.ctime;
-    files[i + 6] = probe.trusted ? 1 : 0;
+    files.splice(i + 1, FILE_FIELDS - 1, ...probe.state());
     if (probe.changedAt === 1) {
-      files[i + 1] = probe.digest;
       changedAt = i;
       break;
     }
@@ -269,19 +234,6 @@ function check(
   // each check instead, many (outputs just built) are saved.
   if (moved > REWRITE_AFTER) save(stateDir, record);
   return { upToDate: true, buildTsUnchanged: true, cacheId: "", stamp: [] };
-}
-
-/**
- * Deletes the record, if any.
- *
- * @param stateDir The state directory.
- */
-export function forgetUpToDate(stateDir: string): void {
-  try {
-    Deno.removeSync(join(stateDir, UP_TO_DATE_FILE));
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
 }
 
 function keyOf(key: UpToDateKey): string {

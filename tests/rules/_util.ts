@@ -6,7 +6,7 @@ import { build, type BuildResult, type Reporter } from "../../mod.ts";
 import { Builder, STATE_DIR } from "../../rules/builder.ts";
 import { configFiles, importedModules } from "../../rules/modules.ts";
 import type { ActionFinished, ActionStarted } from "../../rules/report.ts";
-import { checkUpToDate, isUpToDate, type UpToDateKey } from "../../rules/up_to_date.ts";
+import { checkUpToDate, type UpToDateKey } from "../../rules/up_to_date.ts";
 import { type PathStat, useStatsTakenAhead } from "../../memo/stat.ts";
 
 /** The repository's mod.ts, as build.ts files import it. */
@@ -109,7 +109,7 @@ export function testKey(root: string, targets: string[] = []): UpToDateKey {
 
 /** Whether the record left by {@linkcode buildRecording} says a build of `root` would run nothing. */
 export function recordSaysUpToDate(root: string, targets: string[] = []): boolean {
-  return isUpToDate(join(root, STATE_DIR), testKey(root, targets));
+  return checkUpToDate(join(root, STATE_DIR), testKey(root, targets)).upToDate;
 }
 
 /** A build by {@linkcode buildRecording}. */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { FileLeaf, tickOf } from "../../memo/leaves.ts";
 import { statPath } from "../../memo/stat.ts";
 import { STATE_DIR } from "../../rules/builder.ts";
-import { isUpToDate, UP_TO_DATE_FILE, writeUpToDate } from "../../rules/up_to_date.ts";
+import { checkUpToDate, UP_TO_DATE_FILE, writeUpToDate } from "../../rules/up_to_date.ts";
 import { cli, cliWithEnv, type Files, MOD, withProject } from "./_util.ts";
 
 /** build.ts counts its evaluations in a file no rule reads. */
@@ -270,11 +270,11 @@ Deno.test("a few touched files are hashed again on each check; many are saved in
   const saved = await Deno.readTextFile(record);
   const later = new Date(Date.now() + 5000);
   await Deno.utime(join(dir, "f0"), later, later);
-  assert.equal(isUpToDate(dir, key), true);
+  assert.equal(checkUpToDate(dir, key).upToDate, true);
   assert.equal(await Deno.readTextFile(record), saved, "one touched file: record kept");
   for (let i = 0; i < 40; i++) await Deno.utime(join(dir, `f${i}`), later, later);
-  assert.equal(isUpToDate(dir, key), true);
+  assert.equal(checkUpToDate(dir, key).upToDate, true);
   assert.notEqual(await Deno.readTextFile(record), saved, "40 touched files: record saved");
   await Deno.writeTextFile(join(dir, "f7"), "changed");
-  assert.equal(isUpToDate(dir, key), false);
+  assert.equal(checkUpToDate(dir, key).upToDate, false);
 });
