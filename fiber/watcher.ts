@@ -21,11 +21,20 @@
  *   destination of a write-to-temp-then-rename is always reported, since the
  *   rename names it.
  * - `.git` and vim swap files are always ignored, on top of `ignore`.
+ * - Marks: `mark()` writes a small file in `markDir` and returns a number;
+ *   the batch that carries that number in `marks` holds every change made
+ *   before the call (the file system reports events in order), and is
+ *   flushed without waiting for the quiet period. A consumer answers a
+ *   request that must see every earlier change (a build asked by another
+ *   process) once it reaches the mark. The mark files never appear in a batch.
+ * - Lost events: when the system reports that events were dropped (its queue
+ *   overflowed), or a mark is not seen within `markTimeoutMs`, the batch has
+ *   `rescan: true`: anything may have changed.
  *
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { BUILTIN_IGNORE, compileIgnore, type IgnoreTest, isTempName } from "./_watch_filter.ts";
 
 /**
@@ -69,6 +78,13 @@ export interface WatchBatch {
    * of a rename), `"modify"` otherwise.
    */
   kinds: Record<string, WatchChangeKind>;
+  /**
+   * Marks (from {@linkcode Watcher.mark}) reached by this batch: every change
+   * made before each of them is in this batch or an earlier one.
+   */
+  marks?: number[];
+  /** True when events may have been lost: treat everything watched as changed. */
+  rescan?: boolean;
 }
 
 /**
@@ -119,6 +135,20 @@ export interface WatchOptions {
    */
   maxWaitMs?: number;
   /**
+   * Where {@linkcode Watcher.mark} writes its files: a directory under a
+   * watched root. Ignoring it hides nothing from marks.
+   *
+   * @default {the first root}
+   */
+  markDir?: string;
+  /**
+   * How long a mark may take to come back before its batch is delivered with
+   * `rescan: true`, in milliseconds.
+   *
+   * @default {2000}
+   */
+  markTimeoutMs?: number;
+  /**
    * Closes the watcher when aborted.
    *
    * @default {undefined}
@@ -154,6 +184,31 @@ export interface Watcher extends AsyncIterable<WatchBatch>, AsyncDisposable {
    * @returns A promise that resolves once the underlying watcher is released.
    */
   close(): Promise<void>;
+  /**
+   * Marks this moment in the stream of events: the batch whose `marks`
+   * includes the returned number holds every change made before the call.
+   *
+   * @returns The mark's number.
+   *
+   * @example Wait until every earlier write has been seen
+   * ```ts
+   * import { watch } from "@barchan/barchan/fiber";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * await using watcher = watch([dir], { debounceMs: 1000 });
+   * await Deno.writeTextFile(`${dir}/a.txt`, "hello");
+   * const mark = watcher.mark();
+   * const seen: string[] = [];
+   * for await (const batch of watcher) {
+   *   seen.push(...batch.paths);
+   *   if (batch.marks?.includes(mark)) break;
+   * }
+   * assert.deepEqual(seen, [`${dir}/a.txt`]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  mark(): number;
 }
 
 /**
@@ -205,12 +260,23 @@ class FileWatcher implements Watcher {
   #error: { error: unknown } | undefined;
   #closed = false;
   #pump: Promise<void>;
+  #markDir: string;
+  #markTimeoutMs: number;
+  #markPrefix = `.watch-mark-${Deno.pid}-`;
+  #marksMade = 0;
+  /** Marks written and not yet seen, by file path. */
+  #marksAwaited = new Map<string, { mark: number; timer: ReturnType<typeof setTimeout> }>();
+  /** Marks seen since the last flush. */
+  #marksReached: number[] = [];
+  #rescan = false;
 
   constructor(roots: string[], options: WatchOptions) {
     const absolute = roots.map((root) => resolve(root));
     this.#isIgnored = compileIgnore([...BUILTIN_IGNORE, ...(options.ignore ?? [])], absolute);
     this.#debounceMs = options.debounceMs ?? 30;
     this.#maxWaitMs = options.maxWaitMs ?? 500;
+    this.#markDir = resolve(options.markDir ?? absolute[0] ?? ".");
+    this.#markTimeoutMs = options.markTimeoutMs ?? 2000;
     try {
       this.#fs = Deno.watchFs(absolute, { recursive: true });
     } catch (error) {
@@ -239,11 +305,20 @@ class FileWatcher implements Watcher {
   }
 
   #record(event: Deno.FsEvent): void {
+    if (event.flag === "rescan") {
+      this.#rescan = true;
+      this.#flush();
+      return;
+    }
     if (event.kind === "access") return;
     const appeared = event.kind === "create" || event.kind === "rename";
     let added = false;
     for (const raw of event.paths) {
       const path = isAbsolute(raw) ? raw : resolve(raw);
+      if (basename(path).startsWith(this.#markPrefix) && dirname(path) === this.#markDir) {
+        this.#reachMark(path);
+        continue;
+      }
       if (this.#isIgnored(path)) continue;
       // For a two-path rename the first path is the source, which disappeared.
       const created = appeared && !(event.paths.length === 2 && raw === event.paths[0]);
@@ -256,11 +331,40 @@ class FileWatcher implements Watcher {
     this.#maxTimer ??= setTimeout(() => this.#flush(), this.#maxWaitMs);
   }
 
+  mark(): number {
+    if (this.#closed) throw new Error("Cannot mark a closed watcher");
+    const mark = ++this.#marksMade;
+    const path = join(this.#markDir, this.#markPrefix + mark);
+    Deno.writeFileSync(path, new Uint8Array());
+    const timer = setTimeout(() => {
+      this.#rescan = true;
+      this.#reachMark(path);
+    }, this.#markTimeoutMs);
+    this.#marksAwaited.set(path, { mark, timer });
+    return mark;
+  }
+
+  #reachMark(path: string): void {
+    const awaited = this.#marksAwaited.get(path);
+    if (awaited === undefined) return;
+    this.#marksAwaited.delete(path);
+    clearTimeout(awaited.timer);
+    removeIfPresent(path);
+    this.#marksReached.push(awaited.mark);
+    this.#flush();
+  }
+
   #flush(): void {
     clearTimeout(this.#quietTimer);
     clearTimeout(this.#maxTimer);
     this.#quietTimer = this.#maxTimer = undefined;
     const batch: WatchBatch = this.#ready ?? { paths: [], kinds: {} };
+    if (this.#marksReached.length > 0) {
+      batch.marks = [...batch.marks ?? [], ...this.#marksReached];
+      this.#marksReached = [];
+    }
+    if (this.#rescan) batch.rescan = true;
+    this.#rescan = false;
     for (const [path, created] of this.#pending) {
       const kind = !exists(path) ? "remove" : created ? "create" : "modify";
       if (kind === "remove" && isTempName(path)) continue;
@@ -274,7 +378,7 @@ class FileWatcher implements Watcher {
     }
     this.#pending.clear();
     batch.paths = Object.keys(batch.kinds).sort();
-    if (batch.paths.length === 0) return;
+    if (batch.paths.length === 0 && batch.marks === undefined && !batch.rescan) return;
     this.#ready = batch;
     this.#deliver();
   }
@@ -326,6 +430,11 @@ class FileWatcher implements Watcher {
       clearTimeout(this.#quietTimer);
       clearTimeout(this.#maxTimer);
       this.#pending.clear();
+      for (const [path, { timer }] of this.#marksAwaited) {
+        clearTimeout(timer);
+        removeIfPresent(path);
+      }
+      this.#marksAwaited.clear();
       if (this.#error === undefined) this.#ready = undefined;
       this.#signal?.removeEventListener("abort", this.#onAbort);
       try {
@@ -340,6 +449,14 @@ class FileWatcher implements Watcher {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+function removeIfPresent(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
 

@@ -241,3 +241,76 @@ Deno.test("watch() throws a clear error for a missing root", () => {
       error.message === 'Cannot watch "/nonexistent/barchan/root": no such file or directory',
   );
 });
+
+/** Takes batches until every mark in `marks` has been reached. */
+async function untilMarks(watcher: Watcher, marks: number[]): Promise<WatchBatch[]> {
+  const iterator = watcher[Symbol.asyncIterator]();
+  const waiting = new Set(marks);
+  const batches: WatchBatch[] = [];
+  while (waiting.size > 0) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Marks ${[...waiting]} never came`)),
+        EVENT_TIMEOUT_MS,
+      );
+    });
+    try {
+      const { value, done } = await Promise.race([iterator.next(), timeout]);
+      assert.equal(done, false);
+      batches.push(value!);
+      for (const mark of value!.marks ?? []) waiting.delete(mark);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return batches;
+}
+
+Deno.test("mark(): the batch carrying a mark holds every change made before it, without waiting for quiet", async () => {
+  await withTempDir(async (dir) => {
+    // A quiet period longer than the wait of collectUntil: only the mark flushes.
+    await using watcher = watch([dir], { debounceMs: 60_000, maxWaitMs: 60_000 });
+    const files = [join(dir, "a.txt"), join(dir, "b.txt")];
+    for (const file of files) Deno.writeTextFileSync(file, "x");
+    // No event can have been handled yet: nothing awaited since the writes.
+    const mark = watcher.mark();
+    const seen = (await untilMarks(watcher, [mark])).flatMap((batch) => batch.paths);
+    assert.deepEqual(seen, files);
+  });
+});
+
+Deno.test("mark(): mark files never show in batches, even where changes are reported", async () => {
+  await withTempDir(async (dir) => {
+    await using watcher = watch([dir], { debounceMs: 5 });
+    const before = join(dir, "before.txt");
+    Deno.writeTextFileSync(before, "x");
+    const marks = [watcher.mark(), watcher.mark()];
+    const batches = await untilMarks(watcher, marks);
+    const file = join(dir, "after.txt");
+    Deno.writeTextFileSync(file, "x");
+    batches.push(...await collectUntil(watcher, (seen) => seen.has(file)));
+    assert.deepEqual(batches.flatMap((b) => b.paths), [before, file]);
+    assert.deepEqual(batches.flatMap((b) => b.marks ?? []), marks);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "after.txt",
+      "before.txt",
+    ]);
+  });
+});
+
+Deno.test("mark(): a mark that does not come back in time arrives with rescan", async () => {
+  await withTempDir(async (dir) => {
+    const elsewhere = await Deno.makeTempDir({ prefix: "barchan_mark_" });
+    try {
+      await using watcher = watch([join(dir)], { markDir: elsewhere, markTimeoutMs: 50 });
+      const mark = watcher.mark();
+      const [batch] = await untilMarks(watcher, [mark]);
+      assert.deepEqual(batch.marks, [mark]);
+      assert.equal(batch.rescan, true);
+      assert.deepEqual([...Deno.readDirSync(elsewhere)], []);
+    } finally {
+      await Deno.remove(elsewhere, { recursive: true });
+    }
+  });
+});
