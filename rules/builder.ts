@@ -26,6 +26,7 @@ import { OutputLog } from "./outputs.ts";
 import { STATE_DIR } from "./state_dir.ts";
 import type { DepSpec, Project } from "./project.ts";
 import type { Reporter } from "./report.ts";
+import { combineReporters } from "./reporters.ts";
 import { type RanRule, Session } from "./session.ts";
 import { type UpToDateKey, type UpToDateVerdict, writeUpToDate } from "./up_to_date.ts";
 import {
@@ -72,6 +73,25 @@ export interface BuilderOptions {
    * @default false
    */
   dryRun?: boolean;
+}
+
+/** Options of {@linkcode Builder.build}. */
+export interface BuildCallOptions {
+  /**
+   * What triggered the build (changed paths, project-relative), for the reporter.
+   * @default []
+   */
+  trigger?: string[];
+  /**
+   * Cancels this build only, on top of the builder's own `signal`.
+   * @default undefined
+   */
+  signal?: AbortSignal;
+  /**
+   * Receives this build's events, on top of the builder's own reporter.
+   * @default undefined
+   */
+  reporter?: Reporter;
 }
 
 /** One failure of a build. */
@@ -259,21 +279,28 @@ export class Builder {
    * Builds targets (project-relative paths) and `@aliases`; no target means
    * `@default`, or every target when there is no default alias.
    * @param targets What to build.
-   * @param trigger What triggered the build (changed paths), for the reporter.
+   * @param options What triggered the build, a signal and a reporter of its own.
    * @returns What ran and what failed.
    */
-  async build(targets: readonly string[] = [], trigger: string[] = []): Promise<BuildResult> {
+  async build(
+    targets: readonly string[] = [],
+    options: BuildCallOptions = {},
+  ): Promise<BuildResult> {
     const project = this.project ?? await this.load();
     this.#roots = undefined;
     const started = performance.now();
-    this.#reporter.buildStarted?.({ trigger });
+    const reporter = options.reporter === undefined
+      ? this.#reporter
+      : combineReporters(this.#reporter, options.reporter);
+    const signal = [this.#options.signal, options.signal].filter((s) => s !== undefined);
+    reporter.buildStarted?.({ trigger: options.trigger ?? [] });
     const session = new Session({
       project,
       engine: this.engine,
       scheduler: this.scheduler,
       outputs: this.#outputs,
-      reporter: this.#reporter,
-      signal: this.#options.signal ?? new AbortController().signal,
+      reporter,
+      signal: signal.length === 1 ? signal[0] : AbortSignal.any(signal),
       buildRule,
       buildTarget,
       dryRun: this.#options.dryRun ?? false,
@@ -296,8 +323,8 @@ export class Builder {
       });
     } catch (error) {
       if (isCancellation(error)) throw error;
-      const signal = this.#options.signal;
-      if (signal?.aborted) throw new CancelledError(signal.reason);
+      const aborted = signal.find((s) => s.aborted);
+      if (aborted !== undefined) throw new CancelledError(aborted.reason);
       failed.push(...failuresOf(error));
     } finally {
       clearInterval(flusher);
@@ -313,7 +340,7 @@ export class Builder {
       dryRun: this.#options.dryRun ?? false,
       durationMs: performance.now() - started,
     };
-    this.#reporter.buildFinished?.({
+    reporter.buildFinished?.({
       ok: result.ok,
       ran: result.ran.length,
       failed: failed.length,
