@@ -17,6 +17,7 @@ import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
 import { STATE_DIR } from "./rules/state_dir.ts";
 import { checkUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
+import { buildThroughServer } from "./rules/build_server.ts";
 import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat.ts";
 
 // Only what a build with nothing to do needs is imported above; the engine,
@@ -210,6 +211,17 @@ async function buildIn(
   // A plain build of a request whose last build is still up to date is
   // answered from the record, without evaluating build.ts (up_to_date.ts).
   const recorded = !flags.watch && !flags.dryRun && flags.traceFile === undefined;
+  // While a watch session runs in the project, it builds plain requests.
+  if (recorded) {
+    const reporter = combineReporters(...reporters);
+    const answer = await buildThroughServer(root, targets, reporter);
+    if (answer !== undefined) {
+      if (!flags.json) {
+        for (const failure of answer.failures) console.error(`Error: ${failure}`);
+      }
+      return answer.code;
+    }
+  }
   const key: UpToDateKey = {
     root,
     request: targets,
@@ -273,6 +285,7 @@ async function buildIn(
       running = watchBuild({
         ...options,
         onRestart: (changed) => restart = changed,
+        serve: true,
         ignore: flags.traceFile === undefined ? [] : [resolve(cwd, flags.traceFile)],
       });
       await running;

@@ -15,6 +15,12 @@
  * runtime once evaluated, so when one changes barchan starts itself afresh
  * (same arguments) to read it.
  *
+ * With `serve`, the session also builds what other processes ask of it
+ * (build_server.ts): each request is answered once the watcher has seen every
+ * change made before it arrived. Build outputs changed by hand since (deleted
+ * or edited) are checked again before such a build, as a build of its own
+ * would; watch mode's own rebuilds do not react to them.
+ *
  * @module
  */
 import { dirname, relative, resolve } from "node:path";
@@ -22,6 +28,8 @@ import { watch } from "../fiber/watcher.ts";
 import { Builder, type BuilderOptions, STATE_DIR } from "./builder.ts";
 import { messageOf } from "../memo/errors.ts";
 import { importedModules } from "./modules.ts";
+import { type BuildRequest, type BuildServer, serveBuilds } from "./build_server.ts";
+import { isCancellation } from "../fiber/cancel.ts";
 
 /** Options of {@linkcode watchBuild}. */
 export interface WatchBuildOptions extends BuilderOptions {
@@ -49,6 +57,12 @@ export interface WatchBuildOptions extends BuilderOptions {
    * @default []
    */
   ignore?: string[];
+  /**
+   * Serve build requests from other processes on the project's socket
+   * ({@linkcode serverSocketPath}) while watching.
+   * @default false
+   */
+  serve?: boolean;
 }
 
 /**
@@ -73,49 +87,95 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   const rel = (p: string) => relative(builder.root, p);
   let modules = new Set<string>();
   let loaded = false;
+  let loadError = "";
   const load = async (): Promise<boolean> => {
     try {
       await builder.load();
       modules = await localModules(builder.file);
       loaded = true;
     } catch (error) {
-      reporter.note?.(`${messageOf(error)}\nWaiting for build.ts to be fixed...`);
+      loadError = messageOf(error);
+      reporter.note?.(`${loadError}\nWaiting for build.ts to be fixed...`);
       loaded = false;
     }
     return loaded;
   };
   const ignored = new Set((options.ignore ?? []).map((p) => resolve(builder.root, p)));
+  const stateDir = resolve(builder.root, STATE_DIR);
   const isOutput = (path: string) => {
     const r = rel(path);
-    return r === STATE_DIR || r.startsWith("_build/") || r === "_build" ||
+    return r === "_build" || r.startsWith("_build/") ||
       builder.project?.producers.has(r) === true || ignored.has(path);
   };
   const watcher = watch([builder.root], {
-    ignore: ["_build"],
+    ignore: [STATE_DIR],
     debounceMs: options.debounceMs ?? 8,
     signal: options.signal,
+    markDir: stateDir,
   });
+  // Requests from other processes, by the watcher mark that must be reached
+  // before each is built; outputs changed since the last such build.
+  const requests = new Map<number, BuildRequest>();
+  const touchedOutputs = new Set<string>();
+  let server: BuildServer | undefined;
+  const serve = async (request: BuildRequest) => {
+    if (!loaded) return request.finish(1, [loadError]);
+    builder.engine.invalidatePaths(touchedOutputs, "changed on disk");
+    touchedOutputs.clear();
+    try {
+      const result = await builder.build(request.targets, {
+        signal: request.signal,
+        reporter: request.reporter,
+      });
+      request.finish(result.ok ? 0 : 1, result.failed.map((f) => f.message));
+    } catch (error) {
+      if (!isCancellation(error) || options.signal?.aborted) throw error;
+      request.finish(130);
+    }
+  };
   try {
-    if (await load()) await builder.build(targets, []);
+    if (options.serve) {
+      server = serveBuilds(builder.root, (request) => {
+        try {
+          requests.set(watcher.mark(), request);
+        } catch (error) {
+          request.finish(1, [messageOf(error)]);
+        }
+      });
+    }
+    if (await load()) await builder.build(targets);
     for await (const batch of watcher) {
+      if (batch.rescan) {
+        reporter.note?.("File events were lost: checking every file again");
+        builder.engine.invalidateAll("file events were lost");
+      }
       const relevant = batch.paths.filter((p) =>
         !isOutput(p) &&
         (p === builder.file || modules.has(p) || builder.loadRead(p) ||
           builder.engine.tracks(p, isOutput))
       );
-      if (relevant.length === 0) continue;
+      for (const p of batch.paths) if (isOutput(p)) touchedOutputs.add(p);
       const changedModule = relevant.find((p) => modules.has(p) && p !== builder.file);
       if (changedModule !== undefined && options.onRestart !== undefined) {
         options.onRestart(changedModule);
         return;
       }
-      builder.engine.invalidatePaths(relevant, "changed on disk");
-      if (!loaded || relevant.some((p) => p === builder.file || builder.loadRead(p))) {
-        if (!await load()) continue;
+      if (relevant.length > 0 || batch.rescan) {
+        builder.engine.invalidatePaths(relevant, "changed on disk");
+        const reload = !loaded || batch.rescan ||
+          relevant.some((p) => p === builder.file || builder.loadRead(p));
+        if (!reload || await load()) {
+          await builder.build(targets, { trigger: relevant.map(rel) });
+        }
       }
-      await builder.build(targets, relevant.map(rel));
+      for (const mark of batch.marks ?? []) {
+        const request = requests.get(mark);
+        requests.delete(mark);
+        if (request !== undefined) await serve(request);
+      }
     }
   } finally {
+    await server?.close();
     await watcher.close();
     builder.close();
   }

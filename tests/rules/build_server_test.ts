@@ -1,0 +1,160 @@
+// Builds served by a watch session: `cli.ts build` in child processes while
+// `cli.ts build -w` runs in the same project. The session holds the build
+// lock, so a build that did not go through it would wait for as long as the
+// session runs; build.ts counts its evaluations to show who loaded it.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { buildThroughServer, serverSocketPath } from "../../rules/build_server.ts";
+import { CLI, cli, type Files, MOD, readMaybe, withProject } from "./_util.ts";
+import { EVENT_TIMEOUT_MS, WatchProcess } from "./_watch_process.ts";
+
+const COUNT =
+  `Deno.writeTextFileSync(new URL("evaluations", import.meta.url), "x", { append: true });\n`;
+
+/** The session builds @default (out/a); requests ask for out/b, or for the slow rule. */
+const PROJECT: Files = {
+  "build.ts": `import { alias, rule, sh } from "${MOD}";\n${COUNT}
+const a = rule({ targets: "out/a", deps: "src/a.txt", action: sh("mkdir -p out && cp src/a.txt out/a") });
+rule({ targets: "out/b", deps: "src/b.txt", action: sh("mkdir -p out && cp src/b.txt out/b") });
+rule({ targets: "out/bad", deps: "src/b.txt", action: sh("echo broken >&2; exit 3") });
+rule({
+  targets: "out/slow",
+  action: sh("echo $$ > slow.pid; sleep 60; mkdir -p out && touch out/slow"),
+});
+alias("default", [a]);
+`,
+  "src/a.txt": "a\n",
+  "src/b.txt": "b0\n",
+};
+
+async function evaluations(root: string): Promise<number> {
+  return (await Deno.readTextFile(join(root, "evaluations"))).length;
+}
+
+async function startSession(root: string): Promise<WatchProcess> {
+  const watch = new WatchProcess(root);
+  const first = await watch.nextBuild();
+  assert.equal(first.finished.ok, true, watch.transcript());
+  return watch;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+async function waitFor(what: string, condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + EVENT_TIMEOUT_MS;
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+Deno.test("build server: a build while a watch session runs is built by it, and sees edits made just before", async () => {
+  await withProject(PROJECT, async (root) => {
+    await using watch = await startSession(root);
+    const built = await cli(root, "build", "out/b");
+    assert.equal(built.code, 0, built.stderr + watch.transcript());
+    assert.match(built.stderr, /Done: 1 actions ran/);
+    assert.equal(await readMaybe(root, "out/b"), "b0\n");
+    // An edit written right before the request is part of its build: asked
+    // from this process, the request reaches the session well before the
+    // file event does.
+    for (let i = 1; i <= 30; i++) {
+      Deno.writeTextFileSync(join(root, "src/b.txt"), `b${i}\n`);
+      const again = await buildThroughServer(root, ["out/b"], {});
+      assert.deepEqual(again, { code: 0, failures: [] });
+      assert.equal(await readMaybe(root, "out/b"), `b${i}\n`, `edit ${i}`);
+    }
+    const json = await cli(root, "build", "--json", "out/b");
+    const events = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(events.map((e) => e.event), ["build-started", "build-finished"]);
+    assert.equal(events[1].ran, 0);
+    // Only the session evaluated build.ts.
+    assert.equal(await evaluations(root), 1);
+  });
+});
+
+Deno.test("build server: failures and unknown targets come back with exit code 1", async () => {
+  await withProject(PROJECT, async (root) => {
+    await using watch = await startSession(root);
+    const bad = await cli(root, "build", "out/bad");
+    assert.equal(bad.code, 1, watch.transcript());
+    assert.match(bad.stderr, /FAILED out\/bad/);
+    assert.match(bad.stderr, /broken/);
+    const unknown = await cli(root, "build", "out/nothing");
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Error: .*out\/nothing/);
+  });
+});
+
+Deno.test("build server: an output deleted or edited by hand is built again by a request", async () => {
+  await withProject(PROJECT, async (root) => {
+    await using _watch = await startSession(root);
+    assert.equal((await cli(root, "build", "out/b")).code, 0);
+    await Deno.remove(join(root, "out/b"));
+    const rebuilt = await cli(root, "build", "out/b");
+    assert.match(rebuilt.stderr, /Done: 1 actions ran/);
+    assert.equal(await readMaybe(root, "out/b"), "b0\n");
+    await Deno.writeTextFile(join(root, "out/a"), "scribbled\n");
+    assert.equal((await cli(root, "build")).code, 0);
+    assert.equal(await readMaybe(root, "out/a"), "a\n");
+  });
+});
+
+Deno.test("build server: Ctrl-C on a client cancels its build in the session, which goes on serving", async () => {
+  await withProject(PROJECT, async (root) => {
+    await using watch = await startSession(root);
+    const client = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", CLI, "build", "out/slow"],
+      cwd: root,
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    await waitFor("the slow action to start", async () => {
+      const text = await readMaybe(root, "slow.pid");
+      return text !== undefined && text.trim() !== "";
+    });
+    const pid = Number((await readMaybe(root, "slow.pid"))!.trim());
+    assert.equal(isAlive(pid), true);
+    client.kill("SIGINT");
+    const status = await client.output();
+    assert.equal(status.code, 130, new TextDecoder().decode(status.stderr) + watch.transcript());
+    await waitFor("the slow action to be killed", () => Promise.resolve(!isAlive(pid)));
+    const after = await cli(root, "build", "out/b");
+    assert.equal(after.code, 0, after.stderr + watch.transcript());
+  });
+});
+
+Deno.test("build server: a session that died leaves a socket the next build replaces", async () => {
+  await withProject(PROJECT, async (root) => {
+    const watch = await startSession(root);
+    watch.child.kill("SIGKILL");
+    await watch.stop();
+    assert.equal((await Deno.lstat(serverSocketPath(root))).isSocket, true);
+    // Nobody listens: the build runs on its own.
+    const alone = await cli(root, "build", "out/b");
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.equal(await readMaybe(root, "out/b"), "b0\n");
+    // A new session listens on the same path.
+    await using again = await startSession(root);
+    assert.equal((await cli(root, "build", "out/b")).code, 0, again.transcript());
+    assert.equal(await evaluations(root), 3);
+  });
+});
+
+Deno.test("build server: a project path too long for a socket listens in the temporary directory", () => {
+  const long = "/" + "d".repeat(120);
+  const path = serverSocketPath(long);
+  assert.equal(path.startsWith(long), false);
+  assert.equal(path, serverSocketPath(long));
+  assert.notEqual(path, serverSocketPath(long + "e"));
+  assert.equal(serverSocketPath("/p"), "/p/_build/.barchan/server.sock");
+});
