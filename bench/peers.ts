@@ -30,6 +30,7 @@ import {
   type Tool,
   TOOLS,
 } from "./synthetic.ts";
+import { WatchSession } from "./_session.ts";
 
 /** What is measured, in the order it is measured. */
 export const CASES = ["cold", "no-op", "edit", "touch"] as const;
@@ -138,6 +139,7 @@ const decoder = new TextDecoder();
 function commandOf(tool: Tool, tree: string, jobs: number, cli: string): [string, string[]] {
   switch (tool) {
     case "barchan":
+    case "session":
       return [Deno.execPath(), ["run", "-A", cli, "build", "-j", `${jobs}`, "-C", tree, "-v"]];
     case "ninja":
       return ["ninja", ["-j", `${jobs}`, "-v"]];
@@ -151,6 +153,7 @@ function commandsRun(tool: Tool, outcome: Outcome): number {
   const lines = (outcome.stdout + "\n" + outcome.stderr).split("\n");
   switch (tool) {
     case "barchan":
+    case "session":
       return lines.filter((l) => l.startsWith("$ ")).length;
     case "ninja":
       return lines.filter((l) => /^\[\d+\/\d+\] /.test(l)).length;
@@ -232,7 +235,7 @@ function hasTime(): boolean {
 /** Deletes a tool's outputs and state, so that its next build starts from scratch. */
 function clean(tool: Tool, tree: string): void {
   removeIfPresent(join(tree, "out"));
-  if (tool === "barchan") removeIfPresent(join(tree, "_build"));
+  if (tool === "barchan" || tool === "session") removeIfPresent(join(tree, "_build"));
   if (tool === "ninja") {
     removeIfPresent(join(tree, ".ninja_log"));
     removeIfPresent(join(tree, ".ninja_deps"));
@@ -272,7 +275,7 @@ class Checker {
   constructor(graph: Synthetic) {
     this.#graph = graph;
     const initial = graph.contents.get(graph.probe)!;
-    this.#probe = { barchan: initial, ninja: initial, make: initial };
+    this.#probe = { barchan: initial, session: initial, ninja: initial, make: initial };
   }
 
   /** Changes the probed source's content in a tool's tree. */
@@ -373,48 +376,63 @@ export async function measureGraph(
   ];
   // One more run of each case under /usr/bin/time measures peak memory.
   const memoryFile = hasTime() ? Deno.makeTempFileSync({ prefix: "barchan-peers-" }) : undefined;
-  for (const [kase, count] of plan) {
-    const total = memoryFile === undefined ? count : count + 1;
-    for (let run = 1; run <= total; run++) {
-      const timing = run <= count;
-      const label = timing ? `${kase} ${run}/${count}` : `${kase} memory`;
-      for (const tool of TOOLS) {
-        if (!alive.has(tool)) continue;
-        const tree = graph.trees[tool];
-        if (kase === "cold") clean(tool, tree);
-        if (kase === "edit") checker.edit(tool, run);
-        if (kase === "touch") checker.touch(tool);
-        const [cmd, args] = commandOf(tool, tree, jobs, cli);
-        const outcome = await timed(cmd, args, tree, timeoutMs, timing ? undefined : memoryFile);
-        const m = result.cases[kase][tool] ??= { times: [], reran: [] };
-        if (outcome.timedOut) {
-          m.timedOut = timeoutMs;
-          alive.delete(tool);
-          log(`  ${label} ${tool}: killed after ${timeoutMs / 1000} s`);
-          continue;
+  // The session's first build is its cold build, not timed; its later builds
+  // are the client's, and its memory is the session's own.
+  let session: WatchSession | undefined;
+  try {
+    for (const [kase, count] of plan) {
+      const total = memoryFile === undefined ? count : count + 1;
+      for (let run = 1; run <= total; run++) {
+        const timing = run <= count;
+        const label = timing ? `${kase} ${run}/${count}` : `${kase} memory`;
+        for (const tool of TOOLS) {
+          if (!alive.has(tool)) continue;
+          const tree = graph.trees[tool];
+          if (tool === "session") {
+            if (kase === "cold") continue;
+            if (session === undefined) {
+              session = new WatchSession(cli, tree, jobs);
+              await session.ready();
+            }
+            if (!timing) session.resetPeak();
+          }
+          if (kase === "cold") clean(tool, tree);
+          if (kase === "edit") checker.edit(tool, run);
+          if (kase === "touch") checker.touch(tool);
+          const [cmd, args] = commandOf(tool, tree, jobs, cli);
+          const outcome = await timed(cmd, args, tree, timeoutMs, timing ? undefined : memoryFile);
+          const m = result.cases[kase][tool] ??= { times: [], reran: [] };
+          if (outcome.timedOut) {
+            m.timedOut = timeoutMs;
+            alive.delete(tool);
+            log(`  ${label} ${tool}: killed after ${timeoutMs / 1000} s`);
+            continue;
+          }
+          try {
+            checker.check(tool, `${kase} run ${run}`, outcome);
+          } catch (error) {
+            // A broken build ends this tool's measurements at this size, not the whole run.
+            m.failed = outcome.code !== 0
+              ? `exit code ${outcome.code}${failureLine(outcome)}`
+              : `wrong ${FINAL}`;
+            alive.delete(tool);
+            log(`  ${label} ${tool}: ${(error as Error).message}`);
+            continue;
+          }
+          const reran = commandsRun(tool, outcome);
+          if (!timing) {
+            m.peakKb = tool === "session" ? session!.peakKb() : outcome.peakKb;
+            log(`  ${label} ${tool}: ${formatKb(outcome.peakKb)}, ${reran} commands`);
+            continue;
+          }
+          m.times.push(outcome.ms);
+          m.reran.push(reran);
+          log(`  ${label} ${tool}: ${formatMs(outcome.ms)}, ${reran} commands`);
         }
-        try {
-          checker.check(tool, `${kase} run ${run}`, outcome);
-        } catch (error) {
-          // A broken build ends this tool's measurements at this size, not the whole run.
-          m.failed = outcome.code !== 0
-            ? `exit code ${outcome.code}${failureLine(outcome)}`
-            : `wrong ${FINAL}`;
-          alive.delete(tool);
-          log(`  ${label} ${tool}: ${(error as Error).message}`);
-          continue;
-        }
-        const reran = commandsRun(tool, outcome);
-        if (!timing) {
-          m.peakKb = outcome.peakKb;
-          log(`  ${label} ${tool}: ${formatKb(outcome.peakKb)}, ${reran} commands`);
-          continue;
-        }
-        m.times.push(outcome.ms);
-        m.reran.push(reran);
-        log(`  ${label} ${tool}: ${formatMs(outcome.ms)}, ${reran} commands`);
       }
     }
+  } finally {
+    await session?.stop();
   }
   if (memoryFile !== undefined) removeIfPresent(memoryFile);
   return result;
@@ -678,7 +696,13 @@ export async function runPeers(
     `run by run; ${minutes.toFixed(1)} minutes in all. Times are wall-clock times of the ` +
     `whole command (process start to exit). "commands run" counts the commands each tool ` +
     `printed as it ran them; "peak memory" is the largest resident set of its process tree ` +
-    `in one more run of the case under ${TIME}. Load average (1, 5, 15 min) ` +
+    `in one more run of the case under ${TIME}. "session" is barchan with a watch session ` +
+    `(\`barchan build -w\`) running in its tree: the same \`barchan build\` command sends its ` +
+    `request to the session, which rebuilds what an edit affects as soon as it sees it (so ` +
+    `the client prints no command for it) and answers once it has seen every earlier change. ` +
+    `Its cold build is the session's first build, not timed; its peak memory is the ` +
+    `session's own during the case (from /proc, VmHWM reset before the run). ` +
+    `Load average (1, 5, 15 min) ` +
     `${loadBefore} at the start, ${loadAverage()} at the end.`,
     "",
     markdownTable(results),

@@ -26,8 +26,12 @@
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
 
-/** The build tools a synthetic tree is generated for. */
-export const TOOLS = ["barchan", "ninja", "make"] as const;
+/**
+ * The build tools a synthetic tree is generated for. `session` is barchan
+ * again, its builds sent to a watch session (`barchan build -w`) running in
+ * its own tree.
+ */
+export const TOOLS = ["barchan", "session", "ninja", "make"] as const;
 
 /** One of {@linkcode TOOLS}. */
 export type Tool = typeof TOOLS[number];
@@ -305,6 +309,7 @@ export async function generate(dir: string, options: SyntheticOptions = {}): Pro
   const files = new Map([...contents, ...graph.extra]);
   const buildFiles: Record<Tool, [string, string]> = {
     barchan: ["build.ts", barchanFile(graph, header, mod)],
+    session: ["build.ts", barchanFile(graph, header, mod)],
     ninja: ["build.ninja", ninjaFile(graph, header)],
     make: ["Makefile", makeFile(graph, header)],
   };
