@@ -17,7 +17,7 @@ import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
 import { STATE_DIR } from "./rules/state_dir.ts";
 import { checkUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
-import { buildThroughServer } from "./rules/build_server.ts";
+import { buildThroughServer, serverSocketPath } from "./rules/build_server.ts";
 import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat.ts";
 
 // Only what a build with nothing to do needs is imported above; the engine,
@@ -294,7 +294,24 @@ async function buildIn(
       uninstall();
       return await reexec();
     }
-    const builder = await Builder.open(options);
+    // A watch session that starts while this build waits for the lock builds it.
+    const session = awaitSession(root, targets, options.reporter);
+    let builder;
+    try {
+      builder = await Builder.open({
+        ...options,
+        signal: AbortSignal.any([controller.signal, session.signal]),
+      });
+    } catch (error) {
+      const answer = session.answer();
+      if (answer === undefined) throw error;
+      if (!flags.json) {
+        for (const failure of answer.failures) console.error(`Error: ${failure}`);
+      }
+      return answer.code;
+    } finally {
+      session.stop();
+    }
     useStatsTakenAhead(stats);
     const result = await (running = (async () => {
       try {
@@ -335,6 +352,38 @@ async function buildIn(
   } finally {
     uninstall();
   }
+}
+
+/**
+ * Checks every 100 ms for a watch session of the project, while this build
+ * waits for the lock, and sends it the request once one listens; `signal`
+ * is then aborted, and `answer()` gives its answer.
+ */
+function awaitSession(root: string, targets: string[], reporter: Reporter) {
+  const found = new AbortController();
+  let answer: Awaited<ReturnType<typeof buildThroughServer>>;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const poll = async () => {
+    try {
+      Deno.lstatSync(serverSocketPath(root));
+    } catch {
+      if (!stopped) timer = setTimeout(poll, 100);
+      return;
+    }
+    answer = await buildThroughServer(root, targets, reporter);
+    if (answer !== undefined) found.abort(new Error("Built by a watch session"));
+    else if (!stopped) timer = setTimeout(poll, 100);
+  };
+  timer = setTimeout(poll, 100);
+  return {
+    signal: found.signal,
+    answer: () => answer,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 function useColor(): boolean {

@@ -59,7 +59,7 @@ export interface BuilderOptions {
    */
   reporter?: Reporter;
   /**
-   * Cancels builds: running commands are killed.
+   * Cancels builds (running commands are killed), and a wait for the build lock.
    * @default undefined
    */
   signal?: AbortSignal;
@@ -208,7 +208,9 @@ export class Builder {
   static async open(options: BuilderOptions = {}): Promise<Builder> {
     const file = findBuildFile(options.root ?? Deno.cwd());
     const stateDir = join(file, "..", STATE_DIR);
-    const lock = options.dryRun ? undefined : await lockState(stateDir, options.reporter ?? {});
+    const lock = options.dryRun
+      ? undefined
+      : await lockState(stateDir, options.reporter ?? {}, options.signal);
     try {
       return new Builder(file, options, lock);
     } catch (error) {
@@ -481,26 +483,38 @@ function requestsOf(project: Project, targets: readonly string[]): DepSpec[] {
     .map((r) => ({ kind: "rule", id: r.id }));
 }
 
+/** How often a busy build lock is tried again, in milliseconds. */
+const LOCK_RETRY_MS = 20;
+
 /**
  * Takes the project's build lock, waiting for a build or clean that holds it.
  * `clean` deletes the state, lock file included, while holding the lock; a
  * lock then granted on the deleted file guards nothing, so it is taken again.
  * @param stateDir The state directory.
  * @param reporter Told when the lock is busy.
+ * @param signal Stops waiting: the wait then throws a {@linkcode CancelledError}.
  * @returns The locked file; closing it releases the lock.
  */
-export async function lockState(stateDir: string, reporter: Reporter): Promise<Deno.FsFile> {
+export async function lockState(
+  stateDir: string,
+  reporter: Reporter,
+  signal?: AbortSignal,
+): Promise<Deno.FsFile> {
   let told = false;
   for (;;) {
     Deno.mkdirSync(stateDir, { recursive: true });
     const path = join(stateDir, "build.lock");
     const lock = await Deno.open(path, { create: true, write: true });
-    if (!(await lock.tryLock(true))) {
+    while (!(await lock.tryLock(true))) {
       if (!told) {
         reporter.note?.(`Waiting for another build of this project to finish (${stateDir})`);
       }
       told = true;
-      await lock.lock(true);
+      if (signal?.aborted) {
+        lock.close();
+        throw new CancelledError(signal.reason);
+      }
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
     }
     if (isSameFile(lock, path)) return lock;
     lock.close();

@@ -5,7 +5,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildThroughServer, serverSocketPath } from "../../rules/build_server.ts";
+import {
+  type BuildServer,
+  buildThroughServer,
+  serveBuilds,
+  serverSocketPath,
+} from "../../rules/build_server.ts";
+import { STATE_DIR } from "../../rules/state_dir.ts";
 import { CLI, cli, type Files, MOD, readMaybe, withProject } from "./_util.ts";
 import { EVENT_TIMEOUT_MS, WatchProcess } from "./_watch_process.ts";
 
@@ -157,4 +163,57 @@ Deno.test("build server: a project path too long for a socket listens in the tem
   assert.equal(path, serverSocketPath(long));
   assert.notEqual(path, serverSocketPath(long + "e"));
   assert.equal(serverSocketPath("/p"), "/p/_build/.barchan/server.sock");
+});
+
+Deno.test("build server: a build waiting for the lock is sent to a session that starts meanwhile", async () => {
+  await withProject(PROJECT, async (root) => {
+    // This process holds the lock, as a starting session does before it listens.
+    await Deno.mkdir(join(root, STATE_DIR), { recursive: true });
+    const lock = await Deno.open(join(root, STATE_DIR, "build.lock"), {
+      create: true,
+      write: true,
+    });
+    await lock.lock(true);
+    const client = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", CLI, "build", "out/b"],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const asked: string[][] = [];
+    let server: BuildServer | undefined;
+    try {
+      // The client says it waits before anything listens.
+      const reader = client.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      let stderr = "";
+      while (!stderr.includes("Waiting for another build")) {
+        const { value, done } = await reader.read();
+        assert.equal(done, false, stderr);
+        stderr += value;
+      }
+      // Without the session's answer the client would wait for the lock for good.
+      const limit = setTimeout(() => client.kill("SIGKILL"), EVENT_TIMEOUT_MS);
+      server = serveBuilds(root, (request) => {
+        asked.push(request.targets);
+        request.reporter.note?.("built elsewhere");
+        request.finish(0);
+      });
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stderr += value;
+      }
+      const status = await client.status;
+      clearTimeout(limit);
+      assert.equal(status.code, 0, stderr);
+      assert.match(stderr, /built elsewhere/);
+      assert.deepEqual(asked, [["out/b"]]);
+      assert.equal(await readMaybe(root, "out/b"), undefined);
+    } finally {
+      await server?.close();
+      lock.close();
+      await client.stdout.cancel().catch(() => {});
+    }
+  });
 });
