@@ -47,6 +47,20 @@ export class WatchSession {
     }
   }
 
+  /**
+   * Stops the process (SIGSTOP) while other tools are measured: its
+   * collector and compiler threads finish their work on the session's own
+   * time, not theirs.
+   */
+  pause(): void {
+    Deno.kill(this.#child.pid, "SIGSTOP");
+  }
+
+  /** Lets the process run again (SIGCONT). */
+  resume(): void {
+    Deno.kill(this.#child.pid, "SIGCONT");
+  }
+
   /** Resets the peak resident memory the kernel keeps for the session. */
   resetPeak(): void {
     Deno.writeTextFileSync(`/proc/${this.#child.pid}/clear_refs`, "5");
@@ -61,6 +75,7 @@ export class WatchSession {
   /** Stops the session. */
   async stop(): Promise<void> {
     try {
+      this.resume();
       this.#child.kill("SIGINT");
     } catch {
       // already gone

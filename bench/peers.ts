@@ -388,8 +388,10 @@ export async function measureGraph(
         for (const tool of TOOLS) {
           if (!alive.has(tool)) continue;
           const tree = graph.trees[tool];
+          if (tool !== "session") session?.pause();
           if (tool === "session") {
             if (kase === "cold") continue;
+            session?.resume();
             if (session === undefined) {
               session = new WatchSession(cli, tree, jobs);
               await session.ready();
@@ -701,7 +703,9 @@ export async function runPeers(
     `request to the session, which rebuilds what an edit affects as soon as it sees it (so ` +
     `the client prints no command for it) and answers once it has seen every earlier change. ` +
     `Its cold build is the session's first build, not timed; its peak memory is the ` +
-    `session's own during the case (from /proc, VmHWM reset before the run). ` +
+    `session's own during the case (from /proc, VmHWM reset before the run). The session ` +
+    `is stopped (SIGSTOP) while the other tools run, so that its background threads run ` +
+    `on its own time. ` +
     `Load average (1, 5, 15 min) ` +
     `${loadBefore} at the start, ${loadAverage()} at the end.`,
     "",
