@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { joinPath } from "./_paths.ts";
 
 /**
  * Converts a glob pattern to a regular expression over `/`-separated paths.
@@ -92,7 +92,7 @@ export function listGlob(root: string, pattern: string, skip: readonly string[] 
   const walk = (rel: string) => {
     let entries: Deno.DirEntry[];
     try {
-      entries = [...Deno.readDirSync(rel === "." ? root : join(root, rel))];
+      entries = [...Deno.readDirSync(rel === "." ? root : joinPath(root, rel))];
     } catch (error) {
       if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
         return;
