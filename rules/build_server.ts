@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { joinPath } from "../memo/_paths.ts";
 import type { Reporter } from "./report.ts";
 import { jsonReporter } from "./reporters.ts";
 import { STATE_DIR } from "./state_dir.ts";
@@ -71,12 +71,12 @@ export interface BuildServer {
  * ```
  */
 export function serverSocketPath(root: string): string {
-  const inside = join(root, STATE_DIR, "server.sock");
+  const inside = joinPath(root, STATE_DIR, "server.sock");
   if (new TextEncoder().encode(inside).length <= MAX_SOCKET_PATH) return inside;
   let hash = 0x811c9dc5;
   for (let i = 0; i < root.length; i++) hash = Math.imul(hash ^ root.charCodeAt(i), 0x01000193);
   const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
-  return join(tmp, `barchan-${Deno.uid() ?? 0}-${(hash >>> 0).toString(16)}.sock`);
+  return joinPath(tmp, `barchan-${Deno.uid() ?? 0}-${(hash >>> 0).toString(16)}.sock`);
 }
 
 /**

@@ -4,15 +4,14 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { dirname } from "node:path";
 import { Mutex } from "../fiber/mutex.ts";
 import { redefine } from "../memo/registry.ts";
 import { BuildFileError } from "./errors.ts";
 import { type LoadReads, recordLoadReads } from "./load_reads.ts";
 import { Project, setLoadingProject } from "./project.ts";
 
-/** The name of the build description file. */
-export const BUILD_FILE = "build.ts";
+export { BUILD_FILE, findBuildFile } from "./build_file.ts";
 
 let loads = 0;
 
@@ -21,31 +20,6 @@ const loading = new Mutex();
 
 // deno-lint-ignore no-control-regex
 const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
-
-/**
- * Finds build.ts in `dir` or the nearest directory above it.
- * @param dir Where to start.
- * @returns The absolute path of build.ts.
- */
-export function findBuildFile(dir: string): string {
-  let current = resolve(dir);
-  for (;;) {
-    const candidate = join(current, BUILD_FILE);
-    try {
-      if (Deno.statSync(candidate).isFile) return candidate;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    const parent = dirname(current);
-    if (parent === current) {
-      throw new BuildFileError(
-        join(resolve(dir), BUILD_FILE),
-        `no ${BUILD_FILE} here or in any parent directory; create one, or pass -C DIR`,
-      );
-    }
-    current = parent;
-  }
-}
 
 /**
  * Evaluates build.ts and returns the rules and aliases it defined. Each load

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { joinPath } from "../memo/_paths.ts";
 import { EnvLeaf, FileLeaf, ListingLeaf } from "../memo/leaves.ts";
 import { type PathStat, statUnchanged } from "../memo/stat.ts";
 import type { Leaf } from "../memo/node.ts";
@@ -158,7 +158,7 @@ function check(
 ): UpToDateVerdict {
   let record: Record;
   try {
-    record = JSON.parse(Deno.readTextFileSync(join(stateDir, UP_TO_DATE_FILE)));
+    record = JSON.parse(Deno.readTextFileSync(joinPath(stateDir, UP_TO_DATE_FILE)));
   } catch {
     return NO;
   }
@@ -241,7 +241,7 @@ function keyOf(key: UpToDateKey): string {
 }
 
 function save(stateDir: string, record: Record): void {
-  const file = join(stateDir, UP_TO_DATE_FILE);
+  const file = joinPath(stateDir, UP_TO_DATE_FILE);
   const temp = `${file}.${Deno.pid}.tmp`;
   Deno.writeTextFileSync(temp, JSON.stringify(record));
   Deno.renameSync(temp, file);
