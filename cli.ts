@@ -8,11 +8,15 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { join, relative, resolve } from "node:path";
+import { parseCommandLine } from "./_cli_args.ts";
+import {
+  joinPath as join,
+  relativePath as relative,
+  resolvePath as resolve,
+} from "./memo/_paths.ts";
 import denoJson from "./deno.json" with { type: "json" };
 import { BuildFileError } from "./rules/errors.ts";
-import { findBuildFile } from "./rules/load.ts";
+import { findBuildFile } from "./rules/build_file.ts";
 import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
 import { STATE_DIR } from "./rules/state_dir.ts";
@@ -75,23 +79,19 @@ Exit status: 0 success, 1 failed build, 2 bad usage.
 export async function main(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        directory: { type: "string", short: "C" },
-        jobs: { type: "string", short: "j" },
-        verbose: { type: "boolean", short: "v" },
-        watch: { type: "boolean", short: "w" },
-        "dry-run": { type: "boolean", short: "n" },
-        explain: { type: "boolean" },
-        json: { type: "boolean" },
-        "trace-file": { type: "string" },
-        format: { type: "string" },
-        quiet: { type: "boolean", short: "q" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
+    parsed = parseCommandLine(args, {
+      directory: { type: "string", short: "C" },
+      jobs: { type: "string", short: "j" },
+      verbose: { type: "boolean", short: "v" },
+      watch: { type: "boolean", short: "w" },
+      "dry-run": { type: "boolean", short: "n" },
+      explain: { type: "boolean" },
+      json: { type: "boolean" },
+      "trace-file": { type: "string" },
+      format: { type: "string" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "V" },
     });
   } catch (error) {
     return usage((error as Error).message);
