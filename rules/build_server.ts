@@ -14,8 +14,10 @@
  * `{"protocol": 1, "root": ROOT, "targets": [...]}`; the server answers with
  * the events of {@linkcode jsonReporter} and a last
  * `{"event": "done", "code": 0|1|130, "failures": [...]}`, or with
- * `{"event": "refused"}` when it serves another project. A client that closes
- * its end before `done` cancels its build.
+ * `{"event": "refused"}` when it serves another project, or
+ * `{"event": "stopped"}` when the session stops before the build is done (the
+ * client then builds on its own, or with the next session). A client that
+ * closes its end before `done` cancels its build.
  *
  * @module
  */
@@ -50,7 +52,8 @@ export interface BuildServer {
   /** The socket's path. */
   readonly path: string;
   /**
-   * Stops serving: requests not yet answered are answered with a failure.
+   * Stops serving: the clients of requests not yet answered are told that
+   * the session stopped, and build on their own.
    * @returns Once the socket is removed.
    */
   close(): Promise<void>;
@@ -99,7 +102,8 @@ export function serveBuilds(root: string, onRequest: (request: BuildRequest) => 
   removeIfPresent(path);
   const listener = Deno.listen({ transport: "unix", path });
   Deno.chmodSync(path, 0o600);
-  const open = new Set<BuildRequest>();
+  /** Requests not yet answered, each with how to tell its client the session stopped. */
+  const open = new Map<BuildRequest, () => void>();
   const accepting = (async () => {
     try {
       for await (const conn of listener) void answer(conn, root, open, onRequest);
@@ -113,9 +117,8 @@ export function serveBuilds(root: string, onRequest: (request: BuildRequest) => 
       listener.close();
       await accepting;
       removeIfPresent(path);
-      for (const request of open) {
-        request.finish(1, ["The watch session stopped before this build ran; run it again"]);
-      }
+      for (const withdraw of open.values()) withdraw();
+      open.clear();
     },
   };
 }
@@ -123,7 +126,7 @@ export function serveBuilds(root: string, onRequest: (request: BuildRequest) => 
 async function answer(
   conn: Deno.UnixConn,
   root: string,
-  open: Set<BuildRequest>,
+  open: Map<BuildRequest, () => void>,
   onRequest: (request: BuildRequest) => void,
 ): Promise<void> {
   const encoder = new TextEncoder();
@@ -158,7 +161,10 @@ async function answer(
       hangUp();
     },
   };
-  open.add(request);
+  open.set(request, () => {
+    send(JSON.stringify({ event: "stopped" }));
+    hangUp();
+  });
   onRequest(request);
   // The client closing its end, or anything it sends, cancels its build.
   await lines.next().catch(() => undefined);
@@ -172,7 +178,7 @@ async function answer(
  * @param targets Targets and `@aliases`, relative to the root.
  * @param reporter Receives the build's events.
  * @returns The exit code and failures, or undefined when no session serves
- * this project.
+ * this project (or the session stopped before answering).
  *
  * @example
  * ```ts ignore
@@ -187,18 +193,18 @@ export async function buildThroughServer(
   targets: readonly string[],
   reporter: Reporter,
 ): Promise<{ code: number; failures: string[] } | undefined> {
+  // Unix sockets are what sessions listen on; elsewhere no session serves.
+  if (Deno.build.os === "windows") return undefined;
   let conn: Deno.UnixConn;
   try {
     conn = await Deno.connect({ transport: "unix", path: serverSocketPath(root) });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.ConnectionRefused) {
-      return undefined;
-    }
-    throw error;
+  } catch {
+    // Nothing there, a socket nobody listens on, or not a socket at all.
+    return undefined;
   }
   // Ctrl-C closes our end: the session cancels the build and says so.
   const cancel = () => conn.closeWrite().catch(() => {});
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? [] : ["SIGINT", "SIGTERM"];
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, cancel);
   try {
     await writeAll(
@@ -211,6 +217,10 @@ export async function buildThroughServer(
       const message = parse(line);
       if (message === undefined) continue;
       if (message.event === "refused") return undefined;
+      if (message.event === "stopped") {
+        reporter.note?.("The watch session stopped before this build was done: building here");
+        return undefined;
+      }
       if (message.event === "done") {
         return {
           code: typeof message.code === "number" ? message.code : 1,

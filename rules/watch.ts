@@ -135,13 +135,18 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   };
   try {
     if (options.serve) {
-      server = serveBuilds(builder.root, (request) => {
-        try {
-          requests.set(watcher.mark(), request);
-        } catch (error) {
-          request.finish(1, [messageOf(error)]);
-        }
-      });
+      try {
+        server = serveBuilds(builder.root, (request) => {
+          try {
+            requests.set(watcher.mark(), request);
+          } catch (error) {
+            request.finish(1, [messageOf(error)]);
+          }
+        });
+      } catch (error) {
+        // Watching goes on; other builds wait for the lock instead.
+        reporter.note?.(`Cannot serve builds to other processes: ${messageOf(error)}`);
+      }
     }
     if (await load()) await builder.build(targets);
     for await (const batch of watcher) {

@@ -25,6 +25,10 @@ const a = rule({ targets: "out/a", deps: "src/a.txt", action: sh("mkdir -p out &
 rule({ targets: "out/b", deps: "src/b.txt", action: sh("mkdir -p out && cp src/b.txt out/b") });
 rule({ targets: "out/bad", deps: "src/b.txt", action: sh("echo broken >&2; exit 3") });
 rule({
+  targets: "out/second",
+  action: sh("echo $$ > second.pid; sleep 1; mkdir -p out && echo done > out/second"),
+});
+rule({
   targets: "out/slow",
   action: sh("echo $$ > slow.pid; sleep 60; mkdir -p out && touch out/slow"),
 });
@@ -215,5 +219,41 @@ Deno.test("build server: a build waiting for the lock is sent to a session that 
       lock.close();
       await client.stdout.cancel().catch(() => {});
     }
+  });
+});
+
+Deno.test("build server: a session that cannot listen says so and goes on watching", async () => {
+  await withProject(PROJECT, async (root) => {
+    // Something that is not a socket, and cannot be removed, where the socket goes.
+    await Deno.mkdir(join(serverSocketPath(root), "x"), { recursive: true });
+    await using watch = await startSession(root);
+    assert.match(watch.transcript(), /Cannot serve builds to other processes/);
+    await Deno.writeTextFile(join(root, "src/a.txt"), "a2\n");
+    const rebuilt = await watch.nextBuild();
+    assert.deepEqual(rebuilt.ran, ["out/a"]);
+    assert.equal(await readMaybe(root, "out/a"), "a2\n");
+  });
+});
+
+Deno.test("build server: a build the session had not finished when it stopped is built by the client", async () => {
+  await withProject(PROJECT, async (root) => {
+    const watch = await startSession(root);
+    const client = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", CLI, "build", "out/second"],
+      cwd: root,
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    await waitFor("the action to start in the session", async () => {
+      return (await readMaybe(root, "second.pid")) !== undefined;
+    });
+    await watch.stop();
+    const status = await client.output();
+    const stderr = new TextDecoder().decode(status.stderr);
+    assert.equal(status.code, 0, stderr + watch.transcript());
+    assert.match(stderr, /The watch session stopped before this build was done: building here/);
+    assert.match(stderr, /Done: 1 actions ran/);
+    assert.equal(await readMaybe(root, "out/second"), "done\n");
   });
 });
