@@ -38,6 +38,17 @@ alias("default", [a]);
   "src/b.txt": "b0\n",
 };
 
+/** `cli.ts build TARGET` in a child process; its standard error is piped. */
+function startClient(root: string, target: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", CLI, "build", target],
+    cwd: root,
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
 async function evaluations(root: string): Promise<number> {
   return (await Deno.readTextFile(join(root, "evaluations"))).length;
 }
@@ -122,12 +133,7 @@ Deno.test("build server: an output deleted or edited by hand is built again by a
 Deno.test("build server: Ctrl-C on a client cancels its build in the session, which goes on serving", async () => {
   await withProject(PROJECT, async (root) => {
     await using watch = await startSession(root);
-    const client = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", CLI, "build", "out/slow"],
-      cwd: root,
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    const client = startClient(root, "out/slow");
     await waitFor("the slow action to start", async () => {
       const text = await readMaybe(root, "slow.pid");
       return text !== undefined && text.trim() !== "";
@@ -178,13 +184,7 @@ Deno.test("build server: a build waiting for the lock is sent to a session that 
       write: true,
     });
     await lock.lock(true);
-    const client = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", CLI, "build", "out/b"],
-      cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    const client = startClient(root, "out/b");
     const asked: string[][] = [];
     let server: BuildServer | undefined;
     try {
@@ -217,7 +217,6 @@ Deno.test("build server: a build waiting for the lock is sent to a session that 
     } finally {
       await server?.close();
       lock.close();
-      await client.stdout.cancel().catch(() => {});
     }
   });
 });
@@ -238,13 +237,7 @@ Deno.test("build server: a session that cannot listen says so and goes on watchi
 Deno.test("build server: a build the session had not finished when it stopped is built by the client", async () => {
   await withProject(PROJECT, async (root) => {
     const watch = await startSession(root);
-    const client = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", CLI, "build", "out/second"],
-      cwd: root,
-      stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    const client = startClient(root, "out/second");
     await waitFor("the action to start in the session", async () => {
       return (await readMaybe(root, "second.pid")) !== undefined;
     });
