@@ -88,18 +88,7 @@ export type Action = DataAction | ((ctx: ActionContext) => Promise<void> | void)
  * ```
  */
 export function run(cmd: string, ...args: string[]): DataAction {
-  return {
-    kind: "run",
-    spec: ["run", cmd, ...args],
-    // Shown only when the rule runs or is listed: quoting waits till then.
-    get display() {
-      return [cmd, ...args].map(quote).join(" ");
-    },
-    reads: [],
-    perform: async (ctx) => {
-      await ctx.run(cmd, args);
-    },
-  };
+  return new SpecAction("run", ["run", cmd, ...args]);
 }
 
 /**
@@ -116,15 +105,7 @@ export function run(cmd: string, ...args: string[]): DataAction {
  * ```
  */
 export function sh(script: string): DataAction {
-  return {
-    kind: "sh",
-    spec: ["sh", script],
-    display: script,
-    reads: [],
-    perform: async (ctx) => {
-      await ctx.sh(script);
-    },
-  };
+  return new SpecAction("sh", ["sh", script]);
 }
 
 /**
@@ -142,13 +123,7 @@ export function sh(script: string): DataAction {
  * ```
  */
 export function write(path: string, text: string): DataAction {
-  return {
-    kind: "write",
-    spec: ["write", path, text],
-    display: `write ${path}`,
-    reads: [],
-    perform: (ctx) => ctx.writeText(path, text),
-  };
+  return new SpecAction("write", ["write", path, text]);
 }
 
 /**
@@ -166,15 +141,73 @@ export function write(path: string, text: string): DataAction {
  * ```
  */
 export function copy(from: string, to: string): DataAction {
-  return {
-    kind: "copy",
-    spec: ["copy", from, to],
-    display: `copy ${from} ${to}`,
-    reads: [from],
-    perform: async (ctx) => {
-      await Deno.copyFile(resolve(ctx.root, from), resolve(ctx.root, to));
-    },
-  };
+  return new SpecAction("copy", ["copy", from, to]);
+}
+
+/**
+ * @internal The data action a spec describes, as `run`, `sh`, `write` and
+ * `copy` make it (the rule cache keeps only specs).
+ * @param spec The spec: kind, then its arguments.
+ * @returns The action.
+ */
+export function actionOfSpec(spec: readonly string[]): DataAction {
+  const kind = spec[0];
+  if (kind === "run" || kind === "sh" || kind === "write" || kind === "copy") {
+    return new SpecAction(kind, spec);
+  }
+  throw new Error(`Unknown action "${kind}"`);
+}
+
+/** Nothing read beyond the rule's dependencies. */
+const NO_READS: readonly string[] = Object.freeze([]);
+
+/**
+ * A data action: everything follows from its spec. One class, with its
+ * display and behaviour on the prototype, keeps the ten thousand actions of
+ * a large build.ts small (an object literal with a getter is a dictionary).
+ */
+class SpecAction implements DataAction {
+  readonly kind: DataAction["kind"];
+  readonly spec: readonly string[];
+  readonly reads: readonly string[];
+
+  constructor(kind: DataAction["kind"], spec: readonly string[]) {
+    this.kind = kind;
+    this.spec = spec;
+    this.reads = kind === "copy" ? [spec[1]] : NO_READS;
+  }
+
+  get display(): string {
+    const spec = this.spec;
+    switch (this.kind) {
+      case "run":
+        // Shown only when the rule runs or is listed: quoting waits till then.
+        return spec.slice(1).map(quote).join(" ");
+      case "sh":
+        return spec[1];
+      case "write":
+        return `write ${spec[1]}`;
+      default:
+        return `copy ${spec[1]} ${spec[2]}`;
+    }
+  }
+
+  async perform(ctx: ActionContext): Promise<void> {
+    const spec = this.spec;
+    switch (this.kind) {
+      case "run":
+        await ctx.run(spec[1], spec.slice(2));
+        return;
+      case "sh":
+        await ctx.sh(spec[1]);
+        return;
+      case "write":
+        await ctx.writeText(spec[1], spec[2]);
+        return;
+      case "copy":
+        await Deno.copyFile(resolve(ctx.root, spec[1]), resolve(ctx.root, spec[2]));
+    }
+  }
 }
 
 function quote(arg: string): string {

@@ -20,7 +20,7 @@
 import { join } from "node:path";
 import { EnvLeaf, FileLeaf, type FileState, ListingLeaf } from "../memo/leaves.ts";
 import type { Leaf } from "../memo/node.ts";
-import { copy, type DataAction, run, sh, write } from "./action.ts";
+import { actionOfSpec, type DataAction } from "./action.ts";
 import { type DepSpec, Project, type Rule } from "./project.ts";
 
 /** The cache's file name, in the state directory. */
@@ -201,7 +201,7 @@ class CachedRuleDef implements Rule {
   }
 
   get action(): DataAction {
-    return this.#action ??= actionOf(this.#actionSpec);
+    return this.#action ??= actionOfSpec(this.#actionSpec);
   }
 
   get site(): string {
@@ -232,19 +232,4 @@ export function cachedReads(cache: RuleCache): Leaf[] {
     leaves.push(leaf);
   }
   return leaves;
-}
-
-function actionOf(spec: readonly string[]): DataAction {
-  const [kind, ...args] = spec;
-  switch (kind) {
-    case "run":
-      return run(args[0], ...args.slice(1));
-    case "sh":
-      return sh(args[0]);
-    case "write":
-      return write(args[0], args[1]);
-    case "copy":
-      return copy(args[0], args[1]);
-  }
-  throw new Error(`Unknown action "${kind}" in the rule cache`);
 }
