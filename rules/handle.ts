@@ -22,15 +22,20 @@ export class RuleHandle {
   readonly id: string;
   /** Targets, relative to the project root. */
   readonly targets: readonly string[];
-  #site: string | (() => string);
+  #site: string | (() => string) | { readonly site: string };
 
   /**
    * Creates a handle.
    * @param id The rule id.
    * @param targets Its targets.
-   * @param site Where it is defined, or a function that says so when asked.
+   * @param site Where it is defined, or a function or an object (the rule)
+   * that says so when asked.
    */
-  constructor(id: string, targets: readonly string[], site: string | (() => string)) {
+  constructor(
+    id: string,
+    targets: readonly string[],
+    site: string | (() => string) | { readonly site: string },
+  ) {
     this.id = id;
     this.targets = targets;
     this.#site = site;
@@ -39,7 +44,7 @@ export class RuleHandle {
   /** Where the rule is defined, `build.ts:line`. */
   get site(): string {
     if (typeof this.#site === "function") this.#site = this.#site();
-    return this.#site;
+    return typeof this.#site === "string" ? this.#site : this.#site.site;
   }
 
   /** The first target; an error for a rule without targets. */

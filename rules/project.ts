@@ -160,7 +160,7 @@ export class Project {
     if (previous !== undefined && rule.targets.length === 0) {
       let n = 2;
       while (this.rules.has(`${rule.id}.${n}`)) n++;
-      rule = { ...rule, id: `${rule.id}.${n}` };
+      rule = renamed(rule, `${rule.id}.${n}`);
     }
     for (const target of rule.targets) {
       const other = this.producers.get(target);
@@ -232,4 +232,22 @@ export function loadingProject(what: string): Project {
     );
   }
   return loading;
+}
+
+/** The same rule under another id (its site and display may be getters, so no spread). */
+function renamed(rule: Rule, id: string): Rule {
+  return {
+    id,
+    targets: rule.targets,
+    deps: rule.deps,
+    action: rule.action,
+    alias: rule.alias,
+    spec: rule.spec,
+    get site() {
+      return rule.site;
+    },
+    get display() {
+      return rule.display;
+    },
+  };
 }

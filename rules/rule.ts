@@ -8,7 +8,7 @@ import { canonicalKey } from "../memo/key.ts";
 import { digestOf } from "../memo/digest.ts";
 import type { Action, Dep } from "./action.ts";
 import { RuleHandle } from "./handle.ts";
-import { loadingProject, type Project } from "./project.ts";
+import { type DepSpec, loadingProject, type Project, type Rule } from "./project.ts";
 import { STATE_DIR } from "./state_dir.ts";
 
 /** What `rule()` takes. */
@@ -48,18 +48,16 @@ export interface RuleOptions {
  */
 export function rule(options: RuleOptions): RuleHandle {
   const project = loadingProject("rule");
-  // Formatting a stack costs more the larger the calling function is (a
-  // generated build.ts may call rule() thousands of times from one body), so
-  // the stack is captured here and formatted only when a message needs it.
-  const capture = project.captureSite();
-  let siteText: string | undefined;
-  const site = () =>
-    siteText ??= capture !== undefined
-      ? callerSite(capture, project)
-      : project.findSite(rawTargets[0] ?? String(options.alias));
   const rawTargets = typeof options.targets === "string"
     ? [options.targets]
     : options.targets ?? [];
+  // The stack is captured now, and formatted only when a message needs it.
+  const where = new RuleSite(
+    project,
+    project.captureSite(),
+    rawTargets[0] ?? String(options.alias),
+  );
+  const site = () => where.site;
   const targets = rawTargets.map((t) => project.normalizePath(t));
   if (targets.length === 0 && options.alias === undefined) {
     throw new Error(`The rule at ${site()} has neither targets nor an alias: give it one of them`);
@@ -91,21 +89,79 @@ export function rule(options: RuleOptions): RuleHandle {
     : [...action.spec];
   const spec = digestOf(JSON.stringify([targets, deps, actionSpec, options.alias ?? null]));
   const id = targets[0] ?? `@${options.alias}/${spec.slice(0, 8)}`;
-  const added = project.addRule({
-    id,
-    targets,
-    deps,
-    action,
-    alias: options.alias,
-    spec,
-    get site() {
-      return site();
-    },
-    get display() {
-      return typeof action === "function" ? `function at ${site()}` : action.display;
-    },
-  });
-  return new RuleHandle(added.id, targets, site);
+  const added = project.addRule(
+    new DefinedRule(id, targets, deps, action, options.alias, spec, where),
+  );
+  return new RuleHandle(added.id, targets, where);
+}
+
+/**
+ * Where a rule is defined, found when first asked. Formatting a stack costs
+ * more the larger the calling function is (a generated build.ts may call
+ * rule() thousands of times from one body), so the stack is captured when
+ * the rule is defined and formatted only when a message needs it; past the
+ * project's budget for captures, build.ts is searched for the rule's first
+ * target instead.
+ */
+class RuleSite {
+  readonly #project: Project;
+  readonly #capture: Error | undefined;
+  readonly #text: string;
+  #site: string | undefined;
+
+  constructor(project: Project, capture: Error | undefined, text: string) {
+    this.#project = project;
+    this.#capture = capture;
+    this.#text = text;
+  }
+
+  get site(): string {
+    return this.#site ??= this.#capture !== undefined
+      ? callerSite(this.#capture, this.#project)
+      : this.#project.findSite(this.#text);
+  }
+}
+
+/**
+ * A rule as `rule()` defines it. A class, with its site and display on the
+ * prototype, keeps the ten thousand rules of a large build.ts small (an
+ * object literal with getters is a dictionary).
+ */
+class DefinedRule implements Rule {
+  readonly id: string;
+  readonly targets: readonly string[];
+  readonly deps: readonly DepSpec[];
+  readonly action: Action;
+  readonly alias: string | undefined;
+  readonly spec: string;
+  readonly #where: RuleSite;
+
+  constructor(
+    id: string,
+    targets: readonly string[],
+    deps: readonly DepSpec[],
+    action: Action,
+    alias: string | undefined,
+    spec: string,
+    where: RuleSite,
+  ) {
+    this.id = id;
+    this.targets = targets;
+    this.deps = deps;
+    this.action = action;
+    this.alias = alias;
+    this.spec = spec;
+    this.#where = where;
+  }
+
+  get site(): string {
+    return this.#where.site;
+  }
+
+  get display(): string {
+    const action = this.action;
+    return typeof action === "function" ? `function at ${this.#where.site}` : action.display;
+  }
 }
 
 /**
