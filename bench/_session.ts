@@ -10,7 +10,7 @@ export class WatchSession {
   #grew: (() => void) | undefined;
 
   /**
-   * Starts the session; its first build is the tree's build from where it stands.
+   * Starts the session; its first build starts from where the tree stands.
    * @param cli barchan's cli.ts.
    * @param tree The tree.
    * @param jobs Its -j.

@@ -376,8 +376,8 @@ export async function measureGraph(
   ];
   // One more run of each case under /usr/bin/time measures peak memory.
   const memoryFile = hasTime() ? Deno.makeTempFileSync({ prefix: "barchan-peers-" }) : undefined;
-  // The session's first build is its cold build, not timed; its later builds
-  // are the client's, and its memory is the session's own.
+  // The session starts after an untimed plain build of its tree; the timed
+  // builds are the client's, and the memory is the session's own.
   let session: WatchSession | undefined;
   try {
     for (const [kase, count] of plan) {
@@ -393,6 +393,15 @@ export async function measureGraph(
             if (kase === "cold") continue;
             session?.resume();
             if (session === undefined) {
+              // Started on a built tree, as after yesterday's build: a session
+              // that runs the cold build itself keeps the heap it grew.
+              clean(tool, tree);
+              const [cmd, args] = commandOf(tool, tree, jobs, cli);
+              checker.check(
+                tool,
+                "build before the session",
+                await timed(cmd, args, tree, timeoutMs),
+              );
               session = new WatchSession(cli, tree, jobs);
               await session.ready();
             }
@@ -702,7 +711,7 @@ export async function runPeers(
     `(\`barchan build -w\`) running in its tree: the same \`barchan build\` command sends its ` +
     `request to the session, which rebuilds what an edit affects as soon as it sees it (so ` +
     `the client prints no command for it) and answers once it has seen every earlier change. ` +
-    `Its cold build is the session's first build, not timed; its peak memory is the ` +
+    `It starts on a tree a plain build has just built (not timed); its peak memory is the ` +
     `session's own during the case (from /proc, VmHWM reset before the run). The session ` +
     `is stopped (SIGSTOP) while the other tools run, so that its background threads run ` +
     `on its own time. ` +
