@@ -195,9 +195,13 @@ export async function buildThroughServer(
 ): Promise<{ code: number; failures: string[] } | undefined> {
   // Unix sockets are what sessions listen on; elsewhere no session serves.
   if (Deno.build.os === "windows") return undefined;
+  const path = serverSocketPath(root);
   let conn: Deno.UnixConn;
   try {
-    conn = await Deno.connect({ transport: "unix", path: serverSocketPath(root) });
+    // Only a session of this user is trusted (the socket may be in a shared
+    // temporary directory).
+    if (Deno.lstatSync(path).uid !== Deno.uid()) return undefined;
+    conn = await Deno.connect({ transport: "unix", path });
   } catch {
     // Nothing there, a socket nobody listens on, or not a socket at all.
     return undefined;

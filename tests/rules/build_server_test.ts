@@ -250,3 +250,27 @@ Deno.test("build server: a build the session had not finished when it stopped is
     assert.equal(await readMaybe(root, "out/second"), "done\n");
   });
 });
+
+Deno.test({
+  name: "build server: a socket another user owns is not trusted",
+  ignore: Deno.build.os === "windows" || Deno.uid() !== 0,
+  fn: async () => {
+    await withProject(PROJECT, async (root) => {
+      await Deno.mkdir(join(root, STATE_DIR), { recursive: true });
+      const asked: string[][] = [];
+      const server = serveBuilds(root, (request) => {
+        asked.push(request.targets);
+        request.finish(0);
+      });
+      try {
+        Deno.chownSync(server.path, 65534, 65534);
+        const alone = await cli(root, "build", "out/b");
+        assert.equal(alone.code, 0, alone.stderr);
+        assert.match(alone.stderr, /Done: 1 actions ran/);
+        assert.deepEqual(asked, []);
+      } finally {
+        await server.close();
+      }
+    });
+  },
+});
