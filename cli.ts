@@ -21,7 +21,7 @@ import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
 import { STATE_DIR } from "./rules/state_dir.ts";
 import { checkUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
-import { buildThroughServer, serverSocketPath } from "./rules/build_server.ts";
+import { buildThroughServer, serverSocketPath, sessionListening } from "./rules/build_server.ts";
 import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat.ts";
 
 // Only what a build with nothing to do needs is imported above; the engine,
@@ -128,6 +128,12 @@ export async function main(args: string[]): Promise<number> {
           traceFile: values["trace-file"],
         });
       case "clean": {
+        if (await sessionListening(resolve(findBuildFile(cwd), ".."))) {
+          console.error(
+            "barchan: a watch session (build -w) runs in this project; stop it before cleaning",
+          );
+          return 1;
+        }
         const { clean } = await import("./rules/clean.ts");
         const removed = await clean(cwd);
         if (!values.quiet) console.error(`Removed ${removed.length} built files and the state`);
@@ -280,6 +286,10 @@ async function buildIn(
   };
   try {
     if (flags.watch) {
+      if (await sessionListening(root)) {
+        console.error("barchan: a watch session (build -w) already runs in this project");
+        return 1;
+      }
       const { watchBuild } = await import("./rules/watch.ts");
       let restart: string | undefined;
       running = watchBuild({

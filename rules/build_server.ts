@@ -243,6 +243,31 @@ export async function buildThroughServer(
   }
 }
 
+/**
+ * Whether a watch session of this user listens for the project's builds.
+ * @param root The project root.
+ * @returns True when one answers on the project's socket.
+ *
+ * @example
+ * ```ts
+ * import { sessionListening } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(await sessionListening("/nonexistent/project"), false);
+ * ```
+ */
+export async function sessionListening(root: string): Promise<boolean> {
+  if (Deno.build.os === "windows") return false;
+  const path = serverSocketPath(root);
+  try {
+    if (Deno.lstatSync(path).uid !== Deno.uid()) return false;
+    closeConnection(await Deno.connect({ transport: "unix", path }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Calls the reporter method of one event of {@linkcode jsonReporter}. */
 function replay(message: Record<string, unknown>, reporter: Reporter): void {
   const { event, ...data } = message;

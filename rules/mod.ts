@@ -24,7 +24,12 @@ export { RuleHandle } from "./handle.ts";
 export { build } from "./build.ts";
 export { Builder, STATE_DIR } from "./builder.ts";
 export type { BuildCallOptions, BuilderOptions, BuildFailure, BuildResult } from "./builder.ts";
-export { buildThroughServer, serveBuilds, serverSocketPath } from "./build_server.ts";
+export {
+  buildThroughServer,
+  serveBuilds,
+  serverSocketPath,
+  sessionListening,
+} from "./build_server.ts";
 export type { BuildRequest, BuildServer } from "./build_server.ts";
 export { clean } from "./clean.ts";
 export { watchBuild } from "./watch.ts";

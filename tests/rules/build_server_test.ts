@@ -274,3 +274,16 @@ Deno.test({
     });
   },
 });
+
+Deno.test("build server: clean and a second watch session refuse while a session runs", async () => {
+  await withProject(PROJECT, async (root) => {
+    await using _watch = await startSession(root);
+    const cleaned = await cli(root, "clean");
+    assert.equal(cleaned.code, 1);
+    assert.match(cleaned.stderr, /a watch session \(build -w\) runs in this project/);
+    assert.equal(await readMaybe(root, "out/a"), "a\n");
+    const second = await cli(root, "build", "-w");
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /a watch session \(build -w\) already runs/);
+  });
+});
