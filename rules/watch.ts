@@ -21,6 +21,9 @@
  * or edited) are checked again before such a build, as a build of its own
  * would; watch mode's own rebuilds do not react to them.
  *
+ * A second after its last activity, a session runs a full garbage collection
+ * (`_idle_collector.ts`): V8 would otherwise keep the memory a build grew.
+ *
  * @module
  */
 import { dirname, relative, resolve } from "node:path";
@@ -30,6 +33,10 @@ import { messageOf } from "../memo/errors.ts";
 import { importedModules } from "./modules.ts";
 import { type BuildRequest, type BuildServer, serveBuilds } from "./build_server.ts";
 import { isCancellation } from "../fiber/cancel.ts";
+import { idleCollector } from "./_idle_collector.ts";
+
+/** How long a session waits, after its last build or file event, to collect garbage. */
+const IDLE_COLLECT_MS = 1000;
 
 /** Options of {@linkcode watchBuild}. */
 export interface WatchBuildOptions extends BuilderOptions {
@@ -133,6 +140,8 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
       request.finish(130);
     }
   };
+  // A second after the last activity, the memory a build grew is given back.
+  const collector = await idleCollector(IDLE_COLLECT_MS);
   try {
     if (options.serve) {
       try {
@@ -149,6 +158,7 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
       }
     }
     if (await load()) await builder.build(targets);
+    collector.schedule();
     for await (const batch of watcher) {
       if (batch.rescan) {
         reporter.note?.("File events were lost: checking every file again");
@@ -178,8 +188,10 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
         requests.delete(mark);
         if (request !== undefined) await serve(request);
       }
+      collector.schedule();
     }
   } finally {
+    collector.stop();
     await server?.close();
     await watcher.close();
     builder.close();

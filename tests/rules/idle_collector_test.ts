@@ -1,0 +1,19 @@
+// The idle collector of watch sessions gives back the young generation a
+// burst of allocation grew, in a process of its own (tests/fixtures).
+
+import assert from "node:assert/strict";
+
+const FIXTURE = new URL("../fixtures/idle_collector.ts", import.meta.url).pathname;
+
+Deno.test("idleCollector() shrinks the young generation a burst of allocation grew", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", FIXTURE],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const { before, after } = JSON.parse(text);
+  assert.ok(before >= 8 * 1024 * 1024, `the young generation did not grow: ${text}`);
+  assert.ok(after <= before / 8, `it was not given back: ${text}`);
+});
