@@ -61,6 +61,14 @@ export class WatchSession {
     Deno.kill(this.#child.pid, "SIGCONT");
   }
 
+  /**
+   * Waits long enough for the session to become idle: it collects garbage a
+   * second after its last build.
+   */
+  async idle(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+
   /** Resets the peak resident memory the kernel keeps for the session. */
   resetPeak(): void {
     Deno.writeTextFileSync(`/proc/${this.#child.pid}/clear_refs`, "5");

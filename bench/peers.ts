@@ -412,6 +412,9 @@ export async function measureGraph(
           if (kase === "touch") checker.touch(tool);
           const [cmd, args] = commandOf(tool, tree, jobs, cli);
           const outcome = await timed(cmd, args, tree, timeoutMs, timing ? undefined : memoryFile);
+          // The session collects garbage a second after its last build: on its
+          // own time, not during the next measurement (after SIGCONT).
+          if (tool === "session") await session!.idle();
           const m = result.cases[kase][tool] ??= { times: [], reran: [] };
           if (outcome.timedOut) {
             m.timedOut = timeoutMs;
@@ -713,8 +716,9 @@ export async function runPeers(
     `the client prints no command for it) and answers once it has seen every earlier change. ` +
     `It starts on a tree a plain build has just built (not timed); its peak memory is the ` +
     `session's own during the case (from /proc, VmHWM reset before the run). The session ` +
-    `is stopped (SIGSTOP) while the other tools run, so that its background threads run ` +
-    `on its own time. ` +
+    `is stopped (SIGSTOP) while the other tools run, after the 1.5 s it is given to become ` +
+    `idle (a session collects garbage a second after its last build), so that its ` +
+    `background work runs on its own time. ` +
     `Load average (1, 5, 15 min) ` +
     `${loadBefore} at the start, ${loadAverage()} at the end.`,
     "",
