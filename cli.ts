@@ -46,7 +46,8 @@ Commands:
 Options:
   -C, --directory DIR  Run as if started in DIR (build.ts is searched upward)
   -j, --jobs N         Run at most N commands at once (default: CPUs)
-  -w, --watch          Build, then rebuild whenever something the build read changes
+  -w, --watch          Build, then rebuild whenever something the build read changes;
+                       meanwhile other builds in the project are sent to this one
   -n, --dry-run        Print what would run and why; run and change nothing
       --explain        Print, for each action that runs, why it runs
       --json           Print events as JSON lines on standard output
