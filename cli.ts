@@ -21,7 +21,7 @@ import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
 import { STATE_DIR } from "./rules/state_dir.ts";
 import { checkUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
-import { buildThroughServer, serverSocketPath, sessionListening } from "./rules/build_server.ts";
+import { buildThroughServer, sessionListening } from "./rules/build_server.ts";
 import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat.ts";
 
 // Only what a build with nothing to do needs is imported above; the engine,
@@ -376,12 +376,6 @@ function awaitSession(root: string, targets: string[], reporter: Reporter) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const poll = async () => {
-    try {
-      Deno.lstatSync(serverSocketPath(root));
-    } catch {
-      if (!stopped) timer = setTimeout(poll, 100);
-      return;
-    }
     answer = await buildThroughServer(root, targets, reporter);
     if (answer !== undefined) found.abort(new Error("Built by a watch session"));
     else if (!stopped) timer = setTimeout(poll, 100);

@@ -36,6 +36,7 @@
 
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { BUILTIN_IGNORE, compileIgnore, type IgnoreTest, isTempName } from "./_watch_filter.ts";
+import { removeIfPresent } from "./_remove_if_present.ts";
 
 /**
  * What happened to a path during a batch, judged at flush time.
@@ -449,14 +450,6 @@ class FileWatcher implements Watcher {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-function removeIfPresent(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
 

@@ -25,6 +25,7 @@ import { joinPath } from "../memo/_paths.ts";
 import type { Reporter } from "./report.ts";
 import { jsonReporter } from "./reporters.ts";
 import { STATE_DIR } from "./state_dir.ts";
+import { removeIfPresent } from "../fiber/_remove_if_present.ts";
 
 const PROTOCOL = 1;
 
@@ -193,19 +194,8 @@ export async function buildThroughServer(
   targets: readonly string[],
   reporter: Reporter,
 ): Promise<{ code: number; failures: string[] } | undefined> {
-  // Unix sockets are what sessions listen on; elsewhere no session serves.
-  if (Deno.build.os === "windows") return undefined;
-  const path = serverSocketPath(root);
-  let conn: Deno.UnixConn;
-  try {
-    // Only a session of this user is trusted (the socket may be in a shared
-    // temporary directory).
-    if (Deno.lstatSync(path).uid !== Deno.uid()) return undefined;
-    conn = await Deno.connect({ transport: "unix", path });
-  } catch {
-    // Nothing there, a socket nobody listens on, or not a socket at all.
-    return undefined;
-  }
+  const conn = await connectToSession(root);
+  if (conn === undefined) return undefined;
   // Ctrl-C closes our end: the session cancels the build and says so.
   const cancel = () => conn.closeWrite().catch(() => {});
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -257,14 +247,27 @@ export async function buildThroughServer(
  * ```
  */
 export async function sessionListening(root: string): Promise<boolean> {
-  if (Deno.build.os === "windows") return false;
+  const conn = await connectToSession(root);
+  if (conn === undefined) return false;
+  closeConnection(conn);
+  return true;
+}
+
+/**
+ * Connects to the project's session: only one of this user is trusted (the
+ * socket may be in a shared temporary directory).
+ * @returns The connection, or undefined when nothing listens there, nobody
+ * listens on the socket, or it is not a socket at all.
+ */
+async function connectToSession(root: string): Promise<Deno.UnixConn | undefined> {
+  // Unix sockets are what sessions listen on; elsewhere no session serves.
+  if (Deno.build.os === "windows") return undefined;
   const path = serverSocketPath(root);
   try {
-    if (Deno.lstatSync(path).uid !== Deno.uid()) return false;
-    closeConnection(await Deno.connect({ transport: "unix", path }));
-    return true;
+    if (Deno.lstatSync(path).uid !== Deno.uid()) return undefined;
+    return await Deno.connect({ transport: "unix", path });
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -326,13 +329,5 @@ function closeConnection(conn: Deno.UnixConn): void {
     conn.close();
   } catch (error) {
     if (!(error instanceof Deno.errors.BadResource)) throw error;
-  }
-}
-
-function removeIfPresent(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }

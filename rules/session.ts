@@ -20,6 +20,7 @@ import { closest, RuleError } from "./errors.ts";
 import type { OutputLog } from "./outputs.ts";
 import type { DepSpec, Project, Rule } from "./project.ts";
 import type { Reporter } from "./report.ts";
+import { removeIfPresent } from "../fiber/_remove_if_present.ts";
 
 /** Directories globs never enter: build outputs and barchan's state. */
 export const SKIPPED_BY_GLOBS: readonly string[] = ["_build"];
@@ -222,7 +223,7 @@ export class Session {
     }
     this.outputs.claim(rule.targets);
     for (const t of rule.targets) {
-      removeFile(join(root, t));
+      removeIfPresent(join(root, t));
       Deno.mkdirSync(dirname(join(root, t)), { recursive: true });
     }
     const output: Uint8Array[] = [];
@@ -256,7 +257,7 @@ export class Session {
       // Nothing of barchan's is left at these paths: a file someone puts
       // there before the next build is theirs, and must not be overwritten.
       for (const t of rule.targets) {
-        removeFile(join(root, t));
+        removeIfPresent(join(root, t));
         this.outputs.release(t);
       }
       if (isCancellation(error)) throw error;
@@ -396,14 +397,6 @@ function pathExists(path: string): boolean {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
-  }
-}
-
-function removeFile(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
 

@@ -127,8 +127,11 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   let server: BuildServer | undefined;
   const serve = async (request: BuildRequest) => {
     if (!loaded) return request.finish(1, [loadError]);
-    builder.engine.invalidatePaths(touchedOutputs, "changed on disk");
-    touchedOutputs.clear();
+    // Invalidating even nothing would start a new run, verified from the top.
+    if (touchedOutputs.size > 0) {
+      builder.engine.invalidatePaths(touchedOutputs, "changed on disk");
+      touchedOutputs.clear();
+    }
     try {
       const result = await builder.build(request.targets, {
         signal: request.signal,
