@@ -1,8 +1,9 @@
 // Process spawn throughput: Scheduler.spawn against a bare Deno.Command loop
 // at the same concurrency. Each case runs 200 `true` processes, 2 at a time,
-// so the difference is the scheduler's per-job cost: starting the child in its
-// own session (through the `setsid` utility, see fiber/_process_group.ts), the
-// cached program lookup, the throttle, slot bookkeeping and events.
+// so the difference is the scheduler's per-job cost: the cached program
+// lookup, the throttle, slot bookkeeping and events (and, outside Linux,
+// starting the child in its own session through the `setsid` utility; see
+// fiber/_child_process.ts).
 //
 // The last case shows why `detached: true` is only a fallback: it forks the
 // whole parent instead of using posix_spawn.

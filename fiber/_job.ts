@@ -2,10 +2,10 @@
 //
 // States: created (queued) -> exec() called (holds a slot) -> child spawned ->
 // child reaped. cancel() may come at any point: before the spawn it prevents
-// it; after, it sends SIGTERM to the child's process group and SIGKILL after
-// the grace period. Once a cancelled child is reaped, the group gets a last
-// SIGKILL for whatever it left behind; this is safe only then (see
-// _process_group.ts), so the grace timer is cleared at that same moment.
+// it; after, it sends SIGTERM to the child and what it started, and SIGKILL
+// after the grace period. Once a cancelled child is reaped, what it left
+// behind gets a last SIGKILL; signalling a process group is safe only then
+// (see _child_process.ts), so the grace timer is cleared at that same moment.
 
 import { resolve } from "node:path";
 import { CancelledError } from "./cancel.ts";
@@ -13,9 +13,22 @@ import { MissingProgramError } from "./missing_program.ts";
 import { formatCommand, ProcessError } from "./process_error.ts";
 import type { SpawnOptions, SpawnOutput, SpawnResult } from "./spawn_options.ts";
 import { forgetProgram } from "./_which.ts";
-import { drain, feed, groupCommand, killGroup, readText } from "./_process_group.ts";
+import {
+  childCommand,
+  type ChildStopper,
+  drain,
+  feed,
+  readText,
+  stopperOf,
+} from "./_child_process.ts";
 
 const encoder = new TextEncoder();
+
+/**
+ * How long a job whose child died of SIGINT or SIGTERM waits to be cancelled
+ * before reporting the death as the command's failure.
+ */
+const INTERRUPT_WAIT_MS = 250;
 
 type Pipe = "piped" | "inherit" | "null";
 
@@ -38,10 +51,13 @@ export class Job {
   /** Resolvers for killAll, called once the job let go of its slot. */
   onGone: (() => void)[] | undefined;
   #graceMs: number;
-  #child: Deno.ChildProcess | undefined;
+  /** Set once the child is spawned. */
+  #stopper: ChildStopper | undefined;
   /** Set once cancelled, boxed since any value may be a reason. */
   #cancelled: { reason: unknown } | undefined;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Called by cancel(), while exec() waits to be cancelled. */
+  #onCancel: (() => void) | undefined;
   /** Once the child is reaped its pid may be reused: signal it no more. */
   #reaped = false;
 
@@ -67,11 +83,12 @@ export class Job {
     return this.#cancelled !== undefined;
   }
 
-  /** Cancels the job: stops it from spawning, or kills its process group. */
+  /** Cancels the job: stops it from spawning, or kills its process and what it started. */
   cancel(reason: unknown): void {
     if (this.#cancelled !== undefined) return;
     this.#cancelled = { reason };
-    if (this.#child !== undefined) this.#kill();
+    this.#onCancel?.();
+    if (this.#stopper !== undefined) this.#kill();
   }
 
   /** Spawns the process, collects its output and reaps it. */
@@ -97,7 +114,7 @@ export class Job {
       if (input instanceof ReadableStream) await input.cancel();
       throw error;
     }
-    this.#child = child;
+    this.#stopper = stopperOf(child);
     void child.status.then(() => this.#reaped = true);
     let result: SpawnResult;
     try {
@@ -106,10 +123,17 @@ export class Job {
       this.durationMs = performance.now() - start;
       if (this.#killTimer !== undefined) {
         clearTimeout(this.#killTimer);
-        killGroup(child, "SIGKILL", false);
+        this.#stopper!.signal("SIGKILL", false);
       }
     }
     result.durationMs = this.durationMs;
+    // A child that died of the signal the terminal sends its whole process
+    // group (Ctrl-C) was most likely interrupted with us: wait a moment for
+    // our own handler to cancel the job, so that it is not reported as a
+    // failure of its own.
+    if (result.signal === "SIGINT" || result.signal === "SIGTERM") {
+      await this.#cancelledWithin(INTERRUPT_WAIT_MS);
+    }
     this.#throwIfCancelled();
     const accepted = options.successExitCodes ?? [0];
     if (accepted.length > 0 && (result.signal !== null || !accepted.includes(result.code))) {
@@ -165,7 +189,7 @@ export class Job {
   #spawn(stdin: boolean, stdout: Pipe, stderr: Pipe): Deno.ChildProcess {
     const options = this.options;
     try {
-      return groupCommand(this.program, this.args, {
+      return childCommand(this.program, this.args, {
         cwd: options.cwd,
         env: options.env,
         clearEnv: options.clearEnv,
@@ -186,15 +210,27 @@ export class Job {
     }
   }
 
+  /** Resolves once the job is cancelled, or after `ms`. */
+  async #cancelledWithin(ms: number): Promise<void> {
+    if (this.#cancelled !== undefined) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.#onCancel = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    this.#onCancel = undefined;
+  }
+
   #throwIfCancelled(): void {
     if (this.#cancelled !== undefined) throw new CancelledError(this.#cancelled.reason);
   }
 
   #kill(): void {
     if (this.#killTimer !== undefined || this.#reaped) return;
-    const child = this.#child!;
-    killGroup(child, "SIGTERM", true);
-    this.#killTimer = setTimeout(() => killGroup(child, "SIGKILL", !this.#reaped), this.#graceMs);
+    const stopper = this.#stopper!;
+    stopper.signal("SIGTERM", true);
+    this.#killTimer = setTimeout(() => stopper.signal("SIGKILL", !this.#reaped), this.#graceMs);
   }
 }
 

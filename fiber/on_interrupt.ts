@@ -1,8 +1,12 @@
 /**
  * Ctrl-C handling for a build: kill the children, save state, exit.
  *
- * Children run in their own process groups, so the terminal's SIGINT reaches
- * only this process; without a handler, they would outlive it.
+ * The terminal's Ctrl-C reaches this process and, on Linux, the commands it
+ * runs (they share its process group, as make's do); elsewhere each command
+ * has a group of its own and only this process hears it. Either way, what
+ * the commands started may not hear it, and without a handler would outlive
+ * the build. A command that dies of SIGINT or SIGTERM while the handler
+ * cancels the build is not reported as a failure.
  *
  * @module
  */
@@ -13,7 +17,7 @@ const isWindows = Deno.build.os === "windows";
 
 /**
  * Installs SIGINT and SIGTERM handlers that kill every child of `scheduler`
- * (with its process group), await `flush`, then exit with 128 + the signal
+ * (with what it started), await `flush`, then exit with 128 + the signal
  * number: 130 for SIGINT, 143 for SIGTERM. A second signal while this runs
  * exits at once. If `flush` fails, its error is printed and the exit code is
  * the same. On Windows, SIGINT and SIGBREAK are handled.

@@ -4,14 +4,17 @@
  *
  * A job's life: {@linkcode Scheduler.spawn} looks the program up (a missing
  * one fails at once, before anything is queued), queues the job, waits for a
- * slot, spawns the process in its own process group, collects its output and
- * reaps it. Cancelling a job sends SIGTERM to its process group, SIGKILL after
- * a grace period, and a last SIGKILL to the group once the child is reaped, so
- * that nothing it started outlives it.
+ * slot, spawns the process, collects its output and reaps it. Cancelling a
+ * job sends SIGTERM to the process and every process it started, SIGKILL
+ * after a grace period, and a last SIGKILL to what is left once the child is
+ * reaped, so that nothing it started outlives it. On Linux the program is
+ * spawned directly and its descendants are found in `/proc`; elsewhere on
+ * Unix it leads a process group of its own, started through the `setsid`
+ * utility.
  *
- * Permissions: `--allow-run` for the programs (and the `setsid` utility that
- * starts them in their own session), `--allow-read` on the `PATH` directories
- * for the program lookup, and `--allow-env=PATH`.
+ * Permissions: `--allow-run` for the programs (and, outside Linux, the
+ * `setsid` utility), `--allow-read` on the `PATH` directories for the program
+ * lookup (and `/proc` on Linux), and `--allow-env=PATH`.
  *
  * @module
  */
@@ -199,7 +202,7 @@ export class Scheduler {
   }
 
   /**
-   * Kills every running child with its process group (SIGTERM, then SIGKILL
+   * Kills every running child with what it started (SIGTERM, then SIGKILL
    * after the grace period) and drops every queued job; their
    * {@linkcode Scheduler.spawn} calls reject with a {@linkcode CancelledError}.
    * Jobs spawned afterwards run normally.

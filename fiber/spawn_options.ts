@@ -94,7 +94,7 @@ export interface SpawnOptions {
    */
   successExitCodes?: readonly number[];
   /**
-   * Cancels the job: it leaves the queue, or its process group is killed.
+   * Cancels the job: it leaves the queue, or its process is killed with what it started.
    *
    * @default {undefined}
    */

@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cli, cliWithEnv, IMPORT, readMaybe, snapshot, withProject } from "./rules/_util.ts";
+import { assertNoProcess, awaitProcesses } from "./fiber/_processes.ts";
+import { CLI, cli, cliWithEnv, IMPORT, readMaybe, snapshot, withProject } from "./rules/_util.ts";
 
 const SMALL = IMPORT + `
 rule({ targets: "out/a.txt", deps: ["src/a.txt"], action: sh("tr a-z A-Z < src/a.txt > out/a.txt") });
@@ -260,5 +261,36 @@ rule({ targets: "a.txt", action: sh("echo chatty; touch a.txt") });
     const result = await cli(root, "build", "-q");
     assert.equal(result.code, 0);
     assert.equal(result.stderr, "");
+  });
+});
+
+Deno.test("Ctrl-C (SIGINT to the build's process group) exits 130 without reporting the commands it killed", async () => {
+  const marker = `100.${Math.floor(Math.random() * 1e9)}`;
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "a", action: sh("echo started; sleep ${marker}; echo a > a") });
+rule({ targets: "b", action: run("sleep", "${marker}") });
+`,
+  }, async (root) => {
+    // Started in a process group of its own, as a shell starts a job.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CLI, "build", "-C", root, "a", "b"],
+      stdout: "piped",
+      stderr: "piped",
+      detached: true,
+    }).spawn();
+    const stdout = new Response(child.stdout).text();
+    const stderr = new Response(child.stderr).text();
+    // The shell, its sleep, and the other sleep.
+    const commands = await awaitProcesses(`sleep ${marker}`, 3);
+    // The terminal's signal may reach the commands well before the build.
+    for (const pid of commands) Deno.kill(Number(pid), "SIGINT");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    Deno.kill(-child.pid, "SIGINT");
+    const status = await child.status;
+    const output = (await stdout) + (await stderr);
+    assert.equal(status.code, 130, output);
+    assert.doesNotMatch(output, /FAILED|Error/);
+    await assertNoProcess(`sleep ${marker}`);
   });
 });

@@ -7,27 +7,7 @@ import {
   ProcessError,
   Scheduler,
 } from "../../fiber/mod.ts";
-
-/** A `sleep` duration no other process on the machine uses, to find ours with pgrep. */
-function uniqueSleep(): string {
-  return `100.${Math.floor(Math.random() * 1e9)}`;
-}
-
-async function pgrep(pattern: string): Promise<string[]> {
-  const { stdout } = await new Deno.Command("pgrep", { args: ["-f", pattern] }).output();
-  return new TextDecoder().decode(stdout).split("\n").filter((line) => line !== "");
-}
-
-/** Waits until no process matches `pattern`; fails after a generous bound. */
-async function assertNoProcess(pattern: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  let found = await pgrep(pattern);
-  while (found.length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    found = await pgrep(pattern);
-  }
-  assert.deepEqual(found, [], `processes still running: ${pattern}`);
-}
+import { assertNoProcess, pgrep, uniqueSleep } from "./_processes.ts";
 
 /** Neither running nor a zombie: the pid is gone from the process table. */
 function assertReaped(pid: number): void {
@@ -185,6 +165,13 @@ Deno.test("Scheduler.spawn() passes env and cwd", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("Scheduler.spawn() reports a command killed by SIGINT while not interrupted", async () => {
+  const scheduler = new Scheduler({ jobs: 1 });
+  const error = await scheduler.spawn("sh", ["-c", "kill -INT $$"]).catch((e) => e);
+  assert.ok(error instanceof ProcessError, String(error));
+  assert.equal(error.signal, "SIGINT");
 });
 
 Deno.test("Scheduler.spawn() accepts the exit codes it is told to", async () => {
@@ -396,36 +383,44 @@ Deno.test("Scheduler events go queued, started, finished with increasing ids", a
   }
 });
 
-Deno.test("onInterrupt() kills children, flushes and exits with 130 on SIGINT", async () => {
-  const dir = await Deno.makeTempDir();
-  const flushFile = join(dir, "flushed");
-  const sleep = uniqueSleep();
-  const fixture = new URL("../fixtures/interrupted_build.ts", import.meta.url);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", fixture.pathname, flushFile, sleep],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let output = "";
-    while (!output.includes("ready")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      output += value;
+// Ctrl-C in a terminal signals the whole foreground process group: the
+// build and, on Linux, its commands, which must not be reported as failures.
+for (const target of ["the build", "its process group"]) {
+  Deno.test(`onInterrupt() kills children, flushes and exits with 130 on SIGINT to ${target}`, async () => {
+    const dir = await Deno.makeTempDir();
+    const flushFile = join(dir, "flushed");
+    const sleep = uniqueSleep();
+    const fixture = new URL("../fixtures/interrupted_build.ts", import.meta.url);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", fixture.pathname, flushFile, sleep],
+      stdout: "piped",
+      stderr: "piped",
+      detached: true,
+    }).spawn();
+    const errors = new Response(child.stderr).text();
+    try {
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let output = "";
+      while (!output.includes("ready")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        output += value;
+      }
+      // "ready" is printed just before `sleep` starts.
+      const deadline = Date.now() + 5_000;
+      while ((await pgrep(`sleep ${sleep}`)).length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      if (target === "the build") child.kill("SIGINT");
+      else Deno.kill(-child.pid, "SIGINT");
+      while (!(await reader.read()).done) { /* drain */ }
+      const status = await child.status;
+      assert.equal(status.code, 130, await errors);
+      assert.equal(await Deno.readTextFile(flushFile), "flushed\n");
+      await assertNoProcess(`sleep ${sleep}`);
+      assert.equal(await errors, "");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-    // "ready" is printed just before `sleep` starts.
-    const deadline = Date.now() + 5_000;
-    while ((await pgrep(`sleep ${sleep}`)).length === 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    child.kill("SIGINT");
-    while (!(await reader.read()).done) { /* drain */ }
-    const status = await child.status;
-    assert.equal(status.code, 130);
-    assert.equal(await Deno.readTextFile(flushFile), "flushed\n");
-    await assertNoProcess(`sleep ${sleep}`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}

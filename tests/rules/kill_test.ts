@@ -59,7 +59,7 @@ function delay(ms: number): Promise<void> {
 }
 
 /**
- * The killed build's children run in their own process groups and outlive
+ * The killed build's children are not killed with it (SIGKILL) and outlive
  * it for their short sleep: wait until no process works in `root` (read
  * from /proc; elsewhere, wait 300 ms).
  */
