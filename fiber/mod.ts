@@ -56,6 +56,7 @@ export {
   ParallelError,
   parallelIter,
   parallelMap,
+  type ParallelOptions,
   sequentialMap,
 } from "./parallel.ts";
 export { Throttle } from "./throttle.ts";

@@ -79,6 +79,35 @@ export function errorsOf(error: unknown): unknown[] {
 }
 
 /**
+ * Options of {@linkcode parallelMap} and {@linkcode parallelIter}.
+ *
+ * @example At most two calls at once
+ * ```ts
+ * import { type ParallelOptions, parallelIter } from "@barchan/barchan/fiber";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ParallelOptions = { limit: 2 };
+ * let running = 0;
+ * let peak = 0;
+ * await parallelIter([1, 2, 3, 4, 5], async () => {
+ *   peak = Math.max(peak, ++running);
+ *   await new Promise((resolve) => setTimeout(resolve, 1));
+ *   running--;
+ * }, options);
+ * assert.equal(peak, 2);
+ * ```
+ */
+export interface ParallelOptions {
+  /**
+   * How many calls may be in progress at once: the next item's call starts
+   * when one settles, in item order. A bound keeps the state of suspended
+   * calls small when there are many items and little can progress at once.
+   * @default Infinity
+   */
+  limit?: number;
+}
+
+/**
  * Runs `a` and `b` at the same time and waits for both.
  *
  * @param a The first branch.
@@ -99,7 +128,7 @@ export function forkAndJoin<A, B>(
   b: () => PromiseLike<B> | B,
 ): Promise<[A, B]> {
   const results = new Array(2);
-  return join([a, b], callThunk, results, currentHandler()).then(() => results as [A, B]);
+  return join([a, b], callThunk, results, currentHandler(), Infinity).then(() => results as [A, B]);
 }
 
 function callThunk(thunk: () => unknown): unknown {
@@ -107,10 +136,12 @@ function callThunk(thunk: () => unknown): unknown {
 }
 
 /**
- * Calls `f` on every item at once and collects the results in item order.
+ * Calls `f` on every item at once (or `limit` at a time) and collects the
+ * results in item order.
  *
  * @param items What to map over.
  * @param f Called once per item with the item and its index.
+ * @param options How many calls may run at once.
  * @returns The results, once every call has settled.
  *
  * @example Mapping in parallel
@@ -125,17 +156,20 @@ function callThunk(thunk: () => unknown): unknown {
 export function parallelMap<T, R>(
   items: Iterable<T>,
   f: (item: T, index: number) => PromiseLike<R> | R,
+  options: ParallelOptions = {},
 ): Promise<R[]> {
   const list = Array.isArray(items) ? items as readonly T[] : Array.from(items);
   const results = new Array<R>(list.length);
-  return join(list, f, results, currentHandler()).then(() => results);
+  return join(list, f, results, currentHandler(), limitOf(options)).then(() => results);
 }
 
 /**
- * Calls `f` on every item at once and waits for all the calls.
+ * Calls `f` on every item at once (or `limit` at a time) and waits for all
+ * the calls.
  *
  * @param items What to iterate over.
  * @param f Called once per item with the item and its index.
+ * @param options How many calls may run at once.
  * @returns A promise that resolves once every call has settled.
  *
  * @example Running side effects in parallel
@@ -153,9 +187,10 @@ export function parallelMap<T, R>(
 export function parallelIter<T>(
   items: Iterable<T>,
   f: (item: T, index: number) => unknown,
+  options: ParallelOptions = {},
 ): Promise<void> {
   const list = Array.isArray(items) ? items as readonly T[] : Array.from(items);
-  return join(list, f, undefined, currentHandler());
+  return join(list, f, undefined, currentHandler(), limitOf(options));
 }
 
 /**
@@ -193,54 +228,78 @@ interface Failure {
   readonly error: unknown;
 }
 
-// Starts every branch in one loop, attaches one pair of reactions to each
-// branch promise and counts settlements; settles once the count reaches zero.
+function limitOf(options: ParallelOptions): number {
+  const limit = options.limit ?? Infinity;
+  if (limit === Infinity || (Number.isInteger(limit) && limit >= 1)) return limit;
+  throw new RangeError(
+    `Cannot run ${limit} calls at once: the limit must be an integer of at least 1 or Infinity`,
+  );
+}
+
+// Starts branches in one loop, up to `limit` of them, attaches one pair of
+// reactions to each branch promise and counts settlements: each settlement
+// starts the next branch, and the count reaching zero settles the whole. A
+// branch that settles at once is started and counted within the same loop,
+// so thousands of them never nest calls.
 function join<T>(
   items: readonly T[],
   f: (item: T, index: number) => unknown,
   results: unknown[] | undefined,
   handler: Handler | undefined,
+  limit: number,
 ): Promise<void> {
   const count = items.length;
   if (count === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     let pending = count;
+    let running = 0;
+    let next = 0;
+    let starting = false;
     let failures: Failure[] | undefined;
 
     function settled(): void {
-      if (--pending !== 0) return;
-      if (failures === undefined) resolve();
-      else reject(combine(failures));
+      running--;
+      if (--pending === 0) {
+        if (failures === undefined) resolve();
+        else reject(combine(failures));
+        return;
+      }
+      startBranches();
     }
     function failed(index: number, error: unknown): void {
       (failures ??= []).push({ index, error });
       handler?.report(errorsOf(error));
       settled();
     }
-
-    for (let i = 0; i < count; i++) {
+    function succeeded(index: number, result: unknown): void {
+      if (results !== undefined) results[index] = result;
+      settled();
+    }
+    function start(i: number): void {
+      running++;
       let value: unknown;
       try {
         value = f(items[i], i);
       } catch (error) {
         failed(i, error);
-        continue;
+        return;
       }
       if (isThenable(value)) {
-        const index = i;
         const promise = value instanceof Promise ? value : Promise.resolve(value);
         promise.then(
-          results === undefined ? settled : (result: unknown) => {
-            results[index] = result;
-            settled();
-          },
-          (error: unknown) => failed(index, error),
+          results === undefined ? settled : (result: unknown) => succeeded(i, result),
+          (error: unknown) => failed(i, error),
         );
-      } else {
-        if (results !== undefined) results[i] = value;
-        settled();
-      }
+      } else succeeded(i, value);
     }
+    function startBranches(): void {
+      if (starting) return;
+      starting = true;
+      while (next < count && running < limit) start(next++);
+      starting = false;
+    }
+
+    startBranches();
   });
 }
 

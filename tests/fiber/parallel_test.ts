@@ -187,3 +187,51 @@ Deno.test("parallelMap() handles 100k tasks", async () => {
   assert.equal(results.length, 100_000);
   assert.equal(results[99_999], 199_998);
 });
+
+Deno.test("parallelIter() with a limit runs at most that many calls at once, in item order", async () => {
+  let running = 0;
+  let peak = 0;
+  const started: number[] = [];
+  await parallelIter(Array.from({ length: 20 }, (_, i) => i), async (item) => {
+    started.push(item);
+    peak = Math.max(peak, ++running);
+    await new Promise((resolve) => setTimeout(resolve, item % 3));
+    running--;
+  }, { limit: 3 });
+  assert.equal(peak, 3);
+  assert.deepEqual(started, Array.from({ length: 20 }, (_, i) => i));
+});
+
+Deno.test("parallelIter() with a limit still runs every item and reports every failure", async () => {
+  const ran: number[] = [];
+  const failure = await parallelIter([0, 1, 2, 3, 4], async (item) => {
+    ran.push(item);
+    await Promise.resolve();
+    if (item % 2 === 0) throw new Error(`item ${item}`);
+  }, { limit: 1 }).catch((error) => error);
+  assert.deepEqual(ran, [0, 1, 2, 3, 4]);
+  assert.ok(failure instanceof ParallelError);
+  assert.deepEqual(failure.errors.map((e: unknown) => (e as Error).message), [
+    "item 0",
+    "item 2",
+    "item 4",
+  ]);
+});
+
+Deno.test("parallelMap() with a limit keeps results in item order, and 100,000 synchronous calls do not nest", async () => {
+  const items = Array.from({ length: 100_000 }, (_, i) => i);
+  const doubled = await parallelMap(items, (item) => item * 2, { limit: 4 });
+  assert.equal(doubled.length, items.length);
+  assert.equal(doubled[99_999], 199_998);
+  const mixed = await parallelMap([3, 1, 2], async (item) => {
+    await new Promise((resolve) => setTimeout(resolve, item));
+    return item;
+  }, { limit: 2 });
+  assert.deepEqual(mixed, [3, 1, 2]);
+});
+
+Deno.test("parallelIter() refuses a limit that is not a positive integer", () => {
+  for (const limit of [0, -1, 1.5, NaN]) {
+    assert.throws(() => parallelIter([1], () => {}, { limit }), RangeError);
+  }
+});
