@@ -24,7 +24,9 @@ export interface EngineOptions {
    */
   dir?: string;
   /**
-   * Directory that relative paths of tracked reads are resolved against.
+   * Directory that relative paths of tracked reads are resolved against. A
+   * store written with another root is discarded: it names files by absolute
+   * path, which would be the old place's.
    * @default Deno.cwd()
    */
   root?: string;
@@ -102,7 +104,8 @@ export class Engine {
     this.root = resolve(options.root ?? Deno.cwd());
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
     if (options.dir !== undefined) {
-      this.#store = new Store(resolve(this.root, options.dir), this.#warn, options.readOnly);
+      const dir = resolve(this.root, options.dir);
+      this.#store = new Store(dir, this.#warn, options.readOnly, this.root);
     }
     this.#run = (this.#store?.lastRun ?? 0) + 1;
   }

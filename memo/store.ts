@@ -6,11 +6,17 @@
  *
  * ```
  * header  8 bytes  "BCHMEMO\n"
- *         4 bytes  format version (u32), currently 5
+ *         4 bytes  format version (u32), currently 6
  * frame*  4 bytes  payload length n (u32)
  *         4 bytes  checksum of the payload (checksum.ts)
- *         n bytes  payload: UTF-8 JSON {"r": run, "s": [string, ...], "recs": [record, ...]}
+ *         n bytes  payload: UTF-8 JSON
+ *                  {"o": root, "r": run, "s": [string, ...], "recs": [record, ...]}
  * ```
+ *
+ * `root` is the directory relative reads were resolved against. Files are
+ * recorded by absolute path, so the records of a log written for another
+ * root (a project moved or copied elsewhere) would check the old place's
+ * files: such a log is discarded with a one-line report.
  *
  * Strings that repeat (cell ids, memo function names, code digests) are
  * interned: each frame's `s` appends to one table that runs through the
@@ -62,7 +68,7 @@ export interface StoreRecord {
 }
 
 const MAGIC = new TextEncoder().encode("BCHMEMO\n");
-const VERSION = 5;
+const VERSION = 6;
 const HEADER = MAGIC.length + 4;
 const FRAME_HEAD = 4 + 4;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
@@ -127,15 +133,19 @@ export class Store {
   #size = 0;
   #compactedSize = 0;
   #strings: Strings;
+  #root: string;
 
   /**
    * Opens (or creates) the store in `dir`.
    * @param dir The directory.
    * @param warn Receives one-line reports of discarded or repaired content.
    * @param readOnly Load only: create, lock and write nothing.
+   * @param root The directory relative reads are resolved against: a log
+   * written for another one is discarded.
    */
-  constructor(dir: string, warn: (message: string) => void, readOnly = false) {
+  constructor(dir: string, warn: (message: string) => void, readOnly = false, root = "") {
     this.dir = dir;
+    this.#root = root;
     this.#path = join(dir, "memo.log");
     if (!readOnly) {
       Deno.mkdirSync(dir, { recursive: true });
@@ -147,7 +157,7 @@ export class Store {
         );
       }
     }
-    const loaded = load(this.#path, warn);
+    const loaded = load(this.#path, root, warn);
     this.#byIndex = loaded.records;
     this.lastRun = loaded.lastRun;
     this.#strings = loaded.strings;
@@ -236,7 +246,7 @@ export class Store {
    */
   append(run: number, records: StoreRecord[]): void {
     if (records.length === 0 || this.#file === undefined) return;
-    const bytes = frame(run, records, this.#strings);
+    const bytes = frame(this.#root, run, records, this.#strings);
     writeAll(this.#file, bytes);
     const wasEmpty = this.#size <= HEADER;
     this.#size += bytes.length;
@@ -261,7 +271,7 @@ export class Store {
     const out = Deno.openSync(tmp, { create: true, write: true, truncate: true });
     try {
       writeAll(out, header());
-      writeAll(out, frame(run, records, strings));
+      writeAll(out, frame(this.#root, run, records, strings));
       out.syncSync();
     } finally {
       out.close();
@@ -290,7 +300,7 @@ interface Loaded {
   fileBytes: number;
 }
 
-function load(path: string, warn: (message: string) => void): Loaded {
+function load(path: string, root: string, warn: (message: string) => void): Loaded {
   const empty = (fileBytes: number): Loaded => ({
     records: [],
     strings: new Strings(),
@@ -327,10 +337,17 @@ function load(path: string, warn: (message: string) => void): Loaded {
     const start = offset + FRAME_HEAD;
     if (start + length > data.length) break;
     const payload = data.subarray(start, start + length);
-    let parsed: { r: number; s: string[]; recs: unknown[][] };
+    let parsed: { o: string; r: number; s: string[]; recs: unknown[][] };
     try {
       if (checksumOf(payload) !== view.getUint32(offset + 4, true)) throw new Error("checksum");
       parsed = JSON.parse(decoder.decode(payload));
+      if (parsed.o !== root) {
+        warn(
+          `Store ${path} was written for ${parsed.o}, not ${root} (the project moved or was ` +
+            `copied); starting afresh`,
+        );
+        return empty(data.length);
+      }
       strings.addLoaded(parsed.s);
       const list = strings.list;
       for (const raw of parsed.recs) {
@@ -437,10 +454,10 @@ function header(): Uint8Array {
   return out;
 }
 
-function frame(run: number, records: StoreRecord[], strings: Strings): Uint8Array {
+function frame(root: string, run: number, records: StoreRecord[], strings: Strings): Uint8Array {
   strings.fresh = [];
   const recs = records.map((r) => encode(r, strings));
-  const json = JSON.stringify({ r: run, s: strings.fresh, recs });
+  const json = JSON.stringify({ o: root, r: run, s: strings.fresh, recs });
   strings.fresh = [];
   const payload = new TextEncoder().encode(json);
   const out = new Uint8Array(FRAME_HEAD + payload.length);

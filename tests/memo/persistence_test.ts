@@ -242,16 +242,45 @@ Deno.test("a store with a corrupted byte is reported in one line and never gives
 Deno.test("a store of another format version or no store at all is discarded with a warning", async () => {
   await withTempDir(async (dir) => {
     const { bytes } = await staleLog(dir);
-    for (const version of [4, 6]) {
+    for (const version of [5, 7]) {
       const old = bytes.slice();
       new DataView(old.buffer).setUint32(8, version, true);
       const warnings = await openDamaged(dir, old, `version-${version}`);
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0], new RegExp(`has format ${version}, this version reads 5`));
+      assert.match(warnings[0], new RegExp(`has format ${version}, this version reads 6`));
     }
     const text = new TextEncoder().encode("this is not a store, just some text\n");
     const warnings = await openDamaged(dir, text, "text");
     assert.match(warnings[0], /is not a barchan store/);
+  });
+});
+
+const readRelative = memo("persistReadRelative", (name: string) => readText(name));
+
+Deno.test("a store written for another root is discarded: its files are the old place's", async () => {
+  await withTempDir(async (dir) => {
+    const store = join(dir, "store");
+    const [first, second] = [join(dir, "first"), join(dir, "second")];
+    for (const root of [first, second]) {
+      await Deno.mkdir(root);
+      await Deno.writeTextFile(join(root, "a.txt"), root);
+    }
+    const warnings: string[] = [];
+    const open = (root: string) =>
+      new Engine({ dir: store, root, onWarning: (m) => warnings.push(m) });
+    const before = open(first);
+    assert.equal(await before.run(() => readRelative("a.txt")), first);
+    before.close();
+    const moved = open(second);
+    assert.equal(await moved.run(() => readRelative("a.txt")), second);
+    moved.close();
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.ok(warnings[0].includes(`was written for ${first}, not ${second}`), warnings[0]);
+    const again = open(second);
+    assert.equal(await again.run(() => readRelative("a.txt")), second);
+    again.close();
+    assert.equal(executed(again, "persistReadRelative"), 0, "the new root's records are kept");
+    assert.equal(warnings.length, 1);
   });
 });
 

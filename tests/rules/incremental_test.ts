@@ -299,3 +299,27 @@ rule({ targets: "read.txt", action: async (ctx) => {
     assert.equal(await readMaybe(root, "read.txt"), "NEW");
   });
 });
+
+Deno.test("a project copied elsewhere with its state rebuilds from its own files", async () => {
+  await withProject({ "build.ts": PIPELINE, "src/in.txt": "hello" }, async (root) => {
+    assert.equal((await cli(root, "build")).code, 0);
+    const copy = `${root}-copy`;
+    // cp -a keeps every timestamp: only the root differs.
+    const cp = await new Deno.Command("cp", { args: ["-a", root, copy] }).output();
+    assert.ok(cp.success);
+    try {
+      await Deno.writeTextFile(join(copy, "src/in.txt"), "world");
+      const built = await cli(copy, "build");
+      assert.equal(built.code, 0, built.stderr);
+      assert.match(
+        built.stderr,
+        /was written for .*, not .*-copy \(the project moved or was copied\)/,
+      );
+      assert.equal(await readMaybe(copy, "framed.txt"), "[W]\n");
+      assert.equal(await readMaybe(root, "framed.txt"), "[H]\n");
+      assert.match((await cli(root, "build")).stderr, /0 actions ran|nothing to do/i);
+    } finally {
+      await Deno.remove(copy, { recursive: true });
+    }
+  });
+});
