@@ -134,9 +134,35 @@ export function statUnchanged(
   return unchangedImpl(path, mtime, size, ino, ctime);
 }
 
+/**
+ * Whether anything is at `path`, a dangling symbolic link included (lstat,
+ * not following a link at the end). False when nothing is, or when the path
+ * cannot be looked up at all (a parent that is not a directory, or not
+ * searchable: nothing could be written there either). Throws nothing, which
+ * matters where most paths are absent: a thrown error costs 10 to 40 µs, the
+ * call through FFI 2.
+ * @param path An absolute path (or one relative to the working directory).
+ * @returns True when a file, directory or link is there.
+ */
+export function pathPresent(path: string): boolean {
+  implementation ??= chooseImplementation();
+  return presentImpl(path);
+}
+
+let presentImpl = (path: string): boolean => {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const O_RDONLY = 0;
 const O_DIRECTORY = 0o200000;
 const O_CLOEXEC = 0o2000000;
+const AT_FDCWD = -100;
+const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_SYMBOLS = {
   fstatat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
@@ -213,6 +239,12 @@ function chooseImplementation(): StatFn {
       ino: u64At(view, 8),
     };
   };
+  const ffiPresent = (path: string): boolean => {
+    if (path.length * 3 + 1 > name.length) name = new Uint8Array(path.length * 3 + 1);
+    const { written } = encoder.encodeInto(path, name);
+    name[written] = 0;
+    return at!.fstatat(AT_FDCWD, name, out, AT_SYMLINK_NOFOLLOW) === 0 && !path.includes("\0");
+  };
   const ffiUnchanged: UnchangedFn = (path, mtime, size, ino, ctime) =>
     statInto(path) && (view.getUint32(modeOffset, true) & 0o170000) !== 0o040000 &&
     u64At(view, 48) === size && u64At(view, 8) === ino && timeAt(view, 88) === mtime &&
@@ -231,6 +263,7 @@ function chooseImplementation(): StatFn {
     return denoStat;
   }
   unchangedImpl = ffiUnchanged;
+  if (at !== undefined) presentImpl = ffiPresent;
   return ffiStat;
 }
 

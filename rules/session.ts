@@ -15,6 +15,7 @@ import { isCancellation } from "../fiber/cancel.ts";
 import type { Engine, ExecutionInfo } from "../memo/engine.ts";
 import { messageOf } from "../memo/errors.ts";
 import { glob, readText, recordWrite, stat } from "../memo/reads.ts";
+import { pathPresent } from "../memo/stat.ts";
 import type { ActionContext, RunOptions } from "./action.ts";
 import { closest, RuleError } from "./errors.ts";
 import type { OutputLog } from "./outputs.ts";
@@ -103,7 +104,7 @@ export class Session {
     if (call.changedFile !== undefined) {
       const path = this.project.normalizePath(call.changedFile);
       if (rule?.targets.includes(path)) {
-        return pathExists(call.changedFile)
+        return pathPresent(call.changedFile)
           ? `target ${path} was modified outside the build`
           : `target ${path} is missing`;
       }
@@ -226,20 +227,21 @@ export class Session {
       for (const t of rule.targets) unknown[t] = "would be rebuilt";
       return await Promise.resolve(unknown);
     }
-    for (const t of rule.targets) {
-      if (!this.outputs.owns(t) && pathExists(join(root, t))) {
+    const present = rule.targets.map((t) => pathPresent(join(root, t)));
+    rule.targets.forEach((t, i) => {
+      if (present[i] && !this.outputs.owns(t)) {
         throw this.#problem(
           rule,
           `refusing to overwrite "${t}": it exists and barchan did not create it; ` +
             `move or delete it, or change the rule's targets`,
         );
       }
-    }
+    });
     this.outputs.claim(rule.targets);
-    for (const t of rule.targets) {
-      removeIfPresent(join(root, t));
+    rule.targets.forEach((t, i) => {
+      if (present[i]) removeIfPresent(join(root, t));
       Deno.mkdirSync(dirname(join(root, t)), { recursive: true });
-    }
+    });
     const output: Uint8Array[] = [];
     const started = performance.now();
     const event = {
@@ -259,7 +261,7 @@ export class Session {
       const ctx = this.#context(rule, output);
       if (typeof rule.action === "function") await rule.action(ctx);
       else await rule.action.perform(ctx);
-      const missing = rule.targets.filter((t) => !pathExists(join(root, t)));
+      const missing = rule.targets.filter((t) => !pathPresent(join(root, t)));
       if (missing.length > 0) {
         throw this.#problem(
           rule,
@@ -401,16 +403,6 @@ export class Session {
     const guess = closest(path, candidates);
     return `no rule to build "${path}" and no such file` +
       (guess === undefined ? "" : ` (did you mean "${guess}"?)`);
-  }
-}
-
-function pathExists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
 

@@ -7,6 +7,7 @@ import { memo } from "../../memo/memo.ts";
 import { readText, recordWrite } from "../../memo/reads.ts";
 import {
   dropStatTakenAhead,
+  pathPresent,
   statPath,
   statPathNow,
   statRelativeTo,
@@ -148,4 +149,21 @@ Deno.test("statUnchanged is true exactly when a file's stat fields are the ones 
   }
   await Deno.writeTextFile(file, "abcd");
   assert.equal(same(file), false);
+});
+
+Deno.test("pathPresent sees files, directories and links, dangling ones too, and throws nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "a file é.txt");
+  await Deno.writeTextFile(file, "x");
+  await Deno.mkdir(join(dir, "sub"));
+  await Deno.symlink(file, join(dir, "link"));
+  await Deno.symlink(join(dir, "gone"), join(dir, "dangling"));
+  for (const name of ["a file é.txt", "sub", "link", "dangling"]) {
+    assert.equal(pathPresent(join(dir, name)), true, name);
+  }
+  for (const name of ["gone", "a file é.txt/below", "sub/missing", "nul\0byte"]) {
+    assert.equal(pathPresent(join(dir, name)), false, name);
+  }
+  assert.equal(pathPresent(join(dir, "x".repeat(5000))), false, "a name too long for the system");
+  await Deno.remove(dir, { recursive: true });
 });
