@@ -6,14 +6,18 @@
  * `c PATH` claims a path before an action may write it; `w PATH DIGEST`
  * records what barchan wrote; `r PATH` releases it. A claim is appended
  * before the action starts, so after a crash at any moment every file an
- * action may have written is claimed. The log is rewritten (to a temporary
- * file, then renamed) when a build ends.
+ * action may have written is claimed. When a build ends with the log at more
+ * than twice as many lines as it has entries (and over a thousand), it is
+ * rewritten with one line an entry (to a temporary file, then renamed): an
+ * edit appends a few lines rather than rewriting them all.
  *
  * @module
  */
 import { join } from "node:path";
 
 const CLAIMED = "";
+/** A log this short is never rewritten, however many of its lines are stale. */
+const REWRITE_MIN_LINES = 1000;
 
 /** The files barchan owns in one project, with the digest it last wrote. */
 export class OutputLog {
@@ -23,6 +27,8 @@ export class OutputLog {
   #encoder = new TextEncoder();
   /** The file ends in a torn line: rewrite it before appending. */
   #torn = false;
+  /** Lines in the file, loaded and appended. */
+  #lines = 0;
 
   /**
    * Loads the log from a state directory.
@@ -43,6 +49,7 @@ export class OutputLog {
     for (const line of complete.split("\n")) {
       const [op, path, digest] = line.split("\t");
       if (path === undefined) continue;
+      this.#lines++;
       if (op === "c") {
         if (!this.#entries.has(path)) this.#entries.set(path, CLAIMED);
       } else if (op === "w") this.#entries.set(path, digest ?? CLAIMED);
@@ -107,12 +114,12 @@ export class OutputLog {
     this.#append(`r\t${path}\n`);
   }
 
-  /** Rewrites the log with the current entries, if anything changed, and closes it. */
+  /** Closes the log, rewritten first when it holds many more lines than entries. */
   close(): void {
-    const changed = this.#file !== undefined || this.#torn;
     this.#file?.close();
     this.#file = undefined;
-    if (changed) this.#rewrite();
+    const overgrown = this.#lines > REWRITE_MIN_LINES && this.#lines > 2 * this.#entries.size;
+    if (this.#torn || overgrown) this.#rewrite();
   }
 
   #rewrite(): void {
@@ -124,6 +131,7 @@ export class OutputLog {
     Deno.writeTextFileSync(tmp, text);
     Deno.renameSync(tmp, this.#path);
     this.#torn = false;
+    this.#lines = this.#entries.size;
   }
 
   #append(text: string): void {
@@ -133,5 +141,6 @@ export class OutputLog {
     const bytes = this.#encoder.encode(text);
     let done = 0;
     while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.#lines++;
   }
 }

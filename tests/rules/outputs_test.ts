@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { OutputLog } from "../../rules/outputs.ts";
 import { buildIn, buildOk, IMPORT, readMaybe, withProject, writeFiles } from "./_util.ts";
 
 Deno.test("a target that exists and was not written by barchan is an error and is left untouched", async () => {
@@ -211,4 +212,59 @@ rule({ targets: "out.txt", deps: ["in.txt"], action: sh("cp in.txt out.txt; ! gr
     assert.equal(result.ok, false);
     assert.equal(await readMaybe(root, "out.txt"), "written by hand");
   });
+});
+
+// ---- the log itself ---------------------------------------------------------
+
+function logLines(dir: string): string[] {
+  return Deno.readTextFileSync(join(dir, "outputs.log")).split("\n").filter((l) => l !== "");
+}
+
+Deno.test("the outputs log is appended to, and read back the same after each build", () => {
+  const dir = Deno.makeTempDirSync();
+  const first = new OutputLog(dir);
+  first.claim(["a", "b"]);
+  first.wrote("a", "d1");
+  first.wrote("b", "d2");
+  first.close();
+  const second = new OutputLog(dir);
+  second.claim(["a", "c"]);
+  second.wrote("a", "d3");
+  second.release("b");
+  second.close();
+  // Nothing rewritten: the second build's lines follow the first's.
+  assert.deepEqual(logLines(dir), [
+    "c\ta",
+    "c\tb",
+    "w\ta\td1",
+    "w\tb\td2",
+    "c\tc",
+    "w\ta\td3",
+    "r\tb",
+  ]);
+  const third = new OutputLog(dir);
+  assert.deepEqual(third.paths().sort(), ["a", "c"]);
+  assert.equal(third.digest("a"), "d3");
+  assert.equal(third.digest("c"), "");
+  third.close();
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("an outputs log grown past twice its entries is rewritten one line an entry", () => {
+  const dir = Deno.makeTempDirSync();
+  const log = new OutputLog(dir);
+  for (let i = 0; i < 600; i++) {
+    log.claim([`t${i}`]);
+    log.wrote(`t${i}`, `d${i}`);
+  }
+  log.close();
+  assert.equal(logLines(dir).length, 1200, "1,200 lines for 600 entries: kept as appended");
+  const again = new OutputLog(dir);
+  for (let i = 0; i < 300; i++) again.release(`t${i}`);
+  again.close();
+  const lines = logLines(dir);
+  assert.equal(lines.length, 300);
+  assert.deepEqual(lines.slice(0, 2), ["w\tt300\td300", "w\tt301\td301"]);
+  assert.equal(new OutputLog(dir).digest("t599"), "d599");
+  Deno.removeSync(dir, { recursive: true });
 });
