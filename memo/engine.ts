@@ -490,13 +490,7 @@ export class Engine {
         return node;
       }
       case 1: {
-        const leaf = new FileLeaf(id, id.slice(2));
-        leaf.digest = r[2] as string;
-        leaf.mtime = r[3] as number;
-        leaf.size = r[4] as number;
-        leaf.ino = r[5] as number;
-        leaf.ctime = r[6] as number;
-        leaf.trusted = r[7] === 1;
+        const leaf = FileLeaf.withState(id.slice(2), r, 2, id);
         leaf.changedAt = r[8] as number;
         return leaf;
       }

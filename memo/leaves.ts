@@ -96,17 +96,24 @@ export class FileLeaf extends Leaf {
   /**
    * A leaf as a check recorded it, for checking it again.
    * @param path Absolute path.
-   * @param state What {@linkcode FileLeaf#state} gave.
+   * @param fields Holds what {@linkcode FileLeaf#state} gave, from index `at`.
+   * @param at Where the state starts in `fields`.
+   * @param id The leaf's cell id, "" for a leaf outside an engine.
    * @returns The leaf, its `changedAt` 0.
    */
-  static withState(path: string, state: readonly (string | number)[]): FileLeaf {
-    const leaf = new FileLeaf("", path);
-    leaf.digest = state[0] as string;
-    leaf.mtime = state[1] as number;
-    leaf.size = state[2] as number;
-    leaf.ino = state[3] as number;
-    leaf.ctime = state[4] as number;
-    leaf.trusted = state[5] === 1;
+  static withState(
+    path: string,
+    fields: readonly unknown[],
+    at = 0,
+    id = "",
+  ): FileLeaf {
+    const leaf = new FileLeaf(id, path);
+    leaf.digest = fields[at] as string;
+    leaf.mtime = fields[at + 1] as number;
+    leaf.size = fields[at + 2] as number;
+    leaf.ino = fields[at + 3] as number;
+    leaf.ctime = fields[at + 4] as number;
+    leaf.trusted = fields[at + 5] === 1;
     leaf.changedAt = 0;
     return leaf;
   }

@@ -203,6 +203,13 @@ function chooseImplementation(): StatFn {
   const view = new DataView(out.buffer);
   const encoder = new TextEncoder();
   let name = new Uint8Array(1024);
+  /** `text` as a NUL-terminated string, in a buffer reused by the next call. */
+  const cString = (text: string): Uint8Array => {
+    if (text.length * 3 + 1 > name.length) name = new Uint8Array(text.length * 3 + 1);
+    const { written } = encoder.encodeInto(text, name);
+    name[written] = 0;
+    return name;
+  };
   let baseFd = -1;
   let basePrefix = "";
   if (at !== undefined) {
@@ -212,19 +219,14 @@ function chooseImplementation(): StatFn {
       baseFd = -1;
       basePrefix = "";
       if (dir === undefined) return;
-      const { written } = encoder.encodeInto(dir, name);
-      name[written] = 0;
-      baseFd = fstatat.open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      baseFd = fstatat.open(cString(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (baseFd >= 0) basePrefix = dir.endsWith("/") ? dir : dir + "/";
     };
   }
   /** Stats `path` into `out`; true on success. */
   const statInto = (path: string): boolean => {
     const relative = baseFd >= 0 && path.startsWith(basePrefix) && path.length > basePrefix.length;
-    const text = relative ? path.slice(basePrefix.length) : path;
-    if (text.length * 3 + 1 > name.length) name = new Uint8Array(text.length * 3 + 1);
-    const { written } = encoder.encodeInto(text, name);
-    name[written] = 0;
+    const name = cString(relative ? path.slice(basePrefix.length) : path);
     const rc = relative ? at!.fstatat(baseFd, name, out, 0) : stat(name, out);
     return rc === 0 && !path.includes("\0");
   };
@@ -239,12 +241,8 @@ function chooseImplementation(): StatFn {
       ino: u64At(view, 8),
     };
   };
-  const ffiPresent = (path: string): boolean => {
-    if (path.length * 3 + 1 > name.length) name = new Uint8Array(path.length * 3 + 1);
-    const { written } = encoder.encodeInto(path, name);
-    name[written] = 0;
-    return at!.fstatat(AT_FDCWD, name, out, AT_SYMLINK_NOFOLLOW) === 0 && !path.includes("\0");
-  };
+  const ffiPresent = (path: string): boolean =>
+    at!.fstatat(AT_FDCWD, cString(path), out, AT_SYMLINK_NOFOLLOW) === 0 && !path.includes("\0");
   const ffiUnchanged: UnchangedFn = (path, mtime, size, ino, ctime) =>
     statInto(path) && (view.getUint32(modeOffset, true) & 0o170000) !== 0o040000 &&
     u64At(view, 48) === size && u64At(view, 8) === ino && timeAt(view, 88) === mtime &&

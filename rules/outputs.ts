@@ -86,12 +86,14 @@ export class OutputLog {
    */
   claim(paths: readonly string[]): void {
     let text = "";
+    let lines = 0;
     for (const p of paths) {
       if (this.#entries.has(p)) continue;
       this.#entries.set(p, CLAIMED);
       text += `c\t${p}\n`;
+      lines++;
     }
-    this.#append(text);
+    this.#append(text, lines);
   }
 
   /**
@@ -102,7 +104,7 @@ export class OutputLog {
   wrote(path: string, digest: string): void {
     if (this.#entries.get(path) === digest) return;
     this.#entries.set(path, digest);
-    this.#append(`w\t${path}\t${digest}\n`);
+    this.#append(`w\t${path}\t${digest}\n`, 1);
   }
 
   /**
@@ -111,7 +113,7 @@ export class OutputLog {
    */
   release(path: string): void {
     if (!this.#entries.delete(path)) return;
-    this.#append(`r\t${path}\n`);
+    this.#append(`r\t${path}\n`, 1);
   }
 
   /** Closes the log, rewritten first when it holds many more lines than entries. */
@@ -134,13 +136,13 @@ export class OutputLog {
     this.#lines = this.#entries.size;
   }
 
-  #append(text: string): void {
+  #append(text: string, lines: number): void {
     if (text === "") return;
     if (this.#torn) this.#rewrite();
     this.#file ??= Deno.openSync(this.#path, { create: true, append: true });
     const bytes = this.#encoder.encode(text);
     let done = 0;
     while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.#lines++;
+    this.#lines += lines;
   }
 }

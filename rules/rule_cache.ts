@@ -220,7 +220,9 @@ class CachedRuleDef implements Rule {
  */
 export function cachedReads(cache: RuleCache): Leaf[] {
   const leaves: Leaf[] = [];
-  for (const [path, ...state] of cache.reads.files) leaves.push(FileLeaf.withState(path, state));
+  for (const entry of cache.reads.files) {
+    leaves.push(FileLeaf.withState(entry[0] as string, entry, 1));
+  }
   for (const [dir, pattern, skip, digest] of cache.reads.listings) {
     const leaf = new ListingLeaf("", dir, pattern, skip);
     leaf.digest = digest;

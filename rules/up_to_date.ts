@@ -193,7 +193,7 @@ function check(
         files[i + 5] as number,
       )
     ) continue;
-    const probe = FileLeaf.withState(path, files.slice(i + 1, i + FILE_FIELDS));
+    const probe = FileLeaf.withState(path, files, i + 1);
     if (!probe.refresh(1)) continue;
     files.splice(i + 1, FILE_FIELDS - 1, ...probe.state());
     if (probe.changedAt === 1) {
