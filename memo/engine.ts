@@ -95,6 +95,9 @@ export class Engine {
   #seenVarGeneration = varGeneration();
   #seenDefinitions = definitionsGeneration();
   #warn: (message: string) => void;
+  #trusted: ReadonlySet<string> | undefined;
+  #trustedRun = -1;
+  #reshaped = false;
 
   /**
    * Creates an engine, loading its store when `dir` is given.
@@ -181,6 +184,45 @@ export class Engine {
     leaf.changedAt = ++this.#run;
     this.#dirty.add(leaf);
     this.#reasons.set(leaf.id, reason);
+  }
+
+  /**
+   * Vouches for stored results in the current run: a node loaded from the
+   * store whose id is in `ids` counts as up to date without its dependencies
+   * being checked. For a caller that knows from its own record of an earlier
+   * run's graph, and a check of every file in it, that nothing these nodes
+   * depend on changed since (see rules/up_to_date.ts). The trust ends when a
+   * new run begins; {@linkcode Engine.sameGraphSinceTrust} tells afterwards
+   * whether the graph kept its shape.
+   * @param ids Ids of the nodes vouched for.
+   */
+  trustUnchanged(ids: ReadonlySet<string>): void {
+    this.#trusted = ids;
+    this.#trustedRun = this.currentRun();
+    this.#reshaped = false;
+  }
+
+  /**
+   * Whether, since {@linkcode Engine.trustUnchanged} was called, every body
+   * that executed had executed before and read the same dependencies again,
+   * in the same order: the graph has the shape it had.
+   * @returns False also when no trust was given.
+   */
+  sameGraphSinceTrust(): boolean {
+    return this.#trusted !== undefined && !this.#reshaped;
+  }
+
+  /**
+   * The file leaves checked since the last invalidation (in a build, the
+   * files it read or wrote), with the state it saw.
+   * @returns The leaves.
+   */
+  checkedFiles(): FileLeaf[] {
+    const files: FileLeaf[] = [];
+    for (const leaf of this.#files.values()) {
+      if (leaf.checkedEpoch === this.#epoch) files.push(leaf);
+    }
+    return files;
   }
 
   /**
@@ -277,6 +319,11 @@ export class Engine {
     );
     this.#cells.set(id, node);
     return node;
+  }
+
+  /** @internal Whether a node counts as up to date in `run` on the word of {@linkcode Engine.trustUnchanged}. */
+  isTrusted(node: MemoNode, run: number): boolean {
+    return run === this.#trustedRun && this.#trusted!.has(node.id);
   }
 
   /** @internal Resolves the i-th dependency, loading it from the store if needed. */
@@ -405,39 +452,75 @@ export class Engine {
   }
 
   /**
-   * @internal The leaves a computation depends on, directly or through memo calls, as
-   * their last executions recorded them: what must stay unchanged for its
-   * outcome to hold.
+   * @internal The graph a computation depends on, as the last executions of
+   * its memo calls recorded it: what must stay unchanged for its outcome to
+   * hold.
    * @param roots What the computation read at top level (its frame's deps).
-   * @returns The leaves, or undefined when a node reached has no outcome or
-   * an unknown dependency.
+   * @returns The leaves reached; the memo nodes reached, each after the nodes
+   * it depends on; and each node's dependencies, nodes by their index in
+   * `nodes`. Undefined when a node reached has no outcome or an unknown
+   * dependency.
    */
-  leavesUnder(roots: readonly Cell[]): Leaf[] | undefined {
-    const leaves: Leaf[] = [];
-    const seen = new Set<Cell>();
-    const stack: Cell[] = [...roots];
-    while (stack.length > 0) {
-      const cell = stack.pop()!;
-      if (seen.has(cell)) continue;
-      seen.add(cell);
+  graphUnder(roots: readonly Cell[]): DependencyGraph | undefined {
+    const graph: DependencyGraph = { leaves: [], nodes: [], deps: [] };
+    const leaves = new Set<Leaf>();
+    const index = new Map<MemoNode, number>();
+    const entered = new Set<MemoNode>();
+    const stack: { node: MemoNode; next: number }[] = [];
+    /** Notes a cell reached; true when it is a node to descend into. */
+    const reach = (cell: Cell): boolean => {
       if (cell instanceof Leaf) {
-        leaves.push(cell);
-        continue;
+        if (!leaves.has(cell)) {
+          leaves.add(cell);
+          graph.leaves.push(cell);
+        }
+        return false;
       }
       const node = cell as MemoNode;
-      if (!node.hasResult || node.error !== undefined) return undefined;
-      for (let i = 0; i < node.deps.length; i++) {
-        const dep = this.resolveDep(node.deps, i);
-        if (dep === undefined) return undefined;
-        stack.push(dep);
+      if (entered.has(node)) return false;
+      entered.add(node);
+      stack.push({ node, next: 0 });
+      return true;
+    };
+    for (const root of roots) {
+      reach(root);
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1];
+        const node = top.node;
+        if (!node.hasResult || node.error !== undefined) return undefined;
+        if (top.next < node.deps.length) {
+          const dep = this.resolveDep(node.deps, top.next++);
+          if (dep === undefined) return undefined;
+          reach(dep);
+          continue;
+        }
+        stack.pop();
+        index.set(node, graph.nodes.length);
+        graph.nodes.push(node);
+        // A dependency still on the stack would close a cycle, which no
+        // successful build has: such an edge is left out.
+        const deps: (number | Leaf)[] = [];
+        for (const dep of node.deps as Cell[]) {
+          if (dep instanceof Leaf) deps.push(dep);
+          else if (index.has(dep as MemoNode)) deps.push(index.get(dep as MemoNode)!);
+        }
+        graph.deps.push(deps);
       }
     }
-    return leaves;
+    return graph;
   }
 
-  /** @internal Called when a body has executed. */
-  nodeExecuted(node: MemoNode): void {
+  /**
+   * @internal Called when a body has executed.
+   * @param node The node.
+   * @param previous Its dependencies before, undefined when it had no result.
+   */
+  nodeExecuted(node: MemoNode, previous: readonly DepRef[] | undefined): void {
     if (this.#store !== undefined) this.#dirty.add(node);
+    if (this.#trusted !== undefined && !this.#reshaped) {
+      this.#reshaped = previous === undefined || previous.length !== node.deps.length ||
+        previous.some((ref, i) => this.refId(ref) !== (node.deps[i] as Cell).id);
+    }
   }
 
   #statsFor(name: string): MemoStats {
@@ -586,6 +669,16 @@ function recordOf(cell: Cell, strings: readonly string[]): StoreRecord | undefin
     return { t: "v", id: cell.id, k: cell.name, g: cell.digest, c: cell.changedAt };
   }
   return undefined;
+}
+
+/** What {@linkcode Engine.graphUnder} returns. */
+export interface DependencyGraph {
+  /** The leaves reached, each once. */
+  leaves: Leaf[];
+  /** The memo nodes reached, each after every node it depends on. */
+  nodes: MemoNode[];
+  /** Per node, its dependencies: leaves, and nodes by index in `nodes`. */
+  deps: (number | Leaf)[][];
 }
 
 let fallback: Engine | undefined;

@@ -70,6 +70,11 @@ export function verifySync(engine: Engine, node: MemoNode, run: number, depth: n
     !node.hasResult || node.inflight !== undefined || depth > MAX_SYNC_DEPTH ||
     node.defGeneration !== definitionsGeneration()
   ) return false;
+  if (engine.isTrusted(node, run)) {
+    node.verifiedAt = run;
+    node.stats.revalidated++;
+    return true;
+  }
   const deps = node.deps;
   const builtAt = node.builtAt;
   for (let i = 0; i < deps.length; i++) {
@@ -123,7 +128,7 @@ async function refresh(
   if (deep) await undefined;
   if (node.defGeneration !== definitionsGeneration() && !adoptDefinition(node, run)) return;
   if (node.hasResult) {
-    const changed = await firstChangedDep(engine, node);
+    const changed = engine.isTrusted(node, run) ? undefined : await firstChangedDep(engine, node);
     if (changed === undefined) {
       node.verifiedAt = run;
       node.stats.revalidated++;
@@ -181,6 +186,7 @@ function callBody(node: MemoNode): unknown {
 
 async function execute(engine: Engine, node: MemoNode, run: number): Promise<void> {
   const frame = new Frame(engine, node);
+  const previous = node.hasResult ? node.deps : undefined;
   let value: unknown;
   let error: unknown;
   let failed = false;
@@ -205,7 +211,7 @@ async function execute(engine: Engine, node: MemoNode, run: number): Promise<voi
   node.deps = frame.deps;
   node.builtAt = run;
   node.verifiedAt = run;
-  engine.nodeExecuted(node);
+  engine.nodeExecuted(node, previous);
 }
 
 function sameValue(node: MemoNode, a: unknown, b: unknown): boolean {

@@ -28,7 +28,12 @@ import type { DepSpec, Project } from "./project.ts";
 import type { Reporter } from "./report.ts";
 import { combineReporters } from "./reporters.ts";
 import { type RanRule, Session } from "./session.ts";
-import { type UpToDateKey, type UpToDateVerdict, writeUpToDate } from "./up_to_date.ts";
+import {
+  type CheckedRecord,
+  type UpToDateKey,
+  type UpToDateVerdict,
+  writeUpToDate,
+} from "./up_to_date.ts";
 import {
   cachedReads,
   projectFromCache,
@@ -174,6 +179,8 @@ export class Builder {
   #cache: RuleCache | undefined;
   /** What the last build demanded at top level, when it succeeded. */
   #roots: Cell[] | undefined;
+  /** The checked record whose unchanged nodes the engine trusts, until the record is written. */
+  #checked: CheckedRecord | undefined;
 
   private constructor(
     file: string,
@@ -231,6 +238,7 @@ export class Builder {
     const reads: LoadReads = this.#loadReads = { leaves: [], untracked: [] };
     this.#loaded = false;
     this.#cache = undefined;
+    this.#checked = undefined;
     const project = await loadProjectRecording(this.file, reads);
     this.#loaded = true;
     return this.#use(project);
@@ -258,9 +266,24 @@ export class Builder {
     // When no build touched the store since the record was written, the
     // store already holds these rules' specs, and the outputs they own.
     const stamp = storeStamp(join(this.root, STATE_DIR));
-    if (stamp.length > 0 && stamp.join() === verdict.stamp.join()) this.project = project;
-    else this.#use(project);
+    if (stamp.length > 0 && stamp.join() === verdict.stamp.join()) {
+      this.project = project;
+      // Then the store is what the recorded build left: the nodes no changed
+      // file lies under are as that build verified them.
+      if (verdict.checked !== undefined) {
+        this.#checked = verdict.checked;
+        this.engine.trustUnchanged(verdict.checked.unchanged);
+      }
+    } else this.#use(project);
     return true;
+  }
+
+  /**
+   * @internal Whether the engine takes the nodes the record check found
+   * nothing changed under as up to date, until the record is written again.
+   */
+  get trustsRecord(): boolean {
+    return this.#checked !== undefined;
   }
 
   /** @internal The modules build.ts is made of, as cached, when the rules came from the cache. */
@@ -367,11 +390,11 @@ export class Builder {
   recordUpToDate(key: UpToDateKey, modules: readonly string[]): boolean {
     const reads = this.#loadReads;
     const roots = this.#roots;
+    const checked = this.#checked;
+    this.#checked = undefined;
     if (!this.#loaded || reads === undefined || roots === undefined || reads.untracked.length > 0) {
       return false;
     }
-    let leaves = this.engine.leavesUnder(roots);
-    if (leaves === undefined) return false;
     const sources: Leaf[] = [];
     for (const path of modules) {
       const leaf = new FileLeaf("", path);
@@ -388,6 +411,13 @@ export class Builder {
     // Saved first, so that the stamp is the store's state once this build ends.
     this.engine.flush();
     const stamp = storeStamp(stateDir);
+    if (checked !== undefined && this.engine.sameGraphSinceTrust()) {
+      checked.save(stateDir, this.engine.checkedFiles(), stamp);
+      return true;
+    }
+    const graph = this.engine.graphUnder(roots);
+    if (graph === undefined) return false;
+    let leaves = graph.leaves;
     const load = [...sources, ...reads.leaves];
     // Sources before targets: an edit is found before the check hashes again
     // the outputs the last build wrote (not yet old enough to be trusted).
@@ -413,6 +443,7 @@ export class Builder {
       loadLeaves: load.length,
       cacheId: cache?.id,
       stamp,
+      graph,
     });
     return true;
   }

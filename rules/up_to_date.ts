@@ -19,17 +19,28 @@
  * Vars and named inputs are not recorded: in a build they are set by
  * build.ts and the modules it imports, which are.
  *
+ * The file holds two JSON lines: the record, then the graph of memo nodes
+ * the build reached (their ids, each after the nodes it depends on, and
+ * each node's dependencies: other nodes by index, file entries as
+ * `-1 - entry`). A check that finds a change reads the graph too, when
+ * build.ts's inputs are unchanged and a rule cache goes with the record: it
+ * then checks every entry, and names the nodes no changed file lies under
+ * (`CheckedRecord`). The build can take those as up to date without
+ * checking what they depend on (`Engine#trustUnchanged`), and afterwards
+ * write the record again with only the states of the files it checked
+ * changed, as long as no node read other dependencies than before.
+ *
  * @module
  */
 import { joinPath } from "../memo/_paths.ts";
 import { EnvLeaf, FileLeaf, ListingLeaf } from "../memo/leaves.ts";
 import { type PathStat, statUnchanged } from "../memo/stat.ts";
-import type { Leaf } from "../memo/node.ts";
+import type { Leaf, MemoNode } from "../memo/node.ts";
 
 /** The record's file name, in the state directory. */
 export const UP_TO_DATE_FILE = "up-to-date.json";
 
-const FORMAT = 3;
+const FORMAT = 4;
 /** Digests of a missing file and of a directory, as file leaves record them. */
 const ABSENT = "-";
 const DIRECTORY = "/";
@@ -62,6 +73,21 @@ interface Record {
   env: [string, string | null][];
 }
 
+/** The graph line: memo node ids, dependencies first, and each node's dependencies. */
+interface Graph {
+  ids: string[];
+  /** Per node: a node's index, or `-1 - entry` for file entry `entry`. */
+  deps: number[][];
+}
+
+/** The memo graph a build reached, as `Engine#graphUnder` gives it. */
+export interface RecordedGraph {
+  /** Memo nodes, each after every node it depends on. */
+  nodes: readonly MemoNode[];
+  /** Per node, its dependencies: leaves, and nodes by index in `nodes`. */
+  deps: readonly (readonly (number | Leaf)[])[];
+}
+
 /**
  * Writes the record of a successful build, replacing any earlier one.
  *
@@ -70,14 +96,14 @@ interface Record {
  * @param leaves Everything the build and build.ts depended on, as checked:
  * first what build.ts is made of and read while loading.
  * @param options How many of `leaves` come from build.ts (`loadLeaves`),
- * the id of the rule cache written with the record, and the memo store's
- * stamp.
+ * the id of the rule cache written with the record, the memo store's stamp,
+ * and the memo graph the build reached.
  */
 export function writeUpToDate(
   stateDir: string,
   key: UpToDateKey,
   leaves: readonly Leaf[],
-  options: { loadLeaves?: number; cacheId?: string; stamp?: number[] } = {},
+  options: { loadLeaves?: number; cacheId?: string; stamp?: number[]; graph?: RecordedGraph } = {},
 ): void {
   const record: Record = {
     format: FORMAT,
@@ -90,13 +116,14 @@ export function writeUpToDate(
     env: [],
   };
   const prefix = key.root + "/";
-  const seen = new Set<string>();
+  /** The entry number of each file recorded. */
+  const entries = new Map<string, number>();
   const loadLeaves = options.loadLeaves ?? 0;
   for (let i = 0; i < leaves.length; i++) {
     const leaf = leaves[i];
     if (leaf instanceof FileLeaf) {
-      if (leaf.digest === "" || seen.has(leaf.path)) continue;
-      seen.add(leaf.path);
+      if (leaf.digest === "" || entries.has(leaf.path)) continue;
+      entries.set(leaf.path, record.files.length / FILE_FIELDS);
       if (i < loadLeaves) record.loadFiles++;
       const path = leaf.path.startsWith(prefix) ? leaf.path.slice(prefix.length) : leaf.path;
       record.files.push(path, ...leaf.state());
@@ -106,7 +133,23 @@ export function writeUpToDate(
       if (leaf.value !== undefined) record.env.push([leaf.name, leaf.value]);
     }
   }
-  save(stateDir, record);
+  save(stateDir, record, options.graph === undefined ? "" : graphLine(options.graph, entries));
+}
+
+function graphLine(graph: RecordedGraph, entries: Map<string, number>): string {
+  const line: Graph = { ids: graph.nodes.map((node) => node.id), deps: [] };
+  for (const deps of graph.deps) {
+    const refs: number[] = [];
+    for (const dep of deps) {
+      if (typeof dep === "number") refs.push(dep);
+      else if (dep instanceof FileLeaf) {
+        const entry = entries.get(dep.path);
+        if (entry !== undefined) refs.push(-1 - entry);
+      }
+    }
+    line.deps.push(refs);
+  }
+  return JSON.stringify(line);
 }
 
 /** What {@linkcode checkUpToDate} found. */
@@ -122,6 +165,11 @@ export interface UpToDateVerdict {
   cacheId: string;
   /** The memo store's stamp when the record was written, empty if unknown. */
   stamp: number[];
+  /**
+   * When every entry was checked and the record has a graph: what the build
+   * may trust, and the record to write again after it.
+   */
+  checked?: CheckedRecord;
 }
 
 /**
@@ -132,7 +180,8 @@ export interface UpToDateVerdict {
  * @param stateDir The state directory.
  * @param key The request.
  * @param stats When given and the answer is no, filled with the stats the
- * check took, for the build that follows (see `useStatsTakenAhead`).
+ * check took, for the build that follows (see `useStatsTakenAhead`); not
+ * when the verdict carries a {@linkcode CheckedRecord}, which says more.
  * @returns The verdict.
  */
 export function checkUpToDate(
@@ -157,8 +206,12 @@ function check(
   stats: Map<string, PathStat | null> | undefined,
 ): UpToDateVerdict {
   let record: Record;
+  let graphText: string;
   try {
-    record = JSON.parse(Deno.readTextFileSync(joinPath(stateDir, UP_TO_DATE_FILE)));
+    const text = Deno.readTextFileSync(joinPath(stateDir, UP_TO_DATE_FILE));
+    const newline = text.indexOf("\n");
+    record = JSON.parse(newline < 0 ? text : text.slice(0, newline));
+    graphText = newline < 0 ? "" : text.slice(newline + 1);
   } catch {
     return NO;
   }
@@ -174,6 +227,12 @@ function check(
   }
   const files = record.files;
   const prefix = key.root + "/";
+  const loadEnd = record.loadFiles * FILE_FIELDS;
+  // With a graph and a rule cache, a change after build.ts's own entries
+  // does not end the check: the build is told what it does not reach.
+  const complete = graphText !== "" && record.cacheId !== "";
+  /** Per entry, 1 when it changed (only once the check goes on past a change). */
+  let changed: Uint8Array | undefined;
   // The check's own stats serve the build when the answer is no; their
   // time is taken as the check's start, which is never later than the stat.
   const started = Date.now();
@@ -195,20 +254,34 @@ function check(
     ) continue;
     const probe = FileLeaf.withState(path, files, i + 1);
     if (!probe.refresh(1)) continue;
-    files.splice(i + 1, FILE_FIELDS - 1, ...probe.state());
-    if (probe.changedAt === 1) {
-      changedAt = i;
-      break;
+    if (probe.changedAt !== 1) {
+      files.splice(i + 1, FILE_FIELDS - 1, ...probe.state());
+      moved++;
+      continue;
     }
-    moved++;
+    if (changed === undefined) {
+      changedAt = i;
+      if (!complete || i < loadEnd) {
+        files.splice(i + 1, FILE_FIELDS - 1, ...probe.state());
+        break;
+      }
+      changed = new Uint8Array(files.length / FILE_FIELDS);
+    }
+    // A changed entry keeps its old state: only the build that reads the
+    // file again may record the new one.
+    changed[i / FILE_FIELDS] = 1;
   }
   if (changedAt >= 0) {
-    const verdict = {
+    const verdict: UpToDateVerdict = {
       upToDate: false,
-      buildTsUnchanged: changedAt >= record.loadFiles * FILE_FIELDS,
+      buildTsUnchanged: changedAt >= loadEnd,
       cacheId: String(record.cacheId ?? ""),
       stamp: Array.isArray(record.stamp) ? record.stamp : [],
     };
+    if (changed !== undefined) {
+      verdict.checked = new CheckedRecord(record, graphText, changed, prefix);
+      return verdict;
+    }
     if (stats === undefined) return verdict;
     // Up to the change, each entry holds the stat just taken (unchanged, or
     // updated above). The build stats the rest itself.
@@ -232,17 +305,84 @@ function check(
   // Rewriting the whole record costs about as much as hashing 500 small
   // files again: a few moved entries (a touched source) are hashed again on
   // each check instead, many (outputs just built) are saved.
-  if (moved > REWRITE_AFTER) save(stateDir, record);
+  if (moved > REWRITE_AFTER) save(stateDir, record, graphText);
   return { upToDate: true, buildTsUnchanged: true, cacheId: "", stamp: [] };
+}
+
+/**
+ * A record every entry of which was checked, some found changed, with the
+ * graph of the build that wrote it: which memo nodes no changed file lies
+ * under, and how to write the record again after a build that trusted them.
+ */
+export class CheckedRecord {
+  /** Ids of the memo nodes that depend on no changed file, directly or not. */
+  readonly unchanged: ReadonlySet<string>;
+  readonly #record: Record;
+  readonly #graphText: string;
+  readonly #prefix: string;
+
+  /**
+   * @param record The record, its unchanged entries as just checked.
+   * @param graphText Its graph line.
+   * @param changed Per file entry, 1 when it changed.
+   * @param prefix The project root and a slash.
+   */
+  constructor(record: Record, graphText: string, changed: Uint8Array, prefix: string) {
+    this.#record = record;
+    this.#graphText = graphText;
+    this.#prefix = prefix;
+    const graph = JSON.parse(graphText) as Graph;
+    const dirty = new Uint8Array(graph.ids.length);
+    const unchanged = new Set<string>();
+    for (let node = 0; node < graph.ids.length; node++) {
+      let clean = true;
+      for (const ref of graph.deps[node]) {
+        // Dependencies come first; anything else is not trusted.
+        if (ref < 0 ? changed[-1 - ref] !== 0 : ref >= node || dirty[ref] === 1) {
+          clean = false;
+          break;
+        }
+      }
+      if (clean) unchanged.add(graph.ids[node]);
+      else dirty[node] = 1;
+    }
+    this.unchanged = unchanged;
+  }
+
+  /**
+   * Writes the record again for the same request, after a build that took
+   * `unchanged` as up to date and whose graph kept its shape: every file
+   * that build checked with the state it saw, the other entries as this
+   * check found them (a changed one the build did not read keeps its old
+   * state, so that the next check finds it changed again).
+   * @param stateDir The state directory.
+   * @param checked The files the build checked.
+   * @param stamp The memo store's stamp now.
+   */
+  save(stateDir: string, checked: Iterable<FileLeaf>, stamp: number[]): void {
+    const files = this.#record.files;
+    const entries = new Map<string, number>();
+    for (let i = 0; i < files.length; i += FILE_FIELDS) entries.set(files[i] as string, i);
+    const prefix = this.#prefix;
+    for (const leaf of checked) {
+      if (leaf.digest === "") continue;
+      const name = leaf.path.startsWith(prefix) ? leaf.path.slice(prefix.length) : leaf.path;
+      const at = entries.get(name);
+      if (at !== undefined) files.splice(at + 1, FILE_FIELDS - 1, ...leaf.state());
+    }
+    this.#record.stamp = stamp;
+    save(stateDir, this.#record, this.#graphText);
+  }
 }
 
 function keyOf(key: UpToDateKey): string {
   return JSON.stringify([key.root, key.request, key.tool]);
 }
 
-function save(stateDir: string, record: Record): void {
+function save(stateDir: string, record: Record, graphText: string): void {
   const file = joinPath(stateDir, UP_TO_DATE_FILE);
   const temp = `${file}.${Deno.pid}.tmp`;
-  Deno.writeTextFileSync(temp, JSON.stringify(record));
+  const text = JSON.stringify(record);
+  Deno.writeTextFileSync(temp, graphText === "" ? text : text + "\n" + graphText);
   Deno.renameSync(temp, file);
 }

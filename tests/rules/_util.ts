@@ -116,6 +116,8 @@ export function recordSaysUpToDate(root: string, targets: string[] = []): boolea
 export interface RecordedBuild extends Built {
   /** Whether the rules came from the rule cache instead of evaluating build.ts. */
   cached: boolean;
+  /** Whether the build took what the record check found unchanged as up to date. */
+  trusted: boolean;
 }
 
 /**
@@ -137,12 +139,19 @@ export async function buildRecording(
     useStatsTakenAhead(stats);
     const cached = builder.useCachedRules(verdict, checkedAt);
     if (!cached) await builder.load();
+    const trusted = builder.trustsRecord;
     const result = await builder.build(targets);
     const modules = builder.cachedModules ?? await importedModules(builder.file);
     if (result.ok && modules !== undefined) {
       builder.recordUpToDate(testKey(root, targets), [...modules, ...configFiles([root])]);
     }
-    return { ...result, ...reporter, ranIds: result.ran.map((r) => r.rule).sort(), cached };
+    return {
+      ...result,
+      ...reporter,
+      ranIds: result.ran.map((r) => r.rule).sort(),
+      cached,
+      trusted,
+    };
   } finally {
     useStatsTakenAhead(undefined);
     builder.close();

@@ -35,7 +35,7 @@ const SOURCES = 6;
 const RULES = 15;
 const ROUNDS = 25;
 /** Seeds, and whether their graphs have function actions (which keep the rule cache unused). */
-const SEEDS: [number, boolean][] = [[2, true], [5, true], [7, false]];
+const SEEDS: [number, boolean][] = [[2, true], [5, true], [7, false], [11, false], [17, false]];
 
 class Random {
   next: () => number;
@@ -369,6 +369,7 @@ async function checkSeed(seed: number, functions: boolean): Promise<void> {
     let history: string[] = ["initial build"];
     let answered = 0;
     let cachedBuilds = 0;
+    let trustedBuilds = 0;
     for (let round = 0; round <= ROUNDS; round++) {
       if (round > 0) history = await edit(model, root);
       const where = `seed ${seed}, round ${round} after ${history.join("; ")}`;
@@ -380,6 +381,7 @@ async function checkSeed(seed: number, functions: boolean): Promise<void> {
         buildTs.ctime >= now - tickOf(buildTs.ctime);
       const result = await buildRecording(root);
       cachedBuilds += result.cached ? 1 : 0;
+      trustedBuilds += result.trusted ? 1 : 0;
       assert.ok(result.ok, `${result.failed.map((f) => f.message).join("\n")} (${where})`);
       const after = await snapshot(root);
 
@@ -407,7 +409,10 @@ async function checkSeed(seed: number, functions: boolean): Promise<void> {
       `no record after a build with nothing to do (seed ${seed})`,
     );
     assert.ok(answered > 0, `the record never answered (seed ${seed})`);
-    if (!functions) assert.ok(cachedBuilds > 0, `the rule cache was never used (seed ${seed})`);
+    if (!functions) {
+      assert.ok(cachedBuilds > 0, `the rule cache was never used (seed ${seed})`);
+      assert.ok(trustedBuilds > 0, `no build trusted the checked record (seed ${seed})`);
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
   }

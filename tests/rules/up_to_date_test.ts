@@ -8,7 +8,7 @@ import { FileLeaf, tickOf } from "../../memo/leaves.ts";
 import { statPath } from "../../memo/stat.ts";
 import { STATE_DIR } from "../../rules/builder.ts";
 import { checkUpToDate, UP_TO_DATE_FILE, writeUpToDate } from "../../rules/up_to_date.ts";
-import { cli, cliWithEnv, type Files, MOD, withProject } from "./_util.ts";
+import { buildRecording, cli, cliWithEnv, type Files, MOD, testKey, withProject } from "./_util.ts";
 
 /** build.ts counts its evaluations in a file no rule reads. */
 const COUNT = `Deno.writeTextFileSync("evaluations", "x", { append: true });\n`;
@@ -277,4 +277,47 @@ Deno.test("a few touched files are hashed again on each check; many are saved in
   assert.notEqual(await Deno.readTextFile(record), saved, "40 touched files: record saved");
   await Deno.writeTextFile(join(dir, "f7"), "changed");
   assert.equal(checkUpToDate(dir, key).upToDate, false);
+});
+
+/** The record's files (trust flags left out: a later check may grant it) and its graph line. */
+async function recordContent(root: string) {
+  const [record, graph] = (await Deno.readTextFile(join(root, STATE_DIR, UP_TO_DATE_FILE)))
+    .split("\n");
+  const { files, loadFiles, listings, env } = JSON.parse(record);
+  const entries: string[] = [];
+  for (let i = 0; i < files.length; i += 7) entries.push(JSON.stringify(files.slice(i, i + 6)));
+  return { entries: entries.sort(), loadFiles, listings, env, graph: JSON.parse(graph) };
+}
+
+Deno.test("an edit trusts what it does not reach, and patches the record a full build would write", async () => {
+  const files = project(
+    `rule({ targets: "out/a", deps: "src/x", action: sh("mkdir -p out && cp src/x out/a") });
+rule({ targets: "out/b", deps: ["out/a", "src/y"], action: sh("cat out/a src/y > out/b") });
+rule({ targets: "out/c", deps: "src/y", action: sh("mkdir -p out && cp src/y out/c") });
+rule({ targets: "out/d", deps: ["out/c"], action: sh("tr a-z A-Z < out/c > out/d") });
+alias("default", ["out/b", "out/d"]);`,
+    { "src/x": "x\n", "src/y": "y\n" },
+  );
+  await withProject(files, async (root) => {
+    await settle(root);
+    assert.equal((await buildRecording(root)).ran.length, 4);
+    await Deno.writeTextFile(join(root, "src/x"), "x2\n");
+    const edit = await buildRecording(root);
+    assert.equal(edit.trusted, true, "the check named what the edit does not reach");
+    assert.deepEqual(edit.ranIds, ["out/a", "out/b"]);
+    assert.equal(await Deno.readTextFile(join(root, "out/b")), "x2\ny\n");
+    const patched = await recordContent(root);
+    assert.equal(checkUpToDate(join(root, STATE_DIR), testKey(root)).upToDate, true);
+    // The same build answered by a full write of the record.
+    await Deno.remove(join(root, STATE_DIR, UP_TO_DATE_FILE));
+    const full = await buildRecording(root);
+    assert.deepEqual([full.trusted, full.ran.length], [false, 0]);
+    assert.deepEqual(patched, await recordContent(root));
+    // Edits on both sides, one after the other, each rebuilt exactly.
+    await Deno.writeTextFile(join(root, "src/y"), "why\n");
+    const second = await buildRecording(root);
+    assert.deepEqual([second.trusted, second.ranIds], [true, ["out/b", "out/c", "out/d"]]);
+    assert.equal(await Deno.readTextFile(join(root, "out/d")), "WHY\n");
+    assert.match(await build(root), /Done: 0 actions ran/);
+  });
 });
