@@ -87,6 +87,11 @@ class Strings {
   /** Strings added since the last frame was written. */
   fresh: string[] = [];
 
+  /** Whether the map from value to index is built. */
+  get indexed(): boolean {
+    return this.#index !== undefined;
+  }
+
   get index(): Map<string, number> {
     if (this.#index === undefined) {
       this.#index = new Map();
@@ -121,9 +126,13 @@ export class Store {
    * their id (a dependency stored as an index finds its record directly).
    */
   #byIndex: (unknown[] | undefined)[];
-  /** The string table as loaded, and the ids' indexes once a lookup by id needs them. */
+  /** The string table as loaded. */
   #loaded: readonly string[];
-  #loadedIndex: Map<string, number> | undefined;
+  /**
+   * The table loaded, which writes go on interning into until a compaction:
+   * its index serves both lookups by id and writes.
+   */
+  #loadedStrings: Strings;
   #scans = 0;
   /** The highest run number found in the log. */
   readonly lastRun: number;
@@ -161,6 +170,7 @@ export class Store {
     this.#byIndex = loaded.records;
     this.lastRun = loaded.lastRun;
     this.#strings = loaded.strings;
+    this.#loadedStrings = loaded.strings;
     this.#loaded = loaded.strings.list;
     if (readOnly) return;
     const file = Deno.openSync(this.#path, { create: true, read: true, write: true });
@@ -216,18 +226,18 @@ export class Store {
     return out;
   }
 
-  /** The loaded table index of an id: a few lookups scan, more build a map. */
+  /**
+   * The loaded table index of an id: a few lookups scan, more use the
+   * table's map (which may also hold strings written since, whose indexes
+   * have no loaded record).
+   */
   #indexOf(id: string): number | undefined {
-    if (this.#loadedIndex === undefined) {
-      if (this.#scans < 8) {
-        this.#scans++;
-        const i = this.#loaded.indexOf(id);
-        return i === -1 ? undefined : i;
-      }
-      this.#loadedIndex = new Map();
-      for (let i = 0; i < this.#loaded.length; i++) this.#loadedIndex.set(this.#loaded[i], i);
+    if (this.#scans < 8 && !this.#loadedStrings.indexed) {
+      this.#scans++;
+      const i = this.#loaded.indexOf(id);
+      return i === -1 ? undefined : i;
     }
-    return this.#loadedIndex.get(id);
+    return this.#loadedStrings.index.get(id);
   }
 
   /**

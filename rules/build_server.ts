@@ -22,6 +22,7 @@
  * @module
  */
 import { joinPath } from "../memo/_paths.ts";
+import { pathPresent } from "../memo/stat.ts";
 import type { Reporter } from "./report.ts";
 import { jsonReporter } from "./reporters.ts";
 import { STATE_DIR } from "./state_dir.ts";
@@ -263,6 +264,8 @@ async function connectToSession(root: string): Promise<Deno.UnixConn | undefined
   // Unix sockets are what sessions listen on; elsewhere no session serves.
   if (Deno.build.os === "windows") return undefined;
   const path = serverSocketPath(root);
+  // Usually there is none: asked without the cost of a thrown error.
+  if (!pathPresent(path)) return undefined;
   try {
     if (Deno.lstatSync(path).uid !== Deno.uid()) return undefined;
     return await Deno.connect({ transport: "unix", path });
