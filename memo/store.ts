@@ -6,12 +6,18 @@
  *
  * ```
  * header  8 bytes  "BCHMEMO\n"
- *         4 bytes  format version (u32), currently 6
+ *         4 bytes  format version (u32), currently 7
  * frame*  4 bytes  payload length n (u32)
  *         4 bytes  checksum of the payload (checksum.ts)
- *         n bytes  payload: UTF-8 JSON
- *                  {"o": root, "r": run, "s": [string, ...], "recs": [record, ...]}
+ *         n bytes  payload: UTF-8 text, lines of JSON
+ *                  {"o": root, "r": run, "s": [string, ...]}
+ *                  record
+ *                  ...
  * ```
+ *
+ * Records are decoded when taken, not when the log is loaded: loading finds
+ * each record's line and the id it starts with (`[kind,id#`), and a build
+ * that reaches a few hundred of the log's cells parses only those.
  *
  * `root` is the directory relative reads were resolved against. Files are
  * recorded by absolute path, so the records of a log written for another
@@ -68,7 +74,7 @@ export interface StoreRecord {
 }
 
 const MAGIC = new TextEncoder().encode("BCHMEMO\n");
-const VERSION = 6;
+const VERSION = 7;
 const HEADER = MAGIC.length + 4;
 const FRAME_HEAD = 4 + 4;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
@@ -121,11 +127,8 @@ class Strings {
 export class Store {
   /** Directory of the store. */
   readonly dir: string;
-  /**
-   * Records loaded and not yet taken, still encoded, at the table index of
-   * their id (a dependency stored as an index finds its record directly).
-   */
-  #byIndex: (unknown[] | undefined)[];
+  /** Records loaded and not yet taken, still encoded (see {@linkcode Loaded}). */
+  #records: LoadedRecords;
   /** The string table as loaded. */
   #loaded: readonly string[];
   /**
@@ -167,7 +170,7 @@ export class Store {
       }
     }
     const loaded = load(this.#path, root, warn);
-    this.#byIndex = loaded.records;
+    this.#records = loaded.records;
     this.lastRun = loaded.lastRun;
     this.#strings = loaded.strings;
     this.#loadedStrings = loaded.strings;
@@ -206,9 +209,18 @@ export class Store {
    * @returns The encoded record, if the log had one.
    */
   takeAt(index: number): readonly unknown[] | undefined {
-    const raw = this.#byIndex[index];
-    if (raw !== undefined) this.#byIndex[index] = undefined;
-    return raw;
+    const records = this.#records;
+    const frame = records.frame[index] ?? NONE;
+    if (frame === NONE) return undefined;
+    records.frame[index] = NONE;
+    const start = records.start[index];
+    try {
+      const raw = JSON.parse(records.texts[frame].slice(start, records.end[index]));
+      // A record that does not decode is lost: only extra work follows.
+      return Array.isArray(raw) && raw[1] === index ? raw : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The string table as loaded, which encoded records and stored dependencies refer to. */
@@ -222,7 +234,15 @@ export class Store {
    */
   untaken(): StoreRecord[] {
     const out: StoreRecord[] = [];
-    for (const raw of this.#byIndex) if (raw !== undefined) out.push(decode(raw, this.#loaded));
+    for (let i = 0; i < this.#records.frame.length; i++) {
+      const raw = this.takeAt(i);
+      if (raw === undefined) continue;
+      try {
+        out.push(decode(raw, this.#loaded));
+      } catch {
+        // Lost, as above.
+      }
+    }
     return out;
   }
 
@@ -302,17 +322,42 @@ export class Store {
   }
 }
 
+/** Where each loaded record is: its frame's text and its line, by the table index of its id. */
+interface LoadedRecords {
+  /** The frames' payloads, decoded. */
+  texts: string[];
+  /** Per id index: the frame holding its latest record, {@linkcode NONE} when there is none. */
+  frame: Int32Array;
+  /** Per id index: where its record's line starts and ends in that frame's text. */
+  start: Uint32Array;
+  end: Uint32Array;
+}
+
+/** No record for an id, or one already taken. */
+const NONE = -1;
+
 interface Loaded {
-  records: (unknown[] | undefined)[];
+  records: LoadedRecords;
   strings: Strings;
   lastRun: number;
   validBytes: number;
   fileBytes: number;
 }
 
+/** A frame that checked out: its payload's text, and where its records begin. */
+interface FrameText {
+  text: string;
+  recordsAt: number;
+}
+
 function load(path: string, root: string, warn: (message: string) => void): Loaded {
   const empty = (fileBytes: number): Loaded => ({
-    records: [],
+    records: {
+      texts: [],
+      frame: new Int32Array(0),
+      start: new Uint32Array(0),
+      end: new Uint32Array(0),
+    },
     strings: new Strings(),
     lastRun: 0,
     validBytes: 0,
@@ -336,7 +381,9 @@ function load(path: string, root: string, warn: (message: string) => void): Load
     warn(`Store ${path} has format ${version}, this version reads ${VERSION}; starting afresh`);
     return empty(data.length);
   }
-  const records: (unknown[] | undefined)[] = [];
+  // First the frames' headers, which make the string table; then, knowing
+  // its size, where each record is.
+  const frames: FrameText[] = [];
   const strings = new Strings();
   let lastRun = 0;
   let offset = HEADER;
@@ -347,32 +394,30 @@ function load(path: string, root: string, warn: (message: string) => void): Load
     const start = offset + FRAME_HEAD;
     if (start + length > data.length) break;
     const payload = data.subarray(start, start + length);
-    let parsed: { o: string; r: number; s: string[]; recs: unknown[][] };
     try {
       if (checksumOf(payload) !== view.getUint32(offset + 4, true)) throw new Error("checksum");
-      parsed = JSON.parse(decoder.decode(payload));
-      if (parsed.o !== root) {
+      const text = decoder.decode(payload);
+      const newline = text.indexOf("\n");
+      const head = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as {
+        o: string;
+        r: number;
+        s: string[];
+      };
+      if (head.o !== root) {
         warn(
-          `Store ${path} was written for ${parsed.o}, not ${root} (the project moved or was ` +
+          `Store ${path} was written for ${head.o}, not ${root} (the project moved or was ` +
             `copied); starting afresh`,
         );
         return empty(data.length);
       }
-      strings.addLoaded(parsed.s);
-      const list = strings.list;
-      for (const raw of parsed.recs) {
-        const at = raw[1] as number;
-        const kind = raw[0] as number;
-        if (list[at] === undefined || !(kind >= 0 && kind < KINDS.length)) {
-          throw new Error("bad record");
-        }
-        records[at] = kind === DELETION ? undefined : raw;
-      }
+      if (!Array.isArray(head.s) || typeof head.r !== "number") throw new Error("bad frame");
+      strings.addLoaded(head.s);
+      if (head.r > lastRun) lastRun = head.r;
+      frames.push({ text, recordsAt: newline < 0 ? text.length : newline + 1 });
     } catch {
       warn(`Store ${path} is corrupted at byte ${offset}; starting afresh`);
       return empty(data.length);
     }
-    if (parsed.r > lastRun) lastRun = parsed.r;
     offset = start + length;
   }
   if (offset < data.length) {
@@ -381,7 +426,50 @@ function load(path: string, root: string, warn: (message: string) => void): Load
         `dropped its last ${data.length - offset} bytes`,
     );
   }
+  const size = strings.list.length;
+  const records: LoadedRecords = {
+    texts: frames.map((f) => f.text),
+    frame: new Int32Array(size).fill(NONE),
+    start: new Uint32Array(size),
+    end: new Uint32Array(size),
+  };
+  for (let f = 0; f < frames.length; f++) {
+    const { text, recordsAt } = frames[f];
+    for (let at = recordsAt; at < text.length;) {
+      let end = text.indexOf("\n", at);
+      if (end < 0) end = text.length;
+      const id = recordId(text, at, end);
+      if (id < 0 || id >= size) {
+        warn(`Store ${path} is corrupted in a record of its frame ${f + 1}; starting afresh`);
+        return empty(data.length);
+      }
+      const deletion = text.charCodeAt(at + 1) - 48 === DELETION;
+      records.frame[id] = deletion ? NONE : f;
+      records.start[id] = at;
+      records.end[id] = end;
+      at = end + 1;
+    }
+  }
   return { records, strings, lastRun, validBytes: offset, fileBytes: data.length };
+}
+
+/**
+ * The id index a record's line starts with (`[kind,id#,` or `[kind,id#]`),
+ * or -1 when the line is not shaped so.
+ */
+function recordId(text: string, start: number, end: number): number {
+  const kind = text.charCodeAt(start + 1) - 48;
+  if (text.charCodeAt(start) !== 91 || !(kind >= 0 && kind < KINDS.length)) return -1;
+  if (text.charCodeAt(start + 2) !== 44) return -1;
+  let id = 0;
+  let at = start + 3;
+  for (; at < end; at++) {
+    const digit = text.charCodeAt(at) - 48;
+    if (digit < 0 || digit > 9) break;
+    id = id * 10 + digit;
+  }
+  const after = text.charCodeAt(at);
+  return at > start + 3 && (after === 44 || after === 93) ? id : -1;
 }
 
 function encode(r: StoreRecord, s: Strings): unknown[] {
@@ -466,10 +554,10 @@ function header(): Uint8Array {
 
 function frame(root: string, run: number, records: StoreRecord[], strings: Strings): Uint8Array {
   strings.fresh = [];
-  const recs = records.map((r) => encode(r, strings));
-  const json = JSON.stringify({ o: root, r: run, s: strings.fresh, recs });
+  const lines = records.map((r) => JSON.stringify(encode(r, strings)));
+  const head = JSON.stringify({ o: root, r: run, s: strings.fresh });
   strings.fresh = [];
-  const payload = new TextEncoder().encode(json);
+  const payload = new TextEncoder().encode(head + "\n" + lines.join("\n"));
   const out = new Uint8Array(FRAME_HEAD + payload.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, payload.length, true);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Engine, memo, readText, Var } from "../../memo/mod.ts";
 import { executed, runScript, totalExecuted, withTempDir } from "./_util.ts";
 import { prng } from "../_prng.ts";
+import { checksumOf } from "../../memo/checksum.ts";
 
 /** Bytes before each frame's payload: its length and its checksum. */
 const FRAME_HEAD = 8;
@@ -239,15 +240,49 @@ Deno.test("a store with a corrupted byte is reported in one line and never gives
   });
 });
 
+/** The log with the first record line of its last frame rewritten by `edit`, checksum made right. */
+function withRecordEdited(
+  bytes: Uint8Array,
+  boundaries: number[],
+  edit: (line: string) => string,
+): Uint8Array {
+  const frameStart = boundaries.at(-2)!;
+  const text = new TextDecoder().decode(bytes.subarray(frameStart + FRAME_HEAD));
+  const lines = text.split("\n");
+  lines[1] = edit(lines[1]);
+  const payload = new TextEncoder().encode(lines.join("\n"));
+  const out = new Uint8Array(frameStart + FRAME_HEAD + payload.length);
+  out.set(bytes.subarray(0, frameStart));
+  const view = new DataView(out.buffer);
+  view.setUint32(frameStart, payload.length, true);
+  view.setUint32(frameStart + 4, checksumOf(payload), true);
+  out.set(payload, frameStart + FRAME_HEAD);
+  return out;
+}
+
+Deno.test("a record is decoded when taken: one that does not decode is computed again", async () => {
+  await withTempDir(async (dir) => {
+    const { bytes, boundaries } = await staleLog(dir);
+    // Shaped as a record ("[kind,id,"), but not JSON: found on load, lost when taken.
+    const broken = withRecordEdited(bytes, boundaries, (line) => line + "}");
+    assert.deepEqual(await openDamaged(dir, broken, "undecodable"), []);
+    // Not shaped as a record at all: the frame is reported as corrupted.
+    const shapeless = withRecordEdited(bytes, boundaries, (line) => "x" + line);
+    const warnings = await openDamaged(dir, shapeless, "shapeless");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /is corrupted in a record of its frame \d+; starting afresh$/);
+  });
+});
+
 Deno.test("a store of another format version or no store at all is discarded with a warning", async () => {
   await withTempDir(async (dir) => {
     const { bytes } = await staleLog(dir);
-    for (const version of [5, 7]) {
+    for (const version of [6, 8]) {
       const old = bytes.slice();
       new DataView(old.buffer).setUint32(8, version, true);
       const warnings = await openDamaged(dir, old, `version-${version}`);
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0], new RegExp(`has format ${version}, this version reads 6`));
+      assert.match(warnings[0], new RegExp(`has format ${version}, this version reads 7`));
     }
     const text = new TextEncoder().encode("this is not a store, just some text\n");
     const warnings = await openDamaged(dir, text, "text");
