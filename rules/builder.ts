@@ -395,6 +395,19 @@ export class Builder {
     if (!this.#loaded || reads === undefined || roots === undefined || reads.untracked.length > 0) {
       return false;
     }
+    const stateDir = join(this.root, STATE_DIR);
+    // Saved first, so that the stamp is the store's state once this build ends.
+    this.engine.flush();
+    const stamp = storeStamp(stateDir);
+    if (checked !== undefined && this.engine.sameGraphSinceTrust()) {
+      // The patch leaves the modules' entries as the check found them: one
+      // written since is found changed by the next check.
+      checked.save(stateDir, this.engine.checkedFiles(), stamp);
+      return true;
+    }
+    const graph = this.engine.graphUnder(roots);
+    if (graph === undefined) return false;
+    let leaves = graph.leaves;
     const sources: Leaf[] = [];
     for (const path of modules) {
       const leaf = new FileLeaf("", path);
@@ -407,17 +420,6 @@ export class Builder {
       }
       sources.push(leaf);
     }
-    const stateDir = join(this.root, STATE_DIR);
-    // Saved first, so that the stamp is the store's state once this build ends.
-    this.engine.flush();
-    const stamp = storeStamp(stateDir);
-    if (checked !== undefined && this.engine.sameGraphSinceTrust()) {
-      checked.save(stateDir, this.engine.checkedFiles(), stamp);
-      return true;
-    }
-    const graph = this.engine.graphUnder(roots);
-    if (graph === undefined) return false;
-    let leaves = graph.leaves;
     const load = [...sources, ...reads.leaves];
     // Sources before targets: an edit is found before the check hashes again
     // the outputs the last build wrote (not yet old enough to be trusted).

@@ -30,6 +30,14 @@
  * write the record again with only the states of the files it checked
  * changed, as long as no node read other dependencies than before.
  *
+ * Such a build appends its changes as a patch line (the states that moved,
+ * by entry, and the store's new stamp) instead of rewriting the file; the
+ * next check applies the patches in order. A patch names the record it
+ * applies to (`base`, new at each full write), so one appended after another
+ * request replaced the record is ignored, as is a torn one: either leaves
+ * older states, which only sends the next check to the build. The file is
+ * written whole again once it holds {@linkcode MAX_PATCHES} patches.
+ *
  * @module
  */
 import { joinPath } from "../memo/_paths.ts";
@@ -40,7 +48,7 @@ import type { Leaf, MemoNode } from "../memo/node.ts";
 /** The record's file name, in the state directory. */
 export const UP_TO_DATE_FILE = "up-to-date.json";
 
-const FORMAT = 4;
+const FORMAT = 5;
 /** Digests of a missing file and of a directory, as file leaves record them. */
 const ABSENT = "-";
 const DIRECTORY = "/";
@@ -48,6 +56,8 @@ const DIRECTORY = "/";
 const REWRITE_AFTER = 16;
 /** Fields per file entry: path, digest, mtime, size, ino, ctime, trusted. */
 const FILE_FIELDS = 7;
+/** Patch lines a record may hold before it is written whole again. */
+const MAX_PATCHES = 8;
 
 /** What a record answers for: the same request of the same tool in the same place. */
 export interface UpToDateKey {
@@ -59,9 +69,12 @@ export interface UpToDateKey {
   tool: string;
 }
 
-interface Record {
+/** The record, as its first line holds it. */
+export interface Record {
   format: number;
   key: string;
+  /** Names this full write of the record: the patches appended to it carry it. */
+  base: string;
   /** The rule cache that goes with the record, "" for none. */
   cacheId: string;
   /** The memo store's stamp when the record was written (see rule_cache.ts). */
@@ -71,6 +84,14 @@ interface Record {
   files: (string | number)[];
   listings: [string, string | null, string[], string][];
   env: [string, string | null][];
+}
+
+/** A patch line: the record it applies to, the store's stamp, and the entries that moved. */
+interface Patch {
+  base: string;
+  stamp: number[];
+  /** Entry number, then the state (digest, mtime, size, ino, ctime, trusted). */
+  files: [entry: number, ...state: (string | number)[]][];
 }
 
 /** The graph line: memo node ids, dependencies first, and each node's dependencies. */
@@ -108,6 +129,7 @@ export function writeUpToDate(
   const record: Record = {
     format: FORMAT,
     key: keyOf(key),
+    base: crypto.randomUUID(),
     cacheId: options.cacheId ?? "",
     stamp: options.stamp ?? [],
     loadFiles: 0,
@@ -205,17 +227,9 @@ function check(
   key: UpToDateKey,
   stats: Map<string, PathStat | null> | undefined,
 ): UpToDateVerdict {
-  let record: Record;
-  let graphText: string;
-  try {
-    const text = Deno.readTextFileSync(joinPath(stateDir, UP_TO_DATE_FILE));
-    const newline = text.indexOf("\n");
-    record = JSON.parse(newline < 0 ? text : text.slice(0, newline));
-    graphText = newline < 0 ? "" : text.slice(newline + 1);
-  } catch {
-    return NO;
-  }
-  if (record?.format !== FORMAT || record.key !== keyOf(key)) return NO;
+  const read = readRecord(stateDir);
+  if (read === undefined || read.record.key !== keyOf(key)) return NO;
+  const { record, graphText, patches } = read;
   let moved = 0;
   for (const [name, value] of record.env) {
     if ((Deno.env.get(name) ?? null) !== value) return NO;
@@ -279,7 +293,7 @@ function check(
       stamp: Array.isArray(record.stamp) ? record.stamp : [],
     };
     if (changed !== undefined) {
-      verdict.checked = new CheckedRecord(record, graphText, changed, prefix);
+      verdict.checked = new CheckedRecord(record, graphText, changed, prefix, patches);
       return verdict;
     }
     if (stats === undefined) return verdict;
@@ -320,17 +334,26 @@ export class CheckedRecord {
   readonly #record: Record;
   readonly #graphText: string;
   readonly #prefix: string;
+  readonly #patches: number;
 
   /**
    * @param record The record, its unchanged entries as just checked.
    * @param graphText Its graph line.
    * @param changed Per file entry, 1 when it changed.
    * @param prefix The project root and a slash.
+   * @param patches How many patch lines the file holds.
    */
-  constructor(record: Record, graphText: string, changed: Uint8Array, prefix: string) {
+  constructor(
+    record: Record,
+    graphText: string,
+    changed: Uint8Array,
+    prefix: string,
+    patches: number,
+  ) {
     this.#record = record;
     this.#graphText = graphText;
     this.#prefix = prefix;
+    this.#patches = patches;
     const graph = JSON.parse(graphText) as Graph;
     const dirty = new Uint8Array(graph.ids.length);
     const unchanged = new Set<string>();
@@ -364,15 +387,89 @@ export class CheckedRecord {
     const entries = new Map<string, number>();
     for (let i = 0; i < files.length; i += FILE_FIELDS) entries.set(files[i] as string, i);
     const prefix = this.#prefix;
+    const loadEnd = this.#record.loadFiles * FILE_FIELDS;
+    const patch: Patch = { base: this.#record.base, stamp, files: [] };
     for (const leaf of checked) {
       if (leaf.digest === "") continue;
       const name = leaf.path.startsWith(prefix) ? leaf.path.slice(prefix.length) : leaf.path;
       const at = entries.get(name);
-      if (at !== undefined) files.splice(at + 1, FILE_FIELDS - 1, ...leaf.state());
+      // What build.ts is made of or read keeps the state the check found: a
+      // rule reading build.ts may see a newer one than the rules came from.
+      if (at === undefined || at < loadEnd) continue;
+      const state = leaf.state();
+      if (state.every((field, i) => files[at + 1 + i] === field)) continue;
+      files.splice(at + 1, FILE_FIELDS - 1, ...state);
+      patch.files.push([at / FILE_FIELDS, ...state]);
     }
     this.#record.stamp = stamp;
-    save(stateDir, this.#record, this.#graphText);
+    if (this.#patches >= MAX_PATCHES) save(stateDir, this.#record, this.#graphText);
+    else {
+      const file = joinPath(stateDir, UP_TO_DATE_FILE);
+      Deno.writeTextFileSync(file, "\n" + JSON.stringify(patch), { append: true });
+    }
   }
+}
+
+/** The record file as read: the record with its patches applied, its graph line, how many patches. */
+export interface RecordRead {
+  record: Record;
+  graphText: string;
+  patches: number;
+}
+
+/**
+ * Reads the record file, applying its patches.
+ * @param stateDir The state directory.
+ * @returns The record, or undefined when there is none of this format.
+ */
+export function readRecord(stateDir: string): RecordRead | undefined {
+  try {
+    const text = Deno.readTextFileSync(joinPath(stateDir, UP_TO_DATE_FILE));
+    const first = text.indexOf("\n");
+    const record: Record = JSON.parse(first < 0 ? text : text.slice(0, first));
+    if (record?.format !== FORMAT) return undefined;
+    let graphText = "";
+    let patches = 0;
+    if (first >= 0) {
+      const second = text.indexOf("\n", first + 1);
+      graphText = text.slice(first + 1, second < 0 ? text.length : second);
+      if (second >= 0) patches = applyPatches(record, text, second + 1);
+    }
+    return { record, graphText, patches };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Applies the patch lines from `at` on to the record; skips a line that does
+ * not parse (a torn append) or belongs to another record.
+ * @returns How many lines there were.
+ */
+function applyPatches(record: Record, text: string, at: number): number {
+  const files = record.files;
+  const entries = files.length / FILE_FIELDS;
+  let lines = 0;
+  while (at < text.length) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    lines++;
+    let patch: Patch | undefined;
+    try {
+      patch = JSON.parse(text.slice(at, end));
+    } catch {
+      // Torn: its build's changes are seen again by the next check.
+    }
+    at = end + 1;
+    if (patch?.base !== record.base) continue;
+    for (const [entry, ...state] of patch.files) {
+      if (Number.isInteger(entry) && entry >= 0 && entry < entries && state.length === 6) {
+        files.splice(entry * FILE_FIELDS + 1, FILE_FIELDS - 1, ...state);
+      }
+    }
+    record.stamp = patch.stamp;
+  }
+  return lines;
 }
 
 function keyOf(key: UpToDateKey): string {

@@ -7,11 +7,17 @@ import { join } from "node:path";
 import { FileLeaf, tickOf } from "../../memo/leaves.ts";
 import { statPath } from "../../memo/stat.ts";
 import { STATE_DIR } from "../../rules/builder.ts";
-import { checkUpToDate, UP_TO_DATE_FILE, writeUpToDate } from "../../rules/up_to_date.ts";
+import {
+  checkUpToDate,
+  readRecord,
+  UP_TO_DATE_FILE,
+  writeUpToDate,
+} from "../../rules/up_to_date.ts";
 import { buildRecording, cli, cliWithEnv, type Files, MOD, testKey, withProject } from "./_util.ts";
 
 /** build.ts counts its evaluations in a file no rule reads. */
-const COUNT = `Deno.writeTextFileSync("evaluations", "x", { append: true });\n`;
+const COUNT =
+  `Deno.writeTextFileSync(new URL("./evaluations", import.meta.url), "x", { append: true });\n`;
 
 function project(rules: string, extra: Files = {}): Files {
   return {
@@ -280,13 +286,12 @@ Deno.test("a few touched files are hashed again on each check; many are saved in
 });
 
 /** The record's files (trust flags left out: a later check may grant it) and its graph line. */
-async function recordContent(root: string) {
-  const [record, graph] = (await Deno.readTextFile(join(root, STATE_DIR, UP_TO_DATE_FILE)))
-    .split("\n");
-  const { files, loadFiles, listings, env } = JSON.parse(record);
+function recordContent(root: string) {
+  const { record, graphText } = readRecord(join(root, STATE_DIR))!;
+  const { files, loadFiles, listings, env } = record;
   const entries: string[] = [];
   for (let i = 0; i < files.length; i += 7) entries.push(JSON.stringify(files.slice(i, i + 6)));
-  return { entries: entries.sort(), loadFiles, listings, env, graph: JSON.parse(graph) };
+  return { entries: entries.sort(), loadFiles, listings, env, graph: JSON.parse(graphText) };
 }
 
 Deno.test("an edit trusts what it does not reach, and patches the record a full build would write", async () => {
@@ -306,13 +311,13 @@ alias("default", ["out/b", "out/d"]);`,
     assert.equal(edit.trusted, true, "the check named what the edit does not reach");
     assert.deepEqual(edit.ranIds, ["out/a", "out/b"]);
     assert.equal(await Deno.readTextFile(join(root, "out/b")), "x2\ny\n");
-    const patched = await recordContent(root);
+    const patched = recordContent(root);
     assert.equal(checkUpToDate(join(root, STATE_DIR), testKey(root)).upToDate, true);
     // The same build answered by a full write of the record.
     await Deno.remove(join(root, STATE_DIR, UP_TO_DATE_FILE));
     const full = await buildRecording(root);
     assert.deepEqual([full.trusted, full.ran.length], [false, 0]);
-    assert.deepEqual(patched, await recordContent(root));
+    assert.deepEqual(patched, recordContent(root));
     // Edits on both sides, one after the other, each rebuilt exactly.
     await Deno.writeTextFile(join(root, "src/y"), "why\n");
     const second = await buildRecording(root);
@@ -320,4 +325,85 @@ alias("default", ["out/b", "out/d"]);`,
     assert.equal(await Deno.readTextFile(join(root, "out/d")), "WHY\n");
     assert.match(await build(root), /Done: 0 actions ran/);
   });
+});
+
+Deno.test("an edit appends a patch to the record; torn or foreign patches are not applied", async () => {
+  const files = project(
+    `rule({ targets: "out/a", deps: "src/x", action: sh("mkdir -p out && cp src/x out/a") });
+rule({ targets: "out/c", deps: "src/y", action: sh("mkdir -p out && cp src/y out/c") });`,
+    { "src/x": "x\n", "src/y": "y\n" },
+  );
+  await withProject(files, async (root) => {
+    const stateDir = join(root, STATE_DIR);
+    const recordFile = join(stateDir, UP_TO_DATE_FILE);
+    const lines = async () => (await Deno.readTextFile(recordFile)).split("\n");
+    await settle(root);
+    await buildRecording(root);
+    assert.equal((await lines()).length, 2, "record and graph");
+    await Deno.writeTextFile(join(root, "src/x"), "x1\n");
+    assert.deepEqual((await buildRecording(root)).ranIds, ["out/a"]);
+    const patched = await lines();
+    assert.equal(patched.length, 3, "one patch appended");
+    assert.equal(checkUpToDate(stateDir, testKey(root)).upToDate, true);
+
+    // A torn patch is skipped: the edit it recorded is seen again, and built right.
+    await Deno.writeTextFile(recordFile, patched.join("\n").slice(0, -10));
+    assert.equal(checkUpToDate(stateDir, testKey(root)).upToDate, false);
+    assert.deepEqual((await buildRecording(root)).ranIds, []);
+    assert.equal(await Deno.readTextFile(join(root, "out/a")), "x1\n");
+    assert.equal(checkUpToDate(stateDir, testKey(root)).upToDate, true);
+
+    // A patch applies only to the record it was written for.
+    await Deno.writeTextFile(join(root, "src/y"), "y1\n");
+    const { record } = readRecord(stateDir)!;
+    const entry = record.files.indexOf("src/y") / 7;
+    const now = FileLeaf.withState(join(root, "src/y"), record.files, entry * 7 + 1);
+    now.refresh(1);
+    const claim = (base: string) =>
+      "\n" + JSON.stringify({ base, stamp: record.stamp, files: [[entry, ...now.state()]] });
+    await Deno.writeTextFile(recordFile, claim("another record"), { append: true });
+    assert.equal(checkUpToDate(stateDir, testKey(root)).upToDate, false, "foreign patch ignored");
+    await Deno.writeTextFile(recordFile, claim(record.base), { append: true });
+    assert.equal(checkUpToDate(stateDir, testKey(root)).upToDate, true, "its own one applied");
+    await Deno.writeTextFile(join(root, "src/y"), "y2\n");
+
+    // Patches pile up to a limit, then the record is written whole again.
+    for (let i = 0; i < 10; i++) {
+      await Deno.writeTextFile(join(root, "src/x"), `x${i + 2}\n`);
+      await buildRecording(root);
+      assert.ok((await lines()).length <= 2 + 8 + 1, "at most 8 patches");
+    }
+    assert.equal(await Deno.readTextFile(join(root, "out/c")), "y2\n");
+    assert.equal(await Deno.readTextFile(join(root, "out/a")), "x11\n");
+    assert.equal(checkUpToDate(stateDir, testKey(root)).upToDate, true);
+  });
+});
+
+Deno.test("a patch never vouches for what build.ts is made of: a rule may read a newer one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const key = { root: dir, request: [], tool: "test" };
+    const fresh = async (name: string, text?: string) => {
+      if (text !== undefined) await Deno.writeTextFile(join(dir, name), text);
+      const leaf = new FileLeaf("", join(dir, name));
+      leaf.refresh(0, true);
+      return leaf;
+    };
+    const graph = { nodes: [], deps: [] };
+    writeUpToDate(dir, key, [await fresh("build.ts", "a"), await fresh("src", "1")], {
+      loadLeaves: 1,
+      cacheId: "cache",
+      graph,
+    });
+    await Deno.writeTextFile(join(dir, "src"), "2");
+    const verdict = checkUpToDate(dir, key);
+    assert.equal(verdict.buildTsUnchanged, true);
+    // The build read build.ts too, after it changed.
+    const seen = [await fresh("build.ts", "b"), await fresh("src")];
+    verdict.checked!.save(dir, seen, verdict.stamp);
+    const after = checkUpToDate(dir, key);
+    assert.deepEqual([after.upToDate, after.buildTsUnchanged], [false, false]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
