@@ -26,12 +26,15 @@ import { type DepSpec, Project, type Rule } from "./project.ts";
 /** The cache's file name, in the state directory. */
 export const RULE_CACHE_FILE = "rules.json";
 
-const FORMAT = 1;
+const FORMAT = 2;
+
+/** A dependency as cached: a path dependency as its path alone. */
+type CachedDep = string | DepSpec;
 
 type CachedRule = [
   id: string,
   targets: string[],
-  deps: DepSpec[],
+  deps: CachedDep[],
   action: string[],
   alias: string | null,
   spec: string,
@@ -74,7 +77,7 @@ export function ruleCacheOf(
     rules.push([
       rule.id,
       [...rule.targets],
-      [...rule.deps],
+      rule.deps.map((dep) => dep.kind === "path" ? dep.path : dep),
       [...rule.action.spec],
       rule.alias ?? null,
       rule.spec,
@@ -171,22 +174,26 @@ export function projectFromCache(cache: RuleCache, root: string, file: string): 
   return project;
 }
 
-/** A rule as the cache describes it; its action is made when first needed. */
+/**
+ * A rule as the cache describes it; its dependencies and action are made
+ * when first needed (an edit needs them for the few rules that run).
+ */
 class CachedRuleDef implements Rule {
   readonly id: string;
   readonly targets: readonly string[];
-  readonly deps: readonly DepSpec[];
   readonly alias: string | undefined;
   readonly spec: string;
   readonly #project: Project;
   readonly #actionSpec: readonly string[];
   #action: DataAction | undefined;
+  #deps: readonly CachedDep[] | readonly DepSpec[];
+  #depsMade = false;
 
   constructor(
     project: Project,
     id: string,
     targets: readonly string[],
-    deps: readonly DepSpec[],
+    deps: readonly CachedDep[],
     actionSpec: readonly string[],
     alias: string | undefined,
     spec: string,
@@ -194,10 +201,20 @@ class CachedRuleDef implements Rule {
     this.#project = project;
     this.id = id;
     this.targets = targets;
-    this.deps = deps;
+    this.#deps = deps;
     this.#actionSpec = actionSpec;
     this.alias = alias;
     this.spec = spec;
+  }
+
+  get deps(): readonly DepSpec[] {
+    if (!this.#depsMade) {
+      this.#deps = this.#deps.map((dep) =>
+        typeof dep === "string" ? { kind: "path" as const, path: dep } : dep
+      );
+      this.#depsMade = true;
+    }
+    return this.#deps as readonly DepSpec[];
   }
 
   get action(): DataAction {
