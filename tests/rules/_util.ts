@@ -118,6 +118,8 @@ export interface RecordedBuild extends Built {
   cached: boolean;
   /** Whether the build took what the record check found unchanged as up to date. */
   trusted: boolean;
+  /** The files the build checked, relative to the root, sorted. */
+  checkedFiles: string[];
 }
 
 /**
@@ -141,6 +143,8 @@ export async function buildRecording(
     if (!cached) await builder.load();
     const trusted = builder.trustsRecord;
     const result = await builder.build(targets);
+    const checkedFiles = builder.engine.checkedFiles().map((leaf) => relative(root, leaf.path))
+      .sort();
     const modules = builder.cachedModules ?? await importedModules(builder.file);
     if (result.ok && modules !== undefined) {
       builder.recordUpToDate(testKey(root, targets), [...modules, ...configFiles([root])]);
@@ -151,6 +155,7 @@ export async function buildRecording(
       ranIds: result.ran.map((r) => r.rule).sort(),
       cached,
       trusted,
+      checkedFiles,
     };
   } finally {
     useStatsTakenAhead(undefined);

@@ -310,6 +310,8 @@ alias("default", ["out/b", "out/d"]);`,
     const edit = await buildRecording(root);
     assert.equal(edit.trusted, true, "the check named what the edit does not reach");
     assert.deepEqual(edit.ranIds, ["out/a", "out/b"]);
+    // out/c and out/d were taken as they were: their files were not looked at.
+    assert.deepEqual(edit.checkedFiles, ["out/a", "out/b", "src/x", "src/y"]);
     assert.equal(await Deno.readTextFile(join(root, "out/b")), "x2\ny\n");
     const patched = recordContent(root);
     assert.equal(checkUpToDate(join(root, STATE_DIR), testKey(root)).upToDate, true);
