@@ -213,7 +213,7 @@ export class Engine {
   }
 
   /**
-   * The file leaves checked since the last invalidation (in a build, the
+   * @internal The file leaves checked since the last invalidation (in a build, the
    * files it read or wrote), with the state it saw.
    * @returns The leaves.
    */
