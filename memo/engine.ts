@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { Frame, frameStorage } from "./context.ts";
 import { emptyStats, type MemoDefinition, type MemoStats } from "./definition.ts";
 import { isJsonData } from "./json.ts";
@@ -24,9 +24,9 @@ export interface EngineOptions {
    */
   dir?: string;
   /**
-   * Directory that relative paths of tracked reads are resolved against. A
-   * store written with another root is discarded: it names files by absolute
-   * path, which would be the old place's.
+   * Directory that relative paths of tracked reads are resolved against. The
+   * store records the paths under it relative to it, so a store moved or
+   * copied along with its root checks the files of the new place.
    * @default Deno.cwd()
    */
   root?: string;
@@ -108,7 +108,7 @@ export class Engine {
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
     if (options.dir !== undefined) {
       const dir = resolve(this.root, options.dir);
-      this.#store = new Store(dir, this.#warn, options.readOnly, this.root);
+      this.#store = new Store(dir, this.#warn, options.readOnly);
     }
     this.#run = (this.#store?.lastRun ?? 0) + 1;
   }
@@ -278,7 +278,7 @@ export class Engine {
     if (store === undefined) return;
     const records: StoreRecord[] = [];
     for (const cell of this.#dirty) {
-      const rec = recordOf(cell, store.strings);
+      const rec = recordOf(cell, store.strings, this.#storedDir);
       if (rec !== undefined) records.push(rec);
       else if (store.mayHold(cell.id)) records.push({ t: "x", id: cell.id });
     }
@@ -287,7 +287,7 @@ export class Engine {
     if (store.wantsCompaction) {
       const all: StoreRecord[] = store.untaken();
       for (const cell of this.#cells.values()) {
-        const rec = recordOf(cell, store.strings);
+        const rec = recordOf(cell, store.strings, this.#storedDir);
         if (rec !== undefined) all.push(rec);
       }
       store.compact(this.#run, all);
@@ -358,13 +358,14 @@ export class Engine {
   fileLeaf(path: string): FileLeaf {
     const known = this.#files.get(path);
     if (known !== undefined) return known;
-    const id = "f\u0000" + path;
+    const id = "f\u0000" + this.#stored(path);
     return this.#leaf(id, () => new FileLeaf(id, path));
   }
 
   /** @internal The listing leaf of a directory, or of a glob under it. */
   listingLeaf(dir: string, pattern: string | null, skip: readonly string[] = []): ListingLeaf {
-    const id = "l\u0000" + dir + "\u0000" + (pattern ?? "") + "\u0000" + skip.join(",");
+    const id = "l\u0000" + this.#stored(dir) + "\u0000" + (pattern ?? "") + "\u0000" +
+      skip.join(",");
     return this.#leaf(id, () => new ListingLeaf(id, dir, pattern, skip));
   }
 
@@ -523,6 +524,22 @@ export class Engine {
     }
   }
 
+  #storedDir = (path: string): string => this.#stored(path);
+
+  /** A path as cells and records name it: relative to the root when under it. */
+  #stored(path: string): string {
+    const root = this.root;
+    if (path === root) return ".";
+    return path.startsWith(root) && path[root.length] === "/" && root !== "/"
+      ? path.slice(root.length + 1)
+      : path;
+  }
+
+  /** The absolute path a stored one names. */
+  #absolute(stored: string): string {
+    return isAbsolute(stored) ? stored : resolve(this.root, stored);
+  }
+
   #statsFor(name: string): MemoStats {
     let s = this.#stats.get(name);
     if (s === undefined) this.#stats.set(name, s = emptyStats());
@@ -573,12 +590,13 @@ export class Engine {
         return node;
       }
       case 1: {
-        const leaf = FileLeaf.withState(id.slice(2), r, 2, id);
+        const leaf = FileLeaf.withState(this.#absolute(id.slice(2)), r, 2, id);
         leaf.changedAt = r[8] as number;
         return leaf;
       }
       case 2: {
-        const leaf = new ListingLeaf(id, r[2] as string, r[3] as string | null, r[4] as string[]);
+        const dir = this.#absolute(r[2] as string);
+        const leaf = new ListingLeaf(id, dir, r[3] as string | null, r[4] as string[]);
         leaf.digest = r[5] as string;
         leaf.changedAt = r[6] as number;
         return leaf;
@@ -607,7 +625,11 @@ export class Engine {
   }
 }
 
-function recordOf(cell: Cell, strings: readonly string[]): StoreRecord | undefined {
+function recordOf(
+  cell: Cell,
+  strings: readonly string[],
+  stored: (path: string) => string,
+): StoreRecord | undefined {
   if (cell instanceof MemoNode) {
     const def = cell.def;
     if (def.persist === false || !cell.hasResult || cell.error !== undefined) return undefined;
@@ -652,7 +674,7 @@ function recordOf(cell: Cell, strings: readonly string[]): StoreRecord | undefin
     return {
       t: "l",
       id: cell.id,
-      p: cell.dir,
+      p: stored(cell.dir),
       q: cell.pattern,
       k: [...cell.skip],
       g: cell.digest,

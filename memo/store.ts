@@ -6,11 +6,11 @@
  *
  * ```
  * header  8 bytes  "BCHMEMO\n"
- *         4 bytes  format version (u32), currently 7
+ *         4 bytes  format version (u32), currently 8
  * frame*  4 bytes  payload length n (u32)
  *         4 bytes  checksum of the payload (checksum.ts)
  *         n bytes  payload: UTF-8 text, lines of JSON
- *                  {"o": root, "r": run, "s": [string, ...]}
+ *                  {"r": run, "s": [string, ...]}
  *                  record
  *                  ...
  * ```
@@ -19,10 +19,9 @@
  * each record's line and the id it starts with (`[kind,id#`), and a build
  * that reaches a few hundred of the log's cells parses only those.
  *
- * `root` is the directory relative reads were resolved against. Files are
- * recorded by absolute path, so the records of a log written for another
- * root (a project moved or copied elsewhere) would check the old place's
- * files: such a log is discarded with a one-line report.
+ * Paths under the engine's root are recorded relative to it, others whole
+ * (see `Engine`): a project moved or copied elsewhere with its state checks
+ * its own files.
  *
  * Strings that repeat (cell ids, memo function names, code digests) are
  * interned: each frame's `s` appends to one table that runs through the
@@ -32,7 +31,7 @@
  * ```
  * [0, id#, name#, code#, input, value, [dep id#, ...], builtAt, changedAt]  memo node
  * [1, id#, digest, mtime, size, ino, ctime, trusted, changedAt]             file ("f\0PATH")
- * [2, id#, dir, pattern, skip, digest, changedAt]                           listing or glob
+ * [2, id#, dir, pattern, skip, digest, changedAt]                           listing or glob (dir as PATH)
  * [3, id#, name, value, changedAt]                                          environment variable
  * [4, id#, name, digest, changedAt]                                         var
  * [5, id#, value, changedAt]                                                input ("i\0KEY")
@@ -74,7 +73,7 @@ export interface StoreRecord {
 }
 
 const MAGIC = new TextEncoder().encode("BCHMEMO\n");
-const VERSION = 7;
+const VERSION = 8;
 const HEADER = MAGIC.length + 4;
 const FRAME_HEAD = 4 + 4;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
@@ -145,19 +144,15 @@ export class Store {
   #size = 0;
   #compactedSize = 0;
   #strings: Strings;
-  #root: string;
 
   /**
    * Opens (or creates) the store in `dir`.
    * @param dir The directory.
    * @param warn Receives one-line reports of discarded or repaired content.
    * @param readOnly Load only: create, lock and write nothing.
-   * @param root The directory relative reads are resolved against: a log
-   * written for another one is discarded.
    */
-  constructor(dir: string, warn: (message: string) => void, readOnly = false, root = "") {
+  constructor(dir: string, warn: (message: string) => void, readOnly = false) {
     this.dir = dir;
-    this.#root = root;
     this.#path = join(dir, "memo.log");
     if (!readOnly) {
       Deno.mkdirSync(dir, { recursive: true });
@@ -169,7 +164,7 @@ export class Store {
         );
       }
     }
-    const loaded = load(this.#path, root, warn);
+    const loaded = load(this.#path, warn);
     this.#records = loaded.records;
     this.lastRun = loaded.lastRun;
     this.#strings = loaded.strings;
@@ -276,7 +271,7 @@ export class Store {
    */
   append(run: number, records: StoreRecord[]): void {
     if (records.length === 0 || this.#file === undefined) return;
-    const bytes = frame(this.#root, run, records, this.#strings);
+    const bytes = frame(run, records, this.#strings);
     writeAll(this.#file, bytes);
     const wasEmpty = this.#size <= HEADER;
     this.#size += bytes.length;
@@ -301,7 +296,7 @@ export class Store {
     const out = Deno.openSync(tmp, { create: true, write: true, truncate: true });
     try {
       writeAll(out, header());
-      writeAll(out, frame(this.#root, run, records, strings));
+      writeAll(out, frame(run, records, strings));
       out.syncSync();
     } finally {
       out.close();
@@ -350,7 +345,7 @@ interface FrameText {
   recordsAt: number;
 }
 
-function load(path: string, root: string, warn: (message: string) => void): Loaded {
+function load(path: string, warn: (message: string) => void): Loaded {
   const empty = (fileBytes: number): Loaded => ({
     records: {
       texts: [],
@@ -399,17 +394,9 @@ function load(path: string, root: string, warn: (message: string) => void): Load
       const text = decoder.decode(payload);
       const newline = text.indexOf("\n");
       const head = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as {
-        o: string;
         r: number;
         s: string[];
       };
-      if (head.o !== root) {
-        warn(
-          `Store ${path} was written for ${head.o}, not ${root} (the project moved or was ` +
-            `copied); starting afresh`,
-        );
-        return empty(data.length);
-      }
       if (!Array.isArray(head.s) || typeof head.r !== "number") throw new Error("bad frame");
       strings.addLoaded(head.s);
       if (head.r > lastRun) lastRun = head.r;
@@ -552,10 +539,10 @@ function header(): Uint8Array {
   return out;
 }
 
-function frame(root: string, run: number, records: StoreRecord[], strings: Strings): Uint8Array {
+function frame(run: number, records: StoreRecord[], strings: Strings): Uint8Array {
   strings.fresh = [];
   const lines = records.map((r) => JSON.stringify(encode(r, strings)));
-  const head = JSON.stringify({ o: root, r: run, s: strings.fresh });
+  const head = JSON.stringify({ r: run, s: strings.fresh });
   strings.fresh = [];
   const payload = new TextEncoder().encode(head + "\n" + lines.join("\n"));
   const out = new Uint8Array(FRAME_HEAD + payload.length);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Engine, memo, readText } from "../../memo/mod.ts";
 import { currentFrame } from "../../memo/context.ts";
 import type { Cell } from "../../memo/node.ts";
+import type { FileLeaf } from "../../memo/leaves.ts";
 import { executed, withTempDir } from "./_util.ts";
 
 const chars = memo("trustChars", async (path: string) => (await readText(path)).length);
@@ -120,7 +121,7 @@ Deno.test("graphUnder lists each node after the nodes it depends on, and each le
       );
     });
     assert.deepEqual(
-      graph.leaves.map((leaf) => leaf.id.slice(2)).sort(),
+      graph.leaves.map((leaf) => (leaf as FileLeaf).path).sort(),
       paths,
       "each file once",
     );
