@@ -44,17 +44,29 @@ export class OutputLog {
     }
     // A line without its newline was cut short by a crash: its path may be
     // truncated, so it is ignored.
-    const complete = text.slice(0, text.lastIndexOf("\n") + 1);
-    this.#torn = complete.length !== text.length;
-    for (const line of complete.split("\n")) {
-      const [op, path, digest] = line.split("\t");
-      if (path === undefined) continue;
-      this.#lines++;
-      if (op === "c") {
-        if (!this.#entries.has(path)) this.#entries.set(path, CLAIMED);
-      } else if (op === "w") this.#entries.set(path, digest ?? CLAIMED);
-      else if (op === "r") this.#entries.delete(path);
+    const end = text.lastIndexOf("\n") + 1;
+    this.#torn = end !== text.length;
+    for (let at = 0; at < end;) {
+      const next = text.indexOf("\n", at) + 1;
+      this.#read(text, at, next - 1);
+      at = next;
     }
+  }
+
+  /** Applies the line `text[start, end)`: `op TAB path [TAB digest]`. */
+  #read(text: string, start: number, end: number): void {
+    const tab = text.indexOf("\t", start);
+    if (tab < 0 || tab >= end) return;
+    this.#lines++;
+    const second = text.indexOf("\t", tab + 1);
+    const pathEnd = second < 0 || second > end ? end : second;
+    const path = text.slice(tab + 1, pathEnd);
+    const op = text.slice(start, tab);
+    if (op === "c") {
+      if (!this.#entries.has(path)) this.#entries.set(path, CLAIMED);
+    } else if (op === "w") {
+      this.#entries.set(path, pathEnd < end ? text.slice(pathEnd + 1, end) : CLAIMED);
+    } else if (op === "r") this.#entries.delete(path);
   }
 
   /**

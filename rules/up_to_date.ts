@@ -384,18 +384,19 @@ export class CheckedRecord {
    */
   save(stateDir: string, checked: Iterable<FileLeaf>, stamp: number[]): void {
     const files = this.#record.files;
-    const entries = new Map<string, number>();
-    for (let i = 0; i < files.length; i += FILE_FIELDS) entries.set(files[i] as string, i);
     const prefix = this.#prefix;
-    const loadEnd = this.#record.loadFiles * FILE_FIELDS;
-    const patch: Patch = { base: this.#record.base, stamp, files: [] };
+    // The build checked a few hundred files: looked for in one pass.
+    const byName = new Map<string, FileLeaf>();
     for (const leaf of checked) {
       if (leaf.digest === "") continue;
-      const name = leaf.path.startsWith(prefix) ? leaf.path.slice(prefix.length) : leaf.path;
-      const at = entries.get(name);
-      // What build.ts is made of or read keeps the state the check found: a
-      // rule reading build.ts may see a newer one than the rules came from.
-      if (at === undefined || at < loadEnd) continue;
+      byName.set(leaf.path.startsWith(prefix) ? leaf.path.slice(prefix.length) : leaf.path, leaf);
+    }
+    const patch: Patch = { base: this.#record.base, stamp, files: [] };
+    // What build.ts is made of or read keeps the state the check found: a
+    // rule reading build.ts may see a newer one than the rules came from.
+    for (let at = this.#record.loadFiles * FILE_FIELDS; at < files.length; at += FILE_FIELDS) {
+      const leaf = byName.get(files[at] as string);
+      if (leaf === undefined) continue;
       const state = leaf.state();
       if (state.every((field, i) => files[at + 1 + i] === field)) continue;
       files.splice(at + 1, FILE_FIELDS - 1, ...state);
