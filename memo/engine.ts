@@ -468,20 +468,17 @@ export class Engine {
     const index = new Map<MemoNode, number>();
     const entered = new Set<MemoNode>();
     const stack: { node: MemoNode; next: number }[] = [];
-    /** Notes a cell reached; true when it is a node to descend into. */
-    const reach = (cell: Cell): boolean => {
+    /** Notes a cell reached: a leaf is listed, a node not seen yet descended into. */
+    const reach = (cell: Cell): void => {
       if (cell instanceof Leaf) {
         if (!leaves.has(cell)) {
           leaves.add(cell);
           graph.leaves.push(cell);
         }
-        return false;
+      } else if (!entered.has(cell as MemoNode)) {
+        entered.add(cell as MemoNode);
+        stack.push({ node: cell as MemoNode, next: 0 });
       }
-      const node = cell as MemoNode;
-      if (entered.has(node)) return false;
-      entered.add(node);
-      stack.push({ node, next: 0 });
-      return true;
     };
     for (const root of roots) {
       reach(root);

@@ -204,18 +204,25 @@ export class Store {
    * @returns The encoded record, if the log had one.
    */
   takeAt(index: number): readonly unknown[] | undefined {
+    const raw = this.#decodeAt(index);
+    if (raw !== undefined) this.#records.frame[index] = NONE;
+    return raw;
+  }
+
+  /** The loaded record of entry `index`, parsed, if there is one not taken. */
+  #decodeAt(index: number): unknown[] | undefined {
     const records = this.#records;
     const frame = records.frame[index] ?? NONE;
     if (frame === NONE) return undefined;
-    records.frame[index] = NONE;
-    const start = records.start[index];
     try {
-      const raw = JSON.parse(records.texts[frame].slice(start, records.end[index]));
-      // A record that does not decode is lost: only extra work follows.
-      return Array.isArray(raw) && raw[1] === index ? raw : undefined;
+      const raw = JSON.parse(records.texts[frame].slice(records.start[index], records.end[index]));
+      if (Array.isArray(raw) && raw[1] === index) return raw;
     } catch {
-      return undefined;
+      // Below.
     }
+    // A record that does not decode is lost: only extra work follows.
+    records.frame[index] = NONE;
+    return undefined;
   }
 
   /** The string table as loaded, which encoded records and stored dependencies refer to. */
@@ -224,13 +231,14 @@ export class Store {
   }
 
   /**
-   * The loaded records not taken yet, decoded (for compaction).
+   * The loaded records not taken yet, decoded (for compaction); they can
+   * still be taken afterwards.
    * @returns The records.
    */
   untaken(): StoreRecord[] {
     const out: StoreRecord[] = [];
     for (let i = 0; i < this.#records.frame.length; i++) {
-      const raw = this.takeAt(i);
+      const raw = this.#decodeAt(i);
       if (raw === undefined) continue;
       try {
         out.push(decode(raw, this.#loaded));

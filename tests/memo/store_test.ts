@@ -1,0 +1,41 @@
+// The store on its own: records decoded when taken, and what compaction
+// leaves to take.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Store, type StoreRecord } from "../../memo/store.ts";
+import { withTempDir } from "./_util.ts";
+
+function fileRecord(path: string, digest: string): StoreRecord {
+  return { t: "f", id: `f\u0000${path}`, g: digest, m: 1, s: 2, n: 3, x: 4, w: 1, c: 5 };
+}
+
+const noWarning = (message: string) => {
+  throw new Error(`unexpected warning: ${message}`);
+};
+
+Deno.test("records listed for compaction, and compacted, can still be taken", async () => {
+  await withTempDir((dir) => {
+    const first = new Store(dir, noWarning);
+    first.append(1, ["a", "b", "c"].map((name) => fileRecord(name, `digest ${name}`)));
+    first.close();
+
+    const second = new Store(dir, noWarning);
+    assert.equal(second.take("f\u0000a")?.[2], "digest a");
+    const listed = second.untaken();
+    assert.deepEqual(listed.map((r) => r.id).sort(), ["f\u0000b", "f\u0000c"]);
+    second.compact(2, listed);
+    // The engine takes what it had not taken before the compaction.
+    assert.equal(second.take("f\u0000b")?.[2], "digest b");
+    assert.equal(second.take("f\u0000b"), undefined, "taken once");
+    second.close();
+
+    const third = new Store(dir, noWarning);
+    assert.deepEqual(
+      third.untaken().map((r) => [r.id, r.g]).sort(),
+      [["f\u0000b", "digest b"], ["f\u0000c", "digest c"]],
+    );
+    third.close();
+    assert.ok(Deno.statSync(join(dir, "memo.log")).size > 0);
+  });
+});
