@@ -230,7 +230,8 @@ function check(
   const read = readRecord(stateDir);
   if (read === undefined || read.record.key !== keyOf(key)) return NO;
   const { record, graphText, patches } = read;
-  let moved = 0;
+  /** Entries (their offsets in `files`) whose stat fields or trust moved, content unchanged. */
+  const moved: number[] = [];
   for (const [name, value] of record.env) {
     if ((Deno.env.get(name) ?? null) !== value) return NO;
   }
@@ -270,7 +271,7 @@ function check(
     if (!probe.refresh(1)) continue;
     if (probe.changedAt !== 1) {
       files.splice(i + 1, FILE_FIELDS - 1, ...probe.state());
-      moved++;
+      moved.push(i);
       continue;
     }
     if (changed === undefined) {
@@ -293,7 +294,7 @@ function check(
       stamp: Array.isArray(record.stamp) ? record.stamp : [],
     };
     if (changed !== undefined) {
-      verdict.checked = new CheckedRecord(record, graphText, changed, prefix, patches);
+      verdict.checked = new CheckedRecord(record, graphText, changed, prefix, patches, moved);
       return verdict;
     }
     if (stats === undefined) return verdict;
@@ -319,7 +320,7 @@ function check(
   // Rewriting the whole record costs about as much as hashing 500 small
   // files again: a few moved entries (a touched source) are hashed again on
   // each check instead, many (outputs just built) are saved.
-  if (moved > REWRITE_AFTER) save(stateDir, record, graphText);
+  if (moved.length > REWRITE_AFTER) save(stateDir, record, graphText);
   return { upToDate: true, buildTsUnchanged: true, cacheId: "", stamp: [] };
 }
 
@@ -335,6 +336,7 @@ export class CheckedRecord {
   readonly #graphText: string;
   readonly #prefix: string;
   readonly #patches: number;
+  readonly #moved: readonly number[];
 
   /**
    * @param record The record, its unchanged entries as just checked.
@@ -342,6 +344,8 @@ export class CheckedRecord {
    * @param changed Per file entry, 1 when it changed.
    * @param prefix The project root and a slash.
    * @param patches How many patch lines the file holds.
+   * @param moved Entries (offsets in `files`) the check found moved, and
+   * updated: the stat fields or trust of an unchanged file.
    */
   constructor(
     record: Record,
@@ -349,11 +353,13 @@ export class CheckedRecord {
     changed: Uint8Array,
     prefix: string,
     patches: number,
+    moved: readonly number[],
   ) {
     this.#record = record;
     this.#graphText = graphText;
     this.#prefix = prefix;
     this.#patches = patches;
+    this.#moved = moved;
     const graph = JSON.parse(graphText) as Graph;
     const dirty = new Uint8Array(graph.ids.length);
     const unchanged = new Set<string>();
@@ -377,7 +383,9 @@ export class CheckedRecord {
    * `unchanged` as up to date and whose graph kept its shape: every file
    * that build checked with the state it saw, the other entries as this
    * check found them (a changed one the build did not read keeps its old
-   * state, so that the next check finds it changed again).
+   * state, so that the next check finds it changed again; one that moved
+   * keeps the state the check gave it, or it would be hashed again by every
+   * check, as the outputs of a build are until they are a tick old).
    * @param stateDir The state directory.
    * @param checked The files the build checked.
    * @param stamp The memo store's stamp now.
@@ -392,6 +400,7 @@ export class CheckedRecord {
       byName.set(leaf.path.startsWith(prefix) ? leaf.path.slice(prefix.length) : leaf.path, leaf);
     }
     const patch: Patch = { base: this.#record.base, stamp, files: [] };
+    const patched = new Set<number>();
     // What build.ts is made of or read keeps the state the check found: a
     // rule reading build.ts may see a newer one than the rules came from.
     for (let at = this.#record.loadFiles * FILE_FIELDS; at < files.length; at += FILE_FIELDS) {
@@ -401,10 +410,18 @@ export class CheckedRecord {
       if (state.every((field, i) => files[at + 1 + i] === field)) continue;
       files.splice(at + 1, FILE_FIELDS - 1, ...state);
       patch.files.push([at / FILE_FIELDS, ...state]);
+      patched.add(at);
+    }
+    for (const at of this.#moved) {
+      if (patched.has(at)) continue;
+      patch.files.push([at / FILE_FIELDS, ...files.slice(at + 1, at + FILE_FIELDS)]);
     }
     this.#record.stamp = stamp;
-    if (this.#patches >= MAX_PATCHES) save(stateDir, this.#record, this.#graphText);
-    else {
+    // Many moved entries (outputs just built, now old enough to be trusted)
+    // are as cheap to write whole.
+    if (this.#patches >= MAX_PATCHES || this.#moved.length > REWRITE_AFTER) {
+      save(stateDir, this.#record, this.#graphText);
+    } else {
       const file = joinPath(stateDir, UP_TO_DATE_FILE);
       Deno.writeTextFileSync(file, "\n" + JSON.stringify(patch), { append: true });
     }

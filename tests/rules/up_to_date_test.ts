@@ -409,3 +409,28 @@ Deno.test("a patch never vouches for what build.ts is made of: a rule may read a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("outputs a build just wrote are hashed again once, not by every later check", async () => {
+  const files = project(
+    `rule({ targets: "out/a", deps: "src/x", action: sh("mkdir -p out && cp src/x out/a") });
+rule({ targets: "out/c", deps: "src/y", action: sh("mkdir -p out && cp src/y out/c") });`,
+    { "src/x": "x\n", "src/y": "y\n" },
+  );
+  await withProject(files, async (root) => {
+    const stateDir = join(root, STATE_DIR);
+    const trustOf = (name: string) => {
+      const { files } = readRecord(stateDir)!.record;
+      return files[files.indexOf(name) + 6];
+    };
+    await settle(root);
+    await buildRecording(root);
+    assert.equal(trustOf("out/c"), 0, "written within a tick of being recorded");
+    await settle(root, "out/a", "out/c");
+    await Deno.writeTextFile(join(root, "src/x"), "x1\n");
+    const edit = await buildRecording(root);
+    assert.deepEqual([edit.trusted, edit.ranIds], [true, ["out/a"]]);
+    // The check hashed out/c again, found it unchanged and old enough: the
+    // record says so, and the next check takes its stat fields alone.
+    assert.equal(trustOf("out/c"), 1);
+  });
+});
