@@ -317,10 +317,18 @@ function check(
     }
     return verdict;
   }
-  // Rewriting the whole record costs about as much as hashing 500 small
-  // files again: a few moved entries (a touched source) are hashed again on
-  // each check instead, many (outputs just built) are saved.
-  if (moved.length > REWRITE_AFTER) save(stateDir, record, graphText);
+  // What moved is kept, so that the next check does not hash it again: a few
+  // entries (a touched source, the outputs of the last edit) in a patch line,
+  // many (the outputs of a cold build) by writing the record whole.
+  if (moved.length > REWRITE_AFTER || (moved.length > 0 && patches >= MAX_PATCHES)) {
+    save(stateDir, record, graphText);
+  } else if (moved.length > 0) {
+    const patch: Patch = { base: record.base, stamp: record.stamp, files: [] };
+    for (const at of moved) {
+      patch.files.push([at / FILE_FIELDS, ...files.slice(at + 1, at + FILE_FIELDS)]);
+    }
+    appendPatch(stateDir, patch);
+  }
   return { upToDate: true, buildTsUnchanged: true, cacheId: "", stamp: [] };
 }
 
@@ -421,10 +429,7 @@ export class CheckedRecord {
     // are as cheap to write whole.
     if (this.#patches >= MAX_PATCHES || this.#moved.length > REWRITE_AFTER) {
       save(stateDir, this.#record, this.#graphText);
-    } else {
-      const file = joinPath(stateDir, UP_TO_DATE_FILE);
-      Deno.writeTextFileSync(file, "\n" + JSON.stringify(patch), { append: true });
-    }
+    } else appendPatch(stateDir, patch);
   }
 }
 
@@ -490,6 +495,17 @@ function applyPatches(record: Record, text: string, at: number): number {
   return lines;
 }
 
+/**
+ * Appends a patch line. The check that appends one holds no lock: a build
+ * that replaced the record meanwhile gave it another base (the patch is
+ * ignored) or renamed a new file over it (the patch is lost); both only make
+ * the next check hash again.
+ */
+function appendPatch(stateDir: string, patch: Patch): void {
+  const file = joinPath(stateDir, UP_TO_DATE_FILE);
+  Deno.writeTextFileSync(file, "\n" + JSON.stringify(patch), { append: true });
+}
+
 function keyOf(key: UpToDateKey): string {
   return JSON.stringify([key.root, key.request, key.tool]);
 }
@@ -497,7 +513,7 @@ function keyOf(key: UpToDateKey): string {
 function save(stateDir: string, record: Record, graphText: string): void {
   const file = joinPath(stateDir, UP_TO_DATE_FILE);
   const temp = `${file}.${Deno.pid}.tmp`;
-  const text = JSON.stringify(record);
-  Deno.writeTextFileSync(temp, graphText === "" ? text : text + "\n" + graphText);
+  // The graph line is there even empty: patch lines come after it.
+  Deno.writeTextFileSync(temp, JSON.stringify(record) + "\n" + graphText);
   Deno.renameSync(temp, file);
 }
