@@ -197,8 +197,8 @@ export interface UpToDateVerdict {
 /**
  * Whether the last successful build of this request is still up to date:
  * every recorded entry unchanged; and if not, whether build.ts's inputs
- * changed. When many entries' stat fields moved without a change of
- * content, the record is updated.
+ * changed. Entries whose stat fields moved without a change of content are
+ * recorded anew (a patch line, or the whole record when there are many).
  * @param stateDir The state directory.
  * @param key The request.
  * @param stats When given and the answer is no, filled with the stats the
