@@ -499,11 +499,15 @@ function applyPatches(record: Record, text: string, at: number): number {
  * Appends a patch line. The check that appends one holds no lock: a build
  * that replaced the record meanwhile gave it another base (the patch is
  * ignored) or renamed a new file over it (the patch is lost); both only make
- * the next check hash again.
+ * the next check hash again. A record removed meanwhile is not made anew.
  */
 function appendPatch(stateDir: string, patch: Patch): void {
   const file = joinPath(stateDir, UP_TO_DATE_FILE);
-  Deno.writeTextFileSync(file, "\n" + JSON.stringify(patch), { append: true });
+  try {
+    Deno.writeTextFileSync(file, "\n" + JSON.stringify(patch), { append: true, create: false });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
 }
 
 function keyOf(key: UpToDateKey): string {
