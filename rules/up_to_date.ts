@@ -19,10 +19,10 @@
  * Vars and named inputs are not recorded: in a build they are set by
  * build.ts and the modules it imports, which are.
  *
- * The file holds two JSON lines: the record, then the graph of memo nodes
- * the build reached (their ids, each after the nodes it depends on, and
- * each node's dependencies: other nodes by index, file entries as
- * `-1 - entry`). A check that finds a change reads the graph too, when
+ * The file holds two JSON lines, then patch lines: the record, the graph of
+ * memo nodes the build reached (empty when there is none: their ids, each
+ * after the nodes it depends on, and each node's dependencies, other nodes
+ * by index, file entries as `-1 - entry`). A check that finds a change reads the graph too, when
  * build.ts's inputs are unchanged and a rule cache goes with the record: it
  * then checks every entry, and names the nodes no changed file lies under
  * (`CheckedRecord`). The build can take those as up to date without
@@ -31,8 +31,9 @@
  * changed, as long as no node read other dependencies than before.
  *
  * Such a build appends its changes as a patch line (the states that moved,
- * by entry, and the store's new stamp) instead of rewriting the file; the
- * next check applies the patches in order. A patch names the record it
+ * by entry, and the store's new stamp) instead of rewriting the file, and so
+ * does a check that found nothing to do but hashed files again (a touched
+ * source, recent outputs); the next check applies the patches in order. A patch names the record it
  * applies to (`base`, new at each full write), so one appended after another
  * request replaced the record is ignored, as is a torn one: either leaves
  * older states, which only sends the next check to the build. The file is
@@ -52,7 +53,7 @@ const FORMAT = 5;
 /** Digests of a missing file and of a directory, as file leaves record them. */
 const ABSENT = "-";
 const DIRECTORY = "/";
-/** How many entries may move (same content, new stat) before the record is rewritten. */
+/** How many entries may move (same content, new stat) before the record is written whole. */
 const REWRITE_AFTER = 16;
 /** Fields per file entry: path, digest, mtime, size, ino, ctime, trusted. */
 const FILE_FIELDS = 7;
