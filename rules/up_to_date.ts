@@ -346,6 +346,13 @@ export class CheckedRecord {
   readonly #prefix: string;
   readonly #patches: number;
   readonly #moved: readonly number[];
+  /**
+   * The entries a build that trusts this check may find in a new state: the
+   * changed ones and the files of the nodes above them. Another file the
+   * build read keeps the state the check found, and if it changed meanwhile
+   * the next check finds it so.
+   */
+  readonly #reachable = new Set<number>();
 
   /**
    * @param record The record, its unchanged entries as just checked.
@@ -372,26 +379,35 @@ export class CheckedRecord {
     const graph = JSON.parse(graphText) as Graph;
     const dirty = new Uint8Array(graph.ids.length);
     const unchanged = new Set<string>();
+    for (let entry = 0; entry < changed.length; entry++) {
+      if (changed[entry] !== 0) this.#reachable.add(entry);
+    }
     for (let node = 0; node < graph.ids.length; node++) {
+      const deps = graph.deps[node];
       let clean = true;
-      for (const ref of graph.deps[node]) {
+      for (const ref of deps) {
         // Dependencies come first; anything else is not trusted.
         if (ref < 0 ? changed[-1 - ref] !== 0 : ref >= node || dirty[ref] === 1) {
           clean = false;
           break;
         }
       }
-      if (clean) unchanged.add(graph.ids[node]);
-      else dirty[node] = 1;
+      if (clean) {
+        unchanged.add(graph.ids[node]);
+        continue;
+      }
+      dirty[node] = 1;
+      for (const ref of deps) if (ref < 0) this.#reachable.add(-1 - ref);
     }
     this.unchanged = unchanged;
   }
 
   /**
    * Writes the record again for the same request, after a build that took
-   * `unchanged` as up to date and whose graph kept its shape: every file
-   * that build checked with the state it saw, the other entries as this
-   * check found them (a changed one the build did not read keeps its old
+   * `unchanged` as up to date and whose graph kept its shape: every file of
+   * a node above a change that the build checked, with the state it saw; the
+   * other entries as this check found them (a changed one the build did not
+   * read keeps its old
    * state, so that the next check finds it changed again; one that moved
    * keeps the state the check gave it, or it would be hashed again by every
    * check, as the outputs of a build are until they are a tick old).
@@ -412,7 +428,10 @@ export class CheckedRecord {
     const patched = new Set<number>();
     // What build.ts is made of or read keeps the state the check found: a
     // rule reading build.ts may see a newer one than the rules came from.
-    for (let at = this.#record.loadFiles * FILE_FIELDS; at < files.length; at += FILE_FIELDS) {
+    const loadEnd = this.#record.loadFiles;
+    for (const entry of this.#reachable) {
+      if (entry < loadEnd) continue;
+      const at = entry * FILE_FIELDS;
       const leaf = byName.get(files[at] as string);
       if (leaf === undefined) continue;
       const state = leaf.state();

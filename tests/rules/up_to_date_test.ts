@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FileLeaf, tickOf } from "../../memo/leaves.ts";
+import type { MemoNode } from "../../memo/node.ts";
 import { statPath } from "../../memo/stat.ts";
 import { STATE_DIR } from "../../rules/builder.ts";
 import {
@@ -396,12 +397,10 @@ Deno.test("a patch never vouches for what build.ts is made of: a rule may read a
       leaf.refresh(0, true);
       return leaf;
     };
-    const graph = { nodes: [], deps: [] };
-    writeUpToDate(dir, key, [await fresh("build.ts", "a"), await fresh("src", "1")], {
-      loadLeaves: 1,
-      cacheId: "cache",
-      graph,
-    });
+    const [buildTs, src] = [await fresh("build.ts", "a"), await fresh("src", "1")];
+    // One rule, which reads build.ts and src.
+    const graph = { nodes: [{ id: "rule" } as MemoNode], deps: [[buildTs, src]] };
+    writeUpToDate(dir, key, [buildTs, src], { loadLeaves: 1, cacheId: "cache", graph });
     await Deno.writeTextFile(join(dir, "src"), "2");
     const verdict = checkUpToDate(dir, key);
     assert.equal(verdict.buildTsUnchanged, true);
