@@ -239,6 +239,12 @@ export function watch(roots: string[], options: WatchOptions = {}): Watcher {
   return new FileWatcher(roots, options);
 }
 
+/**
+ * Entries of a new directory listed as created, at most; beyond, the batch
+ * asks for a rescan instead.
+ */
+const MAX_LISTED = 10_000;
+
 interface Waiter {
   resolve(result: IteratorResult<WatchBatch>): void;
   reject(error: unknown): void;
@@ -366,6 +372,11 @@ class FileWatcher implements Watcher {
     }
     if (this.#rescan) batch.rescan = true;
     this.#rescan = false;
+    // A directory that appeared may have had entries made in it before the
+    // system watched it: their own events never come, so they are listed.
+    for (const [path, created] of [...this.#pending]) {
+      if (created) this.#addContents(path);
+    }
     for (const [path, created] of this.#pending) {
       const kind = !exists(path) ? "remove" : created ? "create" : "modify";
       if (kind === "remove" && isTempName(path)) continue;
@@ -382,6 +393,31 @@ class FileWatcher implements Watcher {
     if (batch.paths.length === 0 && batch.marks === undefined && !batch.rescan) return;
     this.#ready = batch;
     this.#deliver();
+  }
+
+  /** Adds what a new directory holds (at most {@linkcode MAX_LISTED} entries) as created. */
+  #addContents(dir: string): void {
+    const stack = [dir];
+    let listed = 0;
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      let entries: Deno.DirEntry[];
+      try {
+        entries = [...Deno.readDirSync(current)];
+      } catch {
+        continue; // Not a directory, or gone again.
+      }
+      for (const entry of entries) {
+        const path = join(current, entry.name);
+        if (this.#isIgnored(path) || basename(path).startsWith(this.#markPrefix)) continue;
+        if (++listed > MAX_LISTED) {
+          this.#rescan = true;
+          return;
+        }
+        this.#pending.set(path, true);
+        if (entry.isDirectory) stack.push(path);
+      }
+    }
   }
 
   #deliver(): void {

@@ -57,6 +57,23 @@ Deno.test("watch() reports a created file as created", async () => {
   });
 });
 
+Deno.test("watch() reports what a new directory held before the system watched it", async () => {
+  await withTempDir(async (dir) => {
+    await using watcher = watch([dir], { ignore: ["skip/"] });
+    // mkdir -p: the kernel tells of "a" only; "b", "c" and the files were made
+    // before anything watched "a".
+    Deno.mkdirSync(join(dir, "a", "b", "c", "skip"), { recursive: true });
+    const files = ["a/top.txt", "a/b/c/deep.txt", "a/b/c/skip/no.txt"].map((f) => join(dir, f));
+    for (const file of files) Deno.writeTextFileSync(file, "x");
+    const wanted = [join(dir, "a", "b"), join(dir, "a", "b", "c"), files[0], files[1]];
+    const batches = await collectUntil(watcher, (seen) => wanted.every((p) => seen.has(p)));
+    const seen = union(batches);
+    assert.ok(!seen.has(files[2]), "ignored paths stay ignored");
+    const last = batches.findLast((batch) => batch.paths.includes(files[1]))!;
+    assert.equal(last.kinds[files[1]], "create");
+  });
+});
+
 Deno.test("watch() reports a write to an existing file as modified", async () => {
   await withTempDir(async (dir) => {
     const file = join(dir, "old.txt");
