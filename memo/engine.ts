@@ -550,7 +550,9 @@ export class Engine {
   #install(id: string, raw: readonly unknown[] | undefined): Cell | undefined {
     if (raw === undefined) return undefined;
     const cell = this.#fromRecord(id, raw, this.#store!.strings);
-    return cell === undefined ? undefined : this.#register(id, cell);
+    if (cell === undefined) return undefined;
+    cell.storeIndex = raw[1] as number;
+    return this.#register(id, cell);
   }
 
   /** The leaf with this id: already known, loaded from the store, or made anew. */
@@ -641,9 +643,14 @@ function recordOf(
     const d = cell.deps.map((dep) =>
       typeof dep === "object" ? dep.id : typeof dep === "number" ? strings[dep] : dep
     );
+    const dx = cell.deps.map((dep) =>
+      typeof dep === "object" ? dep.storeIndex : typeof dep === "number" ? dep : -1
+    );
     return {
       t: "m",
       id: cell.id,
+      ix: cell.storeIndex,
+      dx,
       n: def.name,
       h: def.code,
       i: cell.input,
@@ -657,6 +664,7 @@ function recordOf(
     return {
       t: "f",
       id: cell.id,
+      ix: cell.storeIndex,
       p: cell.path,
       g: cell.digest,
       m: cell.mtime,
@@ -671,6 +679,7 @@ function recordOf(
     return {
       t: "l",
       id: cell.id,
+      ix: cell.storeIndex,
       p: stored(cell.dir),
       q: cell.pattern,
       k: [...cell.skip],
@@ -679,13 +688,34 @@ function recordOf(
     };
   }
   if (cell instanceof EnvLeaf) {
-    return { t: "e", id: cell.id, k: cell.name, g: cell.value, c: cell.changedAt };
+    return {
+      t: "e",
+      id: cell.id,
+      ix: cell.storeIndex,
+      k: cell.name,
+      g: cell.value,
+      c: cell.changedAt,
+    };
   }
   if (cell instanceof InputLeaf) {
-    return { t: "i", id: cell.id, k: cell.key, g: cell.value, c: cell.changedAt };
+    return {
+      t: "i",
+      id: cell.id,
+      ix: cell.storeIndex,
+      k: cell.key,
+      g: cell.value,
+      c: cell.changedAt,
+    };
   }
   if (cell instanceof VarLeaf) {
-    return { t: "v", id: cell.id, k: cell.name, g: cell.digest, c: cell.changedAt };
+    return {
+      t: "v",
+      id: cell.id,
+      ix: cell.storeIndex,
+      k: cell.name,
+      g: cell.digest,
+      c: cell.changedAt,
+    };
   }
   return undefined;
 }

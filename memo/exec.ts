@@ -187,6 +187,12 @@ function callBody(node: MemoNode): unknown {
 async function execute(engine: Engine, node: MemoNode, run: number): Promise<void> {
   const frame = new Frame(engine, node);
   const previous = node.hasResult ? node.deps : undefined;
+  // What it read last time is what it most likely reads again: loaded now
+  // by their place in the store, those cells are found without a lookup of
+  // their ids.
+  if (previous !== undefined) {
+    for (let i = 0; i < previous.length; i++) engine.resolveDep(previous, i);
+  }
   let value: unknown;
   let error: unknown;
   let failed = false;

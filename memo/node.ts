@@ -32,6 +32,12 @@ export abstract class Cell {
   readonly id: string;
   /** The run in which this cell's value last changed. */
   changedAt = -1;
+  /**
+   * Where the store's string table, as loaded, holds this cell's id, when
+   * the cell was loaded from the store; -1 otherwise. Writing the cell (or a
+   * node depending on it) then needs no lookup of the id.
+   */
+  storeIndex = -1;
 
   constructor(id: string) {
     this.id = id;

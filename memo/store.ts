@@ -68,6 +68,12 @@ export interface StoreRecord {
   t: string;
   /** The cell's id. */
   id: string;
+  /**
+   * Where the string table as loaded holds `id`, when known (-1 or absent
+   * otherwise); for a memo node, `dx` says the same of each dependency.
+   * Used only while the table is the loaded one (until a compaction).
+   */
+  ix?: number;
   /** Kind-specific fields. */
   [field: string]: unknown;
 }
@@ -80,32 +86,61 @@ const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 const LOCK_PATIENCE_MS = 500;
 const KINDS = ["m", "f", "l", "e", "v", "i", "x"];
 const DELETION = 6;
+/** Strings looked for by scanning the table before its map is built. */
+const MAX_SCANS = 8;
 
 /**
  * The string table of a log: every interned string, by index and by value.
- * The map from value to index is built on the first write, not on load: a
- * build that writes nothing never pays for it.
+ * The map from value to index (40,000 strings at N = 10,000: about 10 ms) is
+ * built only once a few strings have been looked for by scanning: a build
+ * that writes a few records, most of them with their indexes known
+ * (`StoreRecord.ix`), never pays for it.
  */
 class Strings {
   readonly list: string[] = [];
   #index: Map<string, number> | undefined;
+  /** Strings found by scanning (or added) before the map was built. */
+  #found = new Map<string, number>();
+  #scans = 0;
   /** Strings added since the last frame was written. */
   fresh: string[] = [];
-
-  /** Whether the map from value to index is built. */
-  get indexed(): boolean {
-    return this.#index !== undefined;
-  }
 
   get index(): Map<string, number> {
     if (this.#index === undefined) {
       this.#index = new Map();
       for (let i = 0; i < this.list.length; i++) this.#index.set(this.list[i], i);
+      this.#found.clear();
     }
     return this.#index;
   }
 
+  /**
+   * The index of a string, looked for by scanning while few have been, in
+   * the map after that.
+   * @returns The index, or -1 when it is not in the table.
+   */
+  find(s: string): number {
+    if (this.#index !== undefined) return this.#index.get(s) ?? -1;
+    const found = this.#found.get(s);
+    if (found !== undefined) return found;
+    if (this.#scans >= MAX_SCANS) return this.index.get(s) ?? -1;
+    this.#scans++;
+    const i = this.list.indexOf(s);
+    if (i >= 0) this.#found.set(s, i);
+    return i;
+  }
+
   intern(s: string): number {
+    if (this.#index === undefined) {
+      let i = this.find(s);
+      if (i < 0 && this.#index === undefined) {
+        i = this.list.length;
+        this.list.push(s);
+        this.#found.set(s, i);
+        this.fresh.push(s);
+      }
+      if (i >= 0) return i;
+    }
     const index = this.index;
     let i = index.get(s);
     if (i === undefined) {
@@ -135,7 +170,6 @@ export class Store {
    * its index serves both lookups by id and writes.
    */
   #loadedStrings: Strings;
-  #scans = 0;
   /** The highest run number found in the log. */
   readonly lastRun: number;
   #path: string;
@@ -255,12 +289,8 @@ export class Store {
    * have no loaded record).
    */
   #indexOf(id: string): number | undefined {
-    if (this.#scans < 8 && !this.#loadedStrings.indexed) {
-      this.#scans++;
-      const i = this.#loaded.indexOf(id);
-      return i === -1 ? undefined : i;
-    }
-    return this.#loadedStrings.index.get(id);
+    const i = this.#loadedStrings.find(id);
+    return i < 0 ? undefined : i;
   }
 
   /**
@@ -269,7 +299,7 @@ export class Store {
    * @returns True when the id was ever written to the log.
    */
   mayHold(id: string): boolean {
-    return this.#strings.index.has(id);
+    return this.#strings.find(id) >= 0;
   }
 
   /**
@@ -279,7 +309,8 @@ export class Store {
    */
   append(run: number, records: StoreRecord[]): void {
     if (records.length === 0 || this.#file === undefined) return;
-    const bytes = frame(run, records, this.#strings);
+    // Indexes the engine knows are the loaded table's: good until a compaction.
+    const bytes = frame(run, records, this.#strings, this.#strings === this.#loadedStrings);
     writeAll(this.#file, bytes);
     const wasEmpty = this.#size <= HEADER;
     this.#size += bytes.length;
@@ -304,7 +335,7 @@ export class Store {
     const out = Deno.openSync(tmp, { create: true, write: true, truncate: true });
     try {
       writeAll(out, header());
-      writeAll(out, frame(run, records, strings));
+      writeAll(out, frame(run, records, strings, false));
       out.syncSync();
     } finally {
       out.close();
@@ -467,8 +498,9 @@ function recordId(text: string, start: number, end: number): number {
   return at > start + 3 && (after === 44 || after === 93) ? id : -1;
 }
 
-function encode(r: StoreRecord, s: Strings): unknown[] {
-  const id = s.intern(r.id);
+function encode(r: StoreRecord, s: Strings, indexed: boolean): unknown[] {
+  const id = indexed && r.ix !== undefined && r.ix >= 0 ? r.ix : s.intern(r.id);
+  const known = indexed ? r.dx as number[] | undefined : undefined;
   switch (r.t) {
     case "m":
       return [
@@ -478,7 +510,9 @@ function encode(r: StoreRecord, s: Strings): unknown[] {
         s.intern(r.h as string),
         r.i,
         r.v,
-        (r.d as string[]).map((d) => s.intern(d)),
+        (r.d as string[]).map((d, k) =>
+          known !== undefined && known[k] >= 0 ? known[k] : s.intern(d)
+        ),
         r.b,
         r.c,
       ];
@@ -547,9 +581,14 @@ function header(): Uint8Array {
   return out;
 }
 
-function frame(run: number, records: StoreRecord[], strings: Strings): Uint8Array {
+function frame(
+  run: number,
+  records: StoreRecord[],
+  strings: Strings,
+  indexed: boolean,
+): Uint8Array {
   strings.fresh = [];
-  const lines = records.map((r) => JSON.stringify(encode(r, strings)));
+  const lines = records.map((r) => JSON.stringify(encode(r, strings, indexed)));
   const head = JSON.stringify({ r: run, s: strings.fresh });
   strings.fresh = [];
   const payload = new TextEncoder().encode(head + "\n" + lines.join("\n"));

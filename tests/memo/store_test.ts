@@ -39,3 +39,30 @@ Deno.test("records listed for compaction, and compacted, can still be taken", as
     assert.ok(Deno.statSync(join(dir, "memo.log")).size > 0);
   });
 });
+
+Deno.test("records written with their ids' places in the table read back, before and after a compaction", async () => {
+  await withTempDir((dir) => {
+    const first = new Store(dir, noWarning);
+    first.append(1, ["a", "b", "c"].map((name) => fileRecord(name, `digest ${name}`)));
+    first.close();
+
+    const second = new Store(dir, noWarning);
+    const a = second.take("f\u0000a")!;
+    // The engine passes the place of an id it loaded: no lookup of the id.
+    second.append(2, [{ ...fileRecord("a", "digest a2"), ix: a[1] as number }]);
+    second.close();
+
+    const third = new Store(dir, noWarning);
+    assert.equal(third.take("f\u0000a")?.[2], "digest a2");
+    const b = third.take("f\u0000b")!;
+    third.compact(3, third.untaken());
+    // After a compaction the places are the old table's: they must not be used.
+    third.append(4, [{ ...fileRecord("b", "digest b2"), ix: b[1] as number }]);
+    third.close();
+
+    const fourth = new Store(dir, noWarning);
+    assert.equal(fourth.take("f\u0000b")?.[2], "digest b2");
+    assert.equal(fourth.take("f\u0000c")?.[2], "digest c");
+    fourth.close();
+  });
+});
