@@ -375,7 +375,7 @@ class FileWatcher implements Watcher {
     // A directory that appeared may have had entries made in it before the
     // system watched it: their own events never come, so they are listed.
     for (const [path, created] of [...this.#pending]) {
-      if (created) this.#addContents(path);
+      if (created && isDirectory(path)) this.#addContents(path);
     }
     for (const [path, created] of this.#pending) {
       const kind = !exists(path) ? "remove" : created ? "create" : "modify";
@@ -486,6 +486,15 @@ class FileWatcher implements Watcher {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** Whether a directory is at `path` (a link is not followed); asks without a thrown error for a file. */
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isDirectory;
+  } catch {
+    return false;
   }
 }
 

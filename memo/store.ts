@@ -163,8 +163,6 @@ export class Store {
   readonly dir: string;
   /** Records loaded and not yet taken, still encoded (see {@linkcode Loaded}). */
   #records: LoadedRecords;
-  /** The string table as loaded. */
-  #loaded: readonly string[];
   /**
    * The table loaded, which writes go on interning into until a compaction:
    * its index serves both lookups by id and writes.
@@ -203,7 +201,6 @@ export class Store {
     this.lastRun = loaded.lastRun;
     this.#strings = loaded.strings;
     this.#loadedStrings = loaded.strings;
-    this.#loaded = loaded.strings.list;
     if (readOnly) return;
     const file = Deno.openSync(this.#path, { create: true, read: true, write: true });
     this.#file = file;
@@ -261,7 +258,7 @@ export class Store {
 
   /** The string table as loaded, which encoded records and stored dependencies refer to. */
   get strings(): readonly string[] {
-    return this.#loaded;
+    return this.#loadedStrings.list;
   }
 
   /**
@@ -275,7 +272,7 @@ export class Store {
       const raw = this.#decodeAt(i);
       if (raw === undefined) continue;
       try {
-        out.push(decode(raw, this.#loaded));
+        out.push(decode(raw, this.#loadedStrings.list));
       } catch {
         // Lost, as above.
       }

@@ -318,18 +318,8 @@ function check(
     }
     return verdict;
   }
-  // What moved is kept, so that the next check does not hash it again: a few
-  // entries (a touched source, the outputs of the last edit) in a patch line,
-  // many (the outputs of a cold build) by writing the record whole.
-  if (moved.length > REWRITE_AFTER || (moved.length > 0 && patches >= MAX_PATCHES)) {
-    save(stateDir, record, graphText);
-  } else if (moved.length > 0) {
-    const patch: Patch = { base: record.base, stamp: record.stamp, files: [] };
-    for (const at of moved) {
-      patch.files.push([at / FILE_FIELDS, ...files.slice(at + 1, at + FILE_FIELDS)]);
-    }
-    appendPatch(stateDir, patch);
-  }
+  // What moved is kept, so that the next check does not hash it again.
+  if (moved.length > 0) keepStates(stateDir, record, graphText, patches, moved, moved.length);
   return { upToDate: true, buildTsUnchanged: true, cacheId: "", stamp: [] };
 }
 
@@ -424,7 +414,6 @@ export class CheckedRecord {
       if (leaf.digest === "") continue;
       byName.set(leaf.path.startsWith(prefix) ? leaf.path.slice(prefix.length) : leaf.path, leaf);
     }
-    const patch: Patch = { base: this.#record.base, stamp, files: [] };
     const patched = new Set<number>();
     // What build.ts is made of or read keeps the state the check found: a
     // rule reading build.ts may see a newer one than the rules came from.
@@ -437,19 +426,18 @@ export class CheckedRecord {
       const state = leaf.state();
       if (state.every((field, i) => files[at + 1 + i] === field)) continue;
       files.splice(at + 1, FILE_FIELDS - 1, ...state);
-      patch.files.push([at / FILE_FIELDS, ...state]);
       patched.add(at);
     }
-    for (const at of this.#moved) {
-      if (patched.has(at)) continue;
-      patch.files.push([at / FILE_FIELDS, ...files.slice(at + 1, at + FILE_FIELDS)]);
-    }
+    for (const at of this.#moved) patched.add(at);
     this.#record.stamp = stamp;
-    // Many moved entries (outputs just built, now old enough to be trusted)
-    // are as cheap to write whole.
-    if (this.#patches >= MAX_PATCHES || this.#moved.length > REWRITE_AFTER) {
-      save(stateDir, this.#record, this.#graphText);
-    } else appendPatch(stateDir, patch);
+    keepStates(
+      stateDir,
+      this.#record,
+      this.#graphText,
+      this.#patches,
+      patched,
+      this.#moved.length,
+    );
   }
 }
 
@@ -513,6 +501,31 @@ function applyPatches(record: Record, text: string, at: number): number {
     record.stamp = patch.stamp;
   }
   return lines;
+}
+
+/**
+ * Keeps the record's new states of some entries: in a patch line with the
+ * record's stamp, or by writing the record whole once it holds
+ * {@linkcode MAX_PATCHES} patches or more than {@linkcode REWRITE_AFTER}
+ * entries moved (the outputs of a cold build, say: as cheap to write whole).
+ * @param entries The entries, by their offsets in `files`.
+ * @param moved How many of them the check found moved.
+ */
+function keepStates(
+  stateDir: string,
+  record: Record,
+  graphText: string,
+  patches: number,
+  entries: Iterable<number>,
+  moved: number,
+): void {
+  if (patches >= MAX_PATCHES || moved > REWRITE_AFTER) return save(stateDir, record, graphText);
+  const patch: Patch = { base: record.base, stamp: record.stamp, files: [] };
+  const files = record.files;
+  for (const at of entries) {
+    patch.files.push([at / FILE_FIELDS, ...files.slice(at + 1, at + FILE_FIELDS)]);
+  }
+  appendPatch(stateDir, patch);
 }
 
 /**

@@ -335,13 +335,15 @@ alias("default", ["out/b", "out/d"]);`,
   });
 });
 
-Deno.test("an edit appends a patch to the record; torn or foreign patches are not applied", async () => {
-  const files = project(
-    `rule({ targets: "out/a", deps: "src/x", action: sh("mkdir -p out && cp src/x out/a") });
+/** Two sources, each copied by a rule of its own. */
+const TWO_COPIES = project(
+  `rule({ targets: "out/a", deps: "src/x", action: sh("mkdir -p out && cp src/x out/a") });
 rule({ targets: "out/c", deps: "src/y", action: sh("mkdir -p out && cp src/y out/c") });`,
-    { "src/x": "x\n", "src/y": "y\n" },
-  );
-  await withProject(files, async (root) => {
+  { "src/x": "x\n", "src/y": "y\n" },
+);
+
+Deno.test("an edit appends a patch to the record; torn or foreign patches are not applied", async () => {
+  await withProject(TWO_COPIES, async (root) => {
     const stateDir = join(root, STATE_DIR);
     const recordFile = join(stateDir, UP_TO_DATE_FILE);
     const lines = async () => (await Deno.readTextFile(recordFile)).split("\n");
@@ -415,12 +417,7 @@ Deno.test("a patch never vouches for what build.ts is made of: a rule may read a
 });
 
 Deno.test("outputs a build just wrote are hashed again once, not by every later check", async () => {
-  const files = project(
-    `rule({ targets: "out/a", deps: "src/x", action: sh("mkdir -p out && cp src/x out/a") });
-rule({ targets: "out/c", deps: "src/y", action: sh("mkdir -p out && cp src/y out/c") });`,
-    { "src/x": "x\n", "src/y": "y\n" },
-  );
-  await withProject(files, async (root) => {
+  await withProject(TWO_COPIES, async (root) => {
     const stateDir = join(root, STATE_DIR);
     const trustOf = (name: string) => {
       const { files } = readRecord(stateDir)!.record;
