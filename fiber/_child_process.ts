@@ -117,19 +117,55 @@ function killGroup(child: Deno.ChildProcess, signal: Deno.Signal, leaderAlive: b
   }
 }
 
-/** Calls `sink` with each chunk of `stream` until it ends. */
-export async function drain(
+/** Bytes read at a time from a child's output. */
+const CHUNK_BYTES = 4096;
+
+/** Buffers that reads of children's output are done with, for the next ones. */
+const idleBuffers: ArrayBuffer[] = [];
+
+/**
+ * Calls `onChunk` with each chunk of `stream` until it ends. The chunk is a
+ * view of a buffer the next read reuses, so `onChunk` copies what it keeps.
+ *
+ * A pipe read the default way (`for await`, or `Deno.ChildProcess#output`)
+ * gets a new 64 KiB buffer for each read, the last one (at end of file)
+ * included: two a command even when it prints nothing. At 10,000 commands
+ * they held tens of megabytes of the C library's heap between collections.
+ * These reads go through small buffers, given back once a stream ends.
+ */
+async function readChunks(
+  stream: ReadableStream<Uint8Array>,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<void> {
+  const reader = stream.getReader({ mode: "byob" });
+  let buffer = new Uint8Array(idleBuffers.pop() ?? new ArrayBuffer(CHUNK_BYTES));
+  try {
+    for (;;) {
+      const { value, done } = await reader.read(buffer);
+      if (value === undefined) return;
+      buffer = new Uint8Array(value.buffer);
+      if (done) break;
+      onChunk(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  idleBuffers.push(buffer.buffer);
+}
+
+/** Calls `sink` with a copy of each chunk of `stream` until it ends. */
+export function drain(
   stream: ReadableStream<Uint8Array>,
   sink: (chunk: Uint8Array) => void,
 ): Promise<void> {
-  for await (const chunk of stream) sink(chunk);
+  return readChunks(stream, (chunk) => sink(chunk.slice()));
 }
 
 /** Reads `stream` to the end and decodes it as UTF-8. */
 export async function readText(stream: ReadableStream<Uint8Array>): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
-  for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  await readChunks(stream, (chunk) => text += decoder.decode(chunk, { stream: true }));
   return text + decoder.decode();
 }
 

@@ -150,18 +150,6 @@ export class Job {
   ): Promise<SpawnResult> {
     const feeding = input === undefined ? undefined : feed(child.stdin, input);
     try {
-      if (stdout === "capture" && stderr === "capture") {
-        const output = await child.output();
-        this.status = output;
-        const decoder = new TextDecoder();
-        return {
-          code: output.code,
-          signal: output.signal,
-          stdout: decoder.decode(output.stdout),
-          stderr: decoder.decode(output.stderr),
-          durationMs: 0,
-        };
-      }
       // A failing sink stops the child at once rather than when it exits.
       const onFailure = (error: unknown): never => {
         this.#kill();

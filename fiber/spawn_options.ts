@@ -6,7 +6,7 @@
 
 /**
  * Where a child's stdout or stderr goes; a function receives it chunk by chunk
- * as the child writes it.
+ * as the child writes it, each chunk its own to keep.
  *
  * @example Stream a compiler's diagnostics as they come
  * ```ts

@@ -330,9 +330,8 @@ export class Session {
     const stdout: Uint8Array[] = [];
     const stderr: Uint8Array[] = [];
     const sink = (into: Uint8Array[]) => (chunk: Uint8Array) => {
-      const copy = chunk.slice();
-      into.push(copy);
-      output.push(copy);
+      into.push(chunk);
+      output.push(chunk);
     };
     const root = this.project.root;
     try {

@@ -229,6 +229,44 @@ Deno.test("Scheduler.spawn() streams output to a sink", async () => {
   assert.equal(result.stderr, "");
 });
 
+Deno.test("Scheduler.spawn() keeps long output whole, side by side, characters split across reads", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Over 100 KB each, in 1- to 4-byte characters: many reads, and
+    // characters cut by their boundaries.
+    const texts = ["aé€😀\n", "zß☃🎲\n"].map((unit) => unit.repeat(12_000));
+    const files = texts.map((_, i) => join(dir, `out${i}.txt`));
+    texts.forEach((text, i) => Deno.writeTextFileSync(files[i]!, text));
+    const scheduler = new Scheduler({ jobs: 2 });
+    const sunk = texts.map(() => [] as Uint8Array[]);
+    const results = await Promise.all([
+      ...files.map((file) => scheduler.spawn("sh", ["-c", `cat ${file}; cat ${file} >&2`])),
+      ...files.map((file, i) =>
+        scheduler.spawn("cat", [file], { stdout: (chunk) => sunk[i]!.push(chunk) })
+      ),
+    ]);
+    texts.forEach((text, i) => {
+      assert.equal(results[i]!.stdout, text);
+      assert.equal(results[i]!.stderr, text);
+      // Every chunk a sink was given is still what it was once the output ended.
+      assert.ok(sunk[i]!.length > 1);
+      assert.equal(new TextDecoder().decode(concat(sunk[i]!)), text);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
 Deno.test("Scheduler.spawn() kills the child when a sink throws", async () => {
   const scheduler = new Scheduler({ jobs: 1 });
   const sleep = uniqueSleep();
