@@ -174,7 +174,8 @@ export class Store {
   #file: Deno.FsFile | undefined;
   #lock: Deno.FsFile | undefined;
   #size = 0;
-  #compactedSize = 0;
+  /** Lengths of the current record lines, by their ids' places in {@linkcode Store.strings}. */
+  #lines: LineLengths;
   #strings: Strings;
 
   /**
@@ -201,6 +202,7 @@ export class Store {
     this.lastRun = loaded.lastRun;
     this.#strings = loaded.strings;
     this.#loadedStrings = loaded.strings;
+    this.#lines = loaded.lines;
     if (readOnly) return;
     const file = Deno.openSync(this.#path, { create: true, read: true, write: true });
     this.#file = file;
@@ -213,7 +215,6 @@ export class Store {
       file.seekSync(loaded.validBytes, Deno.SeekMode.Start);
       this.#size = loaded.validBytes;
     }
-    this.#compactedSize = this.#size;
   }
 
   /**
@@ -307,17 +308,20 @@ export class Store {
   append(run: number, records: StoreRecord[]): void {
     if (records.length === 0 || this.#file === undefined) return;
     // Indexes the engine knows are the loaded table's: good until a compaction.
-    const bytes = frame(run, records, this.#strings, this.#strings === this.#loadedStrings);
+    const indexed = this.#strings === this.#loadedStrings;
+    const bytes = frame(run, records, this.#strings, indexed, this.#lines);
     writeAll(this.#file, bytes);
-    const wasEmpty = this.#size <= HEADER;
     this.#size += bytes.length;
-    // The first frame of a new log is all live: it is the baseline for compaction.
-    if (wasEmpty) this.#compactedSize = this.#size;
   }
 
-  /** Whether the log has grown enough past its live content to be worth compacting. */
+  /**
+   * Whether the log is worth compacting: past its minimum size, and at least
+   * three times as large as its live content (records a later one replaced
+   * or deleted are stale). A log that only grows with new records, as in a
+   * first build, is never compacted.
+   */
   get wantsCompaction(): boolean {
-    return this.#size > COMPACT_MIN_BYTES && this.#size > 3 * this.#compactedSize;
+    return this.#size > COMPACT_MIN_BYTES && 3 * this.#lines.stale > 2 * this.#size;
   }
 
   /**
@@ -329,10 +333,11 @@ export class Store {
     if (this.#file === undefined) return;
     const tmp = this.#path + ".tmp";
     const strings = new Strings();
+    const lines = new LineLengths(records.length);
     const out = Deno.openSync(tmp, { create: true, write: true, truncate: true });
     try {
       writeAll(out, header());
-      writeAll(out, frame(run, records, strings, false));
+      writeAll(out, frame(run, records, strings, false, lines));
       out.syncSync();
     } finally {
       out.close();
@@ -341,7 +346,7 @@ export class Store {
     this.#file.close();
     this.#file = Deno.openSync(this.#path, { read: true, write: true });
     this.#size = this.#file.seekSync(0, Deno.SeekMode.End);
-    this.#compactedSize = this.#size;
+    this.#lines = lines;
     this.#strings = strings;
   }
 
@@ -364,12 +369,45 @@ interface LoadedRecords {
   end: Uint32Array;
 }
 
+/**
+ * The length of each id's current record line, and how much of the log
+ * later records made stale: what decides a compaction. Lengths are counted
+ * in characters, about the bytes of lines that are mostly ASCII.
+ */
+class LineLengths {
+  #length: Uint32Array;
+  /** Characters of lines replaced by a later record, deletions included. */
+  stale = 0;
+
+  constructor(capacity: number) {
+    this.#length = new Uint32Array(Math.max(capacity, 16));
+  }
+
+  /**
+   * Counts a line written (or loaded) after every earlier one.
+   * @param id The place of the record's id in the string table.
+   * @param length The line's length, its newline included.
+   * @param deletion Whether the record deletes the id's cell.
+   */
+  add(id: number, length: number, deletion: boolean): void {
+    if (id >= this.#length.length) {
+      const grown = new Uint32Array(Math.max(id + 1, 2 * this.#length.length));
+      grown.set(this.#length);
+      this.#length = grown;
+    }
+    this.stale += this.#length[id];
+    if (deletion) this.stale += length;
+    this.#length[id] = deletion ? 0 : length;
+  }
+}
+
 /** No record for an id, or one already taken. */
 const NONE = -1;
 
 interface Loaded {
   records: LoadedRecords;
   strings: Strings;
+  lines: LineLengths;
   lastRun: number;
   validBytes: number;
   fileBytes: number;
@@ -390,6 +428,7 @@ function load(path: string, warn: (message: string) => void): Loaded {
       end: new Uint32Array(0),
     },
     strings: new Strings(),
+    lines: new LineLengths(0),
     lastRun: 0,
     validBytes: 0,
     fileBytes,
@@ -456,6 +495,7 @@ function load(path: string, warn: (message: string) => void): Loaded {
     start: new Uint32Array(size),
     end: new Uint32Array(size),
   };
+  const lines = new LineLengths(size);
   for (let f = 0; f < frames.length; f++) {
     const { text, recordsAt } = frames[f];
     for (let at = recordsAt; at < text.length;) {
@@ -467,13 +507,14 @@ function load(path: string, warn: (message: string) => void): Loaded {
         return empty(data.length);
       }
       const deletion = text.charCodeAt(at + 1) - 48 === DELETION;
+      lines.add(id, end - at + 1, deletion);
       records.frame[id] = deletion ? NONE : f;
       records.start[id] = at;
       records.end[id] = end;
       at = end + 1;
     }
   }
-  return { records, strings, lastRun, validBytes: offset, fileBytes: data.length };
+  return { records, strings, lines, lastRun, validBytes: offset, fileBytes: data.length };
 }
 
 /**
@@ -583,9 +624,15 @@ function frame(
   records: StoreRecord[],
   strings: Strings,
   indexed: boolean,
+  lengths: LineLengths,
 ): Uint8Array {
   strings.fresh = [];
-  const lines = records.map((r) => JSON.stringify(encode(r, strings, indexed)));
+  const lines = records.map((r) => {
+    const encoded = encode(r, strings, indexed);
+    const line = JSON.stringify(encoded);
+    lengths.add(encoded[1] as number, line.length + 1, encoded[0] === DELETION);
+    return line;
+  });
   const head = JSON.stringify({ r: run, s: strings.fresh });
   strings.fresh = [];
   const payload = new TextEncoder().encode(head + "\n" + lines.join("\n"));

@@ -66,3 +66,35 @@ Deno.test("records written with their ids' places in the table read back, before
     fourth.close();
   });
 });
+
+Deno.test("a log that only grows with new records is not compacted, one whose records were replaced is", async () => {
+  await withTempDir((dir) => {
+    // Past the 4 MiB below which no log is compacted, in new records only.
+    const batch = (round: number, from: number) =>
+      Array.from({ length: 10_000 }, (_, i) => fileRecord(`src/file-${from + i}.c`, `d${round}`));
+    const store = new Store(dir, noWarning);
+    for (let from = 0; from < 100_000; from += 10_000) store.append(1, batch(1, from));
+    assert.ok(Deno.statSync(join(dir, "memo.log")).size > 4 * 1024 * 1024);
+    assert.equal(store.wantsCompaction, false, "all of it is live");
+    store.close();
+
+    const reopened = new Store(dir, noWarning);
+    assert.equal(reopened.wantsCompaction, false, "all of it is live, as loaded");
+    // Each record written again and again, until the log is three times
+    // its live content (the string table counts as live).
+    let round = 1;
+    while (!reopened.wantsCompaction && round < 10) {
+      round++;
+      for (let from = 0; from < 100_000; from += 10_000) reopened.append(round, batch(round, from));
+    }
+    assert.ok(reopened.wantsCompaction && round >= 4, `compaction wanted after round ${round}`);
+    reopened.close();
+
+    const third = new Store(dir, noWarning);
+    assert.equal(third.wantsCompaction, true, "as loaded");
+    third.compact(4, third.untaken());
+    assert.equal(third.wantsCompaction, false, "compacted");
+    assert.equal(third.take("f\u0000src/file-99999.c")?.[2], `d${round}`);
+    third.close();
+  });
+});
