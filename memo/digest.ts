@@ -10,6 +10,8 @@
  * @module
  */
 
+import { littleEndianWords } from "./_words.ts";
+
 const encoder = new TextEncoder();
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -64,26 +66,30 @@ function fmix(h: number): number {
 function murmur3x128(data: Uint8Array): [number, number, number, number] {
   const length = data.length;
   const blocks = length >>> 4;
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const words = littleEndianWords(data, blocks << 2);
   let h1 = 0, h2 = 0, h3 = 0, h4 = 0;
-  for (let i = 0; i < blocks; i++) {
-    const o = i << 4;
-    let k1 = view.getUint32(o, true);
-    let k2 = view.getUint32(o + 4, true);
-    let k3 = view.getUint32(o + 8, true);
-    let k4 = view.getUint32(o + 12, true);
-    k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
+  // The rotations are written out: this loop runs before the JIT has warmed.
+  for (let o = 0; o < words.length; o += 4) {
+    let k1 = Math.imul(words[o], C1);
+    k1 = Math.imul((k1 << 15) | (k1 >>> 17), C2);
     h1 ^= k1;
-    h1 = (Math.imul((rotl(h1, 19) + h2) | 0, 5) + 0x561ccd1b) | 0;
-    k2 = Math.imul(rotl(Math.imul(k2, C2), 16), C3);
+    h1 = (h1 << 19) | (h1 >>> 13);
+    h1 = (Math.imul((h1 + h2) | 0, 5) + 0x561ccd1b) | 0;
+    let k2 = Math.imul(words[o + 1], C2);
+    k2 = Math.imul((k2 << 16) | (k2 >>> 16), C3);
     h2 ^= k2;
-    h2 = (Math.imul((rotl(h2, 17) + h3) | 0, 5) + 0x0bcaa747) | 0;
-    k3 = Math.imul(rotl(Math.imul(k3, C3), 17), C4);
+    h2 = (h2 << 17) | (h2 >>> 15);
+    h2 = (Math.imul((h2 + h3) | 0, 5) + 0x0bcaa747) | 0;
+    let k3 = Math.imul(words[o + 2], C3);
+    k3 = Math.imul((k3 << 17) | (k3 >>> 15), C4);
     h3 ^= k3;
-    h3 = (Math.imul((rotl(h3, 15) + h4) | 0, 5) + 0x96cd1c35) | 0;
-    k4 = Math.imul(rotl(Math.imul(k4, C4), 18), C1);
+    h3 = (h3 << 15) | (h3 >>> 17);
+    h3 = (Math.imul((h3 + h4) | 0, 5) + 0x96cd1c35) | 0;
+    let k4 = Math.imul(words[o + 3], C4);
+    k4 = Math.imul((k4 << 18) | (k4 >>> 14), C1);
     h4 ^= k4;
-    h4 = (Math.imul((rotl(h4, 13) + h1) | 0, 5) + 0x32ac3b17) | 0;
+    h4 = (h4 << 13) | (h4 >>> 19);
+    h4 = (Math.imul((h4 + h1) | 0, 5) + 0x32ac3b17) | 0;
   }
   // The tail: up to 15 bytes, little-endian into up to four words.
   const tail = blocks << 4;

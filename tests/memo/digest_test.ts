@@ -36,3 +36,13 @@ Deno.test("digestOf() tells apart contents that differ in one byte at any positi
   }
   assert.equal(seen.size, base.length + 1);
 });
+
+Deno.test("digestOf() gives a view at any offset the digest of its own bytes", () => {
+  const bytes = new Uint8Array(1000).map((_, i) => (i * 37 + 11) & 255);
+  for (const offset of [0, 1, 2, 3, 4, 5]) {
+    for (const length of [0, 15, 16, 17, 64, 333]) {
+      const view = bytes.subarray(offset, offset + length);
+      assert.equal(digestOf(view), digestOf(view.slice()), `offset ${offset}, length ${length}`);
+    }
+  }
+});
