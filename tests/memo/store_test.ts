@@ -10,15 +10,20 @@ function fileRecord(path: string, digest: string): StoreRecord {
   return { t: "f", id: `f\u0000${path}`, g: digest, m: 1, s: 2, n: 3, x: 4, w: 1, c: 5 };
 }
 
+/** Writes a log of three file records, "a" to "c", each with digest "digest NAME". */
+function writeThree(dir: string): void {
+  const store = new Store(dir, noWarning);
+  store.append(1, ["a", "b", "c"].map((name) => fileRecord(name, `digest ${name}`)));
+  store.close();
+}
+
 const noWarning = (message: string) => {
   throw new Error(`unexpected warning: ${message}`);
 };
 
 Deno.test("records listed for compaction, and compacted, can still be taken", async () => {
   await withTempDir((dir) => {
-    const first = new Store(dir, noWarning);
-    first.append(1, ["a", "b", "c"].map((name) => fileRecord(name, `digest ${name}`)));
-    first.close();
+    writeThree(dir);
 
     const second = new Store(dir, noWarning);
     assert.equal(second.take("f\u0000a")?.[2], "digest a");
@@ -42,9 +47,7 @@ Deno.test("records listed for compaction, and compacted, can still be taken", as
 
 Deno.test("records written with their ids' places in the table read back, before and after a compaction", async () => {
   await withTempDir((dir) => {
-    const first = new Store(dir, noWarning);
-    first.append(1, ["a", "b", "c"].map((name) => fileRecord(name, `digest ${name}`)));
-    first.close();
+    writeThree(dir);
 
     const second = new Store(dir, noWarning);
     const a = second.take("f\u0000a")!;
