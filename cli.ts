@@ -13,7 +13,7 @@ import {
   joinPath as join,
   relativePath as relative,
   resolvePath as resolve,
-} from "./memo/_paths.ts";
+} from "./memo/stat/paths.ts";
 import denoJson from "./deno.json" with { type: "json" };
 import { BuildFileError } from "./rules/errors.ts";
 import { findBuildFile } from "./rules/build_file.ts";
@@ -22,7 +22,7 @@ import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters
 import { STATE_DIR } from "./rules/state_dir.ts";
 import { checkUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
 import { buildThroughServer, sessionListening } from "./rules/build_server.ts";
-import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat.ts";
+import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat/stat.ts";
 
 // Only what a build with nothing to do needs is imported above; the engine,
 // the scheduler and the rest load when a build has work.

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dirnamePath, joinPath, resolvePath } from "../memo/_paths.ts";
+import { dirnamePath, joinPath, resolvePath } from "../memo/stat/paths.ts";
 import { BuildFileError } from "./errors.ts";
 
 /** The name of the build description file. */

@@ -21,8 +21,8 @@
  *
  * @module
  */
-import { joinPath } from "../memo/_paths.ts";
-import { pathPresent } from "../memo/stat.ts";
+import { joinPath } from "../memo/stat/paths.ts";
+import { pathPresent } from "../memo/stat/stat.ts";
 import type { Reporter } from "./report.ts";
 import { jsonReporter } from "./reporters.ts";
 import { STATE_DIR } from "./state_dir.ts";

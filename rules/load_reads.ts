@@ -13,7 +13,9 @@
  * @module
  */
 import { resolve } from "node:path";
-import { EnvLeaf, FileLeaf, ListingLeaf } from "../memo/leaves.ts";
+import { EnvLeaf } from "../memo/leaves/env.ts";
+import { FileLeaf } from "../memo/leaves/file.ts";
+import { ListingLeaf } from "../memo/leaves/listing.ts";
 import type { Leaf } from "../memo/node.ts";
 
 /** What one evaluation of build.ts read. */

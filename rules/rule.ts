@@ -5,7 +5,7 @@
  */
 import { isAbsolute, relative } from "node:path";
 import { canonicalKey } from "../memo/key.ts";
-import { digestOf } from "../memo/digest.ts";
+import { digestOf } from "../memo/stat/digest.ts";
 import type { Action, Dep } from "./action.ts";
 import { RuleHandle } from "./handle.ts";
 import { type DepSpec, loadingProject, type Project, type Rule } from "./project.ts";

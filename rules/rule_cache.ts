@@ -18,7 +18,9 @@
  * @module
  */
 import { join } from "node:path";
-import { EnvLeaf, FileLeaf, type FileState, ListingLeaf } from "../memo/leaves.ts";
+import { EnvLeaf } from "../memo/leaves/env.ts";
+import { FileLeaf, type FileState } from "../memo/leaves/file.ts";
+import { ListingLeaf } from "../memo/leaves/listing.ts";
 import type { Leaf } from "../memo/node.ts";
 import { actionOfSpec, type DataAction } from "./action.ts";
 import { type DepSpec, Project, type Rule } from "./project.ts";

@@ -15,7 +15,7 @@ import { isCancellation } from "../fiber/cancel.ts";
 import type { Engine, ExecutionInfo } from "../memo/engine.ts";
 import { messageOf } from "../memo/errors.ts";
 import { glob, readText, recordWrite, stat } from "../memo/reads.ts";
-import { pathPresent } from "../memo/stat.ts";
+import { pathPresent } from "../memo/stat/stat.ts";
 import type { ActionContext, RunOptions } from "./action.ts";
 import { closest, RuleError } from "./errors.ts";
 import type { OutputLog } from "./outputs.ts";

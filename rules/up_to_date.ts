@@ -41,9 +41,11 @@
  *
  * @module
  */
-import { joinPath } from "../memo/_paths.ts";
-import { EnvLeaf, FileLeaf, ListingLeaf } from "../memo/leaves.ts";
-import { type PathStat, statUnchanged } from "../memo/stat.ts";
+import { joinPath } from "../memo/stat/paths.ts";
+import { EnvLeaf } from "../memo/leaves/env.ts";
+import { FileLeaf } from "../memo/leaves/file.ts";
+import { ListingLeaf } from "../memo/leaves/listing.ts";
+import { type PathStat, statUnchanged } from "../memo/stat/stat.ts";
 import type { Leaf, MemoNode } from "../memo/node.ts";
 
 /** The record's file name, in the state directory. */

@@ -7,7 +7,7 @@ import { Builder, STATE_DIR } from "../../rules/builder.ts";
 import { configFiles, importedModules } from "../../rules/modules.ts";
 import type { ActionFinished, ActionStarted } from "../../rules/report.ts";
 import { checkUpToDate, type UpToDateKey } from "../../rules/up_to_date.ts";
-import { type PathStat, useStatsTakenAhead } from "../../memo/stat.ts";
+import { type PathStat, useStatsTakenAhead } from "../../memo/stat/stat.ts";
 
 /** The repository's mod.ts, as build.ts files import it. */
 export const MOD: string = new URL("../../mod.ts", import.meta.url).href;

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type EnvLeaf, FileLeaf, ListingLeaf } from "../../memo/leaves.ts";
+import type { EnvLeaf } from "../../memo/leaves/env.ts";
+import { FileLeaf } from "../../memo/leaves/file.ts";
+import { ListingLeaf } from "../../memo/leaves/listing.ts";
 import { type LoadReads, recordLoadReads } from "../../rules/load_reads.ts";
 import { buildOk, type Files, IMPORT, withProject } from "./_util.ts";
 

@@ -28,8 +28,8 @@ import {
   writeFiles,
 } from "./_util.ts";
 import { prng } from "../_prng.ts";
-import { tickOf } from "../../memo/leaves.ts";
-import { statPath } from "../../memo/stat.ts";
+import { tickOf } from "../../memo/leaves/file.ts";
+import { statPath } from "../../memo/stat/stat.ts";
 
 const SOURCES = 6;
 const RULES = 15;

@@ -4,9 +4,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FileLeaf, tickOf } from "../../memo/leaves.ts";
+import { FileLeaf, tickOf } from "../../memo/leaves/file.ts";
 import type { MemoNode } from "../../memo/node.ts";
-import { statPath } from "../../memo/stat.ts";
+import { statPath } from "../../memo/stat/stat.ts";
 import { STATE_DIR } from "../../rules/builder.ts";
 import {
   checkUpToDate,

@@ -1,9 +1,9 @@
-// The path operations of memo/_paths.ts give node:path's results.
+// The path operations of memo/stat/paths.ts give node:path's results.
 
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { dirnamePath, joinPath, relativePath, resolvePath } from "../../memo/_paths.ts";
-import { prng } from "../_prng.ts";
+import { dirnamePath, joinPath, relativePath, resolvePath } from "../../../memo/stat/paths.ts";
+import { prng } from "../../_prng.ts";
 
 const SEGMENTS = ["a", "b", "c.d", "..", ".", "", "e f", "...", "a"];
 

@@ -1,6 +1,8 @@
 /**
- * The leaves of the graph: files (a content digest behind a stat cache),
- * directory listings and globs, environment variables and vars.
+ * The file leaf: a file's content digest behind a stat cache. The other
+ * leaves are in this folder too: directory listings and globs
+ * (`listing.ts`), environment variables (`env.ts`), inputs (`input.ts`) and
+ * vars (`var.ts`).
  *
  * The stat cache trusts a file's digest while its mtime, size, inode and
  * ctime are unchanged, except when the file was modified within one clock
@@ -14,10 +16,9 @@
  *
  * @module
  */
-import { Leaf } from "./node.ts";
-import { digestOf } from "./digest.ts";
-import { statPath, statPathNow } from "./stat.ts";
-import { globToRegExp, listGlob } from "./glob.ts";
+import { Leaf } from "../node.ts";
+import { digestOf } from "../stat/digest.ts";
+import { statPath, statPathNow } from "../stat/stat.ts";
 
 const ABSENT = "-";
 const DIRECTORY = "/";
@@ -151,134 +152,6 @@ export class FileLeaf extends Leaf {
     this.trusted = trusted;
     if (changed) this.changedAt = run;
     return true;
-  }
-}
-
-/** A directory listing, or the files matching a glob under a directory. */
-export class ListingLeaf extends Leaf {
-  readonly kind = "listing";
-  /** Absolute path of the directory. */
-  readonly dir: string;
-  /** The glob pattern relative to `dir`, or null for a plain listing. */
-  readonly pattern: string | null;
-  /** Directories not entered by a glob, relative to `dir`. */
-  readonly skip: readonly string[];
-  /** Digest of the listing. */
-  digest = "";
-  /** The listing of the last check: names (`/` after directories) or matching paths. */
-  entries: string[] = [];
-
-  constructor(id: string, dir: string, pattern: string | null, skip: readonly string[] = []) {
-    super(id);
-    this.dir = dir;
-    this.pattern = pattern;
-    this.skip = skip;
-  }
-
-  describe(): string {
-    return this.pattern === null ? `listing of ${this.dir}` : `glob ${this.pattern} in ${this.dir}`;
-  }
-
-  #regex: RegExp | undefined;
-
-  /**
-   * Whether a change at `path` may change this listing: an entry of the
-   * listed directory, or for a glob a matching file, a directory holding
-   * matches, or a directory that now exists where matches could be.
-   * @param path An absolute path that changed.
-   * @returns True when the listing must be checked again.
-   */
-  covers(path: string): boolean {
-    if (path === this.dir || this.dir.startsWith(path + "/")) return true;
-    if (!path.startsWith(this.dir + "/")) return false;
-    const rel = path.slice(this.dir.length + 1);
-    if (this.pattern === null) return !rel.includes("/");
-    if (this.skip.some((s) => rel === s || rel.startsWith(s + "/"))) return false;
-    if (/(^|\/)\./.test(rel) && !/(^|\/)\./.test(this.pattern)) return false;
-    if ((this.#regex ??= globToRegExp(this.pattern)).test(rel)) return true;
-    const prefix = rel + "/";
-    if (this.entries.some((e) => e.startsWith(prefix))) return true;
-    try {
-      return Deno.statSync(path).isDirectory;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Re-lists; returns whether anything was recorded. */
-  refresh(run: number): boolean {
-    const entries = this.pattern === null
-      ? listDir(this.dir)
-      : listGlob(this.dir, this.pattern, this.skip);
-    const digest = digestOf(entries.join("\n"));
-    this.entries = entries;
-    if (digest === this.digest) return false;
-    this.digest = digest;
-    this.changedAt = run;
-    return true;
-  }
-}
-
-/** An environment variable. */
-export class EnvLeaf extends Leaf {
-  readonly kind = "env";
-  /** The variable's name. */
-  readonly name: string;
-  /** Its value, null when unset; undefined before the first check. */
-  value: string | null | undefined = undefined;
-
-  constructor(id: string, name: string) {
-    super(id);
-    this.name = name;
-  }
-
-  describe(): string {
-    return `environment variable ${this.name}`;
-  }
-
-  /** Re-reads the variable; returns whether it changed. */
-  refresh(run: number): boolean {
-    const value = Deno.env.get(this.name) ?? null;
-    if (value === this.value) return false;
-    this.value = value;
-    this.changedAt = run;
-    return true;
-  }
-}
-
-/** A named input whose value the engine's owner sets, such as the digest of a rule's spec. */
-export class InputLeaf extends Leaf {
-  readonly kind = "input";
-  /** The input's key. */
-  readonly key: string;
-  /** The current value. */
-  value = "";
-
-  constructor(id: string, key: string) {
-    super(id);
-    this.key = key;
-  }
-
-  describe(): string {
-    return this.key;
-  }
-
-  /** Inputs change only through `Engine#setInput`. */
-  refresh(_run: number): boolean {
-    return false;
-  }
-}
-
-function listDir(dir: string): string[] {
-  try {
-    const names: string[] = [];
-    for (const entry of Deno.readDirSync(dir)) {
-      names.push(entry.isDirectory ? entry.name + "/" : entry.name);
-    }
-    return names.sort();
-  } catch (error) {
-    if (isMissing(error)) return [];
-    throw error;
   }
 }
 

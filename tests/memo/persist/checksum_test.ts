@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { checksumOf } from "../../memo/checksum.ts";
-import { prng } from "../_prng.ts";
+import { checksumOf } from "../../../memo/persist/checksum.ts";
+import { prng } from "../../_prng.ts";
 
 function randomBytes(n: number, seed: number): Uint8Array {
   const next = prng(seed);

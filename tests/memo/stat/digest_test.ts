@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { digestOf } from "../../memo/digest.ts";
+import { digestOf } from "../../../memo/stat/digest.ts";
 
 /** The digest's 128 bits as four little-endian 32-bit words in hex, as MurmurHash3 references print them. */
 function words(digest: string): string {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { joinPath } from "./_paths.ts";
+import { joinPath } from "../stat/paths.ts";
 
 /**
  * Converts a glob pattern to a regular expression over `/`-separated paths.

@@ -1,11 +1,11 @@
 /**
- * The leaf of a {@linkcode Var}, apart from the other leaves: vars belong to
+ * The leaf of a {@linkcode Var}, in a file of its own: vars belong to
  * computations, which a build with nothing to do never starts.
  *
  * @module
  */
-import { Leaf } from "./node.ts";
-import { type Var, varNamed } from "./var.ts";
+import { Leaf } from "../node.ts";
+import { type Var, varNamed } from "../var.ts";
 
 /** The digest of a var no longer defined in this process. */
 const GONE = "gone";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { digestOf } from "../../memo/digest.ts";
-import { Engine } from "../../memo/engine.ts";
-import { tickOf } from "../../memo/leaves.ts";
-import { memo } from "../../memo/memo.ts";
-import { readText, recordWrite } from "../../memo/reads.ts";
+import { digestOf } from "../../../memo/stat/digest.ts";
+import { Engine } from "../../../memo/engine.ts";
+import { tickOf } from "../../../memo/leaves/file.ts";
+import { memo } from "../../../memo/memo.ts";
+import { readText, recordWrite } from "../../../memo/reads.ts";
 import {
   dropStatTakenAhead,
   pathPresent,
@@ -13,7 +13,7 @@ import {
   statRelativeTo,
   statUnchanged,
   useStatsTakenAhead,
-} from "../../memo/stat.ts";
+} from "../../../memo/stat/stat.ts";
 
 function expected(path: string) {
   const st = Deno.statSync(path);

@@ -3,8 +3,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Store, type StoreRecord } from "../../memo/store.ts";
-import { withTempDir } from "./_util.ts";
+import { Store, type StoreRecord } from "../../../memo/persist/store.ts";
+import { withTempDir } from "../_util.ts";
 
 function fileRecord(path: string, digest: string): StoreRecord {
   return { t: "f", id: `f\u0000${path}`, g: digest, m: 1, s: 2, n: 3, x: 4, w: 1, c: 5 };

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Engine, memo, readDir, readText, Var } from "../../memo/mod.ts";
-import { executed, runScript, totalExecuted, withTempDir } from "./_util.ts";
-import { prng } from "../_prng.ts";
-import { checksumOf } from "../../memo/checksum.ts";
+import { Engine, memo, readDir, readText, Var } from "../../../memo/mod.ts";
+import { executed, runScript, totalExecuted, withTempDir } from "../_util.ts";
+import { prng } from "../../_prng.ts";
+import { checksumOf } from "../../../memo/persist/checksum.ts";
 
 /** Bytes before each frame's payload: its length and its checksum. */
 const FRAME_HEAD = 8;
