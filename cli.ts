@@ -19,7 +19,7 @@ import { BuildFileError } from "./rules/errors.ts";
 import { findBuildFile } from "./rules/build_file.ts";
 import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
-import { STATE_DIR } from "./rules/state_dir.ts";
+import { STATE_DIR } from "./rules/state.ts";
 import { checkUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
 import { buildThroughServer, sessionListening } from "./rules/build_server.ts";
 import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat/stat.ts";

@@ -25,7 +25,7 @@ import { joinPath } from "../memo/stat/paths.ts";
 import { pathPresent } from "../memo/stat/stat.ts";
 import type { Reporter } from "./report.ts";
 import { jsonReporter } from "./reporters.ts";
-import { STATE_DIR } from "./state_dir.ts";
+import { SERVER_SOCKET, STATE_DIR } from "./state.ts";
 import { removeIfPresent } from "../fiber/_remove_if_present.ts";
 
 const PROTOCOL = 1;
@@ -76,7 +76,7 @@ export interface BuildServer {
  * ```
  */
 export function serverSocketPath(root: string): string {
-  const inside = joinPath(root, STATE_DIR, "server.sock");
+  const inside = joinPath(root, STATE_DIR, SERVER_SOCKET);
   if (new TextEncoder().encode(inside).length <= MAX_SOCKET_PATH) return inside;
   let hash = 0x811c9dc5;
   for (let i = 0; i < root.length; i++) hash = Math.imul(hash ^ root.charCodeAt(i), 0x01000193);

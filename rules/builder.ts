@@ -24,7 +24,7 @@ import { RuleError } from "./errors.ts";
 import { findBuildFile, loadProjectRecording } from "./load.ts";
 import type { LoadReads } from "./load_reads.ts";
 import { OutputLog } from "./outputs.ts";
-import { STATE_DIR } from "./state_dir.ts";
+import { BUILD_LOCK, STATE_DIR } from "./state.ts";
 import type { DepSpec, Project } from "./project.ts";
 import type { Reporter } from "./report.ts";
 import { combineReporters } from "./reporters.ts";
@@ -44,8 +44,6 @@ import {
   storeStamp,
   writeRuleCache,
 } from "./rule_cache.ts";
-
-export { STATE_DIR };
 
 /** Options of {@linkcode Builder.open}. */
 export interface BuilderOptions {
@@ -537,7 +535,7 @@ export async function lockState(
   let told = false;
   for (;;) {
     Deno.mkdirSync(stateDir, { recursive: true });
-    const path = join(stateDir, "build.lock");
+    const path = join(stateDir, BUILD_LOCK);
     const lock = await Deno.open(path, { create: true, write: true });
     while (!(await lock.tryLock(true))) {
       if (!told) {

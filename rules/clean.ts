@@ -4,7 +4,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { lockState, STATE_DIR } from "./builder.ts";
+import { lockState } from "./builder.ts";
+import { STATE_DIR } from "./state.ts";
 import { findBuildFile } from "./load.ts";
 import { OutputLog } from "./outputs.ts";
 

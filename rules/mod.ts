@@ -22,7 +22,16 @@ export { alias, rule } from "./rule.ts";
 export type { RuleOptions } from "./rule.ts";
 export { RuleHandle } from "./handle.ts";
 export { build } from "./build.ts";
-export { Builder, STATE_DIR } from "./builder.ts";
+export { Builder } from "./builder.ts";
+export {
+  BUILD_DIR,
+  BUILD_LOCK,
+  OUTPUTS_LOG,
+  RULE_CACHE_FILE,
+  SERVER_SOCKET,
+  STATE_DIR,
+  UP_TO_DATE_FILE,
+} from "./state.ts";
 export type { BuildCallOptions, BuilderOptions, BuildFailure, BuildResult } from "./builder.ts";
 export {
   buildThroughServer,

@@ -14,6 +14,7 @@
  * @module
  */
 import { join } from "node:path";
+import { OUTPUTS_LOG } from "./state.ts";
 
 const CLAIMED = "";
 /** A log this short is never rewritten, however many of its lines are stale. */
@@ -35,7 +36,7 @@ export class OutputLog {
    * @param stateDir The directory of barchan's state.
    */
   constructor(stateDir: string) {
-    this.#path = join(stateDir, "outputs.log");
+    this.#path = join(stateDir, OUTPUTS_LOG);
     let text = "";
     try {
       text = Deno.readTextFileSync(this.#path);

@@ -9,7 +9,7 @@ import { digestOf } from "../memo/stat/digest.ts";
 import type { Action, Dep } from "./action.ts";
 import { RuleHandle } from "./handle.ts";
 import { type DepSpec, loadingProject, type Project, type Rule } from "./project.ts";
-import { STATE_DIR } from "./state_dir.ts";
+import { STATE_DIR } from "./state.ts";
 
 /** What `rule()` takes. */
 export interface RuleOptions {

@@ -24,9 +24,8 @@ import { ListingLeaf } from "../memo/leaves/listing.ts";
 import type { Leaf } from "../memo/node.ts";
 import { actionOfSpec, type DataAction } from "./action.ts";
 import { type DepSpec, Project, type Rule } from "./project.ts";
-
-/** The cache's file name, in the state directory. */
-export const RULE_CACHE_FILE = "rules.json";
+import { RULE_CACHE_FILE } from "./state.ts";
+import { STORE_FILE } from "../memo/persist/store.ts";
 
 const FORMAT = 3;
 
@@ -179,7 +178,7 @@ export function readRuleCache(stateDir: string, id: string): RuleCache | undefin
  */
 export function storeStamp(stateDir: string): number[] {
   try {
-    const st = Deno.statSync(join(stateDir, "memo.log"));
+    const st = Deno.statSync(join(stateDir, STORE_FILE));
     return [st.size, st.mtime?.getTime() ?? 0, st.ino ?? 0];
   } catch {
     return [];

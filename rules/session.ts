@@ -21,13 +21,14 @@ import { closest, RuleError } from "./errors.ts";
 import type { OutputLog } from "./outputs.ts";
 import type { DepSpec, Project, Rule } from "./project.ts";
 import type { Reporter } from "./report.ts";
+import { BUILD_DIR } from "./state.ts";
 import { removeIfPresent } from "../fiber/_remove_if_present.ts";
 
 /** The least number of dependencies built at once (see `Session#fanOut`). */
 const MIN_FAN_OUT = 16;
 
 /** Directories globs never enter: build outputs and barchan's state. */
-export const SKIPPED_BY_GLOBS: readonly string[] = ["_build"];
+export const SKIPPED_BY_GLOBS: readonly string[] = [BUILD_DIR];
 
 /** Builds one rule by id; supplied by the executor (it is a memo function). */
 export type BuildRule = (id: string) => Promise<Record<string, string>>;

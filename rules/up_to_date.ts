@@ -47,9 +47,7 @@ import { FileLeaf } from "../memo/leaves/file.ts";
 import { ListingLeaf } from "../memo/leaves/listing.ts";
 import { type PathStat, statUnchanged } from "../memo/stat/stat.ts";
 import type { Leaf, MemoNode } from "../memo/node.ts";
-
-/** The record's file name, in the state directory. */
-export const UP_TO_DATE_FILE = "up-to-date.json";
+import { UP_TO_DATE_FILE } from "./state.ts";
 
 const FORMAT = 5;
 /** Digests of a missing file and of a directory, as file leaves record them. */

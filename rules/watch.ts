@@ -28,7 +28,8 @@
  */
 import { dirname, relative, resolve } from "node:path";
 import { watch } from "../fiber/watcher.ts";
-import { Builder, type BuilderOptions, STATE_DIR } from "./builder.ts";
+import { Builder, type BuilderOptions } from "./builder.ts";
+import { BUILD_DIR, STATE_DIR } from "./state.ts";
 import { messageOf } from "../memo/errors.ts";
 import { importedModules } from "./modules.ts";
 import { type BuildRequest, type BuildServer, serveBuilds } from "./build_server.ts";
@@ -111,7 +112,7 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   const stateDir = resolve(builder.root, STATE_DIR);
   const isOutput = (path: string) => {
     const r = rel(path);
-    return r === "_build" || r.startsWith("_build/") ||
+    return r === BUILD_DIR || r.startsWith(BUILD_DIR + "/") ||
       builder.project?.producers.has(r) === true || ignored.has(path);
   };
   const watcher = watch([builder.root], {

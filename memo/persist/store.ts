@@ -157,6 +157,9 @@ class Strings {
   }
 }
 
+/** The name of the store's log file, in its directory. */
+export const STORE_FILE = "memo.log";
+
 /** The log file of an engine, with the records it held when opened. */
 export class Store {
   /** Directory of the store. */
@@ -186,7 +189,7 @@ export class Store {
    */
   constructor(dir: string, warn: (message: string) => void, readOnly = false) {
     this.dir = dir;
-    this.#path = join(dir, "memo.log");
+    this.#path = join(dir, STORE_FILE);
     if (!readOnly) {
       Deno.mkdirSync(dir, { recursive: true });
       this.#lock = Deno.openSync(join(dir, "lock"), { create: true, write: true });

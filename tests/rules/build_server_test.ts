@@ -11,7 +11,7 @@ import {
   serveBuilds,
   serverSocketPath,
 } from "../../rules/build_server.ts";
-import { STATE_DIR } from "../../rules/state_dir.ts";
+import { STATE_DIR } from "../../rules/state.ts";
 import { CLI, cli, type Files, MOD, readMaybe, withProject } from "./_util.ts";
 import { EVENT_TIMEOUT_MS, WatchProcess } from "./_watch_process.ts";
 

@@ -3,11 +3,11 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Builder, STATE_DIR } from "../../rules/builder.ts";
+import { Builder } from "../../rules/builder.ts";
+import { RULE_CACHE_FILE, STATE_DIR } from "../../rules/state.ts";
 import {
   projectFromCache,
   readRuleCache,
-  RULE_CACHE_FILE,
   ruleCacheOf,
   writeRuleCache,
 } from "../../rules/rule_cache.ts";
