@@ -15,8 +15,8 @@ import {
   resolvePath as resolve,
 } from "./memo/stat/paths.ts";
 import denoJson from "./deno.json" with { type: "json" };
-import { BuildFileError } from "./rules/errors.ts";
-import { findBuildFile } from "./rules/build_file.ts";
+import { BuildFileError } from "./rules/dsl/errors.ts";
+import { findBuildFile } from "./rules/project/build_file.ts";
 import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
 import { STATE_DIR } from "./rules/state.ts";
@@ -262,7 +262,7 @@ async function buildIn(
     import("./fiber/on_interrupt.ts"),
     import("./fiber/scheduler.ts"),
     import("./rules/builder.ts"),
-    import("./rules/modules.ts"),
+    import("./rules/project/modules.ts"),
   ]);
   const scheduler = new Scheduler({ jobs: flags.jobs });
   const controller = new AbortController();
@@ -437,7 +437,7 @@ async function reexec(): Promise<number> {
 async function graphCommand(cwd: string, targets: string[], format: string): Promise<number> {
   const [{ loadProject }, { Engine }, { messageOf }, { graphToDot, ruleGraph }] = await Promise.all(
     [
-      import("./rules/load.ts"),
+      import("./rules/project/load.ts"),
       import("./memo/engine.ts"),
       import("./memo/errors.ts"),
       import("./rules/graph.ts"),
@@ -463,7 +463,7 @@ async function graphCommand(cwd: string, targets: string[], format: string): Pro
 }
 
 async function targetsCommand(cwd: string): Promise<number> {
-  const { loadProject } = await import("./rules/load.ts");
+  const { loadProject } = await import("./rules/project/load.ts");
   const project = await loadProject(findBuildFile(cwd));
   for (const rule of project.rules.values()) {
     console.log(`${rule.id}\t${rule.site}\t${rule.display}`);

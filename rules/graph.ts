@@ -6,8 +6,8 @@
  * @module
  */
 import type { Engine } from "../memo/engine.ts";
-import { closest } from "./errors.ts";
-import type { DepSpec, Project } from "./project.ts";
+import { closest } from "./dsl/errors.ts";
+import type { DepSpec, Project } from "./project/project.ts";
 
 /** A node of the rule graph. */
 export interface GraphNode {

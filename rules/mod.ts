@@ -16,11 +16,12 @@
  *
  * @module
  */
-export { copy, run, sh, write } from "./action.ts";
-export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./action.ts";
-export { alias, rule } from "./rule.ts";
-export type { RuleOptions } from "./rule.ts";
-export { RuleHandle } from "./handle.ts";
+export { copy, run, sh, write } from "./dsl/actions.ts";
+export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./dsl/actions.ts";
+export { alias } from "./dsl/alias.ts";
+export { rule } from "./dsl/rule.ts";
+export type { RuleOptions } from "./dsl/rule.ts";
+export { RuleHandle } from "./dsl/handle.ts";
 export { build } from "./build.ts";
 export { Builder } from "./builder.ts";
 export {
@@ -44,8 +45,8 @@ export { clean } from "./clean.ts";
 export { watchBuild } from "./watch.ts";
 export type { WatchBuildOptions } from "./watch.ts";
 export type { BuildOptions } from "./build.ts";
-export { BuildFileError, RuleError } from "./errors.ts";
-export type { RuleErrorInit } from "./errors.ts";
+export { BuildFileError, RuleError } from "./dsl/errors.ts";
+export type { RuleErrorInit } from "./dsl/errors.ts";
 export { plainReporter } from "./report.ts";
 export type {
   ActionFinished,
@@ -56,8 +57,8 @@ export type {
   Reporter,
 } from "./report.ts";
 export type { RanRule } from "./session.ts";
-export { BUILD_FILE, findBuildFile, loadProject } from "./load.ts";
-export type { AliasDef, DepSpec, Project, Rule } from "./project.ts";
+export { BUILD_FILE, findBuildFile, loadProject } from "./project/load.ts";
+export type { AliasDef, DepSpec, Project, Rule } from "./project/project.ts";
 export { combineReporters, jsonReporter, traceRecorder } from "./reporters.ts";
 export type { TraceEvent, TraceRecorder } from "./reporters.ts";
 export { graphToDot, ruleGraph } from "./graph.ts";

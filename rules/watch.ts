@@ -31,7 +31,7 @@ import { watch } from "../fiber/watcher.ts";
 import { Builder, type BuilderOptions } from "./builder.ts";
 import { BUILD_DIR, STATE_DIR } from "./state.ts";
 import { messageOf } from "../memo/errors.ts";
-import { importedModules } from "./modules.ts";
+import { importedModules } from "./project/modules.ts";
 import { type BuildRequest, type BuildServer, serveBuilds } from "./build_server.ts";
 import { isCancellation } from "../fiber/cancel.ts";
 import { idleCollector } from "./_idle_collector.ts";

@@ -5,7 +5,7 @@ import { dirname, join, relative } from "node:path";
 import { build, type BuildResult, type Reporter } from "../../mod.ts";
 import { Builder } from "../../rules/builder.ts";
 import { STATE_DIR } from "../../rules/state.ts";
-import { configFiles, importedModules } from "../../rules/modules.ts";
+import { configFiles, importedModules } from "../../rules/project/modules.ts";
 import type { ActionFinished, ActionStarted } from "../../rules/report.ts";
 import { checkUpToDate, type UpToDateKey } from "../../rules/up_to_date.ts";
 import { type PathStat, useStatsTakenAhead } from "../../memo/stat/stat.ts";

@@ -11,7 +11,7 @@ import {
   ruleCacheOf,
   writeRuleCache,
 } from "../../rules/rule_cache.ts";
-import type { Project } from "../../rules/project.ts";
+import type { Project } from "../../rules/project/project.ts";
 import { IMPORT, withProject } from "./_util.ts";
 
 const BUILD_TS = IMPORT + `

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildIn, buildOk, IMPORT, MOD, readMaybe, withProject } from "./_util.ts";
+import { buildIn, buildOk, IMPORT, MOD, readMaybe, withProject } from "../_util.ts";
 
 Deno.test("rule() returns a handle whose target and targets name what the rule writes", async () => {
   await withProject({

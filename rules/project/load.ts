@@ -5,9 +5,9 @@
  * @module
  */
 import { dirname } from "node:path";
-import { Mutex } from "../fiber/mutex.ts";
-import { redefine } from "../memo/registry.ts";
-import { BuildFileError } from "./errors.ts";
+import { Mutex } from "../../fiber/mutex.ts";
+import { redefine } from "../../memo/registry.ts";
+import { BuildFileError } from "../dsl/errors.ts";
 import { type LoadReads, recordLoadReads } from "./load_reads.ts";
 import { Project, setLoadingProject } from "./project.ts";
 

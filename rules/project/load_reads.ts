@@ -13,10 +13,10 @@
  * @module
  */
 import { resolve } from "node:path";
-import { EnvLeaf } from "../memo/leaves/env.ts";
-import { FileLeaf } from "../memo/leaves/file.ts";
-import { ListingLeaf } from "../memo/leaves/listing.ts";
-import type { Leaf } from "../memo/node.ts";
+import { EnvLeaf } from "../../memo/leaves/env.ts";
+import { FileLeaf } from "../../memo/leaves/file.ts";
+import { ListingLeaf } from "../../memo/leaves/listing.ts";
+import type { Leaf } from "../../memo/node.ts";
 
 /** What one evaluation of build.ts read. */
 export interface LoadReads {

@@ -1,15 +1,17 @@
 /**
- * `rule()` and `alias()`: the build.ts DSL.
+ * `rule()`: a build.ts defines its rules with it. `alias()` is in alias.ts,
+ * the actions in actions.ts.
  *
  * @module
  */
-import { isAbsolute, relative } from "node:path";
-import { canonicalKey } from "../memo/key.ts";
-import { digestOf } from "../memo/stat/digest.ts";
-import type { Action, Dep } from "./action.ts";
+import { isAbsolute } from "node:path";
+import { canonicalKey } from "../../memo/key.ts";
+import { digestOf } from "../../memo/stat/digest.ts";
+import type { Action, Dep } from "./actions.ts";
 import { RuleHandle } from "./handle.ts";
-import { type DepSpec, loadingProject, type Project, type Rule } from "./project.ts";
-import { STATE_DIR } from "./state.ts";
+import { callerSite } from "./_site.ts";
+import { type DepSpec, loadingProject, type Project, type Rule } from "../project/project.ts";
+import { STATE_DIR } from "../state.ts";
 
 /** What `rule()` takes. */
 export interface RuleOptions {
@@ -164,46 +166,10 @@ class DefinedRule implements Rule {
   }
 }
 
-/**
- * Names a set of dependencies: `build @name` builds them all, and so does a
- * rule depending on `"@name"`. Calling it again for a name adds to it.
- *
- * @param name The alias name, without `@`.
- * @param deps What building the alias builds.
- *
- * @example Outside build.ts, alias() says where to call it
- * ```ts
- * import { alias } from "@barchan/barchan/rules";
- * import assert from "node:assert/strict";
- *
- * assert.throws(() => alias("default", ["out.txt"]), /outside a build description/);
- * ```
- */
-export function alias(name: string, deps: Dep): void {
-  const project = loadingProject("alias");
-  const capture = project.captureSite();
-  const def = project.alias(
-    name.replace(/^@/, ""),
-    () => capture !== undefined ? callerSite(capture, project) : project.findSite(name),
-  );
-  def.deps.push(...project.normalizeDeps(deps));
-}
-
 function safeKey(inputs: unknown, site: () => string): string {
   try {
     return canonicalKey(inputs ?? null);
   } catch (error) {
     throw new TypeError(`The rule at ${site()} has inputs that are not plain data: ${error}`);
   }
-}
-
-function callerSite(capture: Error, project: Project): string {
-  const lines = capture.stack?.split("\n") ?? [];
-  for (const line of lines.slice(1)) {
-    const m = line.match(/(file:\/\/[^\s)]+?):(\d+):\d+\)?$/);
-    if (m === null || /\/rules\/(rule|project)\.ts$/.test(m[1])) continue;
-    const path = decodeURIComponent(new URL(m[1]).pathname);
-    return `${relative(project.root, path) || path}:${m[2]}`;
-  }
-  return project.file;
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { build, BuildFileError } from "../../mod.ts";
+import { build, BuildFileError } from "../../../mod.ts";
 
-const modUrl = new URL("../../mod.ts", import.meta.url).href;
+const modUrl = new URL("../../../mod.ts", import.meta.url).href;
 
 async function projectWith(rule: string): Promise<string> {
   const parent = await Deno.makeTempDir();

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { dirnamePath, joinPath, resolvePath } from "../memo/stat/paths.ts";
-import { BuildFileError } from "./errors.ts";
+import { dirnamePath, joinPath, resolvePath } from "../../memo/stat/paths.ts";
+import { BuildFileError } from "../dsl/errors.ts";
 
 /** The name of the build description file. */
 export const BUILD_FILE = "build.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { EnvLeaf } from "../../memo/leaves/env.ts";
-import { FileLeaf } from "../../memo/leaves/file.ts";
-import { ListingLeaf } from "../../memo/leaves/listing.ts";
-import { type LoadReads, recordLoadReads } from "../../rules/load_reads.ts";
-import { buildOk, type Files, IMPORT, withProject } from "./_util.ts";
+import type { EnvLeaf } from "../../../memo/leaves/env.ts";
+import { FileLeaf } from "../../../memo/leaves/file.ts";
+import { ListingLeaf } from "../../../memo/leaves/listing.ts";
+import { type LoadReads, recordLoadReads } from "../../../rules/project/load_reads.ts";
+import { buildOk, type Files, IMPORT, withProject } from "../_util.ts";
 
 function describe(reads: LoadReads): string[] {
   return reads.leaves.map((leaf) =>

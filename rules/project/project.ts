@@ -5,8 +5,8 @@
  * @module
  */
 import { isAbsolute, normalize, relative, resolve } from "node:path";
-import type { Action, Dep } from "./action.ts";
-import { RuleHandle } from "./handle.ts";
+import type { Action, Dep } from "../dsl/actions.ts";
+import { RuleHandle } from "../dsl/handle.ts";
 
 /** A dependency after normalisation. */
 export type DepSpec =
