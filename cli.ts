@@ -20,7 +20,7 @@ import { findBuildFile } from "./rules/project/build_file.ts";
 import { plainReporter, type Reporter } from "./rules/report.ts";
 import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
 import { STATE_DIR } from "./rules/state.ts";
-import { checkUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
+import { checkUpToDate, type UpToDateKey } from "./rules/run/up_to_date.ts";
 import { buildThroughServer, sessionListening } from "./rules/build_server.ts";
 import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat/stat.ts";
 
@@ -135,7 +135,7 @@ export async function main(args: string[]): Promise<number> {
           );
           return 1;
         }
-        const { clean } = await import("./rules/clean.ts");
+        const { clean } = await import("./rules/run/clean.ts");
         const removed = await clean(cwd);
         if (!values.quiet) console.error(`Removed ${removed.length} built files and the state`);
         return 0;
@@ -261,7 +261,7 @@ async function buildIn(
     import("./fiber/cancel.ts"),
     import("./fiber/on_interrupt.ts"),
     import("./fiber/scheduler.ts"),
-    import("./rules/builder.ts"),
+    import("./rules/run/builder.ts"),
     import("./rules/project/modules.ts"),
   ]);
   const scheduler = new Scheduler({ jobs: flags.jobs });
@@ -440,7 +440,7 @@ async function graphCommand(cwd: string, targets: string[], format: string): Pro
       import("./rules/project/load.ts"),
       import("./memo/engine.ts"),
       import("./memo/errors.ts"),
-      import("./rules/graph.ts"),
+      import("./rules/run/graph.ts"),
     ],
   );
   const file = findBuildFile(cwd);

@@ -194,7 +194,7 @@ export class Engine {
    * store whose id is in `ids` counts as up to date without its dependencies
    * being checked. For a caller that knows from its own record of an earlier
    * run's graph, and a check of every file in it, that nothing these nodes
-   * depend on changed since (see rules/up_to_date.ts). The trust ends when a
+   * depend on changed since (see rules/run/up_to_date.ts). The trust ends when a
    * new run begins; {@linkcode Engine.sameGraphSinceTrust} tells afterwards
    * whether the graph kept its shape.
    * @param ids Ids of the nodes vouched for.

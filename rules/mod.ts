@@ -22,8 +22,8 @@ export { alias } from "./dsl/alias.ts";
 export { rule } from "./dsl/rule.ts";
 export type { RuleOptions } from "./dsl/rule.ts";
 export { RuleHandle } from "./dsl/handle.ts";
-export { build } from "./build.ts";
-export { Builder } from "./builder.ts";
+export { build } from "./run/build.ts";
+export { Builder } from "./run/builder.ts";
 export {
   BUILD_DIR,
   BUILD_LOCK,
@@ -33,7 +33,7 @@ export {
   STATE_DIR,
   UP_TO_DATE_FILE,
 } from "./state.ts";
-export type { BuildCallOptions, BuilderOptions, BuildFailure, BuildResult } from "./builder.ts";
+export type { BuildCallOptions, BuilderOptions, BuildFailure, BuildResult } from "./run/builder.ts";
 export {
   buildThroughServer,
   serveBuilds,
@@ -41,10 +41,10 @@ export {
   sessionListening,
 } from "./build_server.ts";
 export type { BuildRequest, BuildServer } from "./build_server.ts";
-export { clean } from "./clean.ts";
+export { clean } from "./run/clean.ts";
 export { watchBuild } from "./watch.ts";
 export type { WatchBuildOptions } from "./watch.ts";
-export type { BuildOptions } from "./build.ts";
+export type { BuildOptions } from "./run/build.ts";
 export { BuildFileError, RuleError } from "./dsl/errors.ts";
 export type { RuleErrorInit } from "./dsl/errors.ts";
 export { plainReporter } from "./report.ts";
@@ -56,10 +56,10 @@ export type {
   PlainReporterOptions,
   Reporter,
 } from "./report.ts";
-export type { RanRule } from "./session.ts";
+export type { RanRule } from "./run/one_build.ts";
 export { BUILD_FILE, findBuildFile, loadProject } from "./project/load.ts";
 export type { AliasDef, DepSpec, Project, Rule } from "./project/project.ts";
 export { combineReporters, jsonReporter, traceRecorder } from "./reporters.ts";
 export type { TraceEvent, TraceRecorder } from "./reporters.ts";
-export { graphToDot, ruleGraph } from "./graph.ts";
-export type { GraphEdge, GraphNode, RuleGraph } from "./graph.ts";
+export { graphToDot, ruleGraph } from "./run/graph.ts";
+export type { GraphEdge, GraphNode, RuleGraph } from "./run/graph.ts";

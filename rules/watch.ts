@@ -28,7 +28,7 @@
  */
 import { dirname, relative, resolve } from "node:path";
 import { watch } from "../fiber/watcher.ts";
-import { Builder, type BuilderOptions } from "./builder.ts";
+import { Builder, type BuilderOptions } from "./run/builder.ts";
 import { BUILD_DIR, STATE_DIR } from "./state.ts";
 import { messageOf } from "../memo/errors.ts";
 import { importedModules } from "./project/modules.ts";

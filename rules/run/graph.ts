@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { Engine } from "../memo/engine.ts";
-import { closest } from "./dsl/errors.ts";
-import type { DepSpec, Project } from "./project/project.ts";
+import type { Engine } from "../../memo/engine.ts";
+import { closest } from "../dsl/errors.ts";
+import type { DepSpec, Project } from "../project/project.ts";
 
 /** A node of the rule graph. */
 export interface GraphNode {

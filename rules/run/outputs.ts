@@ -14,7 +14,7 @@
  * @module
  */
 import { join } from "node:path";
-import { OUTPUTS_LOG } from "./state.ts";
+import { OUTPUTS_LOG } from "../state.ts";
 
 const CLAIMED = "";
 /** A log this short is never rewritten, however many of its lines are stale. */

@@ -4,12 +4,20 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FileLeaf, tickOf } from "../../memo/leaves/file.ts";
-import type { MemoNode } from "../../memo/node.ts";
-import { statPath } from "../../memo/stat/stat.ts";
-import { STATE_DIR, UP_TO_DATE_FILE } from "../../rules/state.ts";
-import { checkUpToDate, readRecord, writeUpToDate } from "../../rules/up_to_date.ts";
-import { buildRecording, cli, cliWithEnv, type Files, MOD, testKey, withProject } from "./_util.ts";
+import { FileLeaf, tickOf } from "../../../memo/leaves/file.ts";
+import type { MemoNode } from "../../../memo/node.ts";
+import { statPath } from "../../../memo/stat/stat.ts";
+import { STATE_DIR, UP_TO_DATE_FILE } from "../../../rules/state.ts";
+import { checkUpToDate, readRecord, writeUpToDate } from "../../../rules/run/up_to_date.ts";
+import {
+  buildRecording,
+  cli,
+  cliWithEnv,
+  type Files,
+  MOD,
+  testKey,
+  withProject,
+} from "../_util.ts";
 
 /** build.ts counts its evaluations in a file no rule reads. */
 const COUNT =

@@ -5,8 +5,8 @@
  */
 import { dirname, join } from "node:path";
 import { lockState } from "./builder.ts";
-import { STATE_DIR } from "./state.ts";
-import { findBuildFile } from "./project/load.ts";
+import { STATE_DIR } from "../state.ts";
+import { findBuildFile } from "../project/load.ts";
 import { OutputLog } from "./outputs.ts";
 
 /**

@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { OutputLog } from "../../rules/outputs.ts";
-import { buildIn, buildOk, IMPORT, readMaybe, withProject, writeFiles } from "./_util.ts";
+import { OutputLog } from "../../../rules/run/outputs.ts";
+import { buildIn, buildOk, IMPORT, readMaybe, withProject, writeFiles } from "../_util.ts";
 
 Deno.test("a target that exists and was not written by barchan is an error and is left untouched", async () => {
   await withProject({

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { build } from "../../mod.ts";
-import { CancelledError } from "../../fiber/cancel.ts";
-import { OutputLog } from "../../rules/outputs.ts";
+import { build } from "../../../mod.ts";
+import { CancelledError } from "../../../fiber/cancel.ts";
+import { OutputLog } from "../../../rules/run/outputs.ts";
 
-const modUrl = new URL("../../mod.ts", import.meta.url).href;
+const modUrl = new URL("../../../mod.ts", import.meta.url).href;
 
 Deno.test("cancelling build() rejects once with a CancelledError and kills its commands", async () => {
   const dir = await Deno.makeTempDir();

@@ -12,7 +12,7 @@ import {
   readMaybe,
   snapshot,
   withProject,
-} from "./_util.ts";
+} from "../_util.ts";
 
 const CHAINS = IMPORT + `
 for (const name of ["a", "b", "c"]) {

@@ -31,7 +31,7 @@ export interface BuildOptions extends BuilderOptions {
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
- * const mod = new URL("../mod.ts", import.meta.url).href;
+ * const mod = new URL("../../mod.ts", import.meta.url).href;
  * await Deno.writeTextFile(
  *   `${dir}/build.ts`,
  *   `import { rule, write } from "${mod}";

@@ -3,16 +3,16 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Builder } from "../../rules/builder.ts";
-import { RULE_CACHE_FILE, STATE_DIR } from "../../rules/state.ts";
+import { Builder } from "../../../rules/run/builder.ts";
+import { RULE_CACHE_FILE, STATE_DIR } from "../../../rules/state.ts";
 import {
   projectFromCache,
   readRuleCache,
   ruleCacheOf,
   writeRuleCache,
-} from "../../rules/rule_cache.ts";
-import type { Project } from "../../rules/project/project.ts";
-import { IMPORT, withProject } from "./_util.ts";
+} from "../../../rules/run/rule_cache.ts";
+import type { Project } from "../../../rules/project/project.ts";
+import { IMPORT, withProject } from "../_util.ts";
 
 const BUILD_TS = IMPORT + `
 const one = rule({ targets: "out/one.txt", deps: "src/a.txt", action: run("cp", "src/a.txt", "out/one.txt") });

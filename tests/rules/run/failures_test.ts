@@ -4,10 +4,10 @@
 // output of each action reaches the reporter whole.
 
 import assert from "node:assert/strict";
-import { Scheduler } from "../../fiber/scheduler.ts";
-import type { JobEvent } from "../../fiber/job_event.ts";
-import { build } from "../../mod.ts";
-import { buildIn, IMPORT, readMaybe, recorder, withProject } from "./_util.ts";
+import { Scheduler } from "../../../fiber/scheduler.ts";
+import type { JobEvent } from "../../../fiber/job_event.ts";
+import { build } from "../../../mod.ts";
+import { buildIn, IMPORT, readMaybe, recorder, withProject } from "../_util.ts";
 
 Deno.test("a failed rule does not stop independent work, and every failure is reported", async () => {
   await withProject({

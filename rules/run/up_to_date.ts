@@ -41,13 +41,13 @@
  *
  * @module
  */
-import { joinPath } from "../memo/stat/paths.ts";
-import { EnvLeaf } from "../memo/leaves/env.ts";
-import { FileLeaf } from "../memo/leaves/file.ts";
-import { ListingLeaf } from "../memo/leaves/listing.ts";
-import { type PathStat, statUnchanged } from "../memo/stat/stat.ts";
-import type { Leaf, MemoNode } from "../memo/node.ts";
-import { UP_TO_DATE_FILE } from "./state.ts";
+import { joinPath } from "../../memo/stat/paths.ts";
+import { EnvLeaf } from "../../memo/leaves/env.ts";
+import { FileLeaf } from "../../memo/leaves/file.ts";
+import { ListingLeaf } from "../../memo/leaves/listing.ts";
+import { type PathStat, statUnchanged } from "../../memo/stat/stat.ts";
+import type { Leaf, MemoNode } from "../../memo/node.ts";
+import { UP_TO_DATE_FILE } from "../state.ts";
 
 const FORMAT = 5;
 /** Digests of a missing file and of a directory, as file leaves record them. */

@@ -7,28 +7,28 @@
  * @module
  */
 import { join } from "node:path";
-import { CancelledError, isCancellation } from "../fiber/cancel.ts";
-import { errorsOf } from "../fiber/parallel.ts";
-import { Scheduler } from "../fiber/scheduler.ts";
-import { digestOf } from "../memo/stat/digest.ts";
-import { currentFrame } from "../memo/context.ts";
-import { Engine } from "../memo/engine.ts";
-import { FileLeaf, tickOf } from "../memo/leaves/file.ts";
-import { ListingLeaf } from "../memo/leaves/listing.ts";
-import { dropStatTakenAhead } from "../memo/stat/stat.ts";
-import type { Cell, Leaf } from "../memo/node.ts";
-import { CycleError, MemoError, messageOf } from "../memo/errors.ts";
-import { memo } from "../memo/memo.ts";
-import { currentEngine, readInput } from "../memo/reads.ts";
-import { RuleError } from "./dsl/errors.ts";
-import { findBuildFile, loadProjectRecording } from "./project/load.ts";
-import type { LoadReads } from "./project/load_reads.ts";
+import { CancelledError, isCancellation } from "../../fiber/cancel.ts";
+import { errorsOf } from "../../fiber/parallel.ts";
+import { Scheduler } from "../../fiber/scheduler.ts";
+import { digestOf } from "../../memo/stat/digest.ts";
+import { currentFrame } from "../../memo/context.ts";
+import { Engine } from "../../memo/engine.ts";
+import { FileLeaf, tickOf } from "../../memo/leaves/file.ts";
+import { ListingLeaf } from "../../memo/leaves/listing.ts";
+import { dropStatTakenAhead } from "../../memo/stat/stat.ts";
+import type { Cell, Leaf } from "../../memo/node.ts";
+import { CycleError, MemoError, messageOf } from "../../memo/errors.ts";
+import { memo } from "../../memo/memo.ts";
+import { currentEngine, readInput } from "../../memo/reads.ts";
+import { RuleError } from "../dsl/errors.ts";
+import { findBuildFile, loadProjectRecording } from "../project/load.ts";
+import type { LoadReads } from "../project/load_reads.ts";
 import { OutputLog } from "./outputs.ts";
-import { BUILD_LOCK, STATE_DIR } from "./state.ts";
-import type { DepSpec, Project } from "./project/project.ts";
-import type { Reporter } from "./report.ts";
-import { combineReporters } from "./reporters.ts";
-import { type RanRule, Session } from "./session.ts";
+import { BUILD_LOCK, STATE_DIR } from "../state.ts";
+import type { DepSpec, Project } from "../project/project.ts";
+import type { Reporter } from "../report.ts";
+import { combineReporters } from "../reporters.ts";
+import { OneBuild, type RanRule } from "./one_build.ts";
 import {
   type CheckedRecord,
   type UpToDateKey,
@@ -124,18 +124,19 @@ export interface BuildResult {
   durationMs: number;
 }
 
-const sessions = new WeakMap<Engine, Session>();
+/** The build each engine runs, which the rule nodes of that engine belong to. */
+const builds = new WeakMap<Engine, OneBuild>();
 
 const buildRule = memo(
   "barchan.rule",
   async (id: string): Promise<Record<string, string>> => {
-    const session = sessions.get(currentEngine());
-    if (session === undefined) throw new Error(`Rule "${id}" was demanded outside a build`);
-    const rule = session.project.rules.get(id);
-    if (rule === undefined) throw new Error(`No rule "${id}" in ${session.project.file}`);
+    const current = builds.get(currentEngine());
+    if (current === undefined) throw new Error(`Rule "${id}" was demanded outside a build`);
+    const rule = current.project.rules.get(id);
+    if (rule === undefined) throw new Error(`No rule "${id}" in ${current.project.file}`);
     readInput(`rule ${id}`);
-    await session.need(rule.deps, rule);
-    return await session.execute(rule);
+    await current.need(rule.deps, rule);
+    return await current.execute(rule);
   },
   { description: (id: string) => `rule ${id}` },
 );
@@ -318,7 +319,7 @@ export class Builder {
       : combineReporters(this.#reporter, options.reporter);
     const signal = [this.#options.signal, options.signal].filter((s) => s !== undefined);
     reporter.buildStarted?.({ trigger: options.trigger ?? [] });
-    const session = new Session({
+    const oneBuild = new OneBuild({
       project,
       engine: this.engine,
       scheduler: this.scheduler,
@@ -329,10 +330,10 @@ export class Builder {
       buildTarget,
       dryRun: this.#options.dryRun ?? false,
     });
-    sessions.set(this.engine, session);
+    builds.set(this.engine, oneBuild);
     this.engine.onExecute = (call) => {
       if (call.name !== "barchan.rule") return;
-      session.willRun(call.input as string, session.explain(call));
+      oneBuild.willRun(call.input as string, oneBuild.explain(call));
     };
     const failed: BuildFailure[] = [];
     let roots: Cell[] | undefined;
@@ -340,7 +341,7 @@ export class Builder {
     try {
       await this.engine.run(async () => {
         try {
-          await session.need(requestsOf(project, targets), undefined);
+          await oneBuild.need(requestsOf(project, targets), undefined);
         } finally {
           roots = currentFrame()?.deps;
         }
@@ -358,7 +359,7 @@ export class Builder {
     if (failed.length === 0 && !this.#options.dryRun) this.#roots = roots;
     const result: BuildResult = {
       ok: failed.length === 0,
-      ran: session.ran,
+      ran: oneBuild.ran,
       failed,
       file: this.file,
       dryRun: this.#options.dryRun ?? false,

@@ -4,7 +4,16 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildIn, buildOk, cli, IMPORT, MOD, readMaybe, withProject, writeFiles } from "./_util.ts";
+import {
+  buildIn,
+  buildOk,
+  cli,
+  IMPORT,
+  MOD,
+  readMaybe,
+  withProject,
+  writeFiles,
+} from "../_util.ts";
 
 /** src/in.txt -> upper.txt -> first.txt (first letter) -> framed.txt. */
 const PIPELINE = IMPORT + `

@@ -2,7 +2,7 @@
 // that a cold build does not hold every rule of a wide graph suspended.
 
 import assert from "node:assert/strict";
-import { buildOk, IMPORT, withProject } from "./_util.ts";
+import { buildOk, IMPORT, withProject } from "../_util.ts";
 
 const PROJECT = IMPORT + `
 const state = (globalThis as { fanOut?: { running: number; peak: number } }).fanOut ??=

@@ -26,10 +26,10 @@ import {
   recordSaysUpToDate,
   snapshot,
   writeFiles,
-} from "./_util.ts";
-import { prng } from "../_prng.ts";
-import { tickOf } from "../../memo/leaves/file.ts";
-import { statPath } from "../../memo/stat/stat.ts";
+} from "../_util.ts";
+import { prng } from "../../_prng.ts";
+import { tickOf } from "../../../memo/leaves/file.ts";
+import { statPath } from "../../../memo/stat/stat.ts";
 
 const SOURCES = 6;
 const RULES = 15;

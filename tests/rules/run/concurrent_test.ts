@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildOk, CLI, IMPORT, readMaybe, snapshot, withProject } from "./_util.ts";
+import { buildOk, CLI, IMPORT, readMaybe, snapshot, withProject } from "../_util.ts";
 
 const RULES = 8;
 

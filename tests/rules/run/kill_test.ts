@@ -7,8 +7,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildIn, buildOk, CLI, type Files, IMPORT, snapshot, writeFiles } from "./_util.ts";
-import { prng } from "../_prng.ts";
+import { buildIn, buildOk, CLI, type Files, IMPORT, snapshot, writeFiles } from "../_util.ts";
+import { prng } from "../../_prng.ts";
 
 const RULES = 40;
 const SOURCES = 8;
