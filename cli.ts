@@ -17,8 +17,11 @@ import {
 import denoJson from "./deno.json" with { type: "json" };
 import { BuildFileError } from "./rules/dsl/errors.ts";
 import { findBuildFile } from "./rules/project/build_file.ts";
-import { plainReporter, type Reporter } from "./rules/report.ts";
-import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
+import { plainReporter } from "./rules/report/plain.ts";
+import type { Reporter } from "./rules/report/reporter.ts";
+import { combineReporters } from "./rules/report/combine.ts";
+import { jsonReporter } from "./rules/report/json.ts";
+import { traceRecorder } from "./rules/report/trace.ts";
 import { STATE_DIR } from "./rules/state.ts";
 import { checkUpToDate, type UpToDateKey } from "./rules/run/up_to_date.ts";
 import { buildThroughServer, sessionListening } from "./rules/build_server.ts";

@@ -23,8 +23,8 @@
  */
 import { joinPath } from "../memo/stat/paths.ts";
 import { pathPresent } from "../memo/stat/stat.ts";
-import type { Reporter } from "./report.ts";
-import { jsonReporter } from "./reporters.ts";
+import type { Reporter } from "./report/reporter.ts";
+import { jsonReporter } from "./report/json.ts";
 import { SERVER_SOCKET, STATE_DIR } from "./state.ts";
 import { removeIfPresent } from "../fiber/_remove_if_present.ts";
 

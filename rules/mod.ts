@@ -47,19 +47,21 @@ export type { WatchBuildOptions } from "./watch.ts";
 export type { BuildOptions } from "./run/build.ts";
 export { BuildFileError, RuleError } from "./dsl/errors.ts";
 export type { RuleErrorInit } from "./dsl/errors.ts";
-export { plainReporter } from "./report.ts";
 export type {
   ActionFinished,
   ActionStarted,
   BuildFinished,
   BuildStarted,
-  PlainReporterOptions,
   Reporter,
-} from "./report.ts";
+} from "./report/reporter.ts";
+export { plainReporter } from "./report/plain.ts";
+export type { PlainReporterOptions } from "./report/plain.ts";
 export type { RanRule } from "./run/one_build.ts";
 export { BUILD_FILE, findBuildFile, loadProject } from "./project/load.ts";
 export type { AliasDef, DepSpec, Project, Rule } from "./project/project.ts";
-export { combineReporters, jsonReporter, traceRecorder } from "./reporters.ts";
-export type { TraceEvent, TraceRecorder } from "./reporters.ts";
+export { combineReporters } from "./report/combine.ts";
+export { jsonReporter } from "./report/json.ts";
+export { traceRecorder } from "./report/trace.ts";
+export type { TraceEvent, TraceRecorder } from "./report/trace.ts";
 export { graphToDot, ruleGraph } from "./run/graph.ts";
 export type { GraphEdge, GraphNode, RuleGraph } from "./run/graph.ts";

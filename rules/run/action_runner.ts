@@ -22,7 +22,7 @@ import type { ActionContext, RunOptions } from "../dsl/actions.ts";
 import { RuleError } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
 import type { DepSpec, Project, Rule } from "../project/project.ts";
-import type { Reporter } from "../report.ts";
+import type { Reporter } from "../report/reporter.ts";
 import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
 import { problem } from "./_problem.ts";
 

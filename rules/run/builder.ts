@@ -26,8 +26,8 @@ import type { LoadReads } from "../project/load_reads.ts";
 import { OutputLog } from "./outputs.ts";
 import { BUILD_LOCK, STATE_DIR } from "../state.ts";
 import type { DepSpec, Project } from "../project/project.ts";
-import type { Reporter } from "../report.ts";
-import { combineReporters } from "../reporters.ts";
+import type { Reporter } from "../report/reporter.ts";
+import { combineReporters } from "../report/combine.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import {
   type CheckedRecord,

@@ -15,7 +15,7 @@ import { pathPresent } from "../../memo/stat/stat.ts";
 import { closest } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
 import type { DepSpec, Project, Rule } from "../project/project.ts";
-import type { Reporter } from "../report.ts";
+import type { Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
 import { ActionRunner } from "./action_runner.ts";
 import { problem } from "./_problem.ts";

@@ -6,7 +6,7 @@ import { build, type BuildResult, type Reporter } from "../../mod.ts";
 import { Builder } from "../../rules/run/builder.ts";
 import { STATE_DIR } from "../../rules/state.ts";
 import { configFiles, importedModules } from "../../rules/project/modules.ts";
-import type { ActionFinished, ActionStarted } from "../../rules/report.ts";
+import type { ActionFinished, ActionStarted } from "../../rules/report/reporter.ts";
 import { checkUpToDate, type UpToDateKey } from "../../rules/run/up_to_date.ts";
 import { type PathStat, useStatsTakenAhead } from "../../memo/stat/stat.ts";
 

@@ -1,65 +1,10 @@
 /**
- * What the user sees: the {@linkcode Reporter} seam the executor calls, and
- * a plain line-oriented reporter for terminals and logs.
+ * A plain line-oriented reporter, for terminals and logs.
  *
  * @module
  */
-
-/** An action that started. */
-export interface ActionStarted {
-  /** The rule id. */
-  rule: string;
-  /** The action's command line or description. */
-  command: string;
-  /** Why it runs: `new`, `code changed`, or what changed. */
-  reason: string;
-}
-
-/** An action that finished, successfully or not. */
-export interface ActionFinished extends ActionStarted {
-  /** Its captured output (stdout and stderr, in order). */
-  output: string;
-  /** How long it took, in milliseconds. */
-  durationMs: number;
-  /** The failure, if it failed. */
-  error?: string;
-}
-
-/** A build that starts. */
-export interface BuildStarted {
-  /** What triggered it: changed paths (project-relative) in watch mode, empty otherwise. */
-  trigger: string[];
-}
-
-/** A build that finished. */
-export interface BuildFinished {
-  /** True when everything requested was built. */
-  ok: boolean;
-  /** How many actions ran (or would run, in a dry run). */
-  ran: number;
-  /** How many failures. */
-  failed: number;
-  /** The failures' messages. */
-  failures: string[];
-  /** Wall-clock duration in milliseconds. */
-  durationMs: number;
-  /** Whether this was a dry run: `ran` counts actions that would run. */
-  dryRun: boolean;
-}
-
-/** Receives what happens during a build. Every method is optional. */
-export interface Reporter {
-  /** A build starts. */
-  buildStarted?(event: BuildStarted): void;
-  /** A build finished. */
-  buildFinished?(event: BuildFinished): void;
-  /** An action starts. */
-  actionStarted?(event: ActionStarted): void;
-  /** An action finished; output of successful actions is shown grouped, once. */
-  actionFinished?(event: ActionFinished): void;
-  /** A one-line note, such as a stale output deleted or a damaged store discarded. */
-  note?(message: string): void;
-}
+import type { Reporter } from "./reporter.ts";
+import { StatusLine } from "./status_line.ts";
 
 /** Options of {@linkcode plainReporter}. */
 export interface PlainReporterOptions {
@@ -172,56 +117,6 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
       if (!options.quiet) out(message);
     },
   };
-}
-
-/** The status line of a terminal: counts and the oldest running command. */
-class StatusLine {
-  #write: (text: string) => void;
-  #running = new Map<string, { command: string; since: number }>();
-  #started = 0;
-  #done = 0;
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #shown = false;
-
-  constructor(write: (text: string) => void) {
-    this.#write = write;
-  }
-
-  start(rule: string, command: string): void {
-    this.#running.set(rule, { command, since: performance.now() });
-    this.#started++;
-    this.#timer ??= setInterval(() => this.draw(), 250);
-    this.draw();
-  }
-
-  finish(rule: string): void {
-    this.#running.delete(rule);
-    this.#done++;
-  }
-
-  draw(): void {
-    const first = this.#running.values().next().value;
-    const width = Deno.consoleSize?.().columns ?? 80;
-    let line = `[${String(this.#done).padStart(4)}/${this.#started}] ${this.#running.size} running`;
-    if (first !== undefined) {
-      const secs = ((performance.now() - first.since) / 1000).toFixed(1);
-      line += `: ${first.command} ... ${secs}s`;
-    }
-    this.#write(`\r\x1b[K${line.slice(0, width - 1)}`);
-    this.#shown = true;
-  }
-
-  clear(): void {
-    if (this.#shown) this.#write("\r\x1b[K");
-    this.#shown = false;
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.clear();
-    this.#started = this.#done = 0;
-  }
 }
 
 function indent(text: string): string {

@@ -1,69 +1,10 @@
 /**
- * Reporters beyond the plain one: a JSON event stream for tools, a status
- * line redrawn in place on terminals, a Chrome trace recorder, and a way to
- * combine several.
+ * A Chrome trace recorder (`--trace-file`): one span per action, on the job
+ * slot it ran in, and spans for the phases of a build.
  *
  * @module
  */
-import type { Reporter } from "./report.ts";
-
-/**
- * A reporter that writes one JSON object per line: `build-started`,
- * `action-started`, `action-finished`, `build-finished` (with counts), and
- * `note`. Tools and tests follow a watch session through it.
- *
- * @param write Receives each line.
- * @returns The reporter.
- *
- * @example
- * ```ts
- * import { jsonReporter } from "@barchan/barchan/rules";
- * import assert from "node:assert/strict";
- *
- * const lines: string[] = [];
- * jsonReporter((l) => lines.push(l)).buildStarted?.({ trigger: ["src/a.c"] });
- * assert.deepEqual(JSON.parse(lines[0]), { event: "build-started", trigger: ["src/a.c"] });
- * ```
- */
-export function jsonReporter(write: (line: string) => void): Reporter {
-  const emit = (event: string, data: object) => write(JSON.stringify({ event, ...data }));
-  return {
-    buildStarted: (e) => emit("build-started", e),
-    actionStarted: (e) => emit("action-started", e),
-    actionFinished: (e) => emit("action-finished", e),
-    buildFinished: (e) => emit("build-finished", e),
-    note: (message) => emit("note", { message }),
-  };
-}
-
-/**
- * Combines reporters: each event goes to each, in order.
- * @param reporters The reporters.
- * @returns One reporter.
- *
- * @example
- * ```ts
- * import { combineReporters } from "@barchan/barchan/rules";
- * import assert from "node:assert/strict";
- *
- * let n = 0;
- * combineReporters({ note: () => n++ }, { note: () => n++ }).note?.("x");
- * assert.equal(n, 2);
- * ```
- */
-export function combineReporters(...reporters: Reporter[]): Reporter {
-  const all =
-    <K extends keyof Reporter>(key: K) => (event: Parameters<NonNullable<Reporter[K]>>[0]) => {
-      for (const r of reporters) (r[key] as ((e: typeof event) => void) | undefined)?.(event);
-    };
-  return {
-    buildStarted: all("buildStarted"),
-    buildFinished: all("buildFinished"),
-    actionStarted: all("actionStarted"),
-    actionFinished: all("actionFinished"),
-    note: all("note"),
-  };
-}
+import type { Reporter } from "./reporter.ts";
 
 /** One Chrome trace event. */
 export interface TraceEvent {

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
 
-const MOD = new URL("../../mod.ts", import.meta.url).href;
-const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+const MOD = new URL("../../../mod.ts", import.meta.url).href;
+const CLI = new URL("../../../cli.ts", import.meta.url).pathname;
 const IMPORT = `import { alias, copy, rule, sh } from "${MOD}";\n`;
 
 type Files = Record<string, string>;
