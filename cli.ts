@@ -24,7 +24,7 @@ import { jsonReporter } from "./rules/report/json.ts";
 import { traceRecorder } from "./rules/report/trace.ts";
 import { STATE_DIR } from "./rules/state.ts";
 import { checkUpToDate, type UpToDateKey } from "./rules/run/up_to_date.ts";
-import { buildThroughServer, sessionListening } from "./rules/build_server.ts";
+import { buildThroughServer, sessionListening } from "./rules/daemon/client.ts";
 import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat/stat.ts";
 
 // Only what a build with nothing to do needs is imported above; the engine,
@@ -294,7 +294,7 @@ async function buildIn(
         console.error("barchan: a watch session (build -w) already runs in this project");
         return 1;
       }
-      const { watchBuild } = await import("./rules/watch.ts");
+      const { watchBuild } = await import("./rules/daemon/watch.ts");
       let restart: string | undefined;
       running = watchBuild({
         ...options,

@@ -34,16 +34,12 @@ export {
   UP_TO_DATE_FILE,
 } from "./state.ts";
 export type { BuildCallOptions, BuilderOptions, BuildFailure, BuildResult } from "./run/builder.ts";
-export {
-  buildThroughServer,
-  serveBuilds,
-  serverSocketPath,
-  sessionListening,
-} from "./build_server.ts";
-export type { BuildRequest, BuildServer } from "./build_server.ts";
+export { buildThroughServer, serverSocketPath, sessionListening } from "./daemon/client.ts";
+export { serveBuilds } from "./daemon/server.ts";
+export type { BuildRequest, BuildServer } from "./daemon/server.ts";
 export { clean } from "./run/clean.ts";
-export { watchBuild } from "./watch.ts";
-export type { WatchBuildOptions } from "./watch.ts";
+export { watchBuild } from "./daemon/watch.ts";
+export type { WatchBuildOptions } from "./daemon/watch.ts";
 export type { BuildOptions } from "./run/build.ts";
 export { BuildFileError, RuleError } from "./dsl/errors.ts";
 export type { RuleErrorInit } from "./dsl/errors.ts";

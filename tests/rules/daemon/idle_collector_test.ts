@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 
-const FIXTURE = new URL("../fixtures/idle_collector.ts", import.meta.url).pathname;
+const FIXTURE = new URL("../../fixtures/idle_collector.ts", import.meta.url).pathname;
 
 Deno.test("idleCollector() shrinks the young generation a burst of allocation grew", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -27,7 +27,7 @@ Deno.test({
         "run",
         "-A",
         "--quiet",
-        new URL("../fixtures/native_trim.ts", import.meta.url).pathname,
+        new URL("../../fixtures/native_trim.ts", import.meta.url).pathname,
       ],
       stdout: "piped",
       stderr: "piped",

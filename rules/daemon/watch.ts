@@ -16,7 +16,7 @@
  * (same arguments) to read it.
  *
  * With `serve`, the session also builds what other processes ask of it
- * (build_server.ts): each request is answered once the watcher has seen every
+ * (server.ts): each request is answered once the watcher has seen every
  * change made before it arrived. Build outputs changed by hand since (deleted
  * or edited) are checked again before such a build, as a build of its own
  * would; watch mode's own rebuilds do not react to them.
@@ -27,13 +27,13 @@
  * @module
  */
 import { dirname, relative, resolve } from "node:path";
-import { watch } from "../fiber/watcher.ts";
-import { Builder, type BuilderOptions } from "./run/builder.ts";
-import { BUILD_DIR, STATE_DIR } from "./state.ts";
-import { messageOf } from "../memo/errors.ts";
-import { importedModules } from "./project/modules.ts";
-import { type BuildRequest, type BuildServer, serveBuilds } from "./build_server.ts";
-import { isCancellation } from "../fiber/cancel.ts";
+import { watch } from "../../fiber/watcher.ts";
+import { Builder, type BuilderOptions } from "../run/builder.ts";
+import { BUILD_DIR, STATE_DIR } from "../state.ts";
+import { messageOf } from "../../memo/errors.ts";
+import { importedModules } from "../project/modules.ts";
+import { type BuildRequest, type BuildServer, serveBuilds } from "./server.ts";
+import { isCancellation } from "../../fiber/cancel.ts";
 import { idleCollector } from "./_idle_collector.ts";
 
 /** How long a session waits, after its last build or file event, to collect garbage. */

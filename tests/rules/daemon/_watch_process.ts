@@ -2,7 +2,7 @@
 // through its JSON event stream, for the tests of watch mode and of builds
 // served by a session.
 
-import { CLI } from "./_util.ts";
+import { CLI } from "../_util.ts";
 
 /** Bound on waiting for an event; generous for a loaded two-core machine, never an assertion. */
 export const EVENT_TIMEOUT_MS = 30_000;

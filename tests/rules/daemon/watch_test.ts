@@ -11,8 +11,8 @@ import {
   WatchProcess,
 } from "./_watch_process.ts";
 
-const MOD = new URL("../../mod.ts", import.meta.url).href;
-const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+const MOD = new URL("../../../mod.ts", import.meta.url).href;
+const CLI = new URL("../../../cli.ts", import.meta.url).pathname;
 const IMPORT = `import { alias, copy, rule, sh } from "${MOD}";\n`;
 
 type Files = Record<string, string>;

@@ -5,14 +5,10 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  type BuildServer,
-  buildThroughServer,
-  serveBuilds,
-  serverSocketPath,
-} from "../../rules/build_server.ts";
-import { STATE_DIR } from "../../rules/state.ts";
-import { CLI, cli, type Files, MOD, readMaybe, withProject } from "./_util.ts";
+import { buildThroughServer, serverSocketPath } from "../../../rules/daemon/client.ts";
+import { type BuildServer, serveBuilds } from "../../../rules/daemon/server.ts";
+import { STATE_DIR } from "../../../rules/state.ts";
+import { CLI, cli, type Files, MOD, readMaybe, withProject } from "../_util.ts";
 import { EVENT_TIMEOUT_MS, WatchProcess } from "./_watch_process.ts";
 
 const COUNT =
