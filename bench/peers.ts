@@ -565,11 +565,19 @@ async function versionOf(cmd: string, args: string[]): Promise<string> {
   }
 }
 
-const ENGINE = ["cli.ts", "mod.ts", "deno.json", "fiber", "memo", "rules"];
+/** barchan's sources; `cli` is absent from revisions older than the cli/ folder. */
+const ENGINE = ["cli.ts", "cli", "mod.ts", "deno.json", "fiber", "memo", "rules"];
 
 function sourcesOf(dir: string, path: string): string[] {
   const abs = join(dir, path);
-  if (!Deno.statSync(abs).isDirectory) return [path];
+  let isDirectory;
+  try {
+    isDirectory = Deno.statSync(abs).isDirectory;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  if (!isDirectory) return [path];
   return [...Deno.readDirSync(abs)].flatMap((e) => sourcesOf(dir, join(path, e.name)));
 }
 

@@ -1,4 +1,4 @@
-// Command-line parsing for cli.ts, with node:util's `parseArgs` rules for
+// Command-line parsing for the CLI (main.ts), with node:util's `parseArgs` rules for
 // what barchan accepts (`--name value`, `--name=value`, `-x value`, `-xVALUE`,
 // grouped flags `-vq`, `--` ending the options), without starting Node's
 // compatibility layer, which costs every command about 5 ms.

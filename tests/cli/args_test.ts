@@ -1,10 +1,10 @@
-// The command-line parser of cli.ts accepts what node:util's parseArgs
+// The command-line parser of the CLI (cli/args.ts) accepts what node:util's parseArgs
 // accepts for barchan's options, with the same values, and refuses what it
 // refuses.
 
 import assert from "node:assert/strict";
 import { parseArgs } from "node:util";
-import { parseCommandLine } from "../_cli_args.ts";
+import { parseCommandLine } from "../../cli/args.ts";
 
 const OPTIONS = {
   directory: { type: "string", short: "C" },

@@ -1,0 +1,285 @@
+/**
+ * `barchan build`, from the command line's flags to an exit code.
+ *
+ * Only what a build with nothing to do needs is imported here: the watch
+ * session's client, the up-to-date check and the reporters. The engine, the
+ * scheduler and the rest load when a build has work.
+ *
+ * @module
+ */
+// The memo files below are imported one by one, on the path of a build with
+// nothing to do: memo/mod.ts would load all of memo.
+import {
+  joinPath as join,
+  relativePath as relative,
+  resolvePath as resolve,
+} from "../memo/stat/paths.ts";
+import { type PathStat, statRelativeTo, useStatsTakenAhead } from "../memo/stat/stat.ts";
+import { findBuildFile } from "../rules/project/build_file.ts";
+import { plainReporter } from "../rules/report/plain.ts";
+import type { Reporter } from "../rules/report/reporter.ts";
+import { combineReporters } from "../rules/report/combine.ts";
+import { jsonReporter } from "../rules/report/json.ts";
+import { traceRecorder } from "../rules/report/trace.ts";
+import { STATE_DIR } from "../rules/state.ts";
+import { checkUpToDate, type UpToDateKey } from "../rules/run/up_to_date.ts";
+import { buildThroughServer, sessionListening } from "../rules/daemon/client.ts";
+import { reexec } from "./reexec.ts";
+import { VERSION } from "./version.ts";
+
+/** The options of `barchan build`, as the command line gave them. */
+export interface BuildFlags {
+  /** `-j N`: commands at once. */
+  jobs?: number;
+  /** `-v`: print each command as it starts. */
+  verbose?: boolean;
+  /** `-q`: print only failures. */
+  quiet?: boolean;
+  /** `-w`: build, then rebuild on every change, serving other builds meanwhile. */
+  watch?: boolean;
+  /** `-n`: print what would run and why; run and change nothing. */
+  dryRun?: boolean;
+  /** `--explain`: print why each action runs. */
+  explain?: boolean;
+  /** `--json`: events as JSON lines on standard output. */
+  json?: boolean;
+  /** `--trace-file F`: a Chrome trace of each build. */
+  traceFile?: string;
+}
+
+/**
+ * `barchan build`: sends the request to the project's watch session if one
+ * runs, answers it from the up-to-date record when nothing changed, and
+ * otherwise builds (or watches), loading the engine only then.
+ * @param cwd The directory the command runs in (`-C`).
+ * @param requests Targets (relative to `cwd`) and `@aliases`.
+ * @param flags The options.
+ * @returns The exit code: 0 built, 1 failed, 130 interrupted.
+ */
+export async function buildCommand(
+  cwd: string,
+  requests: string[],
+  flags: BuildFlags,
+): Promise<number> {
+  const started = performance.now();
+  const file = findBuildFile(cwd);
+  const root = resolve(file, "..");
+  const targets = requests.map((t) => t.startsWith("@") ? t : relative(root, resolve(cwd, t)));
+  const reporters: Reporter[] = [];
+  const encoder = new TextEncoder();
+  if (flags.json) {
+    reporters.push(jsonReporter((l) => Deno.stdout.writeSync(encoder.encode(l + "\n"))));
+  } else {
+    reporters.push(plainReporter({
+      verbose: flags.verbose || flags.dryRun,
+      quiet: flags.quiet,
+      explain: flags.explain || flags.dryRun,
+      color: useColor(),
+      statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
+    }));
+  }
+  // Files under the root are stat'ed relative to it, by a build that ends.
+  if (!flags.watch) statRelativeTo(root);
+  try {
+    return await buildIn({ cwd, root, targets, flags, reporters, started });
+  } finally {
+    statRelativeTo(undefined);
+  }
+}
+
+/** What buildIn needs from buildCommand. */
+interface BuildContext {
+  cwd: string;
+  root: string;
+  targets: string[];
+  flags: BuildFlags;
+  reporters: Reporter[];
+  /** When the command started, from performance.now(). */
+  started: number;
+}
+
+async function buildIn(
+  { cwd, root, targets, flags, reporters, started }: BuildContext,
+): Promise<number> {
+  // A plain build of a request whose last build is still up to date is
+  // answered from the record, without evaluating build.ts (up_to_date.ts).
+  const recorded = !flags.watch && !flags.dryRun && flags.traceFile === undefined;
+  // While a watch session runs in the project, it builds plain requests.
+  if (recorded) {
+    const reporter = combineReporters(...reporters);
+    const answer = await buildThroughServer(root, targets, reporter);
+    if (answer !== undefined) {
+      if (!flags.json) {
+        for (const failure of answer.failures) console.error(`Error: ${failure}`);
+      }
+      return answer.code;
+    }
+  }
+  const key: UpToDateKey = {
+    root,
+    request: targets,
+    tool: `barchan ${VERSION} ${import.meta.url} deno ${Deno.version.deno}`,
+  };
+  // When the answer is no, the stats taken for it serve the build's checks.
+  const stats = new Map<string, PathStat | null>();
+  const checkedAt = Date.now();
+  const verdict = recorded ? checkUpToDate(join(root, STATE_DIR), key, stats) : undefined;
+  if (verdict?.upToDate) {
+    const reporter = combineReporters(...reporters);
+    reporter.buildStarted?.({ trigger: [] });
+    reporter.buildFinished?.({
+      ok: true,
+      ran: 0,
+      failed: 0,
+      failures: [],
+      durationMs: performance.now() - started,
+      dryRun: false,
+    });
+    return 0;
+  }
+  const [
+    { isCancellation },
+    { onInterrupt },
+    { Scheduler },
+    { Builder },
+    { configFiles, importedModules },
+  ] = await Promise.all([
+    import("../fiber/cancel.ts"),
+    import("../fiber/on_interrupt.ts"),
+    import("../fiber/scheduler.ts"),
+    import("../rules/run/builder.ts"),
+    import("../rules/project/modules.ts"),
+  ]);
+  const scheduler = new Scheduler({ jobs: flags.jobs });
+  const controller = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
+  const uninstall = onInterrupt(scheduler, async () => {
+    controller.abort();
+    await running.catch(() => {});
+  });
+  const trace = flags.traceFile === undefined ? undefined : traceRecorder();
+  if (trace !== undefined) {
+    reporters.push(trace, {
+      buildFinished: () => Deno.writeTextFileSync(resolve(cwd, flags.traceFile!), trace.toJSON()),
+    });
+  }
+  const options = {
+    root,
+    targets,
+    scheduler,
+    reporter: combineReporters(...reporters),
+    signal: controller.signal,
+    dryRun: flags.dryRun,
+  };
+  try {
+    if (flags.watch) {
+      if (await sessionListening(root)) {
+        console.error("barchan: a watch session (build -w) already runs in this project");
+        return 1;
+      }
+      const { watchBuild } = await import("../rules/daemon/watch.ts");
+      let restart: string | undefined;
+      running = watchBuild({
+        ...options,
+        onRestart: (changed) => restart = changed,
+        serve: true,
+        ignore: flags.traceFile === undefined ? [] : [resolve(cwd, flags.traceFile)],
+      });
+      await running;
+      if (restart === undefined) return 130;
+      console.error(`${relative(root, restart)} changed: restarting to read it again`);
+      uninstall();
+      return await reexec();
+    }
+    // A watch session that starts while this build waits for the lock builds it.
+    const session = awaitSession(root, targets, options.reporter);
+    let builder;
+    try {
+      builder = await Builder.open({
+        ...options,
+        signal: AbortSignal.any([controller.signal, session.signal]),
+      });
+    } catch (error) {
+      const answer = session.answer();
+      if (answer === undefined) throw error;
+      if (!flags.json) {
+        for (const failure of answer.failures) console.error(`Error: ${failure}`);
+      }
+      return answer.code;
+    } finally {
+      session.stop();
+    }
+    useStatsTakenAhead(stats);
+    const result = await (running = (async () => {
+      try {
+        // When nothing build.ts is made of or read changed, its rules come
+        // from the cache (rule_cache.ts) instead of evaluating it again.
+        const cached = verdict !== undefined && builder.useCachedRules(verdict, checkedAt);
+        if (!cached) {
+          await (trace?.phase("load build.ts", () => builder.load()) ?? builder.load());
+        }
+        // What build.ts is made of is asked of the runtime while the build runs.
+        const modules = !recorded
+          ? undefined
+          : builder.cachedModules !== undefined
+          ? Promise.resolve([...builder.cachedModules])
+          : importedModules(builder.file);
+        try {
+          const result = await builder.build(targets);
+          const list = await modules;
+          if (result.ok && list !== undefined) {
+            builder.recordUpToDate(key, [...list, ...configFiles([Deno.cwd(), root])]);
+          }
+          return result;
+        } finally {
+          await modules;
+        }
+      } finally {
+        useStatsTakenAhead(undefined);
+        builder.close();
+      }
+    })());
+    if (!flags.json) {
+      for (const failure of result.failed) console.error(`Error: ${failure.message}`);
+    }
+    return result.ok ? 0 : 1;
+  } catch (error) {
+    if (isCancellation(error)) return 130;
+    throw error;
+  } finally {
+    uninstall();
+  }
+}
+
+/**
+ * Checks every 100 ms for a watch session of the project, while this build
+ * waits for the lock, and sends it the request once one listens; `signal`
+ * is then aborted, and `answer()` gives its answer.
+ */
+function awaitSession(root: string, targets: string[], reporter: Reporter) {
+  const found = new AbortController();
+  let answer: Awaited<ReturnType<typeof buildThroughServer>>;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const poll = async () => {
+    answer = await buildThroughServer(root, targets, reporter);
+    if (answer !== undefined) found.abort(new Error("Built by a watch session"));
+    else if (!stopped) timer = setTimeout(poll, 100);
+  };
+  timer = setTimeout(poll, 100);
+  return {
+    signal: found.signal,
+    answer: () => answer,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function useColor(): boolean {
+  const force = Deno.env.get("FORCE_COLOR");
+  if (force !== undefined) return force !== "0" && force !== "false";
+  if ((Deno.env.get("NO_COLOR") ?? "") !== "") return false;
+  return Deno.stderr.isTerminal();
+}
