@@ -2,8 +2,9 @@
  * `barchan build`, from the command line's flags to an exit code.
  *
  * Only what a build with nothing to do needs is imported here: the watch
- * session's client, the up-to-date check and the reporters. The engine, the
- * scheduler and the rest load when a build has work.
+ * session's client, the up-to-date check and the plain reporter (the JSON and
+ * trace reporters load when asked for). The engine, the scheduler and the
+ * rest load when a build has work.
  *
  * @module
  */
@@ -19,12 +20,9 @@ import { findBuildFile } from "../rules/project/build_file.ts";
 import { plainReporter } from "../rules/report/plain.ts";
 import type { Reporter } from "../rules/report/reporter.ts";
 import { combineReporters } from "../rules/report/combine.ts";
-import { jsonReporter } from "../rules/report/json.ts";
-import { traceRecorder } from "../rules/report/trace.ts";
 import { STATE_DIR } from "../rules/state.ts";
 import { checkUpToDate, type UpToDateKey } from "../rules/run/up_to_date.ts";
 import { buildThroughServer, sessionListening } from "../rules/daemon/client.ts";
-import { reexec } from "./reexec.ts";
 import { VERSION } from "./version.ts";
 
 /** The options of `barchan build`, as the command line gave them. */
@@ -68,6 +66,7 @@ export async function buildCommand(
   const reporters: Reporter[] = [];
   const encoder = new TextEncoder();
   if (flags.json) {
+    const { jsonReporter } = await import("../rules/report/json.ts");
     reporters.push(jsonReporter((l) => Deno.stdout.writeSync(encoder.encode(l + "\n"))));
   } else {
     reporters.push(plainReporter({
@@ -138,15 +137,11 @@ async function buildIn(
     return 0;
   }
   const [
-    { isCancellation },
-    { onInterrupt },
-    { Scheduler },
+    { isCancellation, onInterrupt, Scheduler },
     { Builder },
     { configFiles, importedModules },
   ] = await Promise.all([
-    import("../fiber/cancel.ts"),
-    import("../fiber/on_interrupt.ts"),
-    import("../fiber/scheduler.ts"),
+    import("../fiber/mod.ts"),
     import("../rules/run/builder.ts"),
     import("../rules/project/modules.ts"),
   ]);
@@ -157,7 +152,9 @@ async function buildIn(
     controller.abort();
     await running.catch(() => {});
   });
-  const trace = flags.traceFile === undefined ? undefined : traceRecorder();
+  const trace = flags.traceFile === undefined
+    ? undefined
+    : (await import("../rules/report/trace.ts")).traceRecorder();
   if (trace !== undefined) {
     reporters.push(trace, {
       buildFinished: () => Deno.writeTextFileSync(resolve(cwd, flags.traceFile!), trace.toJSON()),
@@ -189,6 +186,7 @@ async function buildIn(
       if (restart === undefined) return 130;
       console.error(`${relative(root, restart)} changed: restarting to read it again`);
       uninstall();
+      const { reexec } = await import("./reexec.ts");
       return await reexec();
     }
     // A watch session that starts while this build waits for the lock builds it.

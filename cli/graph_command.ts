@@ -24,14 +24,11 @@ export async function graphCommand(
   targets: string[],
   format: "dot" | "json",
 ): Promise<number> {
-  const [{ loadProject }, { Engine }, { messageOf }, { graphToDot, ruleGraph }] = await Promise.all(
-    [
-      import("../rules/project/load.ts"),
-      import("../memo/engine.ts"),
-      import("../memo/errors.ts"),
-      import("../rules/run/graph.ts"),
-    ],
-  );
+  const [{ loadProject }, { Engine, messageOf }, { graphToDot, ruleGraph }] = await Promise.all([
+    import("../rules/project/load.ts"),
+    import("../memo/mod.ts"),
+    import("../rules/run/graph.ts"),
+  ]);
   const file = findBuildFile(cwd);
   const root = resolve(file, "..");
   const project = await loadProject(file);

@@ -11,12 +11,10 @@ import { parseCommandLine } from "./args.ts";
 import { resolvePath as resolve } from "../memo/stat/paths.ts";
 import { BuildFileError } from "../rules/dsl/errors.ts";
 import { buildCommand } from "./build_command.ts";
-import { checkCommand } from "./check_command.ts";
-import { cleanCommand } from "./clean_command.ts";
-import { graphCommand } from "./graph_command.ts";
-import { HELP } from "./help.ts";
-import { targetsCommand } from "./targets_command.ts";
 import { VERSION } from "./version.ts";
+
+// `build` is the command that must start fast; the others, and the help
+// text, are imported when asked for.
 
 export { VERSION };
 
@@ -62,6 +60,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const [command = "help", ...rest] = positionals;
   if (values.help || command === "help") {
+    const { HELP } = await import("./help.ts");
     console.log(HELP);
     return 0;
   }
@@ -87,17 +86,17 @@ export async function main(args: string[]): Promise<number> {
           traceFile: values["trace-file"],
         });
       case "clean":
-        return await cleanCommand(cwd, values.quiet ?? false);
+        return await (await import("./clean_command.ts")).cleanCommand(cwd, values.quiet ?? false);
       case "targets":
-        return await targetsCommand(cwd);
+        return await (await import("./targets_command.ts")).targetsCommand(cwd);
       case "check":
-        return await checkCommand(cwd);
+        return await (await import("./check_command.ts")).checkCommand(cwd);
       case "graph": {
         const format = values.format ?? "dot";
         if (format !== "dot" && format !== "json") {
           return usage(`--format takes dot or json, not "${format}"`);
         }
-        return await graphCommand(cwd, rest, format);
+        return await (await import("./graph_command.ts")).graphCommand(cwd, rest, format);
       }
       default:
         return usage(`unknown command "${command}"`);

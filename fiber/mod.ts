@@ -80,3 +80,6 @@ export {
   type Watcher,
   type WatchOptions,
 } from "./watcher.ts";
+
+// For barchan's own layers (marked @internal).
+export { removeIfPresent } from "./_remove_if_present.ts";

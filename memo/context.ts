@@ -56,6 +56,21 @@ export const frameStorage: AsyncLocalStorage<Frame> = new AsyncLocalStorage<Fram
 /**
  * Returns the frame of the running computation, if any.
  * @returns The frame.
+ * @internal For barchan's own layers.
+ *
+ * @example The roots of a run
+ * ```ts
+ * import { currentFrame, Engine, memo } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const one = memo("frameOne", () => 1);
+ * const roots = await new Engine().run(async () => {
+ *   await one(null);
+ *   return currentFrame()?.deps.length;
+ * });
+ * assert.equal(roots, 1);
+ * assert.equal(currentFrame(), undefined);
+ * ```
  */
 export function currentFrame(): Frame | undefined {
   return frameStorage.getStore();

@@ -85,6 +85,16 @@ export class CycleError extends Error {
  * Returns the message of a thrown value, whatever it is.
  * @param error The thrown value.
  * @returns Its message.
+ * @internal For barchan's own layers.
+ *
+ * @example Errors and other thrown values
+ * ```ts
+ * import { messageOf } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(messageOf(new Error("disk full")), "disk full");
+ * assert.equal(messageOf("plain text"), "plain text");
+ * ```
  */
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;

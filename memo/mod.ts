@@ -50,3 +50,14 @@ export { statPath } from "./stat/stat.ts";
 export type { PathStat } from "./stat/stat.ts";
 export { globToRegExp } from "./leaves/glob.ts";
 export { isJsonData } from "./json.ts";
+
+// For barchan's own layers (marked @internal): what rules/ needs of memo.
+export { currentFrame } from "./context.ts";
+export { messageOf } from "./errors.ts";
+export type { Cell, Leaf, LeafKind } from "./node.ts";
+export { FileLeaf, tickOf } from "./leaves/file.ts";
+export type { FileState } from "./leaves/file.ts";
+export { ListingLeaf } from "./leaves/listing.ts";
+export { EnvLeaf } from "./leaves/env.ts";
+export { dropStatTakenAhead, pathPresent } from "./stat/stat.ts";
+export { STORE_FILE } from "./persist/store.ts";

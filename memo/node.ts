@@ -26,7 +26,10 @@
 import type { MemoDefinition, MemoStats } from "./definition.ts";
 import type { StackFrame } from "./errors.ts";
 
-/** What every cell of the graph has: an identity and the run its value last changed in. */
+/**
+ * What every cell of the graph has: an identity and the run its value last changed in.
+ * @internal For barchan's own layers.
+ */
 export abstract class Cell {
   /** Unique id within an engine and its store. */
   readonly id: string;
@@ -102,12 +105,16 @@ export class MemoNode extends Cell {
   }
 }
 
-/** What a leaf is, for the store and for explanations. */
+/**
+ * What a leaf is, for the store and for explanations.
+ * @internal For barchan's own layers.
+ */
 export type LeafKind = "file" | "listing" | "env" | "var" | "input";
 
 /**
  * An input of the graph that is read, not computed. `check` brings its value
  * up to date and moves `changedAt` to the current run when it differs.
+ * @internal For barchan's own layers.
  */
 export abstract class Leaf extends Cell {
   /** The engine epoch in which the value was last checked; -1 forces a check. */

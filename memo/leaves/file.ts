@@ -23,7 +23,10 @@ import { statPath, statPathNow } from "../stat/stat.ts";
 const ABSENT = "-";
 const DIRECTORY = "/";
 
-/** A file leaf's recorded state: digest, mtime, size, inode, ctime, trusted (1 or 0). */
+/**
+ * A file leaf's recorded state: digest, mtime, size, inode, ctime, trusted (1 or 0).
+ * @internal For barchan's own layers.
+ */
 export type FileState = [
   digest: string,
   mtime: number,
@@ -33,16 +36,37 @@ export type FileState = [
   trusted: number,
 ];
 
-/** A file's content, tracked by digest. */
+/**
+ * A file's content, tracked by digest.
+ * @internal For barchan's own layers.
+ *
+ * @example A changed file is found changed
+ * ```ts
+ * import { FileLeaf } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile();
+ * const leaf = new FileLeaf("", file);
+ * leaf.refresh(1);
+ * await Deno.writeTextFile(file, "new content");
+ * assert.equal(leaf.refresh(2, true), true);
+ * assert.equal(leaf.changedAt, 2);
+ * ```
+ */
 export class FileLeaf extends Leaf {
+  /** What kind of leaf this is. */
   readonly kind = "file";
   /** Absolute path. */
   readonly path: string;
   /** Content digest, `-` when absent, `/` for a directory. */
   digest = "";
+  /** Modification time of the last check, in milliseconds. */
   mtime = 0;
+  /** Size of the last check, -1 when there was no file. */
   size = -1;
+  /** Inode of the last check. */
   ino = 0;
+  /** Status-change time of the last check, in milliseconds. */
   ctime = 0;
   /**
    * Whether the stat fields alone may vouch for `digest`: true when the file
@@ -51,17 +75,24 @@ export class FileLeaf extends Leaf {
    */
   trusted = false;
 
+  /**
+   * @param id The leaf's cell id in its engine.
+   * @param path Absolute path.
+   */
   constructor(id: string, path: string) {
     super(id);
     this.path = path;
   }
 
+  /** @returns `file PATH`. */
   describe(): string {
     return `file ${this.path}`;
   }
 
   /**
    * Re-reads the file's state.
+   * @param run The engine's current run, which `changedAt` takes when the digest changed.
+   * @param fresh Stat the file now, not with a stat taken ahead.
    * @returns Whether anything recorded changed (stat fields, trust or digest;
    * `changedAt` tells whether the digest did).
    */
@@ -160,6 +191,16 @@ export class FileLeaf extends Leaf {
  * Deno's ctime, without finer times), 100 ms otherwise.
  * @param mtime A file time in milliseconds.
  * @returns The tick in milliseconds.
+ * @internal For barchan's own layers.
+ *
+ * @example Whole seconds, and finer times
+ * ```ts
+ * import { tickOf } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(tickOf(1_700_000_000_000), 2000);
+ * assert.equal(tickOf(1_700_000_000_123), 100);
+ * ```
  */
 export function tickOf(mtime: number): number {
   return mtime % 1000 === 0 ? 2000 : 100;

@@ -8,8 +8,22 @@ import { Leaf } from "../node.ts";
 import { digestOf } from "../stat/digest.ts";
 import { globToRegExp, listGlob } from "./glob.ts";
 
-/** A directory listing, or the files matching a glob under a directory. */
+/**
+ * A directory listing, or the files matching a glob under a directory.
+ * @internal For barchan's own layers.
+ *
+ * @example Which changes a glob's listing covers
+ * ```ts
+ * import { ListingLeaf } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const leaf = new ListingLeaf("", "/src/app", "src/*.c");
+ * assert.equal(leaf.covers("/src/app/src/main.c"), true);
+ * assert.equal(leaf.covers("/src/app/src/main.h"), false);
+ * ```
+ */
 export class ListingLeaf extends Leaf {
+  /** What kind of leaf this is. */
   readonly kind = "listing";
   /** Absolute path of the directory. */
   readonly dir: string;
@@ -22,6 +36,12 @@ export class ListingLeaf extends Leaf {
   /** The listing of the last check: names (`/` after directories) or matching paths. */
   entries: string[] = [];
 
+  /**
+   * @param id The leaf's cell id in its engine.
+   * @param dir Absolute path of the directory.
+   * @param pattern The glob pattern relative to `dir`, or null for a plain listing.
+   * @param skip Directories not entered by a glob, relative to `dir`.
+   */
   constructor(id: string, dir: string, pattern: string | null, skip: readonly string[] = []) {
     super(id);
     this.dir = dir;
@@ -29,6 +49,7 @@ export class ListingLeaf extends Leaf {
     this.skip = skip;
   }
 
+  /** @returns `listing of DIR`, or `glob PATTERN in DIR`. */
   describe(): string {
     return this.pattern === null ? `listing of ${this.dir}` : `glob ${this.pattern} in ${this.dir}`;
   }

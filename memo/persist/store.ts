@@ -157,7 +157,10 @@ class Strings {
   }
 }
 
-/** The name of the store's log file, in its directory. */
+/**
+ * The name of the store's log file, in its directory.
+ * @internal For barchan's own layers.
+ */
 export const STORE_FILE = "memo.log";
 
 /** The log file of an engine, with the records it held when opened. */

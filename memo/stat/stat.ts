@@ -90,6 +90,18 @@ export function useStatsTakenAhead(stats: Map<string, PathStat | null> | undefin
 /**
  * Drops the stat taken ahead for one path, as when the path is deleted.
  * @param path The absolute path.
+ * @internal For barchan's own layers.
+ *
+ * @example A deleted file is stat'ed again
+ * ```ts
+ * import { dropStatTakenAhead, statPath } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile();
+ * Deno.removeSync(file);
+ * dropStatTakenAhead(file);
+ * assert.equal(statPath(file), null);
+ * ```
  */
 export function dropStatTakenAhead(path: string): void {
   ahead?.delete(path);
@@ -143,6 +155,17 @@ export function statUnchanged(
  * call through FFI 2.
  * @param path An absolute path (or one relative to the working directory).
  * @returns True when a file, directory or link is there.
+ * @internal For barchan's own layers.
+ *
+ * @example A file, and a path under it
+ * ```ts
+ * import { pathPresent } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile();
+ * assert.equal(pathPresent(file), true);
+ * assert.equal(pathPresent(`${file}/below`), false);
+ * ```
  */
 export function pathPresent(path: string): boolean {
   implementation ??= chooseImplementation();

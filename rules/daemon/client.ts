@@ -7,8 +7,7 @@
  *
  * @module
  */
-// On the path of a build with nothing to do: the memo files it needs are
-// imported one by one, since memo/mod.ts would load all of memo.
+// On the path of a build with nothing to do: memo files one by one, not all of memo/mod.ts.
 import { joinPath } from "../../memo/stat/paths.ts";
 import { pathPresent } from "../../memo/stat/stat.ts";
 import type { Reporter } from "../report/reporter.ts";

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
+import { removeIfPresent } from "../../fiber/mod.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { jsonReporter } from "../report/json.ts";
 import { serverSocketPath } from "./client.ts";

@@ -27,13 +27,12 @@
  * @module
  */
 import { dirname, relative, resolve } from "node:path";
-import { watch } from "../../fiber/watcher.ts";
+import { isCancellation, watch } from "../../fiber/mod.ts";
 import { Builder, type BuilderOptions } from "../run/builder.ts";
 import { BUILD_DIR, STATE_DIR } from "../state.ts";
-import { messageOf } from "../../memo/errors.ts";
+import { messageOf } from "../../memo/mod.ts";
 import { importedModules } from "../project/modules.ts";
 import { type BuildRequest, type BuildServer, serveBuilds } from "./server.ts";
-import { isCancellation } from "../../fiber/cancel.ts";
 import { idleCollector } from "./_idle_collector.ts";
 
 /** How long a session waits, after its last build or file event, to collect garbage. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import type { SpawnResult } from "../../fiber/spawn_options.ts";
+import type { SpawnResult } from "../../fiber/mod.ts";
 import type { RuleHandle } from "./handle.ts";
 
 /** Something a rule can depend on: a path, `@alias`, a glob, a rule handle, or a list of these. */

@@ -5,8 +5,7 @@
  * @module
  */
 import { isAbsolute } from "node:path";
-import { canonicalKey } from "../../memo/key.ts";
-import { digestOf } from "../../memo/stat/digest.ts";
+import { canonicalKey, digestOf } from "../../memo/mod.ts";
 import type { Action, Dep } from "./actions.ts";
 import { RuleHandle } from "./handle.ts";
 import { callerSite } from "./_site.ts";

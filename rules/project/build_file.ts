@@ -5,6 +5,7 @@
  *
  * @module
  */
+// On the path of a build with nothing to do: memo's paths.ts alone, not all of memo/mod.ts.
 import { dirnamePath, joinPath, resolvePath } from "../../memo/stat/paths.ts";
 import { BuildFileError } from "../dsl/errors.ts";
 

@@ -5,8 +5,8 @@
  * @module
  */
 import { dirname } from "node:path";
-import { Mutex } from "../../fiber/mutex.ts";
-import { redefine } from "../../memo/registry.ts";
+import { Mutex } from "../../fiber/mod.ts";
+import { redefine } from "../../memo/mod.ts";
 import { BuildFileError } from "../dsl/errors.ts";
 import { type LoadReads, recordLoadReads } from "./load_reads.ts";
 import { Project, setLoadingProject } from "./project.ts";

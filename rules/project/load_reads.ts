@@ -13,10 +13,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { EnvLeaf } from "../../memo/leaves/env.ts";
-import { FileLeaf } from "../../memo/leaves/file.ts";
-import { ListingLeaf } from "../../memo/leaves/listing.ts";
-import type { Leaf } from "../../memo/node.ts";
+import { EnvLeaf, FileLeaf, type Leaf, ListingLeaf } from "../../memo/mod.ts";
 
 /** What one evaluation of build.ts read. */
 export interface LoadReads {

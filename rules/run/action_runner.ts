@@ -10,20 +10,20 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { MissingProgramError } from "../../fiber/missing_program.ts";
-import { ProcessError } from "../../fiber/process_error.ts";
-import type { Scheduler } from "../../fiber/scheduler.ts";
-import type { SpawnResult } from "../../fiber/spawn_options.ts";
-import { isCancellation } from "../../fiber/cancel.ts";
-import { messageOf } from "../../memo/errors.ts";
-import { readText, recordWrite } from "../../memo/reads.ts";
-import { pathPresent } from "../../memo/stat/stat.ts";
+import {
+  isCancellation,
+  MissingProgramError,
+  ProcessError,
+  removeIfPresent,
+  type Scheduler,
+  type SpawnResult,
+} from "../../fiber/mod.ts";
+import { messageOf, pathPresent, readText, recordWrite } from "../../memo/mod.ts";
 import type { ActionContext, RunOptions } from "../dsl/actions.ts";
 import { RuleError } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
 import type { DepSpec, Project, Rule } from "../project/project.ts";
 import type { Reporter } from "../report/reporter.ts";
-import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
 import { problem } from "./_problem.ts";
 
 /** What an {@linkcode ActionRunner} works with: its build's state, and how it builds dependencies. */

@@ -7,19 +7,24 @@
  * @module
  */
 import { join } from "node:path";
-import { CancelledError, isCancellation } from "../../fiber/cancel.ts";
-import { errorsOf } from "../../fiber/parallel.ts";
-import { Scheduler } from "../../fiber/scheduler.ts";
-import { digestOf } from "../../memo/stat/digest.ts";
-import { currentFrame } from "../../memo/context.ts";
-import { Engine } from "../../memo/engine.ts";
-import { FileLeaf, tickOf } from "../../memo/leaves/file.ts";
-import { ListingLeaf } from "../../memo/leaves/listing.ts";
-import { dropStatTakenAhead } from "../../memo/stat/stat.ts";
-import type { Cell, Leaf } from "../../memo/node.ts";
-import { CycleError, MemoError, messageOf } from "../../memo/errors.ts";
-import { memo } from "../../memo/memo.ts";
-import { currentEngine, readInput } from "../../memo/reads.ts";
+import { CancelledError, errorsOf, isCancellation, Scheduler } from "../../fiber/mod.ts";
+import {
+  type Cell,
+  currentEngine,
+  currentFrame,
+  CycleError,
+  digestOf,
+  dropStatTakenAhead,
+  Engine,
+  FileLeaf,
+  type Leaf,
+  ListingLeaf,
+  memo,
+  MemoError,
+  messageOf,
+  readInput,
+  tickOf,
+} from "../../memo/mod.ts";
 import { RuleError } from "../dsl/errors.ts";
 import { findBuildFile, loadProjectRecording } from "../project/load.ts";
 import type { LoadReads } from "../project/load_reads.ts";

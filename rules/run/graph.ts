@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Engine } from "../../memo/engine.ts";
+import type { Engine } from "../../memo/mod.ts";
 import { closest } from "../dsl/errors.ts";
 import type { DepSpec, Project } from "../project/project.ts";
 

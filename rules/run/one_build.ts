@@ -7,11 +7,8 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { forkAndJoin, parallelIter } from "../../fiber/parallel.ts";
-import type { Scheduler } from "../../fiber/scheduler.ts";
-import type { Engine, ExecutionInfo } from "../../memo/engine.ts";
-import { glob, stat } from "../../memo/reads.ts";
-import { pathPresent } from "../../memo/stat/stat.ts";
+import { forkAndJoin, parallelIter, type Scheduler } from "../../fiber/mod.ts";
+import { type Engine, type ExecutionInfo, glob, pathPresent, stat } from "../../memo/mod.ts";
 import { closest } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
 import type { DepSpec, Project, Rule } from "../project/project.ts";

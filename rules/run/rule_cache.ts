@@ -18,14 +18,17 @@
  * @module
  */
 import { join } from "node:path";
-import { EnvLeaf } from "../../memo/leaves/env.ts";
-import { FileLeaf, type FileState } from "../../memo/leaves/file.ts";
-import { ListingLeaf } from "../../memo/leaves/listing.ts";
-import type { Leaf } from "../../memo/node.ts";
+import {
+  EnvLeaf,
+  FileLeaf,
+  type FileState,
+  type Leaf,
+  ListingLeaf,
+  STORE_FILE,
+} from "../../memo/mod.ts";
 import { actionOfSpec, type DataAction } from "../dsl/actions.ts";
 import { type DepSpec, Project, type Rule } from "../project/project.ts";
 import { RULE_CACHE_FILE } from "../state.ts";
-import { STORE_FILE } from "../../memo/persist/store.ts";
 
 const FORMAT = 3;
 

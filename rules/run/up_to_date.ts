@@ -41,6 +41,7 @@
  *
  * @module
  */
+// On the path of a build with nothing to do: memo files one by one, not all of memo/mod.ts.
 import { joinPath } from "../../memo/stat/paths.ts";
 import { EnvLeaf } from "../../memo/leaves/env.ts";
 import { FileLeaf } from "../../memo/leaves/file.ts";
