@@ -19,11 +19,10 @@ import { type PathStat, statRelativeTo, useStatsTakenAhead } from "../memo/stat/
 import { findBuildFile } from "../rules/project/build_file.ts";
 import { plainReporter } from "../rules/report/plain.ts";
 import type { Reporter } from "../rules/report/reporter.ts";
-import { combineReporters } from "../rules/report/combine.ts";
 import { STATE_DIR } from "../rules/state.ts";
 import { checkUpToDate, type UpToDateKey } from "../rules/run/up_to_date.ts";
 import { buildThroughServer, sessionListening } from "../rules/daemon/client.ts";
-import { VERSION } from "./version.ts";
+import denoJson from "../deno.json" with { type: "json" };
 
 /** The options of `barchan build`, as the command line gave them. */
 export interface BuildFlags {
@@ -105,7 +104,7 @@ async function buildIn(
   const recorded = !flags.watch && !flags.dryRun && flags.traceFile === undefined;
   // While a watch session runs in the project, it builds plain requests.
   if (recorded) {
-    const reporter = combineReporters(...reporters);
+    const reporter = await asOne(reporters);
     const answer = await buildThroughServer(root, targets, reporter);
     if (answer !== undefined) {
       if (!flags.json) {
@@ -117,14 +116,14 @@ async function buildIn(
   const key: UpToDateKey = {
     root,
     request: targets,
-    tool: `barchan ${VERSION} ${import.meta.url} deno ${Deno.version.deno}`,
+    tool: `barchan ${denoJson.version} ${import.meta.url} deno ${Deno.version.deno}`,
   };
   // When the answer is no, the stats taken for it serve the build's checks.
   const stats = new Map<string, PathStat | null>();
   const checkedAt = Date.now();
   const verdict = recorded ? checkUpToDate(join(root, STATE_DIR), key, stats) : undefined;
   if (verdict?.upToDate) {
-    const reporter = combineReporters(...reporters);
+    const reporter = await asOne(reporters);
     reporter.buildStarted?.({ trigger: [] });
     reporter.buildFinished?.({
       ok: true,
@@ -164,7 +163,7 @@ async function buildIn(
     root,
     targets,
     scheduler,
-    reporter: combineReporters(...reporters),
+    reporter: await asOne(reporters),
     signal: controller.signal,
     dryRun: flags.dryRun,
   };
@@ -186,7 +185,6 @@ async function buildIn(
       if (restart === undefined) return 130;
       console.error(`${relative(root, restart)} changed: restarting to read it again`);
       uninstall();
-      const { reexec } = await import("./reexec.ts");
       return await reexec();
     }
     // A watch session that starts while this build waits for the lock builds it.
@@ -250,6 +248,16 @@ async function buildIn(
 }
 
 /**
+ * The reporters as one. A single reporter is used as it is, so that a build
+ * with nothing to do (one reporter) does not load combine.ts.
+ */
+async function asOne(reporters: Reporter[]): Promise<Reporter> {
+  if (reporters.length === 1) return reporters[0];
+  const { combineReporters } = await import("../rules/report/combine.ts");
+  return combineReporters(...reporters);
+}
+
+/**
  * Checks every 100 ms for a watch session of the project, while this build
  * waits for the lock, and sends it the request once one listens; `signal`
  * is then aborted, and `answer()` gives its answer.
@@ -280,4 +288,40 @@ function useColor(): boolean {
   if (force !== undefined) return force !== "0" && force !== "false";
   if ((Deno.env.get("NO_COLOR") ?? "") !== "") return false;
   return Deno.stderr.isTerminal();
+}
+
+/**
+ * Starts this command afresh with the same arguments and returns its exit
+ * code. The new process leads its own process group, so that the terminal's
+ * Ctrl-C reaches this process only, which passes SIGINT and SIGTERM on: the
+ * new process sees each signal once (a second one would make it exit without
+ * saving its state), and a signal sent to this process alone does not leave
+ * the new one running.
+ */
+async function reexec(): Promise<number> {
+  const isWindows = Deno.build.os === "windows";
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", Deno.mainModule, ...Deno.args],
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+    detached: !isWindows,
+  }).spawn();
+  const signals: Deno.Signal[] = isWindows ? [] : ["SIGINT", "SIGTERM"];
+  const forwards = signals.map((signal) => {
+    const forward = () => {
+      try {
+        child.kill(signal);
+      } catch (error) {
+        if (!(error instanceof TypeError || error instanceof Deno.errors.NotFound)) throw error;
+      }
+    };
+    Deno.addSignalListener(signal, forward);
+    return () => Deno.removeSignalListener(signal, forward);
+  });
+  try {
+    return (await child.status).code;
+  } finally {
+    for (const remove of forwards) remove();
+  }
 }

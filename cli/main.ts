@@ -10,13 +10,47 @@
 import { parseCommandLine } from "./args.ts";
 import { resolvePath as resolve } from "../memo/stat/paths.ts";
 import { BuildFileError } from "../rules/dsl/errors.ts";
+import denoJson from "../deno.json" with { type: "json" };
 import { buildCommand } from "./build_command.ts";
-import { VERSION } from "./version.ts";
 
-// `build` is the command that must start fast; the others, and the help
-// text, are imported when asked for.
+// `build` is the command that must start fast; the others are imported when
+// asked for.
 
-export { VERSION };
+/** The package version, as published. */
+export const VERSION: string = denoJson.version;
+
+/** What `barchan --help` prints: the commands, the options, the exit codes. */
+const HELP: string = `barchan ${VERSION}: a build system for Deno
+
+Usage: barchan <command> [options] [TARGET|@ALIAS ...]
+
+Commands:
+  build     Build targets and aliases (default: @default, or every target)
+  clean     Remove what barchan built and its state, nothing else
+  targets   List rules and aliases with their build.ts locations
+  graph     Print the rule graph, with dependencies the last build found
+            while running (--format dot|json, default dot)
+  check     Type-check build.ts
+  help      Show this help
+
+Options:
+  -C, --directory DIR  Run as if started in DIR (build.ts is searched upward)
+  -j, --jobs N         Run at most N commands at once (default: CPUs)
+  -w, --watch          Build, then rebuild whenever something the build read changes;
+                       meanwhile other builds in the project are sent to this one
+  -n, --dry-run        Print what would run and why; run and change nothing
+      --explain        Print, for each action that runs, why it runs
+      --json           Print events as JSON lines on standard output
+      --trace-file F   Write a Chrome trace (opens in Perfetto) of each build to F
+  -v, --verbose        Print each command as it starts
+  -q, --quiet          Print only failures
+  -h, --help           Show this help
+  -V, --version        Print the version
+
+Colours follow NO_COLOR and FORCE_COLOR.
+
+Exit status: 0 success, 1 failed build, 2 bad usage.
+`;
 
 /**
  * Runs the command line and returns the exit code: 0 success, 1 a failed
@@ -60,7 +94,6 @@ export async function main(args: string[]): Promise<number> {
   }
   const [command = "help", ...rest] = positionals;
   if (values.help || command === "help") {
-    const { HELP } = await import("./help.ts");
     console.log(HELP);
     return 0;
   }

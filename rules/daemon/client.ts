@@ -12,15 +12,6 @@ import { joinPath } from "../../memo/stat/paths.ts";
 import { pathPresent } from "../../memo/stat/stat.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { SERVER_SOCKET, STATE_DIR } from "../state.ts";
-import {
-  closeConnection,
-  isStrings,
-  messageLine,
-  parseMessage,
-  PROTOCOL,
-  readLines,
-  writeAll,
-} from "./protocol.ts";
 
 /** The longest socket path every Unix accepts, in bytes, with room to spare. */
 const MAX_SOCKET_PATH = 100;
@@ -72,6 +63,9 @@ export async function buildThroughServer(
 ): Promise<{ code: number; failures: string[] } | undefined> {
   const conn = await connectToSession(root);
   if (conn === undefined) return undefined;
+  // The protocol loads only once a session answers: usually none does.
+  const { closeConnection, isStrings, messageLine, parseMessage, PROTOCOL, readLines, writeAll } =
+    await import("./protocol.ts");
   // Ctrl-C closes our end: the session cancels the build and says so.
   const cancel = () => conn.closeWrite().catch(() => {});
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -125,6 +119,7 @@ export async function buildThroughServer(
 export async function sessionListening(root: string): Promise<boolean> {
   const conn = await connectToSession(root);
   if (conn === undefined) return false;
+  const { closeConnection } = await import("./protocol.ts");
   closeConnection(conn);
   return true;
 }

@@ -5,7 +5,6 @@
  */
 import type { Dep } from "./actions.ts";
 import { loadingProject } from "../project/project.ts";
-import { callerSite } from "./_site.ts";
 
 /**
  * Names a set of dependencies: `build @name` builds them all, and so does a
@@ -27,7 +26,7 @@ export function alias(name: string, deps: Dep): void {
   const capture = project.captureSite();
   const def = project.alias(
     name.replace(/^@/, ""),
-    () => capture !== undefined ? callerSite(capture, project) : project.findSite(name),
+    () => capture !== undefined ? project.siteOf(capture) : project.findSite(name),
   );
   def.deps.push(...project.normalizeDeps(deps));
 }

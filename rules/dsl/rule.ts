@@ -8,7 +8,6 @@ import { isAbsolute } from "node:path";
 import { canonicalKey, digestOf } from "../../memo/mod.ts";
 import type { Action, Dep } from "./actions.ts";
 import { RuleHandle } from "./handle.ts";
-import { callerSite } from "./_site.ts";
 import { type DepSpec, loadingProject, type Project, type Rule } from "../project/project.ts";
 import { STATE_DIR } from "../state.ts";
 
@@ -118,7 +117,7 @@ class RuleSite {
 
   get site(): string {
     return this.#site ??= this.#capture !== undefined
-      ? callerSite(this.#capture, this.#project)
+      ? this.#project.siteOf(this.#capture)
       : this.#project.findSite(this.#text);
   }
 }

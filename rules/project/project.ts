@@ -93,6 +93,24 @@ export class Project {
   }
 
   /**
+   * Where a stack captured by {@linkcode Project.captureSite} says a rule or
+   * an alias is defined: its first frame outside barchan's DSL and project
+   * modules, as `build.ts:LINE` relative to the root.
+   * @param capture The captured stack.
+   * @returns The site.
+   */
+  siteOf(capture: Error): string {
+    const lines = capture.stack?.split("\n") ?? [];
+    for (const line of lines.slice(1)) {
+      const m = line.match(/(file:\/\/[^\s)]+?):(\d+):\d+\)?$/);
+      if (m === null || /\/rules\/(dsl\/(rule|alias)|project\/project)\.ts$/.test(m[1])) continue;
+      const path = decodeURIComponent(new URL(m[1]).pathname);
+      return `${relative(this.root, path) || path}:${m[2]}`;
+    }
+    return this.file;
+  }
+
+  /**
    * Finds where a rule is defined by searching build.ts for a quoted
    * string, such as its target: `build.ts:LINE`, or `build.ts` when absent.
    * @param text The string to look for.

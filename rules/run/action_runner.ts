@@ -24,7 +24,6 @@ import { RuleError } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
 import type { DepSpec, Project, Rule } from "../project/project.ts";
 import type { Reporter } from "../report/reporter.ts";
-import { problem } from "./_problem.ts";
 
 /** What an {@linkcode ActionRunner} works with: its build's state, and how it builds dependencies. */
 export interface ActionRunnerInit {
@@ -238,6 +237,20 @@ export class ActionRunner {
     }
     return new RuleError({ rule: rule.id, site: rule.site, message: messageOf(error), output });
   }
+}
+
+/**
+ * The error for a problem found while building: a {@linkcode RuleError} on
+ * the rule `from` when a rule needed what failed, a plain `Error` for a
+ * request from outside any rule.
+ * @param from The rule, if any.
+ * @param message What failed.
+ * @returns The error.
+ */
+export function problem(from: Rule | undefined, message: string): Error {
+  return from === undefined
+    ? new Error(message)
+    : new RuleError({ rule: from.id, site: from.site, message });
 }
 
 function decode(chunks: Uint8Array[]): string {

@@ -14,8 +14,7 @@ import type { OutputLog } from "./outputs.ts";
 import type { DepSpec, Project, Rule } from "../project/project.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
-import { ActionRunner } from "./action_runner.ts";
-import { problem } from "./_problem.ts";
+import { ActionRunner, problem } from "./action_runner.ts";
 
 /** The least number of dependencies built at once (see `OneBuild#fanOut`). */
 const MIN_FAN_OUT = 16;

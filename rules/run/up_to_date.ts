@@ -43,7 +43,7 @@
  */
 // On the path of a build with nothing to do: memo files one by one, not all of memo/mod.ts.
 import { joinPath } from "../../memo/stat/paths.ts";
-import { EnvLeaf } from "../../memo/leaves/env.ts";
+import type { EnvLeaf } from "../../memo/leaves/env.ts";
 import { FileLeaf } from "../../memo/leaves/file.ts";
 import { ListingLeaf } from "../../memo/leaves/listing.ts";
 import { type PathStat, statUnchanged } from "../../memo/stat/stat.ts";
@@ -153,8 +153,10 @@ export function writeUpToDate(
       record.files.push(path, ...leaf.state());
     } else if (leaf instanceof ListingLeaf) {
       record.listings.push([leaf.dir, leaf.pattern, [...leaf.skip], leaf.digest]);
-    } else if (leaf instanceof EnvLeaf) {
-      if (leaf.value !== undefined) record.env.push([leaf.name, leaf.value]);
+    } else if (leaf.kind === "env") {
+      // By kind, not class: the check of a build with nothing to do loads no env.ts.
+      const { name, value } = leaf as EnvLeaf;
+      if (value !== undefined) record.env.push([name, value]);
     }
   }
   save(stateDir, record, options.graph === undefined ? "" : graphLine(options.graph, entries));
