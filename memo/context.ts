@@ -26,11 +26,35 @@ export class Frame {
    * node) these are the computation's roots: what `engine.run` demanded.
    */
   readonly deps: Cell[] = [];
+  /** Ranges of `deps` read together, as flat `[start, end)` pairs (see `Trace`). */
+  together: number[] | undefined = undefined;
   #seen: Set<Cell> | undefined;
+  /** Groups of reads under way (see {@linkcode Frame.readTogether}), and where the outermost began. */
+  #open = 0;
+  #groupStart = 0;
 
   constructor(engine: Engine, node: MemoNode | undefined) {
     this.engine = engine;
     this.node = node;
+  }
+
+  /**
+   * Runs `fn`: what it reads forms one group, re-checked in parallel when
+   * the computation is next verified, after the groups read before it and
+   * before those read after it. Groups that overlap in time become one.
+   * @param fn Code reading dependencies, typically several at once.
+   * @returns What `fn` returns.
+   */
+  async readTogether<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#open++ === 0) this.#groupStart = this.deps.length;
+    try {
+      return await fn();
+    } finally {
+      if (--this.#open === 0) {
+        const end = this.deps.length;
+        if (end - this.#groupStart > 1) (this.together ??= []).push(this.#groupStart, end);
+      }
+    }
   }
 
   /** Records a dependency unless it was already read. */

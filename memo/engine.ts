@@ -13,7 +13,7 @@ import { FileLeaf } from "./leaves/file.ts";
 import { InputLeaf } from "./leaves/input.ts";
 import { ListingLeaf } from "./leaves/listing.ts";
 import { VarLeaf } from "./leaves/var.ts";
-import { type Cell, type DepRef, Leaf, MemoNode } from "./node.ts";
+import { type Cell, type DepRef, Leaf, MemoNode, type Success } from "./node.ts";
 import { definitionNamed, definitionsGeneration } from "./registry.ts";
 import { Store, type StoreRecord } from "./persist/store.ts";
 import { type Var, varGeneration, varNamed } from "./var.ts";
@@ -488,7 +488,7 @@ export class Engine {
       while (stack.length > 0) {
         const top = stack[stack.length - 1];
         const node = top.node;
-        if (!node.hasResult || node.error !== undefined) return undefined;
+        if (node.state.kind !== "value") return undefined;
         if (top.next < node.deps.length) {
           const dep = this.resolveDep(node.deps, top.next++);
           if (dep === undefined) return undefined;
@@ -576,19 +576,31 @@ export class Engine {
     switch (r[0]) {
       case 0: {
         const def = definitionNamed(strings[r[2] as number]);
-        if (def === undefined || def.code !== strings[r[3] as number] || def.persist === false) {
-          return undefined;
-        }
+        if (def === undefined || def.persist === false) return undefined;
         const node = new MemoNode(id, def, r[4], this.#statsFor(def.name), definitionsGeneration());
+        let value: unknown;
         try {
-          node.value = def.persist.decode(r[5]);
+          value = def.persist.decode(r[5]);
         } catch {
           return undefined;
         }
-        node.hasResult = true;
-        node.deps = r[6] as number[];
-        node.builtAt = r[7] as number;
+        const extra = (r[9] ?? {}) as StoredNodeExtra;
+        const builtAt = r[7] as number;
+        const success: Success = {
+          value,
+          deps: r[6] as number[],
+          together: extra.t,
+          builtAt,
+          changedAt: extra.v ?? (r[8] as number),
+        };
+        node.state = extra.f === undefined ? { kind: "value", success } : {
+          kind: "failed",
+          failure: { error: undefined, own: extra.f === 1, stored: true, deps: [], together: undefined, builtAt },
+          success,
+        };
         node.changedAt = r[8] as number;
+        // An outcome of other code is kept for early cutoff; the body executes again.
+        node.code = strings[r[3] as number];
         return node;
       }
       case 1: {
@@ -633,34 +645,43 @@ function recordOf(
   stored: (path: string) => string,
 ): StoreRecord | undefined {
   if (cell instanceof MemoNode) {
+    // What is stored is the last success; a failure after it is a mark.
     const def = cell.def;
-    if (def.persist === false || !cell.hasResult || cell.error !== undefined) return undefined;
+    const state = cell.state;
+    const success = cell.success;
+    if (def.persist === false || success === undefined) return undefined;
     if (!isJsonData(cell.input)) return undefined;
     let v: unknown;
     try {
-      v = def.persist.encode(cell.value);
+      v = def.persist.encode(success.value);
     } catch {
       return undefined;
     }
     if (!isJsonData(v)) return undefined;
-    const d = cell.deps.map((dep) =>
+    const deps = success.deps;
+    const d = deps.map((dep) =>
       typeof dep === "object" ? dep.id : typeof dep === "number" ? strings[dep] : dep
     );
-    const dx = cell.deps.map((dep) =>
+    const dx = deps.map((dep) =>
       typeof dep === "object" ? dep.storeIndex : typeof dep === "number" ? dep : -1
     );
+    const extra: StoredNodeExtra = {};
+    if (success.together !== undefined) extra.t = [...success.together];
+    if (success.changedAt !== cell.changedAt) extra.v = success.changedAt;
+    if (state.kind === "failed") extra.f = state.failure.own ? 1 : 2;
     return {
       t: "m",
       id: cell.id,
       ix: cell.storeIndex,
       dx,
       n: def.name,
-      h: def.code,
+      h: cell.code,
       i: cell.input,
       v,
       d,
-      b: cell.builtAt,
+      b: success.builtAt,
       c: cell.changedAt,
+      e: Object.keys(extra).length === 0 ? undefined : extra,
     };
   }
   if (cell instanceof FileLeaf) {
@@ -721,6 +742,18 @@ function recordOf(
     };
   }
   return undefined;
+}
+
+/**
+ * What a memo node's record holds beyond the success it keeps: groups of
+ * dependencies read together (`t`), the run its value last changed when
+ * that is not when its outcome did (`v`), and a failure after the success
+ * (`f`: 1 the body's own, 2 a dependency's).
+ */
+interface StoredNodeExtra {
+  t?: number[];
+  v?: number;
+  f?: 1 | 2;
 }
 
 /** What {@linkcode Engine.graphUnder} returns. */

@@ -1,14 +1,15 @@
 /**
  * Bringing memo nodes up to date: the fast synchronous check, the shared
- * asynchronous refresh, execution with early cutoff, and cycle detection
- * through the "waiting on" edges of in-flight nodes.
+ * asynchronous refresh, execution with early cutoff, the restore of a
+ * success kept across a failure, and cycle detection through the "waiting
+ * on" edges of in-flight nodes. node.ts describes the states.
  *
  * @module
  */
 import { isCancellation } from "../fiber/cancel.ts";
 import { Frame, frameStorage } from "./context.ts";
 import { CycleError, MemoError } from "./errors.ts";
-import { type Leaf, MemoNode } from "./node.ts";
+import { type Cell, type Failure, type Leaf, MemoNode, type Success, type Trace } from "./node.ts";
 import { definitionNamed, definitionsGeneration } from "./registry.ts";
 import type { Engine } from "./engine.ts";
 
@@ -55,8 +56,8 @@ export async function ensure(
 }
 
 /**
- * Verifies a node without awaiting anything, when every dependency can be
- * checked synchronously and none changed.
+ * Verifies a node without awaiting anything, when every dependency of its
+ * outcome's trace can be checked synchronously and none changed.
  *
  * @param engine The engine.
  * @param node The node.
@@ -66,17 +67,16 @@ export async function ensure(
  */
 export function verifySync(engine: Engine, node: MemoNode, run: number, depth: number): boolean {
   if (node.verifiedAt === run) return true;
+  const state = node.state;
   if (
-    !node.hasResult || node.inflight !== undefined || depth > MAX_SYNC_DEPTH ||
-    node.defGeneration !== definitionsGeneration()
+    state.kind === "new" || node.inflight !== undefined || depth > MAX_SYNC_DEPTH ||
+    node.codeStale || node.defGeneration !== definitionsGeneration()
   ) return false;
-  if (engine.isTrusted(node, run)) {
-    node.verifiedAt = run;
-    node.stats.revalidated++;
-    return true;
-  }
-  const deps = node.deps;
-  const builtAt = node.builtAt;
+  if (engine.isTrusted(node, run)) return verified(node, run);
+  const trace: Trace = state.kind === "value" ? state.success : state.failure;
+  if (state.kind === "failed" && state.failure.stored) return false;
+  const deps = trace.deps;
+  const builtAt = trace.builtAt;
   for (let i = 0; i < deps.length; i++) {
     const dep = engine.resolveDep(deps, i);
     if (dep === undefined) return false;
@@ -85,6 +85,10 @@ export function verifySync(engine: Engine, node: MemoNode, run: number, depth: n
     } else engine.checkLeaf(dep as Leaf);
     if (dep.changedAt > builtAt) return false;
   }
+  return verified(node, run);
+}
+
+function verified(node: MemoNode, run: number): true {
   node.verifiedAt = run;
   node.stats.revalidated++;
   return true;
@@ -127,16 +131,46 @@ async function refresh(
   // and overflow.
   if (deep) await undefined;
   if (node.defGeneration !== definitionsGeneration() && !adoptDefinition(node, run)) return;
-  if (node.hasResult) {
-    const changed = engine.isTrusted(node, run) ? undefined : await firstChangedDep(engine, node);
+  if (node.codeStale) {
+    node.reason = "code changed";
+    return await execute(engine, node, run);
+  }
+  const state = node.state;
+  if (state.kind === "value") {
+    const changed = engine.isTrusted(node, run)
+      ? undefined
+      : await firstChanged(engine, node, state.success, false);
     if (changed === undefined) {
-      node.verifiedAt = run;
-      node.stats.revalidated++;
+      verified(node, run);
       return;
     }
     node.reason = changed;
+  } else if (state.kind === "failed") {
+    const failure = state.failure;
+    if (!failure.stored) {
+      const changed = await firstChanged(engine, node, failure, false);
+      if (changed === undefined) {
+        verified(node, run);
+        return;
+      }
+      node.reason = changed;
+    } else node.reason = "failed";
+    // A failure the body threw by itself, as the store says, is retried: what
+    // made it fail may be outside what it read (a flaky command).
+    if (state.success !== undefined && !(failure.stored && failure.own)) {
+      const changed = await firstChanged(engine, node, state.success, true);
+      if (changed === undefined) return restore(node, state.success, run);
+      if (!failure.stored) node.reason = changed;
+    }
   }
   await execute(engine, node, run);
+}
+
+/** Takes back the success a failure followed: every dependency it read has its value again. */
+function restore(node: MemoNode, success: Success, run: number): void {
+  node.state = { kind: "value", success };
+  node.changedAt = run;
+  verified(node, run);
 }
 
 /** Picks up a reloaded definition; returns false when the function no longer exists. */
@@ -145,39 +179,112 @@ function adoptDefinition(node: MemoNode, run: number): boolean {
   const current = definitionNamed(node.def.name);
   if (current === node.def) return true;
   if (current === undefined) {
-    node.hasResult = true;
-    node.value = undefined;
-    node.error = new Error(`Memo function "${node.def.name}" no longer exists`);
-    node.deps = [];
+    node.state = {
+      kind: "failed",
+      failure: {
+        error: new Error(`Memo function "${node.def.name}" no longer exists`),
+        own: true,
+        stored: false,
+        deps: [],
+        together: undefined,
+        builtAt: run,
+      },
+      success: undefined,
+    };
     node.changedAt = run;
     node.verifiedAt = run;
     return false;
   }
-  if (current.code !== node.def.code) {
-    node.hasResult = false;
-    node.reason = "code changed";
-  }
+  // The old outcome stays, for early cutoff; `codeStale` says the body executes again.
   node.def = current;
   return true;
 }
 
-async function firstChangedDep(engine: Engine, node: MemoNode): Promise<string | undefined> {
-  const deps = node.deps;
-  for (let i = 0; i < deps.length; i++) {
-    const ref = deps[i];
-    const dep = engine.resolveDep(deps, i);
-    if (dep === undefined) return engine.refId(ref);
-    if (dep instanceof MemoNode) {
-      try {
-        await ensure(engine, dep, node);
-      } catch (error) {
-        if (isCancellation(error)) throw error;
-        return dep.id;
-      }
-    } else engine.checkLeaf(dep as Leaf);
-    if (dep.changedAt > node.builtAt) return dep.id;
+/**
+ * The id of the first dependency of a trace that changed since it was
+ * built, bringing memo dependencies up to date on the way: one by one, or a
+ * group read together all at once. With `successOnly`, a memo dependency
+ * counts as unchanged only while its outcome is a value that last changed
+ * before the trace was built (what restoring a kept success needs); without,
+ * any change of its outcome counts.
+ */
+async function firstChanged(
+  engine: Engine,
+  node: MemoNode,
+  trace: Trace,
+  successOnly: boolean,
+): Promise<string | undefined> {
+  const deps = trace.deps;
+  const together = trace.together;
+  const builtAt = trace.builtAt;
+  let group = 0;
+  for (let i = 0; i < deps.length;) {
+    let end = i + 1;
+    if (together !== undefined && group < together.length && together[group] === i) {
+      end = together[group + 1];
+      group += 2;
+    }
+    if (end - i === 1) {
+      const dep = engine.resolveDep(deps, i);
+      if (dep === undefined) return engine.refId(deps[i]);
+      if (dep instanceof MemoNode) {
+        try {
+          await ensure(engine, dep, node);
+        } catch (error) {
+          if (isCancellation(error)) throw error;
+          return dep.id;
+        }
+      } else engine.checkLeaf(dep as Leaf);
+      if (changedSince(dep, builtAt, successOnly)) return dep.id;
+    } else {
+      const changed = await firstChangedTogether(engine, node, deps, i, end, builtAt, successOnly);
+      if (changed !== undefined) return changed;
+    }
+    i = end;
   }
   return undefined;
+}
+
+/** {@linkcode firstChanged} for `deps[start, end)`, read together: checked all at once. */
+async function firstChangedTogether(
+  engine: Engine,
+  node: MemoNode,
+  deps: Trace["deps"],
+  start: number,
+  end: number,
+  builtAt: number,
+  successOnly: boolean,
+): Promise<string | undefined> {
+  const cells: (Cell | undefined)[] = [];
+  const failed = new Set<Cell>();
+  const checks: Promise<void>[] = [];
+  for (let i = start; i < end; i++) {
+    const dep = engine.resolveDep(deps, i);
+    cells.push(dep);
+    if (dep instanceof MemoNode) {
+      if (verifySync(engine, dep, engine.currentRun(), 0)) continue;
+      checks.push(ensure(engine, dep, node).catch((error) => {
+        if (isCancellation(error)) throw error;
+        failed.add(dep);
+      }));
+    } else if (dep !== undefined) engine.checkLeaf(dep as Leaf);
+  }
+  if (checks.length > 0) {
+    const settled = await Promise.allSettled(checks);
+    for (const s of settled) if (s.status === "rejected") throw s.reason;
+  }
+  for (let k = 0; k < cells.length; k++) {
+    const dep = cells[k];
+    if (dep === undefined) return engine.refId(deps[start + k]);
+    if (failed.has(dep) || changedSince(dep, builtAt, successOnly)) return dep.id;
+  }
+  return undefined;
+}
+
+function changedSince(dep: Cell, builtAt: number, successOnly: boolean): boolean {
+  if (!successOnly || !(dep instanceof MemoNode)) return dep.changedAt > builtAt;
+  const state = dep.state;
+  return state.kind !== "value" || state.success.changedAt > builtAt;
 }
 
 function callBody(node: MemoNode): unknown {
@@ -186,7 +293,8 @@ function callBody(node: MemoNode): unknown {
 
 async function execute(engine: Engine, node: MemoNode, run: number): Promise<void> {
   const frame = new Frame(engine, node);
-  const previous = node.hasResult ? node.deps : undefined;
+  const before = node.state;
+  const previous = node.trace?.deps;
   // What it read last time is what it most likely reads again: loaded now
   // by their place in the store, those cells are found without a lookup of
   // their ids.
@@ -205,19 +313,34 @@ async function execute(engine: Engine, node: MemoNode, run: number): Promise<voi
     error = withFrame(thrown, node);
   }
   node.stats.executed++;
-  const same = !failed && node.hasResult && node.error === undefined &&
-    sameValue(node, node.value, value);
-  if (same) node.stats.cutoff++;
-  else {
+  node.code = node.def.code;
+  const kept = before.kind === "new" ? undefined : before.success;
+  const trace: Trace = { deps: frame.deps, together: frame.together, builtAt: run };
+  if (failed) {
+    const failure: Failure = { ...trace, error, own: !readFailure(frame.deps), stored: false };
+    node.state = { kind: "failed", failure, success: kept };
     node.changedAt = run;
-    node.value = failed ? undefined : value;
+  } else {
+    const same = kept !== undefined && sameValue(node, kept.value, value);
+    if (same) node.stats.cutoff++;
+    // The new value replaces the old even when equal under the cutoff: it is
+    // what the body returns now; only dependents are spared.
+    node.state = {
+      kind: "value",
+      success: { ...trace, value, changedAt: same ? kept.changedAt : run },
+    };
+    if (!same || before.kind !== "value") node.changedAt = run;
   }
-  node.error = error;
-  node.hasResult = true;
-  node.deps = frame.deps;
-  node.builtAt = run;
   node.verifiedAt = run;
   engine.nodeExecuted(node, previous);
+}
+
+/** Whether a body read a memo call that failed: then its own failure may be that one. */
+function readFailure(deps: readonly Cell[]): boolean {
+  for (const dep of deps) {
+    if (dep instanceof MemoNode && dep.state.kind === "failed") return true;
+  }
+  return false;
 }
 
 function sameValue(node: MemoNode, a: unknown, b: unknown): boolean {

@@ -129,13 +129,17 @@ function call(def: MemoDefinition, input: unknown): Promise<unknown> {
   if (frame !== undefined) frame.addDep(node);
   if (node.verifiedAt === engine.currentRun() && node.inflight === undefined) {
     node.stats.reused++;
-    return node.error === undefined ? Promise.resolve(node.value) : Promise.reject(node.error);
+    const state = node.state;
+    return state.kind === "failed"
+      ? Promise.reject(state.failure.error)
+      : Promise.resolve(node.value);
   }
   return ensure(engine, node, frame?.node).then(() => outcome(node));
 }
 
 function outcome(node: MemoNode): unknown {
-  if (node.error !== undefined) throw node.error;
+  const state = node.state;
+  if (state.kind === "failed") throw state.failure.error;
   return node.value;
 }
 

@@ -6,7 +6,7 @@
  *
  * ```
  * header  8 bytes  "BCHMEMO\n"
- *         4 bytes  format version (u32), currently 8
+ *         4 bytes  format version (u32), currently 9
  * frame*  4 bytes  payload length n (u32)
  *         4 bytes  checksum of the payload (checksum.ts)
  *         n bytes  payload: UTF-8 text, lines of JSON
@@ -29,7 +29,7 @@
  * A record is an array whose first element is its kind:
  *
  * ```
- * [0, id#, name#, code#, input, value, [dep id#, ...], builtAt, changedAt]  memo node
+ * [0, id#, name#, code#, input, value, [dep id#, ...], builtAt, changedAt, extra?]  memo node
  * [1, id#, digest, mtime, size, ino, ctime, trusted, changedAt]             file ("f\0PATH")
  * [2, id#, dir, pattern, skip, digest, changedAt]                           listing or glob (dir as PATH)
  * [3, id#, name, value, changedAt]                                          environment variable
@@ -79,7 +79,7 @@ export interface StoreRecord {
 }
 
 const MAGIC = new TextEncoder().encode("BCHMEMO\n");
-const VERSION = 8;
+const VERSION = 9;
 const HEADER = MAGIC.length + 4;
 const FRAME_HEAD = 4 + 4;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
@@ -559,6 +559,7 @@ function encode(r: StoreRecord, s: Strings, indexed: boolean): unknown[] {
         ),
         r.b,
         r.c,
+        ...(r.e === undefined ? [] : [r.e]),
       ];
     case "f":
       return [1, id, r.g, r.m, r.s, r.n, r.x, r.w, r.c];
@@ -591,6 +592,7 @@ function decode(a: readonly unknown[], list: readonly string[]): StoreRecord {
         d: (a[6] as number[]).map((d) => list[d]),
         b: a[7],
         c: a[8],
+        e: a[9],
       };
     case "f":
       return {
