@@ -595,7 +595,14 @@ export class Engine {
         };
         node.state = extra.f === undefined ? { kind: "value", success } : {
           kind: "failed",
-          failure: { error: undefined, own: extra.f === 1, stored: true, deps: [], together: undefined, builtAt },
+          failure: {
+            error: undefined,
+            own: extra.f === 1,
+            stored: true,
+            deps: [],
+            together: undefined,
+            builtAt,
+          },
           success,
         };
         node.changedAt = r[8] as number;

@@ -263,10 +263,12 @@ async function firstChangedTogether(
     cells.push(dep);
     if (dep instanceof MemoNode) {
       if (verifySync(engine, dep, engine.currentRun(), 0)) continue;
-      checks.push(ensure(engine, dep, node).catch((error) => {
-        if (isCancellation(error)) throw error;
-        failed.add(dep);
-      }));
+      checks.push(
+        ensure(engine, dep, node).catch((error) => {
+          if (isCancellation(error)) throw error;
+          failed.add(dep);
+        }),
+      );
     } else if (dep !== undefined) engine.checkLeaf(dep as Leaf);
   }
   if (checks.length > 0) {

@@ -37,6 +37,7 @@ export {
   readDir,
   readInput,
   readText,
+  readTogether,
   recordWrite,
   stat,
 } from "./reads.ts";

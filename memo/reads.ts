@@ -275,6 +275,32 @@ export function recordWrite(path: string): string | null {
 }
 
 /**
+ * Runs `fn`, whose reads form one group: when the computation is next
+ * verified, the members of a group are re-checked all at once (memo calls
+ * among them in parallel), groups one after another in the order they were
+ * read. Reads made outside any group are re-checked one by one, since a
+ * later one may depend on what an earlier one returned. Use it where reads
+ * are independent, such as the dependencies a rule needs at once.
+ * @param fn The reads, typically started together.
+ * @returns What `fn` returns.
+ *
+ * @example Two independent reads, checked together next time
+ * ```ts
+ * import { Engine, memo, readTogether } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const square = memo("docSquare", (n: number) => n * n);
+ * const sum = memo("docSquares", (n: number) =>
+ *   readTogether(async () => (await Promise.all([square(n), square(n + 1)])).reduce((a, b) => a + b)));
+ * assert.equal(await new Engine().run(() => sum(2)), 13);
+ * ```
+ */
+export function readTogether<T>(fn: () => Promise<T>): Promise<T> {
+  const frame = currentFrame();
+  return frame === undefined ? fn() : frame.readTogether(fn);
+}
+
+/**
  * Returns the engine of the running computation, or the default engine.
  * @returns The engine.
  *

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Engine, memo, Var } from "../../memo/mod.ts";
+import { Engine, memo, redefine, Var } from "../../memo/mod.ts";
 import { executed } from "./_util.ts";
 
 const numbers = new Var("cutoffNumbers", [2, 4]);
@@ -198,4 +198,24 @@ Deno.test("a caller checked after its dependency was recomputed in the same run 
   const [bottom, top] = await engine.run(async () => [await stepBottom(null), await stepTop(null)]);
   assert.deepEqual([bottom, top], [2, 21]);
   assert.deepEqual(stepLog, ["bottom", "middle", "top"]);
+});
+
+const counted = memo("cutoffCounted", (text: string) => text.length);
+const countedUser = memo(
+  "cutoffCountedUser",
+  async (text: string) => `${await counted(text)} chars`,
+);
+
+Deno.test("a body whose code changed but gives the same value does not rerun its dependents", async () => {
+  const engine = new Engine();
+  const run = () => engine.run(() => countedUser("abc"));
+  assert.equal(await run(), "3 chars");
+  await redefine(() => memo("cutoffCounted", (text: string) => text.length + 0));
+  assert.equal(await run(), "3 chars");
+  assert.equal(executed(engine, "cutoffCounted"), 2, "the new code ran");
+  assert.equal(executed(engine, "cutoffCountedUser"), 1, "its equal value stopped there");
+  assert.equal(engine.stats().get("cutoffCounted")?.cutoff, 1);
+  await redefine(() => memo("cutoffCounted", (text: string) => text.length * 2));
+  assert.equal(await run(), "6 chars");
+  assert.equal(executed(engine, "cutoffCountedUser"), 2);
 });

@@ -109,6 +109,17 @@ Deno.test("editing a memo function's body never serves results of the old body",
   });
 });
 
+Deno.test("a body edited to give the same values stops there in a later process", async () => {
+  await withTempDir(async (store) => {
+    await runScript("edit_before.ts", [store]);
+    const same = await runScript("edit_same.ts", [store]);
+    assert.deepEqual(same.result, ["HELLO ADA", "hello bob"]);
+    assert.equal(same.stats.editGreeting.executed, 2, "the edited body ran");
+    assert.equal(same.stats.editGreeting.cutoff, 2);
+    assert.equal(same.stats.editShout?.executed ?? 0, 0, "its dependent did not");
+  });
+});
+
 Deno.test("bumping a memo function's version re-executes it in a later process", async () => {
   await withTempDir(async (store) => {
     await runScript("edit_before.ts", [store, "1"]);
