@@ -39,6 +39,13 @@ export interface EngineOptions {
    */
   readOnly?: boolean;
   /**
+   * A store already open (for example to check a root with
+   * {@linkcode verifyRoot} first), used instead of opening one in `dir`;
+   * the engine closes it.
+   * @default undefined
+   */
+  store?: Store;
+  /**
    * Receives one-line warnings, such as a damaged store being discarded.
    * @default console.warn
    */
@@ -109,9 +116,10 @@ export class Engine {
   constructor(options: EngineOptions = {}) {
     this.root = resolve(options.root ?? Deno.cwd());
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
-    if (options.dir !== undefined) {
+    if (options.store !== undefined) this.#store = options.store;
+    else if (options.dir !== undefined) {
       const dir = resolve(this.root, options.dir);
-      this.#store = new Store(dir, this.#warn, options.readOnly);
+      this.#store = new Store(dir, this.#warn, { readOnly: options.readOnly });
     }
     this.#run = (this.#store?.lastRun ?? 0) + 1;
   }
@@ -287,14 +295,31 @@ export class Engine {
     }
     this.#dirty.clear();
     store.append(this.#run, records);
-    if (store.wantsCompaction) {
-      const all: StoreRecord[] = store.untaken();
-      for (const cell of this.#cells.values()) {
-        const rec = recordOf(cell, store.strings, this.#storedDir);
-        if (rec !== undefined) all.push(rec);
-      }
-      store.compact(this.#run, all);
+    if (store.wantsCompaction) this.#compact(store);
+  }
+
+  /** Rewrites the store with every live record: those not taken, and every cell's. */
+  #compact(store: Store): void {
+    const all: StoreRecord[] = store.untaken();
+    for (const cell of this.#cells.values()) {
+      const rec = recordOf(cell, store.strings, this.#storedDir);
+      if (rec !== undefined) all.push(rec);
     }
+    store.compact(this.#run, all);
+  }
+
+  /**
+   * Flushes, then writes the store's checkpoint when it is due (see
+   * persist/store.ts), compacting the store when it has no summary to write
+   * one from. Called at the end of a build: the next process can then check
+   * what a request depends on from the checkpoint alone.
+   */
+  checkpoint(): void {
+    this.flush();
+    const store = this.#store;
+    if (store === undefined) return;
+    if (store.lacksSummary) this.#compact(store);
+    else if (store.wantsCheckpoint) store.checkpoint(this.#run);
   }
 
   /** Flushes and releases the store. */

@@ -6,13 +6,14 @@
  *
  * ```
  * header  8 bytes  "BCHMEMO\n"
- *         4 bytes  format version (u32), currently 9
+ *         4 bytes  format version (u32), currently 10
  * frame*  4 bytes  payload length n (u32)
  *         4 bytes  checksum of the payload (checksum.ts)
- *         n bytes  payload: UTF-8 text, lines of JSON
+ *         n bytes  payload: either records, UTF-8 text, lines of JSON
  *                  {"r": run, "s": [string, ...]}
  *                  record
  *                  ...
+ *                  or a checkpoint (binary, checkpoint.ts)
  * ```
  *
  * Records are decoded when taken, not when the log is loaded: loading finds
@@ -47,6 +48,13 @@
  * only reused when every dependency recorded for it is unchanged since it was
  * built, so a lost record only causes extra work.
  *
+ * A checkpoint frame summarises every record before it and holds the string
+ * table as it was (checkpoint.ts). With it, what a request depends on can be
+ * checked by reading the last checkpoint and the frames after it only: the
+ * store opened `lazy` reads nothing else until a record is taken. One is
+ * written at the end of a build once the frames after the last grew past a
+ * quarter of its size, and by every compaction.
+ *
  * Interruption: a frame is appended in one write; a crash mid-write leaves an
  * incomplete last frame, which loading reports and drops. A frame whose
  * checksum or JSON is wrong, a wrong magic or an unknown version is
@@ -61,100 +69,65 @@
  */
 import { join } from "node:path";
 import { checksumOf } from "./checksum.ts";
+import { isCheckpoint, Summary } from "./checkpoint.ts";
+import { Strings } from "./_strings.ts";
+import {
+  decodeRecord,
+  DELETION_KIND,
+  encodeRecord,
+  LineLengths,
+  recordId,
+  type StoreRecord,
+} from "./_records.ts";
 
-/** One stored cell, as the engine reads and writes it. `t` is the kind, `id` the cell's id. */
-export interface StoreRecord {
-  /** Kind: `m` memo node, `f` file, `l` listing, `e` env, `v` var, `i` input, `x` deletion. */
-  t: string;
-  /** The cell's id. */
-  id: string;
-  /**
-   * Where the string table as loaded holds `id`, when known (-1 or absent
-   * otherwise); for a memo node, `dx` says the same of each dependency.
-   * Used only while the table is the loaded one (until a compaction).
-   */
-  ix?: number;
-  /** Kind-specific fields. */
-  [field: string]: unknown;
-}
+export type { StoreRecord } from "./_records.ts";
 
 const MAGIC = new TextEncoder().encode("BCHMEMO\n");
-const VERSION = 9;
+const VERSION = 10;
 const HEADER = MAGIC.length + 4;
 const FRAME_HEAD = 4 + 4;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 const LOCK_PATIENCE_MS = 500;
-const KINDS = ["m", "f", "l", "e", "v", "i", "x"];
-const DELETION = 6;
-/** Strings looked for by scanning the table before its map is built. */
-const MAX_SCANS = 8;
+/** Frames after a checkpoint below this size never call for a new one. */
+const CHECKPOINT_MIN_TAIL = 64 * 1024;
+/** No record for an id, or one already taken. */
+const NONE = -1;
 
-/**
- * The string table of a log: every interned string, by index and by value.
- * The map from value to index (40,000 strings at N = 10,000: about 10 ms) is
- * built only once a few strings have been looked for by scanning: a build
- * that writes a few records, most of them with their indexes known
- * (`StoreRecord.ix`), never pays for it.
- */
-class Strings {
-  readonly list: string[] = [];
-  #index: Map<string, number> | undefined;
-  /** Strings found by scanning (or added) before the map was built. */
-  #found = new Map<string, number>();
-  #scans = 0;
-  /** Strings added since the last frame was written. */
-  fresh: string[] = [];
-
-  get index(): Map<string, number> {
-    if (this.#index === undefined) {
-      this.#index = new Map();
-      for (let i = 0; i < this.list.length; i++) this.#index.set(this.list[i], i);
-      this.#found.clear();
-    }
-    return this.#index;
-  }
-
+/** Options of a {@linkcode Store}. */
+export interface StoreOptions {
   /**
-   * The index of a string, looked for by scanning while few have been, in
-   * the map after that.
-   * @returns The index, or -1 when it is not in the table.
+   * Load only: create, lock and write nothing.
+   * @default false
    */
-  find(s: string): number {
-    if (this.#index !== undefined) return this.#index.get(s) ?? -1;
-    const found = this.#found.get(s);
-    if (found !== undefined) return found;
-    if (this.#scans >= MAX_SCANS) return this.index.get(s) ?? -1;
-    this.#scans++;
-    const i = this.list.indexOf(s);
-    if (i >= 0) this.#found.set(s, i);
-    return i;
-  }
+  readOnly?: boolean;
+  /**
+   * Read only the last checkpoint and what follows it when opening; the
+   * rest of the log is read when a record is first taken.
+   * @default false
+   */
+  lazy?: boolean;
+}
 
-  intern(s: string): number {
-    if (this.#index === undefined) {
-      let i = this.find(s);
-      if (i < 0 && this.#index === undefined) {
-        i = this.list.length;
-        this.list.push(s);
-        this.#found.set(s, i);
-        this.fresh.push(s);
-      }
-      if (i >= 0) return i;
-    }
-    const index = this.index;
-    let i = index.get(s);
-    if (i === undefined) {
-      i = this.list.length;
-      this.list.push(s);
-      index.set(s, i);
-      this.fresh.push(s);
-    }
-    return i;
-  }
+/** One frame of the log: where its payload is, and whether it is a checkpoint. */
+interface FrameInfo {
+  /** Offset of the frame's header in the file. */
+  offset: number;
+  /** Length of its payload. */
+  length: number;
+  checkpoint: boolean;
+  /** The payload decoded, once it was (record frames only). */
+  text?: string;
+}
 
-  addLoaded(strings: string[]): void {
-    for (let i = 0; i < strings.length; i++) this.list.push(strings[i]);
-  }
+/** Where each loaded record is: its frame's text and its line, by the table index of its id. */
+interface LoadedRecords {
+  /** The frames' payloads, decoded. */
+  texts: string[];
+  /** Per id index: the frame holding its latest record, {@linkcode NONE} when there is none. */
+  frame: Int32Array;
+  /** Per id index: where its record's line starts and ends in that frame's text. */
+  start: Uint32Array;
+  end: Uint32Array;
 }
 
 /**
@@ -167,32 +140,47 @@ export const STORE_FILE = "memo.log";
 export class Store {
   /** Directory of the store. */
   readonly dir: string;
-  /** Records loaded and not yet taken, still encoded (see {@linkcode Loaded}). */
-  #records: LoadedRecords;
+  /** The highest run number found in the log. */
+  lastRun = 0;
+  #path: string;
+  #warn: (message: string) => void;
+  #file: Deno.FsFile | undefined;
+  #lock: Deno.FsFile | undefined;
+  #size = 0;
+  /** The log as read when opened, until its records are indexed. */
+  #bytes: Uint8Array | undefined;
+  #frames: FrameInfo[] = [];
+  /** Records loaded and not yet taken, still encoded; undefined until indexed. */
+  #records: LoadedRecords | undefined;
   /**
    * The table loaded, which writes go on interning into until a compaction:
    * its index serves both lookups by id and writes.
    */
-  #loadedStrings: Strings;
-  /** The highest run number found in the log. */
-  readonly lastRun: number;
-  #path: string;
-  #file: Deno.FsFile | undefined;
-  #lock: Deno.FsFile | undefined;
-  #size = 0;
-  /** Lengths of the current record lines, by their ids' places in {@linkcode Store.strings}. */
-  #lines: LineLengths;
-  #strings: Strings;
+  #loadedStrings: Strings = new Strings();
+  #strings: Strings = this.#loadedStrings;
+  /** Lengths of the current record lines, by their ids' places in the table; once indexed. */
+  #lines: LineLengths | undefined;
+  /** The summary of every record, when it is known whole. */
+  #summary: Summary | undefined;
+  /** Bytes of the last checkpoint written or read (0: none), and of the frames after it. */
+  #checkpointBytes = 0;
+  #sinceCheckpoint = 0;
 
   /**
    * Opens (or creates) the store in `dir`.
    * @param dir The directory.
    * @param warn Receives one-line reports of discarded or repaired content.
-   * @param readOnly Load only: create, lock and write nothing.
+   * @param options Options.
    */
-  constructor(dir: string, warn: (message: string) => void, readOnly = false) {
+  constructor(
+    dir: string,
+    warn: (message: string) => void,
+    options: StoreOptions = {},
+  ) {
     this.dir = dir;
     this.#path = join(dir, STORE_FILE);
+    this.#warn = warn;
+    const readOnly = options.readOnly ?? false;
     if (!readOnly) {
       Deno.mkdirSync(dir, { recursive: true });
       this.#lock = Deno.openSync(join(dir, "lock"), { create: true, write: true });
@@ -203,24 +191,47 @@ export class Store {
         );
       }
     }
-    const loaded = load(this.#path, warn);
-    this.#records = loaded.records;
-    this.lastRun = loaded.lastRun;
-    this.#strings = loaded.strings;
-    this.#loadedStrings = loaded.strings;
-    this.#lines = loaded.lines;
+    let { validBytes, fileBytes } = this.#open();
+    if (this.#frames.length > 0) {
+      this.#readCheckpoint();
+      if (!options.lazy) this.#index();
+    }
+    // Empty, or emptied because it was damaged: written afresh.
+    if (this.#frames.length === 0) {
+      this.#summary ??= new Summary();
+      validBytes = 0;
+    }
     if (readOnly) return;
     const file = Deno.openSync(this.#path, { create: true, read: true, write: true });
     this.#file = file;
-    if (loaded.validBytes === 0) {
+    if (validBytes === 0) {
       file.truncateSync(0);
       writeAll(file, header());
       this.#size = HEADER;
     } else {
-      if (loaded.validBytes !== loaded.fileBytes) file.truncateSync(loaded.validBytes);
-      file.seekSync(loaded.validBytes, Deno.SeekMode.Start);
-      this.#size = loaded.validBytes;
+      if (validBytes !== fileBytes) file.truncateSync(validBytes);
+      file.seekSync(validBytes, Deno.SeekMode.Start);
+      this.#size = validBytes;
     }
+  }
+
+  /**
+   * The summary of every cell the log holds (checkpoint.ts), when it is
+   * known whole: read from the last checkpoint and the frames after it, kept
+   * up to date by every append. Undefined for a log that has no checkpoint
+   * and was not compacted since.
+   */
+  get summary(): Summary | undefined {
+    return this.#summary;
+  }
+
+  /**
+   * The place of a string in the table, -1 when it is not there.
+   * @param id The string, typically a cell id.
+   * @returns Its index in {@linkcode Store.strings}.
+   */
+  indexOf(id: string): number {
+    return this.#strings.find(id);
   }
 
   /**
@@ -231,8 +242,9 @@ export class Store {
    * @returns The encoded record, if the log had one.
    */
   take(id: string): readonly unknown[] | undefined {
-    const i = this.#indexOf(id);
-    return i === undefined ? undefined : this.takeAt(i);
+    this.#index();
+    const i = this.#loadedStrings.find(id);
+    return i < 0 ? undefined : this.takeAt(i);
   }
 
   /**
@@ -242,14 +254,15 @@ export class Store {
    * @returns The encoded record, if the log had one.
    */
   takeAt(index: number): readonly unknown[] | undefined {
+    this.#index();
     const raw = this.#decodeAt(index);
-    if (raw !== undefined) this.#records.frame[index] = NONE;
+    if (raw !== undefined) this.#records!.frame[index] = NONE;
     return raw;
   }
 
   /** The loaded record of entry `index`, parsed, if there is one not taken. */
   #decodeAt(index: number): unknown[] | undefined {
-    const records = this.#records;
+    const records = this.#records!;
     const frame = records.frame[index] ?? NONE;
     if (frame === NONE) return undefined;
     try {
@@ -274,27 +287,18 @@ export class Store {
    * @returns The records.
    */
   untaken(): StoreRecord[] {
+    this.#index();
     const out: StoreRecord[] = [];
-    for (let i = 0; i < this.#records.frame.length; i++) {
+    for (let i = 0; i < this.#records!.frame.length; i++) {
       const raw = this.#decodeAt(i);
       if (raw === undefined) continue;
       try {
-        out.push(decode(raw, this.#loadedStrings.list));
+        out.push(decodeRecord(raw, this.#loadedStrings.list));
       } catch {
         // Lost, as above.
       }
     }
     return out;
-  }
-
-  /**
-   * The loaded table index of an id: a few lookups scan, more use the
-   * table's map (which may also hold strings written since, whose indexes
-   * have no loaded record).
-   */
-  #indexOf(id: string): number | undefined {
-    const i = this.#loadedStrings.find(id);
-    return i < 0 ? undefined : i;
   }
 
   /**
@@ -315,9 +319,44 @@ export class Store {
     if (records.length === 0 || this.#file === undefined) return;
     // Indexes the engine knows are the loaded table's: good until a compaction.
     const indexed = this.#strings === this.#loadedStrings;
-    const bytes = frame(run, records, this.#strings, indexed, this.#lines);
+    const bytes = this.#frame(run, records, this.#strings, indexed);
     writeAll(this.#file, bytes);
     this.#size += bytes.length;
+    this.#sinceCheckpoint += bytes.length;
+    if (run > this.lastRun) this.lastRun = run;
+  }
+
+  /**
+   * Whether a checkpoint is worth writing: the store has a summary, and
+   * the frames written since the last checkpoint (or all of them, when
+   * there is none) grew past a quarter of its size.
+   */
+  get wantsCheckpoint(): boolean {
+    if (this.#summary === undefined || this.#sinceCheckpoint === 0) return false;
+    if (this.#checkpointBytes === 0) return true;
+    return this.#sinceCheckpoint > Math.max(CHECKPOINT_MIN_TAIL, this.#checkpointBytes / 4);
+  }
+
+  /**
+   * Whether the store lacks a summary: only a compaction (which knows every
+   * record) can write its checkpoint.
+   */
+  get lacksSummary(): boolean {
+    return this.#summary === undefined;
+  }
+
+  /**
+   * Appends a checkpoint of the summary; nothing when there is none.
+   * @param run The engine's current run.
+   */
+  checkpoint(run: number): void {
+    if (this.#summary === undefined || this.#file === undefined) return;
+    const payload = this.#summary.encode(run, this.#strings.list);
+    const bytes = framed(payload);
+    writeAll(this.#file, bytes);
+    this.#size += bytes.length;
+    this.#checkpointBytes = bytes.length;
+    this.#sinceCheckpoint = 0;
   }
 
   /**
@@ -327,11 +366,14 @@ export class Store {
    * first build, is never compacted.
    */
   get wantsCompaction(): boolean {
-    return this.#size > COMPACT_MIN_BYTES && 3 * this.#lines.stale > 2 * this.#size;
+    const lines = this.#lines;
+    return lines !== undefined && this.#size > COMPACT_MIN_BYTES &&
+      3 * lines.stale > 2 * this.#size;
   }
 
   /**
-   * Rewrites the log with exactly the given records, atomically.
+   * Rewrites the log with exactly the given records and their checkpoint,
+   * atomically.
    * @param run The engine's current run.
    * @param records Every live record.
    */
@@ -339,12 +381,18 @@ export class Store {
     if (this.#file === undefined) return;
     const tmp = this.#path + ".tmp";
     const strings = new Strings();
-    const lines = new LineLengths(records.length);
+    this.#lines = new LineLengths(records.length);
+    this.#summary = new Summary();
     const out = Deno.openSync(tmp, { create: true, write: true, truncate: true });
     try {
       writeAll(out, header());
-      writeAll(out, frame(run, records, strings, false, lines));
+      const frame = this.#frame(run, records, strings, false);
+      writeAll(out, frame);
+      const checkpoint = framed(this.#summary.encode(run, strings.list));
+      writeAll(out, checkpoint);
       out.syncSync();
+      this.#checkpointBytes = checkpoint.length;
+      this.#sinceCheckpoint = 0;
     } finally {
       out.close();
     }
@@ -352,7 +400,6 @@ export class Store {
     this.#file.close();
     this.#file = Deno.openSync(this.#path, { read: true, write: true });
     this.#size = this.#file.seekSync(0, Deno.SeekMode.End);
-    this.#lines = lines;
     this.#strings = strings;
   }
 
@@ -361,263 +408,249 @@ export class Store {
     this.#file?.close();
     this.#lock?.close();
     this.#file = this.#lock = undefined;
+    this.#bytes = undefined;
   }
-}
 
-/** Where each loaded record is: its frame's text and its line, by the table index of its id. */
-interface LoadedRecords {
-  /** The frames' payloads, decoded. */
-  texts: string[];
-  /** Per id index: the frame holding its latest record, {@linkcode NONE} when there is none. */
-  frame: Int32Array;
-  /** Per id index: where its record's line starts and ends in that frame's text. */
-  start: Uint32Array;
-  end: Uint32Array;
-}
-
-/**
- * The length of each id's current record line, and how much of the log
- * later records made stale: what decides a compaction. Lengths are counted
- * in characters, about the bytes of lines that are mostly ASCII.
- */
-class LineLengths {
-  #length: Uint32Array;
-  /** Characters of lines replaced by a later record, deletions included. */
-  stale = 0;
-
-  constructor(capacity: number) {
-    this.#length = new Uint32Array(Math.max(capacity, 16));
+  /** Encodes records into a frame, counting their lines and keeping the summary. */
+  #frame(run: number, records: StoreRecord[], strings: Strings, indexed: boolean): Uint8Array {
+    strings.fresh = [];
+    const summary = this.#summary;
+    const lengths = this.#lines;
+    const lines = records.map((r) => {
+      const encoded = encodeRecord(r, strings, indexed);
+      const line = JSON.stringify(encoded);
+      lengths?.add(encoded[1] as number, line.length + 1, encoded[0] === DELETION_KIND);
+      summary?.apply(encoded);
+      return line;
+    });
+    const head = JSON.stringify({ r: run, s: strings.fresh });
+    strings.fresh = [];
+    return framed(new TextEncoder().encode(head + "\n" + lines.join("\n")));
   }
 
   /**
-   * Counts a line written (or loaded) after every earlier one.
-   * @param id The place of the record's id in the string table.
-   * @param length The line's length, its newline included.
-   * @param deletion Whether the record deletes the id's cell.
+   * Reads the log's bytes and finds its frames (checking nothing else yet).
+   * @returns How many bytes are valid, and how many the file has.
    */
-  add(id: number, length: number, deletion: boolean): void {
-    if (id >= this.#length.length) {
-      const grown = new Uint32Array(Math.max(id + 1, 2 * this.#length.length));
-      grown.set(this.#length);
-      this.#length = grown;
+  #open(): { validBytes: number; fileBytes: number } {
+    let data: Uint8Array;
+    try {
+      data = Deno.readFileSync(this.#path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return { validBytes: 0, fileBytes: 0 };
+      throw error;
     }
-    this.stale += this.#length[id];
-    if (deletion) this.stale += length;
-    this.#length[id] = deletion ? 0 : length;
+    if (data.length === 0) return { validBytes: 0, fileBytes: 0 };
+    if (data.length < HEADER || !MAGIC.every((b, i) => data[i] === b)) {
+      this.#warn(
+        `Store ${this.#path} is not a barchan store or is damaged at its start; starting afresh`,
+      );
+      return { validBytes: 0, fileBytes: data.length };
+    }
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const version = view.getUint32(MAGIC.length, true);
+    if (version !== VERSION) {
+      this.#warn(
+        `Store ${this.#path} has format ${version}, this version reads ${VERSION}; starting afresh`,
+      );
+      return { validBytes: 0, fileBytes: data.length };
+    }
+    let offset = HEADER;
+    while (offset < data.length) {
+      if (data.length - offset < FRAME_HEAD) break;
+      const length = view.getUint32(offset, true);
+      const start = offset + FRAME_HEAD;
+      if (start + length > data.length) break;
+      const checkpoint = isCheckpoint(data.subarray(start, start + length));
+      this.#frames.push({ offset, length, checkpoint });
+      offset = start + length;
+    }
+    if (offset < data.length) {
+      this.#warn(
+        `Store ${this.#path} ends in an incomplete record (an interrupted write); ` +
+          `dropped its last ${data.length - offset} bytes`,
+      );
+    }
+    this.#bytes = data;
+    return { validBytes: offset, fileBytes: data.length };
   }
-}
 
-/** No record for an id, or one already taken. */
-const NONE = -1;
+  /** The payload of a frame whose checksum checks out; undefined otherwise. */
+  #payload(frame: FrameInfo): Uint8Array | undefined {
+    const data = this.#bytes!;
+    const start = frame.offset + FRAME_HEAD;
+    const payload = data.subarray(start, start + frame.length);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    return checksumOf(payload) === view.getUint32(frame.offset + 4, true) ? payload : undefined;
+  }
 
-interface Loaded {
-  records: LoadedRecords;
-  strings: Strings;
-  lines: LineLengths;
-  lastRun: number;
-  validBytes: number;
-  fileBytes: number;
-}
+  /**
+   * Reads the last checkpoint and the record frames after it: the summary,
+   * the string table and the last run. False when there is no checkpoint;
+   * damage is reported, and the store starts empty.
+   */
+  #readCheckpoint(): boolean {
+    const frames = this.#frames;
+    let last = frames.length - 1;
+    while (last >= 0 && !frames[last].checkpoint) last--;
+    if (last < 0) return false;
+    const payload = this.#payload(frames[last]);
+    const decoded = payload === undefined ? undefined : Summary.decode(payload);
+    if (decoded === undefined) return this.#corrupted(frames[last].offset, true);
+    const strings = new Strings(decoded.strings);
+    const summary = decoded.summary;
+    let lastRun = decoded.run;
+    const decoder = new TextDecoder();
+    let tail = 0;
+    for (let f = last + 1; f < frames.length; f++) {
+      const frame = frames[f];
+      tail += FRAME_HEAD + frame.length;
+      const bytes = frame.checkpoint ? undefined : this.#payload(frame);
+      if (bytes === undefined) return this.#corrupted(frame.offset, true);
+      const text = decoder.decode(bytes);
+      frame.text = text;
+      try {
+        const newline = text.indexOf("\n");
+        const head = parseHead(newline < 0 ? text : text.slice(0, newline));
+        strings.addLoaded(head.s);
+        if (head.r > lastRun) lastRun = head.r;
+        for (let at = newline < 0 ? text.length : newline + 1; at < text.length;) {
+          let end = text.indexOf("\n", at);
+          if (end < 0) end = text.length;
+          const record = JSON.parse(text.slice(at, end));
+          if (!Array.isArray(record) || recordId(text, at, end) !== record[1]) throw new Error();
+          summary.apply(record);
+          at = end + 1;
+        }
+      } catch {
+        return this.#corrupted(frame.offset, true);
+      }
+    }
+    this.#loadedStrings = this.#strings = strings;
+    this.#summary = summary;
+    this.lastRun = lastRun;
+    this.#checkpointBytes = FRAME_HEAD + frames[last].length;
+    this.#sinceCheckpoint = tail;
+    return true;
+  }
 
-/** A frame that checked out: its payload's text, and where its records begin. */
-interface FrameText {
-  text: string;
-  recordsAt: number;
-}
+  /**
+   * Indexes every record of the log (once): checks each frame, builds the
+   * string table when no checkpoint gave it, and finds where each id's
+   * latest record is.
+   */
+  #index(): void {
+    if (this.#records !== undefined) return;
+    const frames = this.#frames;
+    const fromCheckpoint = this.#summary !== undefined && this.#bytes !== undefined &&
+      frames.length > 0;
+    const texts: string[] = [];
+    const starts: number[] = [];
+    const decoder = new TextDecoder();
+    const strings = fromCheckpoint ? this.#loadedStrings : new Strings();
+    let lastRun = this.lastRun;
+    let damaged = -1;
+    for (const frame of frames) {
+      if (frame.checkpoint) continue;
+      let text = frame.text;
+      if (text === undefined) {
+        const payload = this.#payload(frame);
+        if (payload === undefined) {
+          damaged = frame.offset;
+          break;
+        }
+        text = decoder.decode(payload);
+      }
+      const newline = text.indexOf("\n");
+      if (!fromCheckpoint) {
+        try {
+          const head = parseHead(newline < 0 ? text : text.slice(0, newline));
+          strings.addLoaded(head.s);
+          if (head.r > lastRun) lastRun = head.r;
+        } catch {
+          damaged = frame.offset;
+          break;
+        }
+      }
+      texts.push(text);
+      starts.push(newline < 0 ? text.length : newline + 1);
+    }
+    const size = strings.list.length;
+    const records: LoadedRecords = {
+      texts,
+      frame: new Int32Array(size).fill(NONE),
+      start: new Uint32Array(size),
+      end: new Uint32Array(size),
+    };
+    const lines = new LineLengths(size);
+    for (let f = 0; f < texts.length && damaged < 0; f++) {
+      const text = texts[f];
+      for (let at = starts[f]; at < text.length;) {
+        let end = text.indexOf("\n", at);
+        if (end < 0) end = text.length;
+        const id = recordId(text, at, end);
+        if (id < 0 || id >= size) {
+          this.#warn(
+            `Store ${this.#path} is corrupted in a record of its frame ${f + 1}; starting afresh`,
+          );
+          this.#reset();
+          return;
+        }
+        const deletion = text.charCodeAt(at + 1) - 48 === DELETION_KIND;
+        lines.add(id, end - at + 1, deletion);
+        records.frame[id] = deletion ? NONE : f;
+        records.start[id] = at;
+        records.end[id] = end;
+        at = end + 1;
+      }
+    }
+    if (damaged >= 0) {
+      this.#corrupted(damaged, false);
+      this.#reset();
+      return;
+    }
+    this.#records = records;
+    this.#lines = lines;
+    this.#loadedStrings = this.#strings = strings;
+    this.lastRun = lastRun;
+    this.#bytes = undefined;
+    for (const frame of frames) frame.text = undefined;
+  }
 
-function load(path: string, warn: (message: string) => void): Loaded {
-  const empty = (fileBytes: number): Loaded => ({
-    records: {
+  /** Reports damage at `offset`; when reading the checkpoint, the store is then emptied. */
+  #corrupted(offset: number, reset: boolean): false {
+    this.#warn(`Store ${this.#path} is corrupted at byte ${offset}; starting afresh`);
+    if (reset) this.#reset();
+    return false;
+  }
+
+  /** Forgets everything the log held, and empties the file when it is open for writing. */
+  #reset(): void {
+    this.#frames = [];
+    this.#records = {
       texts: [],
       frame: new Int32Array(0),
       start: new Uint32Array(0),
       end: new Uint32Array(0),
-    },
-    strings: new Strings(),
-    lines: new LineLengths(0),
-    lastRun: 0,
-    validBytes: 0,
-    fileBytes,
-  });
-  let data: Uint8Array;
-  try {
-    data = Deno.readFileSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return empty(0);
-    throw error;
-  }
-  if (data.length === 0) return empty(0);
-  if (data.length < HEADER || !MAGIC.every((b, i) => data[i] === b)) {
-    warn(`Store ${path} is not a barchan store or is damaged at its start; starting afresh`);
-    return empty(data.length);
-  }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const version = view.getUint32(MAGIC.length, true);
-  if (version !== VERSION) {
-    warn(`Store ${path} has format ${version}, this version reads ${VERSION}; starting afresh`);
-    return empty(data.length);
-  }
-  // First the frames' headers, which make the string table; then, knowing
-  // its size, where each record is.
-  const frames: FrameText[] = [];
-  const strings = new Strings();
-  let lastRun = 0;
-  let offset = HEADER;
-  const decoder = new TextDecoder();
-  while (offset < data.length) {
-    if (data.length - offset < FRAME_HEAD) break;
-    const length = view.getUint32(offset, true);
-    const start = offset + FRAME_HEAD;
-    if (start + length > data.length) break;
-    const payload = data.subarray(start, start + length);
-    try {
-      if (checksumOf(payload) !== view.getUint32(offset + 4, true)) throw new Error("checksum");
-      const text = decoder.decode(payload);
-      const newline = text.indexOf("\n");
-      const head = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as {
-        r: number;
-        s: string[];
-      };
-      if (!Array.isArray(head.s) || typeof head.r !== "number") throw new Error("bad frame");
-      strings.addLoaded(head.s);
-      if (head.r > lastRun) lastRun = head.r;
-      frames.push({ text, recordsAt: newline < 0 ? text.length : newline + 1 });
-    } catch {
-      warn(`Store ${path} is corrupted at byte ${offset}; starting afresh`);
-      return empty(data.length);
-    }
-    offset = start + length;
-  }
-  if (offset < data.length) {
-    warn(
-      `Store ${path} ends in an incomplete record (an interrupted write); ` +
-        `dropped its last ${data.length - offset} bytes`,
-    );
-  }
-  const size = strings.list.length;
-  const records: LoadedRecords = {
-    texts: frames.map((f) => f.text),
-    frame: new Int32Array(size).fill(NONE),
-    start: new Uint32Array(size),
-    end: new Uint32Array(size),
-  };
-  const lines = new LineLengths(size);
-  for (let f = 0; f < frames.length; f++) {
-    const { text, recordsAt } = frames[f];
-    for (let at = recordsAt; at < text.length;) {
-      let end = text.indexOf("\n", at);
-      if (end < 0) end = text.length;
-      const id = recordId(text, at, end);
-      if (id < 0 || id >= size) {
-        warn(`Store ${path} is corrupted in a record of its frame ${f + 1}; starting afresh`);
-        return empty(data.length);
-      }
-      const deletion = text.charCodeAt(at + 1) - 48 === DELETION;
-      lines.add(id, end - at + 1, deletion);
-      records.frame[id] = deletion ? NONE : f;
-      records.start[id] = at;
-      records.end[id] = end;
-      at = end + 1;
+    };
+    this.#lines = new LineLengths(0);
+    this.#loadedStrings = this.#strings = new Strings();
+    this.#summary = new Summary();
+    this.#checkpointBytes = this.#sinceCheckpoint = 0;
+    this.#bytes = undefined;
+    if (this.#file !== undefined) {
+      this.#file.truncateSync(0);
+      this.#file.seekSync(0, Deno.SeekMode.Start);
+      writeAll(this.#file, header());
+      this.#size = HEADER;
     }
   }
-  return { records, strings, lines, lastRun, validBytes: offset, fileBytes: data.length };
 }
 
-/**
- * The id index a record's line starts with (`[kind,id#,` or `[kind,id#]`),
- * or -1 when the line is not shaped so.
- */
-function recordId(text: string, start: number, end: number): number {
-  const kind = text.charCodeAt(start + 1) - 48;
-  if (text.charCodeAt(start) !== 91 || !(kind >= 0 && kind < KINDS.length)) return -1;
-  if (text.charCodeAt(start + 2) !== 44) return -1;
-  let id = 0;
-  let at = start + 3;
-  for (; at < end; at++) {
-    const digit = text.charCodeAt(at) - 48;
-    if (digit < 0 || digit > 9) break;
-    id = id * 10 + digit;
-  }
-  const after = text.charCodeAt(at);
-  return at > start + 3 && (after === 44 || after === 93) ? id : -1;
-}
-
-function encode(r: StoreRecord, s: Strings, indexed: boolean): unknown[] {
-  const id = indexed && r.ix !== undefined && r.ix >= 0 ? r.ix : s.intern(r.id);
-  const known = indexed ? r.dx as number[] | undefined : undefined;
-  switch (r.t) {
-    case "m":
-      return [
-        0,
-        id,
-        s.intern(r.n as string),
-        s.intern(r.h as string),
-        r.i,
-        r.v,
-        (r.d as string[]).map((d, k) =>
-          known !== undefined && known[k] >= 0 ? known[k] : s.intern(d)
-        ),
-        r.b,
-        r.c,
-        ...(r.e === undefined ? [] : [r.e]),
-      ];
-    case "f":
-      return [1, id, r.g, r.m, r.s, r.n, r.x, r.w, r.c];
-    case "l":
-      return [2, id, r.p, r.q, r.k, r.g, r.c];
-    case "e":
-      return [3, id, r.k, r.g, r.c];
-    case "v":
-      return [4, id, r.k, r.g, r.c];
-    case "i":
-      return [5, id, r.g, r.c];
-    default:
-      return [6, id];
-  }
-}
-
-function decode(a: readonly unknown[], list: readonly string[]): StoreRecord {
-  const t = KINDS[a[0] as number];
-  const id = list[a[1] as number];
-  if (t === undefined || id === undefined) throw new Error("bad record");
-  switch (t) {
-    case "m":
-      return {
-        t,
-        id,
-        n: list[a[2] as number],
-        h: list[a[3] as number],
-        i: a[4],
-        v: a[5],
-        d: (a[6] as number[]).map((d) => list[d]),
-        b: a[7],
-        c: a[8],
-        e: a[9],
-      };
-    case "f":
-      return {
-        t,
-        id,
-        p: id.slice(2),
-        g: a[2],
-        m: a[3],
-        s: a[4],
-        n: a[5],
-        x: a[6],
-        w: a[7],
-        c: a[8],
-      };
-    case "l":
-      return { t, id, p: a[2], q: a[3], k: a[4], g: a[5], c: a[6] };
-    case "e":
-      return { t, id, k: a[2], g: a[3], c: a[4] };
-    case "v":
-      return { t, id, k: a[2], g: a[3], c: a[4] };
-    case "i":
-      return { t, id, k: id.slice(2), g: a[2], c: a[3] };
-    default:
-      return { t, id };
-  }
+function parseHead(text: string): { r: number; s: string[] } {
+  const head = JSON.parse(text) as { r: number; s: string[] };
+  if (!Array.isArray(head.s) || typeof head.r !== "number") throw new Error("bad frame");
+  return head;
 }
 
 function header(): Uint8Array {
@@ -627,23 +660,8 @@ function header(): Uint8Array {
   return out;
 }
 
-function frame(
-  run: number,
-  records: StoreRecord[],
-  strings: Strings,
-  indexed: boolean,
-  lengths: LineLengths,
-): Uint8Array {
-  strings.fresh = [];
-  const lines = records.map((r) => {
-    const encoded = encode(r, strings, indexed);
-    const line = JSON.stringify(encoded);
-    lengths.add(encoded[1] as number, line.length + 1, encoded[0] === DELETION);
-    return line;
-  });
-  const head = JSON.stringify({ r: run, s: strings.fresh });
-  strings.fresh = [];
-  const payload = new TextEncoder().encode(head + "\n" + lines.join("\n"));
+/** A payload with its frame header: length and checksum. */
+function framed(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(FRAME_HEAD + payload.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, payload.length, true);

@@ -288,12 +288,12 @@ Deno.test("a record is decoded when taken: one that does not decode is computed 
 Deno.test("a store of another format version or no store at all is discarded with a warning", async () => {
   await withTempDir(async (dir) => {
     const { bytes } = await staleLog(dir);
-    for (const version of [8, 10]) {
+    for (const version of [9, 11]) {
       const old = bytes.slice();
       new DataView(old.buffer).setUint32(8, version, true);
       const warnings = await openDamaged(dir, old, `version-${version}`);
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0], new RegExp(`has format ${version}, this version reads 9`));
+      assert.match(warnings[0], new RegExp(`has format ${version}, this version reads 10`));
     }
     const text = new TextEncoder().encode("this is not a store, just some text\n");
     const warnings = await openDamaged(dir, text, "text");
