@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FILE, NODE, Summary } from "../../../memo/persist/checkpoint.ts";
+import { FILE, NODE, type Summary } from "../../../memo/persist/checkpoint.ts";
 import { Store, type StoreRecord } from "../../../memo/persist/store.ts";
 import { prng } from "../../_prng.ts";
 import { withTempDir } from "../_util.ts";
