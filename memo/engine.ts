@@ -298,6 +298,22 @@ export class Engine {
     if (store.wantsCompaction) this.#compact(store);
   }
 
+  /**
+   * Hashes again the files this epoch checked whose digest their stat
+   * fields could not vouch for (written within a clock tick of their check,
+   * as a build's outputs are): most are old enough by now, and then the next
+   * process trusts their stat fields instead of hashing them again. A file
+   * whose content changed meanwhile is recorded as changed.
+   */
+  #settleRecentFiles(): void {
+    if (this.#store === undefined) return;
+    const run = this.currentRun();
+    for (const leaf of this.#files.values()) {
+      if (leaf.checkedEpoch !== this.#epoch || leaf.trusted || !leaf.exists) continue;
+      if (leaf.refresh(run, true)) this.#dirty.add(leaf);
+    }
+  }
+
   /** Rewrites the store with every live record: those not taken, and every cell's. */
   #compact(store: Store): void {
     const all: StoreRecord[] = store.untaken();
@@ -315,6 +331,7 @@ export class Engine {
    * what a request depends on from the checkpoint alone.
    */
   checkpoint(): void {
+    this.#settleRecentFiles();
     this.flush();
     const store = this.#store;
     if (store === undefined) return;

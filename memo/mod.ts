@@ -47,7 +47,7 @@ export type { StackFrame } from "./errors.ts";
 export { redefine } from "./registry.ts";
 export { canonicalKey } from "./key.ts";
 export { digestOf } from "./stat/digest.ts";
-export { statPath } from "./stat/stat.ts";
+export { fileClock, statPath } from "./stat/stat.ts";
 export type { PathStat } from "./stat/stat.ts";
 export { globToRegExp } from "./leaves/glob.ts";
 export { isJsonData } from "./json.ts";

@@ -5,20 +5,21 @@
  * vars (`var.ts`).
  *
  * The stat cache trusts a file's digest while its mtime, size, inode and
- * ctime are unchanged, except when the file was modified within one clock
- * tick of the check that recorded the digest: a second write in the same tick
- * could keep every stat field, so such a file is hashed again (Git's "racy"
- * rule). The tick is taken as 2 s on file systems whose times have whole
- * seconds, 100 ms otherwise. The rule is applied to ctime as well as mtime:
- * mtime can be set back by any program (`cp -p`, `touch -d`), and Deno
- * reports ctime in whole seconds, so only a ctime older than the check by a
- * full tick proves that no write followed the check.
+ * ctime are unchanged, except when the file may have been written again
+ * since the digest was taken without any of them moving (Git's "racy"
+ * rule): a write in the same tick of the clock file times are stamped with
+ * keeps them. Times with nanoseconds (ext4, XFS, Btrfs, tmpfs) are stamped
+ * from the kernel's coarse clock, which barchan reads too (`fileClock`): a
+ * time below that clock read after the content was read proves that a later
+ * write moves it. Other times fall back on a tick of 100 ms, or 2 s for file
+ * systems with whole seconds. The rule is applied to ctime as well as mtime:
+ * mtime can be set back by any program (`cp -p`, `touch -d`), ctime cannot.
  *
  * @module
  */
 import { Leaf } from "../node.ts";
 import { digestOf } from "../stat/digest.ts";
-import { statPath, statPathNow } from "../stat/stat.ts";
+import { fileClock, statPath, statPathNow } from "../stat/stat.ts";
 
 const ABSENT = "-";
 const DIRECTORY = "/";
@@ -101,6 +102,12 @@ export class FileLeaf extends Leaf {
     const now = st?.takenAt ?? Date.now();
     if (st === null) return this.#set(ABSENT, 0, -1, 0, 0, now, run);
     if (st.isDirectory) return this.#set(DIRECTORY, 0, -1, 0, 0, now, run);
+    if (st.special !== undefined) {
+      throw new Error(
+        `${this.path} is ${st.special}, not a regular file: reading it could block or never end. ` +
+          `Depend on regular files only`,
+      );
+    }
     const { mtime, ctime, ino } = st;
     if (
       mtime === this.mtime && st.size === this.size && ino === this.ino && ctime === this.ctime &&
@@ -170,7 +177,8 @@ export class FileLeaf extends Leaf {
     run: number,
   ): boolean {
     const changed = digest !== this.digest;
-    const trusted = mtime < now - tickOf(mtime) && ctime < now - tickOf(ctime);
+    const clock = fileClock();
+    const trusted = settled(mtime, now, clock) && settled(ctime, now, clock);
     if (
       !changed && mtime === this.mtime && size === this.size && ino === this.ino &&
       ctime === this.ctime && trusted === this.trusted
@@ -204,6 +212,21 @@ export class FileLeaf extends Leaf {
  */
 export function tickOf(mtime: number): number {
   return mtime % 1000 === 0 ? 2000 : 100;
+}
+
+/**
+ * Whether a file time is old enough that a later write must change it: a
+ * time with nanoseconds (which ext4, XFS, Btrfs and tmpfs keep) below the
+ * kernel's file clock read after the content was (see `fileClock`), or any
+ * time more than its tick before the check began.
+ * @param time The file time, in milliseconds.
+ * @param checkedAt When the check began (before the content was read).
+ * @param clock The file clock after the content was read, if known.
+ * @returns True when the stat fields may vouch for the content read.
+ */
+export function settled(time: number, checkedAt: number, clock: number | undefined): boolean {
+  if (clock !== undefined && time % 1 !== 0) return time < clock;
+  return time < checkedAt - tickOf(time);
 }
 
 function isMissing(error: unknown): boolean {
