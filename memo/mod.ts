@@ -46,7 +46,7 @@ export { CycleError, MemoError } from "./errors.ts";
 export type { StackFrame } from "./errors.ts";
 export { redefine } from "./registry.ts";
 export { canonicalKey } from "./key.ts";
-export { digestOf } from "./stat/digest.ts";
+export { digestOf, digestOfFile } from "./stat/digest.ts";
 export { fileClock, statPath } from "./stat/stat.ts";
 export type { PathStat } from "./stat/stat.ts";
 export { globToRegExp } from "./leaves/glob.ts";

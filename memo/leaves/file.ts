@@ -18,7 +18,7 @@
  * @module
  */
 import { Leaf } from "../node.ts";
-import { digestOf } from "../stat/digest.ts";
+import { digestOfFile } from "../stat/digest.ts";
 import { fileClock, statPath, statPathNow } from "../stat/stat.ts";
 
 const ABSENT = "-";
@@ -115,7 +115,7 @@ export class FileLeaf extends Leaf {
     ) return false;
     let digest: string;
     try {
-      digest = digestOf(Deno.readFileSync(this.path));
+      digest = digestOfFile(this.path);
     } catch (error) {
       if (!isMissing(error)) throw error;
       digest = ABSENT;

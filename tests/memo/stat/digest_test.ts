@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { digestOf } from "../../../memo/stat/digest.ts";
+import { digestOf, digestOfFile } from "../../../memo/stat/digest.ts";
 
 /** The digest's 128 bits as four little-endian 32-bit words in hex, as MurmurHash3 references print them. */
 function words(digest: string): string {
@@ -45,4 +45,17 @@ Deno.test("digestOf() gives a view at any offset the digest of its own bytes", (
       assert.equal(digestOf(view), digestOf(view.slice()), `offset ${offset}, length ${length}`);
     }
   }
+});
+
+Deno.test("digestOfFile reads in chunks and equals digestOf of the whole content", async () => {
+  const dir = await Deno.makeTempDir();
+  const mib = 1 << 20;
+  for (const size of [0, 1, 15, 16, 17, mib - 1, mib, mib + 1, mib + 15, 3 * mib + 7]) {
+    const data = new Uint8Array(size);
+    for (let i = 0; i < size; i++) data[i] = (i * 2654435761) >>> 24;
+    const path = `${dir}/f${size}`;
+    await Deno.writeFile(path, data);
+    assert.equal(digestOfFile(path), digestOf(data), `size ${size}`);
+  }
+  await Deno.remove(dir, { recursive: true });
 });
