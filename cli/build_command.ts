@@ -2,27 +2,21 @@
  * `barchan build`, from the command line's flags to an exit code.
  *
  * Only what a build with nothing to do needs is imported here: the watch
- * session's client, the up-to-date check and the plain reporter (the JSON and
- * trace reporters load when asked for). The engine, the scheduler and the
- * rest load when a build has work.
+ * session's client, the request's check against the store
+ * (rules/run/open_build.ts) and the plain reporter (the JSON and trace
+ * reporters load when asked for). The engine, the scheduler and the rest
+ * load when a build has work.
  *
  * @module
  */
 // The memo files below are imported one by one, on the path of a build with
 // nothing to do: memo/mod.ts would load all of memo.
-import {
-  joinPath as join,
-  relativePath as relative,
-  resolvePath as resolve,
-} from "../memo/stat/paths.ts";
-import { type PathStat, statRelativeTo, useStatsTakenAhead } from "../memo/stat/stat.ts";
+import { relativePath as relative, resolvePath as resolve } from "../memo/stat/paths.ts";
 import { findBuildFile } from "../rules/project/build_file.ts";
 import { plainReporter } from "../rules/report/plain.ts";
 import type { Reporter } from "../rules/report/reporter.ts";
-import { STATE_DIR } from "../rules/state.ts";
-import { checkUpToDate, type UpToDateKey } from "../rules/run/up_to_date.ts";
+import { buildOpened, openRequest } from "../rules/run/open_build.ts";
 import { buildThroughServer, sessionListening } from "../rules/daemon/client.ts";
-import denoJson from "../deno.json" with { type: "json" };
 
 /** The options of `barchan build`, as the command line gave them. */
 export interface BuildFlags {
@@ -58,7 +52,6 @@ export async function buildCommand(
   requests: string[],
   flags: BuildFlags,
 ): Promise<number> {
-  const started = performance.now();
   const file = findBuildFile(cwd);
   const root = resolve(file, "..");
   const targets = requests.map((t) => t.startsWith("@") ? t : relative(root, resolve(cwd, t)));
@@ -76,13 +69,7 @@ export async function buildCommand(
       statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
     }));
   }
-  // Files under the root are stat'ed relative to it, by a build that ends.
-  if (!flags.watch) statRelativeTo(root);
-  try {
-    return await buildIn({ cwd, root, targets, flags, reporters, started });
-  } finally {
-    statRelativeTo(undefined);
-  }
+  return await buildIn({ cwd, root, targets, flags, reporters });
 }
 
 /** What buildIn needs from buildCommand. */
@@ -92,65 +79,11 @@ interface BuildContext {
   targets: string[];
   flags: BuildFlags;
   reporters: Reporter[];
-  /** When the command started, from performance.now(). */
-  started: number;
 }
 
 async function buildIn(
-  { cwd, root, targets, flags, reporters, started }: BuildContext,
+  { cwd, root, targets, flags, reporters }: BuildContext,
 ): Promise<number> {
-  // A plain build of a request whose last build is still up to date is
-  // answered from the record, without evaluating build.ts (up_to_date.ts).
-  const recorded = !flags.watch && !flags.dryRun && flags.traceFile === undefined;
-  // While a watch session runs in the project, it builds plain requests.
-  if (recorded) {
-    const reporter = await asOne(reporters);
-    const answer = await buildThroughServer(root, targets, reporter);
-    if (answer !== undefined) {
-      if (!flags.json) {
-        for (const failure of answer.failures) console.error(`Error: ${failure}`);
-      }
-      return answer.code;
-    }
-  }
-  const key: UpToDateKey = {
-    root,
-    request: targets,
-    tool: `barchan ${denoJson.version} ${import.meta.url} deno ${Deno.version.deno}`,
-  };
-  // When the answer is no, the stats taken for it serve the build's checks.
-  const stats = new Map<string, PathStat | null>();
-  const checkedAt = Date.now();
-  const verdict = recorded ? checkUpToDate(join(root, STATE_DIR), key, stats) : undefined;
-  if (verdict?.upToDate) {
-    const reporter = await asOne(reporters);
-    reporter.buildStarted?.({ trigger: [] });
-    reporter.buildFinished?.({
-      ok: true,
-      ran: 0,
-      failed: 0,
-      failures: [],
-      durationMs: performance.now() - started,
-      dryRun: false,
-    });
-    return 0;
-  }
-  const [
-    { isCancellation, onInterrupt, Scheduler },
-    { Builder },
-    { configFiles, importedModules },
-  ] = await Promise.all([
-    import("../fiber/mod.ts"),
-    import("../rules/run/builder.ts"),
-    import("../rules/project/modules.ts"),
-  ]);
-  const scheduler = new Scheduler({ jobs: flags.jobs });
-  const controller = new AbortController();
-  let running: Promise<unknown> = Promise.resolve();
-  const uninstall = onInterrupt(scheduler, async () => {
-    controller.abort();
-    await running.catch(() => {});
-  });
   const trace = flags.traceFile === undefined
     ? undefined
     : (await import("../rules/report/trace.ts")).traceRecorder();
@@ -159,86 +92,107 @@ async function buildIn(
       buildFinished: () => Deno.writeTextFileSync(resolve(cwd, flags.traceFile!), trace.toJSON()),
     });
   }
-  const options = {
-    root,
-    targets,
-    scheduler,
-    reporter: await asOne(reporters),
-    signal: controller.signal,
-    dryRun: flags.dryRun,
+  const reporter = await asOne(reporters);
+  const printFailures = (failures: readonly string[]) => {
+    if (!flags.json) { for (const failure of failures) console.error(`Error: ${failure}`); }
   };
-  try {
-    if (flags.watch) {
-      if (await sessionListening(root)) {
-        console.error("barchan: a watch session (build -w) already runs in this project");
-        return 1;
-      }
-      const { watchBuild } = await import("../rules/daemon/watch.ts");
-      let restart: string | undefined;
-      running = watchBuild({
-        ...options,
-        onRestart: (changed) => restart = changed,
-        serve: true,
-        ignore: flags.traceFile === undefined ? [] : [resolve(cwd, flags.traceFile)],
-      });
-      await running;
-      if (restart === undefined) return 130;
-      console.error(`${relative(root, restart)} changed: restarting to read it again`);
-      uninstall();
-      return await reexec();
-    }
-    // A watch session that starts while this build waits for the lock builds it.
-    const session = awaitSession(root, targets, options.reporter);
-    let builder;
-    try {
-      builder = await Builder.open({
-        ...options,
-        signal: AbortSignal.any([controller.signal, session.signal]),
-      });
-    } catch (error) {
-      const answer = session.answer();
-      if (answer === undefined) throw error;
-      if (!flags.json) {
-        for (const failure of answer.failures) console.error(`Error: ${failure}`);
-      }
+  if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
+  // While a watch session runs in the project, it builds plain requests.
+  if (!flags.dryRun) {
+    const answer = await buildThroughServer(root, targets, reporter);
+    if (answer !== undefined) {
+      printFailures(answer.failures);
       return answer.code;
-    } finally {
-      session.stop();
     }
-    useStatsTakenAhead(stats);
-    const result = await (running = (async () => {
-      try {
-        // When nothing build.ts is made of or read changed, its rules come
-        // from the cache (rule_cache.ts) instead of evaluating it again.
-        const cached = verdict !== undefined && builder.useCachedRules(verdict, checkedAt);
-        if (!cached) {
-          await (trace?.phase("load build.ts", () => builder.load()) ?? builder.load());
-        }
-        // What build.ts is made of is asked of the runtime while the build runs.
-        const modules = !recorded
-          ? undefined
-          : builder.cachedModules !== undefined
-          ? Promise.resolve([...builder.cachedModules])
-          : importedModules(builder.file);
-        try {
-          const result = await builder.build(targets);
-          const list = await modules;
-          if (result.ok && list !== undefined) {
-            builder.recordUpToDate(key, [...list, ...configFiles([Deno.cwd(), root])]);
-          }
-          return result;
-        } finally {
-          await modules;
-        }
-      } finally {
-        useStatsTakenAhead(undefined);
-        builder.close();
-      }
-    })());
-    if (!flags.json) {
-      for (const failure of result.failed) console.error(`Error: ${failure.message}`);
-    }
+  }
+  // A watch session that starts while this build waits for the lock builds it.
+  const session = awaitSession(root, targets, reporter);
+  let opened;
+  try {
+    opened = await openRequest({
+      root,
+      targets,
+      reporter,
+      signal: session.signal,
+      dryRun: flags.dryRun,
+    });
+  } catch (error) {
+    const answer = session.answer();
+    if (answer === undefined) throw error;
+    printFailures(answer.failures);
+    return answer.code;
+  } finally {
+    session.stop();
+  }
+  if (opened.upToDate) return 0;
+  const { isCancellation, onInterrupt, Scheduler } = await import("../fiber/mod.ts");
+  const scheduler = new Scheduler({ jobs: flags.jobs });
+  const controller = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
+  const uninstall = onInterrupt(scheduler, async () => {
+    controller.abort();
+    await running.catch(() => {});
+  });
+  try {
+    const result = await (running = buildOpened(opened.state, {
+      root,
+      targets,
+      scheduler,
+      reporter,
+      signal: controller.signal,
+      dryRun: flags.dryRun,
+    }));
+    printFailures(result.failed.map((f) => f.message));
     return result.ok ? 0 : 1;
+  } catch (error) {
+    if (isCancellation(error)) return 130;
+    throw error;
+  } finally {
+    uninstall();
+  }
+}
+
+/** `build -w`: a watch session in this process, started afresh when a module of build.ts changes. */
+async function watchCommand(
+  cwd: string,
+  root: string,
+  targets: string[],
+  flags: BuildFlags,
+  reporter: Reporter,
+): Promise<number> {
+  if (await sessionListening(root)) {
+    console.error("barchan: a watch session (build -w) already runs in this project");
+    return 1;
+  }
+  const [{ isCancellation, onInterrupt, Scheduler }, { watchBuild }] = await Promise.all([
+    import("../fiber/mod.ts"),
+    import("../rules/daemon/watch.ts"),
+  ]);
+  const scheduler = new Scheduler({ jobs: flags.jobs });
+  const controller = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
+  const uninstall = onInterrupt(scheduler, async () => {
+    controller.abort();
+    await running.catch(() => {});
+  });
+  try {
+    let restart: string | undefined;
+    running = watchBuild({
+      root,
+      targets,
+      scheduler,
+      reporter,
+      signal: controller.signal,
+      dryRun: flags.dryRun,
+      onRestart: (changed) => restart = changed,
+      serve: true,
+      ignore: flags.traceFile === undefined ? [] : [resolve(cwd, flags.traceFile)],
+    });
+    await running;
+    if (restart === undefined) return 130;
+    console.error(`${relative(root, restart)} changed: restarting to read it again`);
+    uninstall();
+    return await reexec();
   } catch (error) {
     if (isCancellation(error)) return 130;
     throw error;

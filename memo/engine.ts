@@ -16,6 +16,7 @@ import { VarLeaf } from "./leaves/var.ts";
 import { type Cell, type DepRef, Leaf, MemoNode, type Success } from "./node.ts";
 import { definitionNamed, definitionsGeneration } from "./registry.ts";
 import { Store, type StoreRecord } from "./persist/store.ts";
+import { statPath } from "./stat/stat.ts";
 import { type Var, varGeneration, varNamed } from "./var.ts";
 
 /** Options of an {@linkcode Engine}. */
@@ -106,8 +107,6 @@ export class Engine {
   #seenDefinitions = definitionsGeneration();
   #warn: (message: string) => void;
   #trusted: ReadonlySet<string> | undefined;
-  #trustedRun = -1;
-  #reshaped = false;
 
   /**
    * Creates an engine, loading its store when `dir` is given.
@@ -143,6 +142,8 @@ export class Engine {
     const g = varGeneration();
     const d = definitionsGeneration();
     if (g !== this.#seenVarGeneration || d !== this.#seenDefinitions) {
+      // What was checked no longer is what runs: take nothing on trust.
+      this.#trusted = undefined;
       this.#seenVarGeneration = g;
       this.#seenDefinitions = d;
       this.#run++;
@@ -158,6 +159,7 @@ export class Engine {
    * @param reason Why, kept for explanations.
    */
   invalidatePaths(paths: Iterable<string>, reason = "file changed"): void {
+    this.#trusted = undefined;
     for (const p of paths) {
       const path = resolve(this.root, p);
       const file = this.#files.get(path);
@@ -191,6 +193,7 @@ export class Engine {
   setInput(key: string, value: string, reason = `${key} changed`): void {
     const leaf = this.inputLeaf(key);
     if (leaf.value === value) return;
+    this.#trusted = undefined;
     leaf.value = value;
     leaf.changedAt = ++this.#run;
     this.#dirty.add(leaf);
@@ -198,42 +201,16 @@ export class Engine {
   }
 
   /**
-   * Vouches for stored results in the current run: a node loaded from the
-   * store whose id is in `ids` counts as up to date without its dependencies
-   * being checked. For a caller that knows from its own record of an earlier
-   * run's graph, and a check of every file in it, that nothing these nodes
-   * depend on changed since (see rules/run/up_to_date.ts). The trust ends when a
-   * new run begins; {@linkcode Engine.sameGraphSinceTrust} tells afterwards
-   * whether the graph kept its shape.
+   * Vouches for stored results: a node whose id is in `ids` counts as up to
+   * date without its dependencies being checked, unless its function's code
+   * changed. For a caller that checked, from the store's summary, every leaf
+   * under these nodes (see {@linkcode verifyRoot}). The trust ends at the
+   * next invalidation, set input, set var or redefinition of a memo
+   * function: whatever changes then is not what was checked.
    * @param ids Ids of the nodes vouched for.
    */
   trustUnchanged(ids: ReadonlySet<string>): void {
-    this.#trusted = ids;
-    this.#trustedRun = this.currentRun();
-    this.#reshaped = false;
-  }
-
-  /**
-   * Whether, since {@linkcode Engine.trustUnchanged} was called, every body
-   * that executed had executed before and read the same dependencies again,
-   * in the same order: the graph has the shape it had.
-   * @returns False also when no trust was given.
-   */
-  sameGraphSinceTrust(): boolean {
-    return this.#trusted !== undefined && !this.#reshaped;
-  }
-
-  /**
-   * @internal The file leaves checked since the last invalidation (in a build, the
-   * files it read or wrote), with the state it saw.
-   * @returns The leaves.
-   */
-  checkedFiles(): FileLeaf[] {
-    const files: FileLeaf[] = [];
-    for (const leaf of this.#files.values()) {
-      if (leaf.checkedEpoch === this.#epoch) files.push(leaf);
-    }
-    return files;
+    this.#trusted = ids.size === 0 ? undefined : ids;
   }
 
   /**
@@ -243,6 +220,7 @@ export class Engine {
    * @param reason Why, kept for explanations.
    */
   invalidateAll(reason = "all inputs invalidated"): void {
+    this.#trusted = undefined;
     this.#epoch++;
     this.#run++;
     this.#reasons.set("*", reason);
@@ -310,7 +288,7 @@ export class Engine {
     const run = this.currentRun();
     for (const leaf of this.#files.values()) {
       if (leaf.checkedEpoch !== this.#epoch || leaf.trusted || !leaf.exists) continue;
-      if (leaf.refresh(run, true)) this.#dirty.add(leaf);
+      if (leaf.refresh(run)) this.#dirty.add(leaf);
     }
   }
 
@@ -367,8 +345,8 @@ export class Engine {
   }
 
   /** @internal Whether a node counts as up to date in `run` on the word of {@linkcode Engine.trustUnchanged}. */
-  isTrusted(node: MemoNode, run: number): boolean {
-    return run === this.#trustedRun && this.#trusted!.has(node.id);
+  isTrusted(node: MemoNode): boolean {
+    return this.#trusted?.has(node.id) === true;
   }
 
   /** @internal Resolves the i-th dependency, loading it from the store if needed. */
@@ -428,8 +406,8 @@ export class Engine {
 
   /** @internal Re-checks a file now, whatever this epoch saw of it. */
   recheckFile(leaf: FileLeaf): void {
-    // A stat taken ahead would predate the write: look again.
-    if (leaf.refresh(this.currentRun(), true) && this.#store !== undefined) this.#dirty.add(leaf);
+    // Whatever this epoch saw of it predates the write: look again.
+    if (leaf.refresh(this.currentRun()) && this.#store !== undefined) this.#dirty.add(leaf);
     leaf.checkedEpoch = this.#epoch;
   }
 
@@ -478,6 +456,44 @@ export class Engine {
   }
 
   /**
+   * The value a memo call returned last (in this process or, with a store,
+   * an earlier one), without bringing it up to date: it may be stale.
+   * @param name The memo function's name.
+   * @param input The call's input.
+   * @returns The value, or undefined when no call returned one (or the
+   * function is not defined in this process).
+   */
+  lastValue(name: string, input: unknown): unknown {
+    const def = definitionNamed(name);
+    if (def === undefined) return undefined;
+    try {
+      return this.memoNode(def, input).success?.value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Whether a path this engine tracks differs from what it recorded: a file
+   * whose stat fields moved (or that appeared or went), a directory holding
+   * such a file, or an entry of a listed directory or glob (which counts as
+   * moved, since only listing again tells). For a watcher: an event on a
+   * file the build itself wrote finds it as recorded, and starts nothing.
+   * @param path An absolute path.
+   * @returns True when invalidating it may change a result.
+   */
+  moved(path: string): boolean {
+    const file = this.#files.get(path);
+    if (file !== undefined && fileMoved(file)) return true;
+    for (const listing of this.#listings) if (listing.covers(path)) return true;
+    const prefix = path + "/";
+    for (const [filePath, leaf] of this.#files) {
+      if (filePath.startsWith(prefix) && fileMoved(leaf)) return true;
+    }
+    return false;
+  }
+
+  /**
    * The dependencies a memo call recorded in its last execution, as ids:
    * `name(input)` labels for memo calls, paths for files.
    * @param name The memo function's name.
@@ -498,72 +514,12 @@ export class Engine {
   }
 
   /**
-   * @internal The graph a computation depends on, as the last executions of
-   * its memo calls recorded it: what must stay unchanged for its outcome to
-   * hold.
-   * @param roots What the computation read at top level (its frame's deps).
-   * @returns The leaves reached; the memo nodes reached, each after the nodes
-   * it depends on; and each node's dependencies, nodes by their index in
-   * `nodes`. Undefined when a node reached has no outcome or an unknown
-   * dependency.
-   */
-  graphUnder(roots: readonly Cell[]): DependencyGraph | undefined {
-    const graph: DependencyGraph = { leaves: [], nodes: [], deps: [] };
-    const leaves = new Set<Leaf>();
-    const index = new Map<MemoNode, number>();
-    const entered = new Set<MemoNode>();
-    const stack: { node: MemoNode; next: number }[] = [];
-    /** Notes a cell reached: a leaf is listed, a node not seen yet descended into. */
-    const reach = (cell: Cell): void => {
-      if (cell instanceof Leaf) {
-        if (!leaves.has(cell)) {
-          leaves.add(cell);
-          graph.leaves.push(cell);
-        }
-      } else if (!entered.has(cell as MemoNode)) {
-        entered.add(cell as MemoNode);
-        stack.push({ node: cell as MemoNode, next: 0 });
-      }
-    };
-    for (const root of roots) {
-      reach(root);
-      while (stack.length > 0) {
-        const top = stack[stack.length - 1];
-        const node = top.node;
-        if (node.state.kind !== "value") return undefined;
-        if (top.next < node.deps.length) {
-          const dep = this.resolveDep(node.deps, top.next++);
-          if (dep === undefined) return undefined;
-          reach(dep);
-          continue;
-        }
-        stack.pop();
-        index.set(node, graph.nodes.length);
-        graph.nodes.push(node);
-        // A dependency still on the stack would close a cycle, which no
-        // successful build has: such an edge is left out.
-        const deps: (number | Leaf)[] = [];
-        for (const dep of node.deps as Cell[]) {
-          if (dep instanceof Leaf) deps.push(dep);
-          else if (index.has(dep as MemoNode)) deps.push(index.get(dep as MemoNode)!);
-        }
-        graph.deps.push(deps);
-      }
-    }
-    return graph;
-  }
-
-  /**
    * @internal Called when a body has executed.
    * @param node The node.
    * @param previous Its dependencies before, undefined when it had no result.
    */
-  nodeExecuted(node: MemoNode, previous: readonly DepRef[] | undefined): void {
+  nodeExecuted(node: MemoNode, _previous: readonly DepRef[] | undefined): void {
     if (this.#store !== undefined) this.#dirty.add(node);
-    if (this.#trusted !== undefined && !this.#reshaped) {
-      this.#reshaped = previous === undefined || previous.length !== node.deps.length ||
-        previous.some((ref, i) => this.refId(ref) !== (node.deps[i] as Cell).id);
-    }
   }
 
   #storedDir = (path: string): string => this.#stored(path);
@@ -688,6 +644,16 @@ export class Engine {
   }
 }
 
+/** Whether a file's stat fields differ from what its leaf recorded (or it was never checked). */
+function fileMoved(leaf: FileLeaf): boolean {
+  if (leaf.digest === "") return true;
+  const st = statPath(leaf.path);
+  if (st === null) return leaf.exists || leaf.isDirectory;
+  if (st.isDirectory) return !leaf.isDirectory;
+  return !leaf.exists || st.mtime !== leaf.mtime || st.size !== leaf.size || st.ino !== leaf.ino ||
+    st.ctime !== leaf.ctime;
+}
+
 function recordOf(
   cell: Cell,
   strings: readonly string[],
@@ -803,16 +769,6 @@ interface StoredNodeExtra {
   t?: number[];
   v?: number;
   f?: 1 | 2;
-}
-
-/** What {@linkcode Engine.graphUnder} returns. */
-export interface DependencyGraph {
-  /** The leaves reached, each once. */
-  leaves: Leaf[];
-  /** The memo nodes reached, each after every node it depends on. */
-  nodes: MemoNode[];
-  /** Per node, its dependencies: leaves, and nodes by index in `nodes`. */
-  deps: (number | Leaf)[][];
 }
 
 let fallback: Engine | undefined;

@@ -72,7 +72,7 @@ export function verifySync(engine: Engine, node: MemoNode, run: number, depth: n
     state.kind === "new" || node.inflight !== undefined || depth > MAX_SYNC_DEPTH ||
     node.codeStale || node.defGeneration !== definitionsGeneration()
   ) return false;
-  if (engine.isTrusted(node, run)) return verified(node, run);
+  if (engine.isTrusted(node)) return verified(node, run);
   const trace: Trace = state.kind === "value" ? state.success : state.failure;
   if (state.kind === "failed" && state.failure.stored) return false;
   const deps = trace.deps;
@@ -137,7 +137,7 @@ async function refresh(
   }
   const state = node.state;
   if (state.kind === "value") {
-    const changed = engine.isTrusted(node, run)
+    const changed = engine.isTrusted(node)
       ? undefined
       : await firstChanged(engine, node, state.success, false);
     if (changed === undefined) {

@@ -33,9 +33,11 @@ export {
   env,
   exists,
   glob,
+  previousValue,
   readBytes,
   readDir,
   readInput,
+  readsDigest,
   readText,
   readTogether,
   recordWrite,
@@ -44,10 +46,14 @@ export {
 export type { GlobOptions, PathInfo } from "./reads.ts";
 export { CycleError, MemoError } from "./errors.ts";
 export type { StackFrame } from "./errors.ts";
-export { redefine } from "./registry.ts";
+export { redefine, stampDefinitions } from "./registry.ts";
 export { canonicalKey } from "./key.ts";
 export { digestOf, digestOfFile } from "./stat/digest.ts";
 export { fileClock, statPath } from "./stat/stat.ts";
+export { Store } from "./persist/store.ts";
+export type { StoreOptions, StoreRecord } from "./persist/store.ts";
+export { verifyRoot } from "./verify_root.ts";
+export type { RootVerdict } from "./verify_root.ts";
 export type { PathStat } from "./stat/stat.ts";
 export { globToRegExp } from "./leaves/glob.ts";
 export { isJsonData } from "./json.ts";
@@ -60,5 +66,5 @@ export { FileLeaf, tickOf } from "./leaves/file.ts";
 export type { FileState } from "./leaves/file.ts";
 export { ListingLeaf } from "./leaves/listing.ts";
 export { EnvLeaf } from "./leaves/env.ts";
-export { dropStatTakenAhead, pathPresent } from "./stat/stat.ts";
+export { pathPresent, statRelativeTo } from "./stat/stat.ts";
 export { STORE_FILE } from "./persist/store.ts";

@@ -9,6 +9,14 @@ import { resolve } from "node:path";
 import { currentFrame } from "./context.ts";
 import { listGlob } from "./leaves/glob.ts";
 import { defaultEngine, type Engine } from "./engine.ts";
+import { isJsonData } from "./json.ts";
+import { EnvLeaf } from "./leaves/env.ts";
+import { FileLeaf } from "./leaves/file.ts";
+import { InputLeaf } from "./leaves/input.ts";
+import { ListingLeaf } from "./leaves/listing.ts";
+import { VarLeaf } from "./leaves/var.ts";
+import { type Cell, MemoNode } from "./node.ts";
+import { digestOf } from "./stat/digest.ts";
 
 const decoder = new TextDecoder();
 
@@ -298,6 +306,84 @@ export function recordWrite(path: string): string | null {
 export function readTogether<T>(fn: () => Promise<T>): Promise<T> {
   const frame = currentFrame();
   return frame === undefined ? fn() : frame.readTogether(fn);
+}
+
+/**
+ * The value the running memo call returned the last time it succeeded (in
+ * this process or, with a store, an earlier one), for a body that can reuse
+ * work it did then, such as commands whose inputs did not change. Reading it
+ * records no dependency: what the body returns must not depend on it beyond
+ * work it would redo identically.
+ * @returns The previous value, or undefined (first execution, or outside a memo body).
+ *
+ * @example
+ * ```ts
+ * import { Engine, memo, previousValue, Var } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const tick = new Var("docTick", 1);
+ * const runs = memo("docRuns", () => {
+ *   tick.get();
+ *   return ((previousValue() as number | undefined) ?? 0) + 1;
+ * });
+ * const engine = new Engine();
+ * assert.equal(await engine.run(() => runs(null)), 1);
+ * tick.set(2);
+ * assert.equal(await engine.run(() => runs(null)), 2);
+ * ```
+ */
+export function previousValue(): unknown {
+  return currentFrame()?.node?.success?.value;
+}
+
+/**
+ * A digest of what the running computation has read so far: each file's
+ * content, each listing, each environment variable, var and input, each
+ * memo call's value. Two computations that read the same things with the
+ * same values get the same digest: a body can use it as the version of
+ * values it built from those reads, such as the code of functions defined
+ * by a module it evaluated.
+ * @returns The digest, or "" outside any computation.
+ *
+ * @example
+ * ```ts
+ * import { Engine, env, readsDigest } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * Deno.env.set("DOC_READS_DIGEST", "1");
+ * const engine = new Engine();
+ * const first = await engine.run(() => (env("DOC_READS_DIGEST"), readsDigest()));
+ * Deno.env.set("DOC_READS_DIGEST", "2");
+ * engine.invalidateAll();
+ * const second = await engine.run(() => (env("DOC_READS_DIGEST"), readsDigest()));
+ * assert.notEqual(first, second);
+ * ```
+ */
+export function readsDigest(): string {
+  const frame = currentFrame();
+  if (frame === undefined) return "";
+  const parts: unknown[] = [];
+  for (const dep of frame.deps) parts.push(dep.id, valueOf(dep));
+  return digestOf(JSON.stringify(parts));
+}
+
+function valueOf(cell: Cell): unknown {
+  if (cell instanceof MemoNode) {
+    const state = cell.state;
+    return state.kind === "value"
+      ? jsonOrChange(state.success.value, cell)
+      : `failed ${cell.changedAt}`;
+  }
+  if (cell instanceof FileLeaf || cell instanceof ListingLeaf || cell instanceof VarLeaf) {
+    return cell.digest;
+  }
+  if (cell instanceof EnvLeaf || cell instanceof InputLeaf) return cell.value ?? null;
+  return cell.changedAt;
+}
+
+/** A value as JSON, or (when it is not JSON data) the run it last changed in. */
+function jsonOrChange(value: unknown, cell: Cell): unknown {
+  return isJsonData(value) ? value : `changed ${cell.changedAt}`;
 }
 
 /**

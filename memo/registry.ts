@@ -11,6 +11,7 @@
  * @module
  */
 import type { MemoDefinition } from "./definition.ts";
+import { digestOf } from "./stat/digest.ts";
 
 const definitions = new Map<string, MemoDefinition>();
 let evaluationStarted = false;
@@ -49,7 +50,8 @@ export function definitionNamed(name: string): MemoDefinition | undefined {
  * @param insideComputation Whether the caller is running inside a memo body.
  */
 export function register(def: MemoDefinition, insideComputation: boolean): void {
-  if (insideComputation) {
+  // A reload (redefine) may run inside a computation, as build.ts's does.
+  if (insideComputation && redefining === undefined) {
     throw new Error(
       `Cannot create memo function "${def.name}" at ${def.site} inside a memo computation: ` +
         `memo functions must be created at module top level, before any evaluation starts`,
@@ -102,6 +104,37 @@ export async function redefine<T>(
     return await load();
   } finally {
     redefining = outer;
+  }
+}
+
+/**
+ * Makes the code digest of some definitions cover more than their source
+ * text: the values a body can see from its surroundings (the module it is
+ * defined in, what that module read when it was evaluated). A result
+ * computed with another stamp counts as computed by other code, and the body
+ * executes again (an equal value still stops propagation). Call it right
+ * after {@linkcode redefine} defined them, before any of them is called:
+ * the stamp is part of their definition, not a new one.
+ * @param names The memo functions, as {@linkcode redefine} reported them.
+ * @param salt A digest of what the bodies can see.
+ *
+ * @example
+ * ```ts
+ * import { memo, redefine, stampDefinitions } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const defined = new Set<string>();
+ * await redefine(() => memo("docStamped", (n: number) => n), defined);
+ * stampDefinitions(defined, "digest of the module and its reads");
+ * assert.deepEqual([...defined], ["docStamped"]);
+ * ```
+ */
+export function stampDefinitions(names: Iterable<string>, salt: string): void {
+  for (const name of names) {
+    const def = definitions.get(name);
+    if (def !== undefined) {
+      definitions.set(name, { ...def, code: digestOf(`${def.code}\u0000${salt}`) });
+    }
   }
 }
 

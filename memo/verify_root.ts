@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
+import { resolvePath } from "./stat/paths.ts";
 import { EnvLeaf } from "./leaves/env.ts";
 import { FileLeaf } from "./leaves/file.ts";
 import { ListingLeaf } from "./leaves/listing.ts";
@@ -182,5 +182,5 @@ function leafMoved(
 }
 
 function absolute(root: string, stored: string): string {
-  return isAbsolute(stored) ? stored : resolve(root, stored);
+  return stored.startsWith("/") ? stored : resolvePath(root, stored);
 }

@@ -45,6 +45,10 @@ export type { BuildOptions } from "./run/build.ts";
 export { Builder } from "./run/builder.ts";
 export type { BuildCallOptions, BuilderOptions, BuildFailure, BuildResult } from "./run/builder.ts";
 export type { RanRule } from "./run/one_build.ts";
+export { buildOpened, openRequest, runBuild } from "./run/open_build.ts";
+export type { OpenedRequest, RunBuildOptions } from "./run/open_build.ts";
+export { requestId, TOOL } from "./run/request.ts";
+export type { BuildRequestKey } from "./run/request.ts";
 export { clean } from "./run/clean.ts";
 export { graphToDot, ruleGraph } from "./run/graph.ts";
 export type { GraphEdge, GraphNode, RuleGraph } from "./run/graph.ts";
@@ -55,6 +59,7 @@ export type {
   ActionStarted,
   BuildFinished,
   BuildStarted,
+  PhaseFinished,
   Reporter,
 } from "./report/reporter.ts";
 export { plainReporter } from "./report/plain.ts";
@@ -76,8 +81,6 @@ export {
   BUILD_DIR,
   BUILD_LOCK,
   OUTPUTS_LOG,
-  RULE_CACHE_FILE,
   SERVER_SOCKET,
   STATE_DIR,
-  UP_TO_DATE_FILE,
 } from "./state.ts";

@@ -7,8 +7,6 @@
  *   store's format are the store's own: `memo/persist/store.ts`, `STORE_FILE`);
  * - {@linkcode OUTPUTS_LOG}: the outputs barchan wrote, with their digests;
  * - {@linkcode BUILD_LOCK}: held by the build that runs, and by a watch session;
- * - {@linkcode UP_TO_DATE_FILE}: the record of the last successful build of a request;
- * - {@linkcode RULE_CACHE_FILE}: the rules of build.ts as that build loaded them;
  * - {@linkcode SERVER_SOCKET}: where a watch session serves builds (in the
  *   temporary directory when this path is too long for a socket);
  * - `.watch-mark-PID-N`: a watch session's marks in its stream of file
@@ -39,12 +37,6 @@ export const BUILD_LOCK = "build.lock";
 
 /** The record of the outputs barchan wrote, in {@linkcode STATE_DIR}. */
 export const OUTPUTS_LOG = "outputs.log";
-
-/** The up-to-date record of the last successful build, in {@linkcode STATE_DIR}. */
-export const UP_TO_DATE_FILE = "up-to-date.json";
-
-/** The rule cache the up-to-date record names, in {@linkcode STATE_DIR}. */
-export const RULE_CACHE_FILE = "rules.json";
 
 /** The Unix socket a watch session serves builds on, in {@linkcode STATE_DIR}. */
 export const SERVER_SOCKET = "server.sock";

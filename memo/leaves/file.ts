@@ -19,7 +19,7 @@
  */
 import { Leaf } from "../node.ts";
 import { digestOfFile } from "../stat/digest.ts";
-import { fileClock, statPath, statPathNow } from "../stat/stat.ts";
+import { fileClock, statPath } from "../stat/stat.ts";
 
 const ABSENT = "-";
 const DIRECTORY = "/";
@@ -50,7 +50,7 @@ export type FileState = [
  * const leaf = new FileLeaf("", file);
  * leaf.refresh(1);
  * await Deno.writeTextFile(file, "new content");
- * assert.equal(leaf.refresh(2, true), true);
+ * assert.equal(leaf.refresh(2), true);
  * assert.equal(leaf.changedAt, 2);
  * ```
  */
@@ -97,9 +97,9 @@ export class FileLeaf extends Leaf {
    * @returns Whether anything recorded changed (stat fields, trust or digest;
    * `changedAt` tells whether the digest did).
    */
-  refresh(run: number, fresh = false): boolean {
-    const st = fresh ? statPathNow(this.path) : statPath(this.path);
-    const now = st?.takenAt ?? Date.now();
+  refresh(run: number): boolean {
+    const st = statPath(this.path);
+    const now = Date.now();
     if (st === null) return this.#set(ABSENT, 0, -1, 0, 0, now, run);
     if (st.isDirectory) return this.#set(DIRECTORY, 0, -1, 0, 0, now, run);
     if (st.special !== undefined) {

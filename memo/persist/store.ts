@@ -67,7 +67,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { joinPath as join } from "../stat/paths.ts";
 import { checksumOf } from "./checksum.ts";
 import { isCheckpoint, Summary } from "./checkpoint.ts";
 import { Strings } from "./_strings.ts";

@@ -31,11 +31,6 @@ export interface PathStat {
   size: number;
   /** Inode number. */
   ino: number;
-  /**
-   * When the stat was taken (milliseconds since the epoch), if earlier than
-   * its use: the stat cache judges how recent the file is against it.
-   */
-  takenAt?: number;
 }
 
 type StatFn = (path: string) => PathStat | null;
@@ -59,58 +54,7 @@ type StatFn = (path: string) => PathStat | null;
  * ```
  */
 export function statPath(path: string): PathStat | null {
-  if (ahead !== undefined) {
-    const known = ahead.get(path);
-    if (known !== undefined) {
-      ahead.delete(path);
-      return known;
-    }
-  }
   return (implementation ??= chooseImplementation())(path);
-}
-
-/**
- * Stats the path now, ignoring any stat taken ahead.
- * @param path The path.
- * @returns As {@linkcode statPath}.
- */
-export function statPathNow(path: string): PathStat | null {
-  return (implementation ??= chooseImplementation())(path);
-}
-
-let ahead: Map<string, PathStat | null> | undefined;
-
-/**
- * Hands over stats taken ahead of time, each to be returned once by
- * {@linkcode statPath} in place of a new one: checking a file's state
- * against the stat cache at the time the stat was taken is as sound as
- * checking it now, as long as whoever writes the file afterwards looks
- * again with {@linkcode statPathNow}. Replaces earlier ones; `undefined`
- * drops them.
- * @param stats Absolute path to stat (null when absent), with `takenAt` set.
- */
-export function useStatsTakenAhead(stats: Map<string, PathStat | null> | undefined): void {
-  ahead = stats;
-}
-
-/**
- * Drops the stat taken ahead for one path, as when the path is deleted.
- * @param path The absolute path.
- * @internal For barchan's own layers.
- *
- * @example A deleted file is stat'ed again
- * ```ts
- * import { dropStatTakenAhead, statPath } from "@barchan/barchan/memo";
- * import assert from "node:assert/strict";
- *
- * const file = await Deno.makeTempFile();
- * Deno.removeSync(file);
- * dropStatTakenAhead(file);
- * assert.equal(statPath(file), null);
- * ```
- */
-export function dropStatTakenAhead(path: string): void {
-  ahead?.delete(path);
 }
 
 let implementation: StatFn | undefined;

@@ -158,6 +158,8 @@ function replay(message: Record<string, unknown>, reporter: Reporter): void {
       return reporter.actionStarted?.(payload);
     case "action-finished":
       return reporter.actionFinished?.(payload);
+    case "phase":
+      return reporter.phase?.(payload);
     case "note":
       return reporter.note?.(String(data.message));
   }

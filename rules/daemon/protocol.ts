@@ -17,6 +17,7 @@ import type {
   ActionStarted,
   BuildFinished,
   BuildStarted,
+  PhaseFinished,
 } from "../report/reporter.ts";
 
 /** The protocol's version: a server answers only requests of its own. */
@@ -57,6 +58,7 @@ export type EventMessage =
   | ({ event: "build-finished" } & BuildFinished)
   | ({ event: "action-started" } & ActionStarted)
   | ({ event: "action-finished" } & ActionFinished)
+  | ({ event: "phase" } & PhaseFinished)
   | { event: "note"; message: string };
 
 /** What a server sends. */

@@ -4,34 +4,34 @@
  *
  * Which events matter: a path the engine tracks (a source, a dependency
  * found while running, a file a memo function read, an entry of a listed
- * directory or glob), build.ts, a local module it imports, or what build.ts
- * read through Deno's API while it was loaded (then it is loaded again). Build outputs,
+ * directory or glob, a target the build wrote, build.ts and the files it
+ * is made of or read while evaluated) whose state differs from what the
+ * engine recorded. A build's own writes are what the engine recorded, so
+ * they start nothing; an output deleted or edited by hand is rebuilt.
  * barchan's state and the files given as `ignore` (a trace file) never
  * trigger a rebuild. Events that arrive during a build are merged by the
  * watcher and handled right after it: none is lost.
  *
- * Editing build.ts reloads it in this process (new and removed rules and
- * memo functions take effect). A module build.ts imports is cached by the
- * runtime once evaluated, so when one changes barchan starts itself afresh
- * (same arguments) to read it.
+ * Editing build.ts evaluates it again in this process (new and removed
+ * rules and memo functions take effect). A module build.ts imports is
+ * cached by the runtime once evaluated, so when one changes barchan starts
+ * itself afresh (same arguments) to read it; so it does when its state
+ * directory is deleted, since the lock it holds guards nothing then.
  *
  * With `serve`, the session also builds what other processes ask of it
  * (server.ts): each request is answered once the watcher has seen every
- * change made before it arrived. Build outputs changed by hand since (deleted
- * or edited) are checked again before such a build, as a build of its own
- * would; watch mode's own rebuilds do not react to them.
+ * change made before it arrived.
  *
  * A second after its last activity, a session runs a full garbage collection
  * (`_idle_collector.ts`): V8 would otherwise keep the memory a build grew.
  *
  * @module
  */
-import { dirname, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { isCancellation, watch } from "../../fiber/mod.ts";
 import { Builder, type BuilderOptions } from "../run/builder.ts";
-import { BUILD_DIR, STATE_DIR } from "../state.ts";
+import { STATE_DIR } from "../state.ts";
 import { messageOf } from "../../memo/mod.ts";
-import { importedModules } from "../project/modules.ts";
 import { type BuildRequest, type BuildServer, serveBuilds } from "./server.ts";
 import { idleCollector } from "./_idle_collector.ts";
 
@@ -92,28 +92,8 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   const reporter = options.reporter ?? {};
   const targets = options.targets ?? [];
   const rel = (p: string) => relative(builder.root, p);
-  let modules = new Set<string>();
-  let loaded = false;
-  let loadError = "";
-  const load = async (): Promise<boolean> => {
-    try {
-      await builder.load();
-      modules = await localModules(builder.file);
-      loaded = true;
-    } catch (error) {
-      loadError = messageOf(error);
-      reporter.note?.(`${loadError}\nWaiting for build.ts to be fixed...`);
-      loaded = false;
-    }
-    return loaded;
-  };
   const ignored = new Set((options.ignore ?? []).map((p) => resolve(builder.root, p)));
   const stateDir = resolve(builder.root, STATE_DIR);
-  const isOutput = (path: string) => {
-    const r = rel(path);
-    return r === BUILD_DIR || r.startsWith(BUILD_DIR + "/") ||
-      builder.project?.producers.has(r) === true || ignored.has(path);
-  };
   const watcher = watch([builder.root], {
     ignore: [STATE_DIR],
     debounceMs: options.debounceMs ?? 8,
@@ -121,17 +101,10 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
     markDir: stateDir,
   });
   // Requests from other processes, by the watcher mark that must be reached
-  // before each is built; outputs changed since the last such build.
+  // before each is built.
   const requests = new Map<number, BuildRequest>();
-  const touchedOutputs = new Set<string>();
   let server: BuildServer | undefined;
   const serve = async (request: BuildRequest) => {
-    if (!loaded) return request.finish(1, [loadError]);
-    // Invalidating even nothing would start a new run, verified from the top.
-    if (touchedOutputs.size > 0) {
-      builder.engine.invalidatePaths(touchedOutputs, "changed on disk");
-      touchedOutputs.clear();
-    }
     try {
       const result = await builder.build(request.targets, {
         signal: request.signal,
@@ -143,6 +116,9 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
       request.finish(130);
     }
   };
+  /** A module build.ts imports (other than build.ts) among `paths`: then start afresh. */
+  const changedModule = (paths: readonly string[]) =>
+    paths.find((p) => p !== builder.file && builder.loader.modules.has(p));
   // A second after the last activity, the memory a build grew is given back.
   const collector = await idleCollector(IDLE_COLLECT_MS);
   try {
@@ -160,31 +136,29 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
         reporter.note?.(`Cannot serve builds to other processes: ${messageOf(error)}`);
       }
     }
-    if (await load()) await builder.build(targets);
+    await builder.build(targets);
     collector.schedule();
     for await (const batch of watcher) {
+      if (!builder.holdsLock()) {
+        reporter.note?.(`${STATE_DIR} was deleted: starting afresh`);
+        options.onRestart?.(stateDir);
+        return;
+      }
       if (batch.rescan) {
         reporter.note?.("File events were lost: checking every file again");
         builder.engine.invalidateAll("file events were lost");
       }
-      const relevant = batch.paths.filter((p) =>
-        !isOutput(p) &&
-        (p === builder.file || modules.has(p) || builder.loadRead(p) ||
-          builder.engine.tracks(p, isOutput))
+      const changed = batch.paths.filter((p) =>
+        !ignored.has(p) && builder.engine.tracks(p) && builder.engine.moved(p)
       );
-      for (const p of batch.paths) if (isOutput(p)) touchedOutputs.add(p);
-      const changedModule = relevant.find((p) => modules.has(p) && p !== builder.file);
-      if (changedModule !== undefined && options.onRestart !== undefined) {
-        options.onRestart(changedModule);
+      const module = changedModule(changed);
+      if (module !== undefined && options.onRestart !== undefined) {
+        options.onRestart(module);
         return;
       }
-      if (relevant.length > 0 || batch.rescan) {
-        builder.engine.invalidatePaths(relevant, "changed on disk");
-        const reload = !loaded || batch.rescan ||
-          relevant.some((p) => p === builder.file || builder.loadRead(p));
-        if (!reload || await load()) {
-          await builder.build(targets, { trigger: relevant.map(rel) });
-        }
+      if (changed.length > 0 || batch.rescan) {
+        builder.engine.invalidatePaths(changed, "changed on disk");
+        await builder.build(targets, { trigger: changed.map(rel) });
       }
       for (const mark of batch.marks ?? []) {
         const request = requests.get(mark);
@@ -199,11 +173,4 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
     await watcher.close();
     builder.close();
   }
-}
-
-/** The files under the project root that build.ts imports, directly or not, itself included. */
-async function localModules(file: string): Promise<Set<string>> {
-  const root = dirname(file);
-  const modules = await importedModules(file) ?? [file];
-  return new Set(modules.filter((path) => path === file || path.startsWith(root + "/")));
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { isAbsolute } from "node:path";
-import { canonicalKey, digestOf } from "../../memo/mod.ts";
+import { digestOf } from "../../memo/mod.ts";
 import type { Action, Dep } from "./actions.ts";
 import { RuleHandle } from "./handle.ts";
 import { type DepSpec, loadingProject, type Project, type Rule } from "../project/project.ts";
@@ -22,10 +22,11 @@ export interface RuleOptions {
   /** Attaches the rule to an alias; `build @alias` runs it. */
   alias?: string;
   /**
-   * Values a function action uses from its surroundings: they are part of
-   * what decides whether the rule changed (its source text already is).
+   * What the rule does, in a few words: shown with its first target (or
+   * alias) where its action is shown, in place of `function` for a function
+   * action.
    */
-  inputs?: unknown;
+  description?: string;
 }
 
 /**
@@ -84,13 +85,18 @@ export function rule(options: RuleOptions): RuleHandle {
   }
   const extra = typeof action === "function" ? [] : action.reads;
   const deps = project.normalizeDeps([options.deps ?? [], ...extra]);
+  if (options.description !== undefined && typeof options.description !== "string") {
+    throw new TypeError(`The rule at ${site()} has a description that is not a string`);
+  }
+  // A rule without targets is named by what it is, which stays the same
+  // when build.ts changes elsewhere.
   const actionSpec = typeof action === "function"
-    ? ["function", action.toString(), safeKey(options.inputs, site)]
+    ? ["function", action.toString()]
     : [...action.spec];
   const spec = digestOf(JSON.stringify([targets, deps, actionSpec, options.alias ?? null]));
   const id = targets[0] ?? `@${options.alias}/${spec.slice(0, 8)}`;
   const added = project.addRule(
-    new DefinedRule(id, targets, deps, action, options.alias, spec, where),
+    new DefinedRule(id, targets, deps, action, options.alias, options.description, spec, where),
   );
   return new RuleHandle(added.id, targets, where);
 }
@@ -133,6 +139,7 @@ class DefinedRule implements Rule {
   readonly deps: readonly DepSpec[];
   readonly action: Action;
   readonly alias: string | undefined;
+  readonly description: string | undefined;
   readonly spec: string;
   readonly #where: RuleSite;
 
@@ -142,6 +149,7 @@ class DefinedRule implements Rule {
     deps: readonly DepSpec[],
     action: Action,
     alias: string | undefined,
+    description: string | undefined,
     spec: string,
     where: RuleSite,
   ) {
@@ -150,6 +158,7 @@ class DefinedRule implements Rule {
     this.deps = deps;
     this.action = action;
     this.alias = alias;
+    this.description = description;
     this.spec = spec;
     this.#where = where;
   }
@@ -160,14 +169,6 @@ class DefinedRule implements Rule {
 
   get display(): string {
     const action = this.action;
-    return typeof action === "function" ? `function at ${this.#where.site}` : action.display;
-  }
-}
-
-function safeKey(inputs: unknown, site: () => string): string {
-  try {
-    return canonicalKey(inputs ?? null);
-  } catch (error) {
-    throw new TypeError(`The rule at ${site()} has inputs that are not plain data: ${error}`);
+    return typeof action === "function" ? this.description ?? "function" : action.display;
   }
 }

@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { Mutex } from "../../fiber/mod.ts";
 import { redefine } from "../../memo/mod.ts";
 import { BuildFileError } from "../dsl/errors.ts";
-import { type LoadReads, recordLoadReads } from "./load_reads.ts";
+import { type ReadTracker, recordLoadReads } from "./load_reads.ts";
 import { Project, setLoadingProject } from "./project.ts";
 
 export { BUILD_FILE, findBuildFile } from "./build_file.ts";
@@ -33,14 +33,14 @@ export function loadProject(file: string): Promise<Project> {
 }
 
 /**
- * {@linkcode loadProject}, recording into `reads` what build.ts read through
+ * {@linkcode loadProject}, handing `tracker` what build.ts reads through
  * Deno's API (see load_reads.ts), also when loading fails.
  * @param file The build.ts path.
- * @param reads Receives the reads.
+ * @param tracker Receives the reads, each just before it is made.
  * @returns The project.
  */
-export function loadProjectRecording(file: string, reads: LoadReads): Promise<Project> {
-  return loading.withLock(() => recordLoadReads(() => evaluate(file), reads));
+export function loadProjectRecording(file: string, tracker: ReadTracker): Promise<Project> {
+  return loading.withLock(() => recordLoadReads(() => evaluate(file), tracker));
 }
 
 async function evaluate(file: string): Promise<Project> {

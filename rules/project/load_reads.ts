@@ -4,23 +4,26 @@
  * environment variables looked up. Together with the modules build.ts
  * imports, they decide whether evaluating it again could give other rules.
  *
- * Each read is recorded as a leaf checked just before the read itself, so a
- * change made after that instant is always seen as a change later on. Reads
- * through other means (`node:fs`, the network, the clock) are not seen; a
- * build.ts that makes them reports it with `untracked`, as when it lists
- * the whole environment.
+ * Each read is handed to a {@linkcode ReadTracker} just before the read
+ * itself, so a change made after that instant is always seen as a change
+ * later on. Reads through other means (`node:fs`, the network, the clock)
+ * are not seen; a build.ts that makes them reports it as `untracked`, as
+ * when it lists the whole environment.
  *
  * @module
  */
 import { resolve } from "node:path";
-import { EnvLeaf, FileLeaf, type Leaf, ListingLeaf } from "../../memo/mod.ts";
 
-/** What one evaluation of build.ts read. */
-export interface LoadReads {
-  /** Files, directory listings and environment variables, as checked when read. */
-  leaves: Leaf[];
-  /** Reads that cannot be checked later (such as `Deno.env.toObject()`), described. */
-  untracked: string[];
+/** Receives the reads of an evaluation, each just before it is made. */
+export interface ReadTracker {
+  /** A file read, opened or stat'ed (an absolute path). */
+  file(path: string): void;
+  /** A directory listed (an absolute path). */
+  dir(path: string): void;
+  /** An environment variable looked up. */
+  env(name: string): void;
+  /** A read that cannot be checked later, described (`Deno.env.toObject()`). */
+  untracked(what: string): void;
 }
 
 type AnyFn = (...args: never[]) => unknown;
@@ -41,27 +44,25 @@ const FILE_READS = [
 ] as const;
 const DIR_READS = ["readDir", "readDirSync"] as const;
 
-/** A recording under way: where its reads go. */
+/** A recording under way: where its reads go, each once. */
 class Recording {
-  readonly reads: LoadReads;
+  readonly tracker: ReadTracker;
   readonly #seen = new Set<string>();
 
-  constructor(reads: LoadReads) {
-    this.reads = reads;
+  constructor(tracker: ReadTracker) {
+    this.tracker = tracker;
   }
 
-  /** Adds a leaf checked now, unless one of this key was added already. */
-  note(key: string, make: () => Leaf): void {
+  /** Hands a read to the tracker, unless one of this key was handed already. */
+  note(key: string, hand: (tracker: ReadTracker) => void): void {
     if (this.#seen.has(key)) return;
     this.#seen.add(key);
-    const leaf = make();
     checking = true;
     try {
-      (leaf as FileLeaf | ListingLeaf | EnvLeaf).refresh(0);
+      hand(this.tracker);
     } finally {
       checking = false;
     }
-    this.reads.leaves.push(leaf);
   }
 }
 
@@ -69,21 +70,21 @@ class Recording {
 const active = new Set<Recording>();
 /** Undoes the hooks, while they are installed. */
 let uninstall: (() => void) | undefined;
-/** Whether a hook is checking a leaf (its own reads are not recorded). */
+/** Whether a tracker is at work (its own reads are not recorded). */
 let checking = false;
 
 /**
- * Runs `fn` (the evaluation of build.ts) and records into `reads` what it
- * read through Deno's API, also when it throws. Evaluations that overlap
- * (two projects loaded at once) each record the other's reads too, which
- * only makes their records more cautious.
+ * Runs `fn` (the evaluation of build.ts) and hands `tracker` what it reads
+ * through Deno's API, also when it throws. Evaluations that overlap (two
+ * projects loaded at once) each see the other's reads too, which only makes
+ * what they depend on more cautious.
  *
  * @param fn The evaluation.
- * @param reads Where to record (appended to).
+ * @param tracker Receives the reads.
  * @returns What `fn` returns.
  */
-export async function recordLoadReads<T>(fn: () => Promise<T>, reads: LoadReads): Promise<T> {
-  const recording = new Recording(reads);
+export async function recordLoadReads<T>(fn: () => Promise<T>, tracker: ReadTracker): Promise<T> {
+  const recording = new Recording(tracker);
   active.add(recording);
   uninstall ??= install();
   try {
@@ -112,7 +113,7 @@ function install(): () => void {
           try {
             record(recording, args[0]);
           } catch {
-            recording.reads.untracked.push(`${name}(${String(args[0])})`);
+            recording.tracker.untracked(`${name}(${String(args[0])})`);
           }
         }
       }
@@ -123,21 +124,21 @@ function install(): () => void {
   };
   const file = (recording: Recording, arg: unknown) => {
     const path = pathOf(arg);
-    recording.note("f" + path, () => new FileLeaf("", path));
+    recording.note("f" + path, (tracker) => tracker.file(path));
   };
   const dir = (recording: Recording, arg: unknown) => {
     const path = pathOf(arg);
-    recording.note("l" + path, () => new ListingLeaf("", path, null));
+    recording.note("l" + path, (tracker) => tracker.dir(path));
   };
   const env = (recording: Recording, arg: unknown) => {
     const name = String(arg);
-    recording.note("e" + name, () => new EnvLeaf("", name));
+    recording.note("e" + name, (tracker) => tracker.env(name));
   };
   for (const name of FILE_READS) hook(Deno, name, file);
   for (const name of DIR_READS) hook(Deno, name, dir);
   hook(Deno.env, "get", env);
   hook(Deno.env, "has", env);
-  hook(Deno.env, "toObject", (recording) => recording.reads.untracked.push("Deno.env.toObject()"));
+  hook(Deno.env, "toObject", (recording) => recording.tracker.untracked("Deno.env.toObject()"));
   return () => {
     for (const undo of restore.reverse()) undo();
   };

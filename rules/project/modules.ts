@@ -9,26 +9,44 @@ import { dirname, join } from "node:path";
 /** Files that change how imports resolve, looked for in each directory upward. */
 const CONFIG_FILES = ["deno.json", "deno.jsonc", "deno.lock", "package.json", "import_map.json"];
 
+/** Runs `deno info` (a scheduler, so that it takes a job slot and Ctrl-C stops it). */
+export interface InfoRunner {
+  /** Spawns a program and captures its output. */
+  spawn(
+    cmd: string,
+    args: string[],
+    options: { stdout: "capture"; stderr: "null"; successExitCodes: number[]; label: string },
+  ): Promise<{ code: number; stdout: string }>;
+}
+
 /**
  * The `file:` modules build.ts imports, directly or not, itself included, as
  * the runtime resolves them (asked of `deno info`). Imports whose specifier
  * is computed at run time are not seen.
  *
  * @param file The build.ts path.
+ * @param runner Where `deno info` runs.
  * @returns Absolute paths, or undefined when the runtime could not tell.
  */
-export async function importedModules(file: string): Promise<string[] | undefined> {
+export async function importedModules(
+  file: string,
+  runner: InfoRunner,
+): Promise<string[] | undefined> {
+  let stdout: string;
   try {
-    const { stdout, success } = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", file],
-      stdin: "null",
-      stdout: "piped",
+    const result = await runner.spawn(Deno.execPath(), ["info", "--json", file], {
+      stdout: "capture",
       stderr: "null",
-    }).output();
-    if (!success) return undefined;
-    const info = JSON.parse(new TextDecoder().decode(stdout)) as {
-      modules?: { specifier?: string }[];
-    };
+      successExitCodes: [],
+      label: "deno info",
+    });
+    if (result.code !== 0) return undefined;
+    stdout = result.stdout;
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = JSON.parse(stdout) as { modules?: { specifier?: string }[] };
     const out = new Set<string>([file]);
     for (const m of info.modules ?? []) {
       if (!m.specifier?.startsWith("file://")) continue;

@@ -27,11 +27,16 @@ export interface Rule {
   readonly action: Action;
   /** The alias it is attached to, if any. */
   readonly alias: string | undefined;
+  /** What it does, in words, when build.ts says. */
+  readonly description?: string;
   /** Where it is defined, `build.ts:line`. */
   readonly site: string;
-  /** What decides whether the rule changed: a digest of its targets, deps and action. */
+  /**
+   * A digest of its targets, deps, alias and action (a function's source
+   * text), which names a rule without targets.
+   */
   readonly spec: string;
-  /** How the action is shown: its command line, or `function at build.ts:line`. */
+  /** How the action is shown: its command line, or its description (`function` without). */
   readonly display: string;
 }
 
@@ -139,10 +144,7 @@ export class Project {
    * @returns The normalised path.
    */
   normalizePath(path: string): string {
-    if (isNormalRelative(path)) return path;
-    const abs = isAbsolute(path) ? normalize(path) : resolve(this.root, path);
-    const rel = relative(this.root, abs);
-    return rel.startsWith("..") ? abs : rel;
+    return normalizePath(this.root, path);
   }
 
   /**
@@ -151,21 +153,7 @@ export class Project {
    * @returns Their normal form.
    */
   normalizeDeps(deps: Dep | undefined): DepSpec[] {
-    const out: DepSpec[] = [];
-    const add = (dep: Dep | undefined): void => {
-      if (dep === undefined) return;
-      if (dep instanceof RuleHandle) {
-        if (dep.targets.length === 0) out.push({ kind: "rule", id: dep.id });
-        else for (const t of dep.targets) out.push({ kind: "path", path: t });
-      } else if (typeof dep === "string") {
-        if (dep.startsWith("@")) out.push({ kind: "alias", name: dep.slice(1) });
-        else if (/[*?[{]/.test(dep)) out.push({ kind: "glob", pattern: dep });
-        else out.push({ kind: "path", path: this.normalizePath(dep) });
-      } else if (Array.isArray(dep)) { for (const d of dep) add(d); }
-      else throw new TypeError(`Cannot depend on ${String(dep)}: use a path, "@alias" or a rule`);
-    };
-    add(deps);
-    return out;
+    return normalizeDeps(this.root, deps);
   }
 
   /**
@@ -221,6 +209,44 @@ export class Project {
   }
 }
 
+/**
+ * Normalises a path given in build.ts or on the command line: relative to
+ * the project root, `/`-separated. Paths outside the root stay absolute.
+ * @param root The project root.
+ * @param path The path.
+ * @returns The normalised path.
+ */
+export function normalizePath(root: string, path: string): string {
+  if (isNormalRelative(path)) return path;
+  const abs = isAbsolute(path) ? normalize(path) : resolve(root, path);
+  const rel = relative(root, abs);
+  return rel.startsWith("..") ? abs : rel;
+}
+
+/**
+ * Normalises dependencies: paths, `@alias`, globs and rule handles.
+ * @param root The project root.
+ * @param deps The dependencies as written.
+ * @returns Their normal form.
+ */
+export function normalizeDeps(root: string, deps: Dep | undefined): DepSpec[] {
+  const out: DepSpec[] = [];
+  const add = (dep: Dep | undefined): void => {
+    if (dep === undefined) return;
+    if (dep instanceof RuleHandle) {
+      if (dep.targets.length === 0) out.push({ kind: "rule", id: dep.id });
+      else for (const t of dep.targets) out.push({ kind: "path", path: t });
+    } else if (typeof dep === "string") {
+      if (dep.startsWith("@")) out.push({ kind: "alias", name: dep.slice(1) });
+      else if (/[*?[{]/.test(dep)) out.push({ kind: "glob", pattern: dep });
+      else out.push({ kind: "path", path: normalizePath(root, dep) });
+    } else if (Array.isArray(dep)) { for (const d of dep) add(d); }
+    else throw new TypeError(`Cannot depend on ${String(dep)}: use a path, "@alias" or a rule`);
+  };
+  add(deps);
+  return out;
+}
+
 /** A relative path with no `.`/`..` segments, empty segments or trailing slash. */
 function isNormalRelative(path: string): boolean {
   return path !== "" && path[0] !== "/" && path[path.length - 1] !== "/" &&
@@ -260,6 +286,7 @@ function renamed(rule: Rule, id: string): Rule {
     deps: rule.deps,
     action: rule.action,
     alias: rule.alias,
+    description: rule.description,
     spec: rule.spec,
     get site() {
       return rule.site;

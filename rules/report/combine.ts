@@ -31,5 +31,6 @@ export function combineReporters(...reporters: Reporter[]): Reporter {
     actionStarted: all("actionStarted"),
     actionFinished: all("actionFinished"),
     note: all("note"),
+    phase: all("phase"),
   };
 }

@@ -32,5 +32,6 @@ export function jsonReporter(write: (line: string) => void): Reporter {
     actionFinished: (e) => emit("action-finished", e),
     buildFinished: (e) => emit("build-finished", e),
     note: (message) => emit("note", { message }),
+    phase: (e) => emit("phase", e),
   };
 }

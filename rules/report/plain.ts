@@ -104,13 +104,14 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
       if (options.quiet) return;
       const secs = (event.durationMs / 1000).toFixed(2);
       if (event.dryRun) {
-        out(`Dry run: ${event.ran} actions would run; nothing was changed`);
+        out(`Dry run: ${count(event.ran, "action")} would run; nothing was changed`);
         return;
       }
+      const ran = `${count(event.ran, "action")} ran`;
       out(
         event.ok
-          ? paint("32", `Done: ${event.ran} actions ran in ${secs}s`)
-          : paint("31", `Failed: ${event.failed} errors, ${event.ran} actions ran in ${secs}s`),
+          ? paint("32", `Done: ${ran} in ${secs}s`)
+          : paint("31", `Failed: ${count(event.failed, "error")}, ${ran} in ${secs}s`),
       );
     },
     note(message) {
@@ -121,4 +122,9 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
 
 function indent(text: string): string {
   return text.trimEnd().split("\n").map((l) => "  " + l).join("\n");
+}
+
+/** `1 action`, `2 actions`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -49,6 +49,14 @@ export interface BuildFinished {
   dryRun: boolean;
 }
 
+/** A phase of the engine that ended, such as evaluating build.ts. */
+export interface PhaseFinished {
+  /** What it was, e.g. `load build.ts`. */
+  name: string;
+  /** How long it took, in milliseconds. */
+  durationMs: number;
+}
+
 /** Receives what happens during a build. Every method is optional. */
 export interface Reporter {
   /** A build starts. */
@@ -61,4 +69,6 @@ export interface Reporter {
   actionFinished?(event: ActionFinished): void;
   /** A one-line note, such as a stale output deleted or a damaged store discarded. */
   note?(message: string): void;
+  /** A phase of the engine ended, such as evaluating build.ts. */
+  phase?(event: PhaseFinished): void;
 }

@@ -28,8 +28,6 @@ export interface TraceEvent {
 
 /** A reporter that records spans, and can write them as Chrome trace JSON. */
 export interface TraceRecorder extends Reporter {
-  /** Records a phase of the engine (such as loading build.ts), as a span on lane 0. */
-  phase<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** The recorded events. */
   readonly events: TraceEvent[];
   /** The trace as JSON text that opens in Perfetto or chrome://tracing. */
@@ -38,8 +36,8 @@ export interface TraceRecorder extends Reporter {
 
 /**
  * Records one span per action, on the lowest free slot, a `build` span from
- * each build's start to its finish, and spans for other phases of the engine
- * given to `phase()`, in the Chrome trace event format. The `build` span is
+ * each build's start to its finish, and spans for the other phases of the
+ * engine it hears of (`phase`), in the Chrome trace event format. The `build` span is
  * recorded before later reporters see `buildFinished`, so one that writes the
  * trace then has it.
  * @returns The recorder.
@@ -105,13 +103,8 @@ export function traceRecorder(): TraceRecorder {
         args: { command: e.command, reason: e.reason, ...(e.error ? { error: e.error } : {}) },
       });
     },
-    async phase(name, fn) {
-      const start = now();
-      try {
-        return await fn();
-      } finally {
-        span(name, start);
-      }
+    phase(e) {
+      span(e.name, now() - Math.round(e.durationMs * 1000));
     },
     toJSON() {
       return JSON.stringify({ traceEvents: events, displayTimeUnit: "ms" });

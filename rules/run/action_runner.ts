@@ -9,26 +9,28 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import {
   isCancellation,
   MissingProgramError,
   ProcessError,
-  removeIfPresent,
   type Scheduler,
   type SpawnResult,
 } from "../../fiber/mod.ts";
 import { messageOf, pathPresent, readText, recordWrite } from "../../memo/mod.ts";
-import type { ActionContext, RunOptions } from "../dsl/actions.ts";
+import { type ActionContext, actionOfSpec, type RunOptions } from "../dsl/actions.ts";
 import { RuleError } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
-import type { DepSpec, Project, Rule } from "../project/project.ts";
+import { type DepSpec, normalizeDeps, normalizePath } from "../project/project.ts";
 import type { Reporter } from "../report/reporter.ts";
+import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
+import { currentProject, type RuleValue } from "./nodes.ts";
+import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
 
 /** What an {@linkcode ActionRunner} works with: its build's state, and how it builds dependencies. */
 export interface ActionRunnerInit {
-  /** The project the rules belong to. */
-  project: Project;
+  /** The project root. */
+  root: string;
   /** Runs the commands, in job slots. */
   scheduler: Scheduler;
   /** The record of outputs barchan wrote. */
@@ -40,31 +42,31 @@ export interface ActionRunnerInit {
   /** Say what would run; run and write nothing. */
   dryRun: boolean;
   /** Builds dependencies an action discovers (`ctx.need`). */
-  need(deps: readonly DepSpec[], from: Rule): Promise<void>;
-  /** Builds one path an action reads (`ctx.readText`). */
-  needPath(path: string, from: Rule): Promise<void>;
+  need(deps: readonly DepSpec[], from: RuleSpec): Promise<void>;
+  /** Builds one path an action reads (`ctx.readText`); true when a rule produces it. */
+  needPath(path: string, from: RuleSpec): Promise<boolean>;
+  /** Where build.ts defines a rule, for messages. */
+  siteOf(id: string): Promise<string>;
 }
 
 /** Runs rules' actions for one build. */
 export class ActionRunner {
-  readonly project: Project;
+  readonly root: string;
   readonly scheduler: Scheduler;
   readonly outputs: OutputLog;
   readonly reporter: Reporter;
   readonly signal: AbortSignal;
   readonly dryRun: boolean;
-  #need: (deps: readonly DepSpec[], from: Rule) => Promise<void>;
-  #needPath: (path: string, from: Rule) => Promise<void>;
+  #init: ActionRunnerInit;
 
   constructor(init: ActionRunnerInit) {
-    this.project = init.project;
+    this.root = init.root;
     this.scheduler = init.scheduler;
     this.outputs = init.outputs;
     this.reporter = init.reporter;
     this.signal = init.signal;
     this.dryRun = init.dryRun;
-    this.#need = init.need;
-    this.#needPath = init.needPath;
+    this.#init = init;
   }
 
   /**
@@ -74,28 +76,26 @@ export class ActionRunner {
    * @param reason Why it runs, for the reporter.
    * @returns Target path to content digest.
    */
-  async run(rule: Rule, reason: string): Promise<Record<string, string>> {
-    const root = this.project.root;
+  async run(rule: RuleSpec, reason: string, _previous?: RuleValue): Promise<RuleValue> {
+    const root = this.root;
+    const display = displayOf(rule);
     if (this.dryRun) {
-      this.reporter.actionStarted?.({
-        rule: rule.id,
-        command: rule.display,
-        reason,
-      });
+      this.reporter.actionStarted?.({ rule: rule.id, command: display, reason });
       const unknown: Record<string, string> = { "": `would run ${performance.now()}` };
       for (const t of rule.targets) unknown[t] = "would be rebuilt";
-      return await Promise.resolve(unknown);
+      return { t: unknown };
     }
     const present = rule.targets.map((t) => pathPresent(join(root, t)));
-    rule.targets.forEach((t, i) => {
+    for (let i = 0; i < rule.targets.length; i++) {
+      const t = rule.targets[i];
       if (present[i] && !this.outputs.owns(t)) {
-        throw problem(
+        throw await this.#problem(
           rule,
           `refusing to overwrite "${t}": it exists and barchan did not create it; ` +
             `move or delete it, or change the rule's targets`,
         );
       }
-    });
+    }
     this.outputs.claim(rule.targets);
     rule.targets.forEach((t, i) => {
       if (present[i]) removeIfPresent(join(root, t));
@@ -103,7 +103,7 @@ export class ActionRunner {
     });
     const output: Uint8Array[] = [];
     const started = performance.now();
-    const event = { rule: rule.id, command: rule.display, reason };
+    const event = { rule: rule.id, command: display, reason };
     this.reporter.actionStarted?.(event);
     const finish = (error?: string) =>
       this.reporter.actionFinished?.({
@@ -114,11 +114,11 @@ export class ActionRunner {
       });
     try {
       const ctx = this.#context(rule, output);
-      if (typeof rule.action === "function") await rule.action(ctx);
-      else await rule.action.perform(ctx);
+      if (rule.action.kind === "data") await actionOfSpec(rule.action.spec).perform(ctx);
+      else await (await this.#functionOf(rule))(ctx);
       const missing = rule.targets.filter((t) => !pathPresent(join(root, t)));
       if (missing.length > 0) {
-        throw problem(
+        throw await this.#problem(
           rule,
           `the action did not write its declared target${missing.length > 1 ? "s" : ""} ` +
             missing.map((t) => `"${t}"`).join(", "),
@@ -132,7 +132,7 @@ export class ActionRunner {
         this.outputs.release(t);
       }
       if (isCancellation(error)) throw error;
-      const failure = this.#asRuleError(rule, error, decode(output));
+      const failure = await this.#asRuleError(rule, error, decode(output));
       finish(failure.message);
       throw failure;
     }
@@ -143,40 +143,55 @@ export class ActionRunner {
       this.outputs.wrote(t, digest);
     }
     finish();
-    return digests;
+    return { t: digests };
   }
 
-  #context(rule: Rule, output: Uint8Array[]): ActionContext {
-    const project = this.project;
+  /** A function action, from build.ts as this process evaluated it. */
+  async #functionOf(rule: RuleSpec): Promise<(ctx: ActionContext) => Promise<void> | void> {
+    const { project, specs } = await currentProject();
+    const defined = project.rules.get(rule.id);
+    if (
+      defined === undefined || typeof defined.action !== "function" ||
+      specs.specs.get(ruleKey(rule.id))?.key !== rule.key
+    ) {
+      throw new Error(
+        `build.ts defines rule "${rule.id}" differently each time it is evaluated: what it ` +
+          `depends on is outside what barchan sees (the clock, the network, randomness)`,
+      );
+    }
+    return defined.action;
+  }
+
+  #context(rule: RuleSpec, output: Uint8Array[]): ActionContext {
+    const root = this.root;
     return {
       rule: rule.id,
       targets: rule.targets,
-      root: project.root,
+      root,
       signal: this.signal,
-      need: (...deps) => this.#need(project.normalizeDeps(deps), rule),
+      need: (...deps) => this.#init.need(normalizeDeps(root, deps), rule),
       run: (cmd, args = [], options = {}) => this.#spawn(rule, cmd, args, options, output),
       sh: (script, options = {}) => this.#spawn(rule, "sh", ["-c", script], options, output),
       readText: async (path) => {
-        const p = project.normalizePath(path);
-        await this.#needPath(p, rule);
+        const p = normalizePath(root, path);
         // A built file is already a dependency through its target's digest.
         // Tracking the file too would rerun this rule after its producer
         // repaired a target modified outside the build, content unchanged.
-        if (project.producers.has(p)) return await Deno.readTextFile(resolve(project.root, p));
+        if (await this.#init.needPath(p, rule)) return await Deno.readTextFile(join(root, p));
         return await readText(p);
       },
       writeText: async (path, text) => {
-        const p = project.normalizePath(path);
+        const p = normalizePath(root, path);
         if (!rule.targets.includes(p)) {
-          throw problem(rule, `writes "${p}", which is not one of its targets`);
+          throw await this.#problem(rule, `writes "${p}", which is not one of its targets`);
         }
-        await Deno.writeTextFile(join(project.root, p), text);
+        await Deno.writeTextFile(join(root, p), text);
       },
     };
   }
 
   async #spawn(
-    rule: Rule,
+    rule: RuleSpec,
     cmd: string,
     args: readonly string[],
     options: RunOptions,
@@ -188,7 +203,7 @@ export class ActionRunner {
       into.push(chunk);
       output.push(chunk);
     };
-    const root = this.project.root;
+    const root = this.root;
     try {
       const result = await this.scheduler.spawn(cmd, [...args], {
         cwd: options.cwd === undefined ? root : join(root, options.cwd),
@@ -204,7 +219,7 @@ export class ActionRunner {
       if (error instanceof MissingProgramError) {
         throw new RuleError({
           rule: rule.id,
-          site: rule.site,
+          site: await this.#init.siteOf(rule.id),
           message: `program not found: ${cmd}`,
         });
       }
@@ -214,7 +229,7 @@ export class ActionRunner {
           : `exited with code ${error.code}`;
         throw new RuleError({
           rule: rule.id,
-          site: rule.site,
+          site: await this.#init.siteOf(rule.id),
           message: `command ${how}: ${[cmd, ...args].join(" ")}`,
           command: [cmd, ...args].join(" "),
           code: error.code,
@@ -224,7 +239,11 @@ export class ActionRunner {
     }
   }
 
-  #asRuleError(rule: Rule, error: unknown, output: string): RuleError {
+  async #problem(rule: RuleSpec, message: string): Promise<RuleError> {
+    return new RuleError({ rule: rule.id, site: await this.#init.siteOf(rule.id), message });
+  }
+
+  async #asRuleError(rule: RuleSpec, error: unknown, output: string): Promise<RuleError> {
     if (error instanceof RuleError) {
       return new RuleError({
         rule: error.rule,
@@ -235,22 +254,13 @@ export class ActionRunner {
         output,
       });
     }
-    return new RuleError({ rule: rule.id, site: rule.site, message: messageOf(error), output });
+    return new RuleError({
+      rule: rule.id,
+      site: await this.#init.siteOf(rule.id),
+      message: messageOf(error),
+      output,
+    });
   }
-}
-
-/**
- * The error for a problem found while building: a {@linkcode RuleError} on
- * the rule `from` when a rule needed what failed, a plain `Error` for a
- * request from outside any rule.
- * @param from The rule, if any.
- * @param message What failed.
- * @returns The error.
- */
-export function problem(from: Rule | undefined, message: string): Error {
-  return from === undefined
-    ? new Error(message)
-    : new RuleError({ rule: from.id, site: from.site, message });
 }
 
 function decode(chunks: Uint8Array[]): string {

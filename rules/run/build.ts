@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { Builder, type BuilderOptions, type BuildResult } from "./builder.ts";
+import type { BuilderOptions, BuildResult } from "./builder.ts";
+import { runBuild } from "./open_build.ts";
 
 /** Options of {@linkcode build}. */
 export interface BuildOptions extends BuilderOptions {
@@ -42,12 +43,6 @@ export interface BuildOptions extends BuilderOptions {
  * assert.equal(await Deno.readTextFile(`${dir}/hello.txt`), "hi");
  * ```
  */
-export async function build(options: BuildOptions = {}): Promise<BuildResult> {
-  const builder = await Builder.open(options);
-  try {
-    await builder.load();
-    return await builder.build(options.targets ?? []);
-  } finally {
-    builder.close();
-  }
+export function build(options: BuildOptions = {}): Promise<BuildResult> {
+  return runBuild(options);
 }

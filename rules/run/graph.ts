@@ -115,6 +115,11 @@ function recordedNode(
   }
   const name = recorded.slice(0, sep);
   const key = recorded.slice(sep + 1);
+  // The build's own bookkeeping: definitions, build.ts, aliases.
+  if (
+    name === "barchan.spec" || name === "barchan.load" || name === "barchan.alias" ||
+    name === "barchan.request"
+  ) return undefined;
   if (name === "barchan.rule" || name === "barchan.target") {
     const parsed = JSON.parse(key) as string | { rule: string };
     const id = typeof parsed === "string" ? parsed : parsed.rule;

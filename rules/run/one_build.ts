@@ -1,32 +1,39 @@
 /**
- * One build in progress: its state (project, engine, scheduler, outputs,
- * reporter, what ran and why) and how its dependencies are resolved (a
- * rule's target, a source file, an alias, a glob). Running a rule's action
- * is action_runner.ts's.
+ * One build in progress: its state (engine, scheduler, outputs, reporter,
+ * what ran and why) and how dependencies are resolved (a rule's target, a
+ * source file, an alias, a glob). What a path resolves to comes from the
+ * specs (specs.ts) through memo nodes, so a target moving to another rule
+ * is a change the rules depending on it see. Running a rule's action is
+ * action_runner.ts's.
  *
  * @module
  */
 import { dirname, join, resolve } from "node:path";
 import { forkAndJoin, parallelIter, type Scheduler } from "../../fiber/mod.ts";
 import { type Engine, type ExecutionInfo, glob, pathPresent, stat } from "../../memo/mod.ts";
-import { closest } from "../dsl/errors.ts";
+import { closest, RuleError } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
-import type { DepSpec, Project, Rule } from "../project/project.ts";
+import { type DepSpec, normalizeDeps } from "../project/project.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
-import { ActionRunner, problem } from "./action_runner.ts";
+import { ActionRunner } from "./action_runner.ts";
+import type { LoadedProject } from "./loader.ts";
+import { buildAlias, buildRule, buildTarget, ruleSpec, type RuleValue } from "./nodes.ts";
+import {
+  type AliasSpec,
+  globKey,
+  type GlobSpec,
+  producerKey,
+  type ProducerSpec,
+  type ResolvedDep,
+  type RuleSpec,
+} from "./specs.ts";
 
 /** The least number of dependencies built at once (see `OneBuild#fanOut`). */
 const MIN_FAN_OUT = 16;
 
 /** Directories globs never enter: build outputs and barchan's state. */
 export const SKIPPED_BY_GLOBS: readonly string[] = [BUILD_DIR];
-
-/** Builds one rule by id; supplied by the executor (it is a memo function). */
-export type BuildRule = (id: string) => Promise<Record<string, string>>;
-
-/** Builds one target of a rule; supplied by the executor (it is a memo function). */
-export type BuildTarget = (target: { path: string; rule: string }) => Promise<unknown>;
 
 /** A rule that executed in this build, and why. */
 export interface RanRule {
@@ -36,9 +43,30 @@ export interface RanRule {
   reason: string;
 }
 
-/** The state of one build: project, engine, scheduler, outputs, reporter. */
+/** What a {@linkcode OneBuild} works with. */
+export interface OneBuildInit {
+  /** The project root. */
+  root: string;
+  engine: Engine;
+  scheduler: Scheduler;
+  outputs: OutputLog;
+  reporter: Reporter;
+  signal: AbortSignal;
+  /** Say what would run; run and write nothing. */
+  dryRun?: boolean;
+  /**
+   * The project evaluated in this process, without a dependency on it (for
+   * messages), evaluating build.ts when needed.
+   */
+  project(): Promise<LoadedProject>;
+}
+
+/** A dependency as written, or as its spec resolved it. */
+type Need = DepSpec | ResolvedDep;
+
+/** The state of one build. */
 export class OneBuild {
-  readonly project: Project;
+  readonly root: string;
   readonly engine: Engine;
   readonly scheduler: Scheduler;
   readonly outputs: OutputLog;
@@ -48,33 +76,21 @@ export class OneBuild {
   readonly dryRun: boolean;
   /** Rules whose action ran, in order. */
   readonly ran: RanRule[] = [];
-  #buildRule: BuildRule;
-  #buildTarget: BuildTarget;
   #reasons = new Map<string, string>();
   #runner: ActionRunner;
+  #project: () => Promise<LoadedProject>;
 
-  constructor(init: {
-    project: Project;
-    engine: Engine;
-    scheduler: Scheduler;
-    outputs: OutputLog;
-    reporter: Reporter;
-    signal: AbortSignal;
-    buildRule: BuildRule;
-    buildTarget: BuildTarget;
-    dryRun?: boolean;
-  }) {
+  constructor(init: OneBuildInit) {
+    this.root = init.root;
     this.dryRun = init.dryRun ?? false;
-    this.project = init.project;
     this.engine = init.engine;
     this.scheduler = init.scheduler;
     this.outputs = init.outputs;
     this.reporter = init.reporter;
     this.signal = init.signal;
-    this.#buildRule = init.buildRule;
-    this.#buildTarget = init.buildTarget;
+    this.#project = init.project;
     this.#runner = new ActionRunner({
-      project: this.project,
+      root: this.root,
       scheduler: this.scheduler,
       outputs: this.outputs,
       reporter: this.reporter,
@@ -82,6 +98,7 @@ export class OneBuild {
       dryRun: this.dryRun,
       need: (deps, from) => this.need(deps, from),
       needPath: (path, from) => this.needPath(path, from),
+      siteOf: (id) => this.siteOf(id),
     });
   }
 
@@ -99,15 +116,14 @@ export class OneBuild {
    * @returns The reason, e.g. `dep src/a.c changed`, `target out/a was modified outside the build`.
    */
   explain(call: ExecutionInfo): string {
-    const rule = this.project.rules.get(call.input as string);
-    if (call.reason === "new") return "new rule (never built, or its last build failed)";
+    const id = call.input as string;
+    if (call.reason === "new") return "new rule (never built before)";
+    if (call.reason === "failed") return "its last build failed";
     if (call.reason === "code changed") return "barchan's rule engine changed";
-    if (call.changedInput !== undefined) {
-      return "its definition in build.ts changed (action, deps or targets)";
-    }
     if (call.changedFile !== undefined) {
-      const path = this.project.normalizePath(call.changedFile);
-      if (rule?.targets.includes(path)) {
+      const path = this.normalizePath(call.changedFile);
+      const previous = this.engine.lastValue("barchan.rule", id) as RuleValue | undefined;
+      if (previous !== undefined && path in previous.t) {
         return pathPresent(call.changedFile)
           ? `target ${path} was modified outside the build`
           : `target ${path} is missing`;
@@ -116,9 +132,13 @@ export class OneBuild {
     }
     if (call.changedCall !== undefined) {
       const { name, input } = call.changedCall;
+      if (name === "barchan.spec") {
+        return "its definition in build.ts changed (action, deps or targets)";
+      }
       if (name === "barchan.rule") {
-        const dep = this.project.rules.get(input as string);
-        const what = dep?.targets.join(", ") || String(input);
+        const value = this.engine.lastValue("barchan.rule", input) as RuleValue | undefined;
+        const what = Object.keys(value?.t ?? {}).filter((t) => t !== "").join(", ") ||
+          String(input);
         return this.dryRun
           ? `dep ${what} would be rebuilt`
           : `dep ${what} was rebuilt with new content`;
@@ -129,6 +149,7 @@ export class OneBuild {
           ? `dep ${path} would be rebuilt`
           : `dep ${path} was rebuilt with new content`;
       }
+      if (name === "barchan.alias") return `alias @${input} changed`;
       return `dynamic dep ${name}(${JSON.stringify(input)}) changed`;
     }
     return call.reason;
@@ -145,28 +166,55 @@ export class OneBuild {
     return Math.max(MIN_FAN_OUT, 4 * this.scheduler.jobs);
   }
 
+  /** A path given on the command line or to a build, normalised. */
+  normalizePath(path: string): string {
+    const rel = path.startsWith(this.root + "/") ? path.slice(this.root.length + 1) : path;
+    return normalizeDeps(this.root, [rel]).map((d) => d.kind === "path" ? d.path : rel)[0];
+  }
+
+  /**
+   * What a request's targets and `@aliases` are as dependencies.
+   * @param targets As given.
+   * @returns Their normal form.
+   */
+  normalizeRequest(targets: readonly string[]): DepSpec[] {
+    return normalizeDeps(this.root, [...targets]);
+  }
+
   /**
    * Builds dependencies in parallel, reporting every failure.
    * @param deps The dependencies.
    * @param from The rule needing them, if any.
    */
-  async need(deps: readonly DepSpec[], from: Rule | undefined): Promise<void> {
+  async need(deps: readonly Need[], from: RuleSpec | undefined): Promise<void> {
     if (deps.length === 1) return await this.#needOne(deps[0], from);
     await parallelIter(deps, (dep) => this.#needOne(dep, from), { limit: this.#fanOut });
   }
 
-  async #needOne(dep: DepSpec, from: Rule | undefined): Promise<void> {
+  async #needOne(dep: Need, from: RuleSpec | undefined): Promise<void> {
     switch (dep.kind) {
       case "path":
-        return await this.needPath(dep.path, from);
+        await this.needPath(dep.path, from, "producer" in dep ? dep : undefined);
+        return;
       case "rule":
-        await this.#buildRule(dep.id);
+        await buildRule(dep.id);
         return;
       case "alias":
-        return await this.#needAlias(dep.name, from);
+        await buildAlias(dep.name);
+        return;
       case "glob": {
-        const paths = await glob(dep.pattern, { skip: [...SKIPPED_BY_GLOBS] });
-        await parallelIter(paths, (p) => this.needPath(p, from), { limit: this.#fanOut });
+        const [paths, produced] = await Promise.all([
+          glob(dep.pattern, { skip: [...SKIPPED_BY_GLOBS] }),
+          ruleSpec(globKey(dep.pattern)) as Promise<GlobSpec>,
+        ]);
+        await parallelIter(paths, (p) => {
+          const producer = produced.produced[p];
+          return this.needPath(
+            p,
+            from,
+            { producer: producer?.rule ?? null, single: producer?.single ?? false },
+          );
+        }, { limit: this.#fanOut });
       }
     }
   }
@@ -175,61 +223,114 @@ export class OneBuild {
    * Builds a path: runs its rule, or checks that the source file exists.
    * @param path Project-relative path.
    * @param from The rule needing it, if any.
+   * @param resolved What produces it, when the rule's spec says.
+   * @returns Whether a rule produces it.
    */
-  async needPath(path: string, from: Rule | undefined): Promise<void> {
-    const producer = this.project.producers.get(path);
-    if (producer !== undefined) {
+  async needPath(
+    path: string,
+    from: RuleSpec | undefined,
+    resolved?: { producer: string | null; single: boolean },
+  ): Promise<boolean> {
+    const producer = resolved !== undefined
+      ? (resolved.producer === null ? null : { rule: resolved.producer, single: resolved.single })
+      : await ruleSpec(producerKey(path)) as ProducerSpec | null;
+    if (producer !== null) {
       // A rule's value is its targets' digests: for a single target, that is
       // the target's own digest, so only rules with several go through a
       // per-target node (for a cutoff per target).
-      if (producer.targets.length === 1) await this.#buildRule(producer.id);
-      else await this.#buildTarget({ path, rule: producer.id });
-      return;
+      if (producer.single) await buildRule(producer.rule);
+      else await buildTarget({ path, rule: producer.rule });
+      return true;
     }
     // Absolute, so that a path requested outside any rule (no memo frame to
     // resolve it against the root) is not looked up in the process's directory.
-    const info = await stat(resolve(this.project.root, path));
-    if (info === null) throw problem(from, this.#missingMessage(path));
+    const info = await stat(resolve(this.root, path));
+    if (info === null) throw await this.problem(from, await this.#missingMessage(path));
     if (info.isDirectory) {
-      throw problem(
+      throw await this.problem(
         from,
         `"${path}" is a directory: depend on its files, or on a glob such as "${path}/**"`,
       );
     }
+    return false;
   }
 
-  async #needAlias(name: string, from: Rule | undefined): Promise<void> {
-    const def = this.project.aliases.get(name);
-    if (def === undefined) {
-      const guess = closest(name, this.project.aliases.keys());
-      throw problem(
-        from,
-        `no alias "@${name}"${guess === undefined ? "" : ` (did you mean "@${guess}"?)`}`,
-      );
-    }
+  /**
+   * Builds what an alias names: its dependencies and its rules, together.
+   * @param spec The alias.
+   */
+  async needAlias(spec: AliasSpec): Promise<void> {
     await forkAndJoin(
-      () => this.need(def.deps, from),
-      () => parallelIter(def.rules, (id) => this.#buildRule(id), { limit: this.#fanOut }),
+      () => this.need(spec.deps, undefined),
+      () => parallelIter(spec.rules, (id) => buildRule(id), { limit: this.#fanOut }),
     );
   }
 
   /**
-   * Runs a rule's action (action_runner.ts) and returns the digests of its
-   * targets; the rule is added to `ran` first, with the reason it runs.
-   * @param rule The rule.
-   * @returns Target path to content digest.
+   * The error for an alias that build.ts does not define.
+   * @param name The alias.
+   * @param from The rule that needed it, if any.
+   * @returns The error, naming the closest alias there is.
    */
-  async execute(rule: Rule): Promise<Record<string, string>> {
-    const reason = this.#reasons.get(rule.id) ?? "new";
-    this.ran.push({ rule: rule.id, reason });
-    return await this.#runner.run(rule, reason);
+  async noSuchAlias(name: string, from: RuleSpec | undefined): Promise<Error> {
+    const { project } = await this.#project();
+    const guess = closest(name, project.aliases.keys());
+    return await this.problem(
+      from,
+      `no alias "@${name}"${guess === undefined ? "" : ` (did you mean "@${guess}"?)`}`,
+    );
   }
 
-  #missingMessage(path: string): string {
-    const candidates = new Set(this.project.producers.keys());
+  /**
+   * Runs a rule's action (action_runner.ts) and returns its value; the rule
+   * is added to `ran` first, with the reason it runs.
+   * @param spec The rule.
+   * @param previous Its value from its last successful run.
+   * @returns Its value.
+   */
+  async execute(spec: RuleSpec, previous: RuleValue | undefined): Promise<RuleValue> {
+    const reason = this.#reasons.get(spec.id) ?? "new rule (never built before)";
+    this.ran.push({ rule: spec.id, reason });
+    return await this.#runner.run(spec, reason, previous);
+  }
+
+  /**
+   * Where build.ts defines a rule, for messages.
+   * @param id The rule.
+   * @returns `build.ts:line`, or `build.ts`.
+   */
+  async siteOf(id: string): Promise<string> {
+    try {
+      const { project } = await this.#project();
+      return project.rules.get(id)?.site ?? project.file.slice(project.root.length + 1);
+    } catch {
+      return "build.ts";
+    }
+  }
+
+  /**
+   * The error for a problem found while building: a RuleError when a rule
+   * needed what failed, a plain Error for a request from outside any rule.
+   * @param from The rule, if any.
+   * @param message What went wrong.
+   * @returns The error.
+   */
+  async problem(from: RuleSpec | undefined, message: string): Promise<Error> {
+    if (from === undefined) return new Error(message);
+    return new RuleError({ rule: from.id, site: await this.siteOf(from.id), message });
+  }
+
+  async #missingMessage(path: string): Promise<string> {
+    const candidates = new Set<string>();
+    try {
+      const { project } = await this.#project();
+      for (const target of project.producers.keys()) candidates.add(target);
+    } catch {
+      // build.ts does not load: no targets to suggest
+    }
     try {
       const dir = dirname(path);
-      for (const e of Deno.readDirSync(join(this.project.root, dir))) {
+      for (const e of Deno.readDirSync(join(this.root, dir))) {
         candidates.add(dir === "." ? e.name : `${dir}/${e.name}`);
       }
     } catch {

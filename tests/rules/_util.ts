@@ -3,12 +3,10 @@
 
 import { dirname, join, relative } from "node:path";
 import { build, type BuildResult, type Reporter } from "../../mod.ts";
-import { Builder } from "../../rules/run/builder.ts";
 import { STATE_DIR } from "../../rules/state.ts";
-import { configFiles, importedModules } from "../../rules/project/modules.ts";
 import type { ActionFinished, ActionStarted } from "../../rules/report/reporter.ts";
-import { checkUpToDate, type UpToDateKey } from "../../rules/run/up_to_date.ts";
-import { type PathStat, useStatsTakenAhead } from "../../memo/stat/stat.ts";
+import { Store, verifyRoot } from "../../memo/mod.ts";
+import { requestId, TOOL } from "../../rules/run/request.ts";
 
 /** The repository's mod.ts, as build.ts files import it. */
 export const MOD: string = new URL("../../mod.ts", import.meta.url).href;
@@ -103,64 +101,16 @@ export async function buildOk(root: string, targets: string[] = [], jobs = 2): P
   return result;
 }
 
-/** The up-to-date record's key of a build of `root` by these helpers. */
-export function testKey(root: string, targets: string[] = []): UpToDateKey {
-  return { root, request: targets, tool: "test" };
-}
-
-/** Whether the record left by {@linkcode buildRecording} says a build of `root` would run nothing. */
-export function recordSaysUpToDate(root: string, targets: string[] = []): boolean {
-  return checkUpToDate(join(root, STATE_DIR), testKey(root, targets)).upToDate;
-}
-
-/** A build by {@linkcode buildRecording}. */
-export interface RecordedBuild extends Built {
-  /** Whether the rules came from the rule cache instead of evaluating build.ts. */
-  cached: boolean;
-  /** Whether the build took what the record check found unchanged as up to date. */
-  trusted: boolean;
-  /** The files the build checked, relative to the root, sorted. */
-  checkedFiles: string[];
-}
-
 /**
- * Builds as the CLI does: checks the up-to-date record left by the last
- * build (handing its stats to the build), takes the rules from the rule
- * cache when build.ts's inputs did not change, builds, and writes the record
- * and the cache again.
+ * Whether the store's checkpoint says a build of `root` would run nothing,
+ * as the CLI and build() check it first (nothing is written).
  */
-export async function buildRecording(
-  root: string,
-  targets: string[] = [],
-): Promise<RecordedBuild> {
-  const reporter = recorder();
-  const stats = new Map<string, PathStat | null>();
-  const checkedAt = Date.now();
-  const verdict = checkUpToDate(join(root, STATE_DIR), testKey(root, targets), stats);
-  const builder = await Builder.open({ root, jobs: 2, reporter });
+export function recordSaysUpToDate(root: string, targets: string[] = []): boolean {
+  const store = new Store(join(root, STATE_DIR), () => {}, { lazy: true, readOnly: true });
   try {
-    useStatsTakenAhead(stats);
-    const cached = builder.useCachedRules(verdict, checkedAt);
-    if (!cached) await builder.load();
-    const trusted = builder.trustsRecord;
-    const result = await builder.build(targets);
-    const checkedFiles = builder.engine.checkedFiles().map((leaf) => relative(root, leaf.path))
-      .sort();
-    const modules = builder.cachedModules ?? await importedModules(builder.file);
-    if (result.ok && modules !== undefined) {
-      builder.recordUpToDate(testKey(root, targets), [...modules, ...configFiles([root])]);
-    }
-    return {
-      ...result,
-      ...reporter,
-      ranIds: result.ran.map((r) => r.rule).sort(),
-      cached,
-      trusted,
-      checkedFiles,
-    };
+    return verifyRoot(store, requestId({ targets, tool: TOOL }), root).upToDate;
   } finally {
-    useStatsTakenAhead(undefined);
-    builder.close();
+    store.close();
   }
 }
 

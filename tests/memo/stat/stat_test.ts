@@ -1,19 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { digestOf } from "../../../memo/stat/digest.ts";
-import { Engine } from "../../../memo/engine.ts";
-import { tickOf } from "../../../memo/leaves/file.ts";
-import { memo } from "../../../memo/memo.ts";
-import { readText, recordWrite } from "../../../memo/reads.ts";
-import {
-  dropStatTakenAhead,
-  pathPresent,
-  statPath,
-  statPathNow,
-  statRelativeTo,
-  statUnchanged,
-  useStatsTakenAhead,
-} from "../../../memo/stat/stat.ts";
+import { pathPresent, statPath, statRelativeTo, statUnchanged } from "../../../memo/stat/stat.ts";
 
 function expected(path: string) {
   const st = Deno.statSync(path);
@@ -81,60 +68,16 @@ Deno.test("statPath sees a file change size and time", async () => {
   assert.ok(Math.abs(after.mtime - (before.mtime + 5000)) < 1, `${after.mtime}`);
 });
 
-Deno.test("a stat taken ahead serves one check; a write is then stat'ed afresh", async () => {
-  const dir = await Deno.makeTempDir();
-  const file = join(dir, "f");
-  await Deno.writeTextFile(file, "aaa");
-  // Old enough for the stat cache to trust the file's stat alone.
-  const written = statPath(file)!;
-  const until = Math.max(
-    written.mtime + tickOf(written.mtime),
-    written.ctime + tickOf(written.ctime),
-  );
-  await new Promise((r) => setTimeout(r, Math.max(0, until + 10 - Date.now())));
-  const engine = new Engine();
-  const read = memo("statAheadRead", (path: string) => readText(path));
-  const write = memo("statAheadWrite", async (path: string) => {
-    await Deno.writeTextFile(path, "bbb");
-    return recordWrite(path);
-  });
-  assert.equal(await engine.run(() => read(file)), "aaa");
-  try {
-    useStatsTakenAhead(new Map([[file, { ...statPath(file)!, takenAt: Date.now() }]]));
-    assert.equal(await engine.run(() => write(file)), digestOf(new TextEncoder().encode("bbb")));
-  } finally {
-    useStatsTakenAhead(undefined);
-  }
-});
-
-Deno.test("stats taken ahead are used once, and can be dropped", async () => {
-  const dir = await Deno.makeTempDir();
-  const [a, b] = [join(dir, "a"), join(dir, "b")];
-  await Deno.writeTextFile(a, "");
-  await Deno.writeTextFile(b, "");
-  const fake = { isDirectory: false, mtime: 1, ctime: 1, size: 42, ino: 7, takenAt: 1 };
-  try {
-    useStatsTakenAhead(new Map([[a, fake], [b, fake]]));
-    assert.equal(statPath(a)?.size, 42);
-    assert.equal(statPath(a)?.size, 0);
-    assert.equal(statPathNow(b)?.size, 0);
-    dropStatTakenAhead(b);
-    assert.equal(statPath(b)?.size, 0);
-  } finally {
-    useStatsTakenAhead(undefined);
-  }
-});
-
 Deno.test("statPath relative to a directory agrees with a whole-path stat", async () => {
   const dir = await Deno.realPath(await Deno.makeTempDir());
   await Deno.mkdir(join(dir, "sub"));
   await Deno.writeTextFile(join(dir, "sub", "f"), "abc");
   const whole = [join(dir, "sub", "f"), join(dir, "sub"), join(dir, "missing"), dir];
-  const expected = whole.map(statPathNow);
+  const expected = whole.map(statPath);
   try {
     statRelativeTo(dir);
     assert.deepEqual(whole.map(statPath), expected);
-    assert.deepEqual(statPath("/"), statPathNow("/"));
+    assert.deepEqual(statPath("/"), statPath("/"));
   } finally {
     statRelativeTo(undefined);
   }
@@ -145,7 +88,7 @@ Deno.test("statUnchanged is true exactly when a file's stat fields are the ones 
   const dir = await Deno.realPath(await Deno.makeTempDir());
   const file = join(dir, "f");
   await Deno.writeTextFile(file, "abc");
-  const st = statPathNow(file)!;
+  const st = statPath(file)!;
   const same = (path: string, s = st) => statUnchanged(path, s.mtime, s.size, s.ino, s.ctime);
   assert.equal(same(file), true);
   for (const base of [dir, undefined]) {
@@ -155,7 +98,7 @@ Deno.test("statUnchanged is true exactly when a file's stat fields are the ones 
       assert.equal(same(file, { ...st, size: 4 }), false);
       assert.equal(same(file, { ...st, mtime: st.mtime + 1 }), false);
       assert.equal(same(join(dir, "missing")), false);
-      assert.equal(same(dir, statPathNow(dir)!), false, "a directory is not an unchanged file");
+      assert.equal(same(dir, statPath(dir)!), false, "a directory is not an unchanged file");
     } finally {
       statRelativeTo(undefined);
     }

@@ -1,19 +1,34 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { EnvLeaf } from "../../../memo/leaves/env.ts";
-import { FileLeaf } from "../../../memo/leaves/file.ts";
-import { ListingLeaf } from "../../../memo/leaves/listing.ts";
-import { type LoadReads, recordLoadReads } from "../../../rules/project/load_reads.ts";
+import { type ReadTracker, recordLoadReads } from "../../../rules/project/load_reads.ts";
 import { buildOk, type Files, IMPORT, withProject } from "../_util.ts";
 
-function describe(reads: LoadReads): string[] {
-  return reads.leaves.map((leaf) =>
-    leaf instanceof FileLeaf
-      ? `file ${leaf.path}`
-      : leaf instanceof ListingLeaf
-      ? `dir ${leaf.dir}`
-      : `env ${(leaf as EnvLeaf).name}`
-  ).sort();
+/** A tracker that keeps what it is handed, and what a file held when it was. */
+class Reads implements ReadTracker {
+  readonly seen: string[] = [];
+  readonly untrackedReads: string[] = [];
+  readonly contents = new Map<string, string | undefined>();
+  file(path: string): void {
+    this.seen.push(`file ${path}`);
+    try {
+      this.contents.set(path, Deno.readTextFileSync(path));
+    } catch {
+      this.contents.set(path, undefined);
+    }
+  }
+  dir(path: string): void {
+    this.seen.push(`dir ${path}`);
+  }
+  env(name: string): void {
+    this.seen.push(`env ${name}`);
+  }
+  untracked(what: string): void {
+    this.untrackedReads.push(what);
+  }
+}
+
+function describe(reads: Reads): string[] {
+  return [...reads.seen].sort();
 }
 
 Deno.test("recordLoadReads notes files read, directories listed and variables looked up, once each", async () => {
@@ -21,7 +36,7 @@ Deno.test("recordLoadReads notes files read, directories listed and variables lo
   await Deno.writeTextFile(join(dir, "a"), "A");
   await Deno.writeTextFile(join(dir, "b"), "B");
   const original = Deno.readTextFileSync;
-  const reads: LoadReads = { leaves: [], untracked: [] };
+  const reads = new Reads();
   await recordLoadReads(async () => {
     Deno.readTextFileSync(join(dir, "a"));
     Deno.readTextFileSync(join(dir, "a"));
@@ -42,18 +57,18 @@ Deno.test("recordLoadReads notes files read, directories listed and variables lo
     `file ${dir}/b`,
     `file ${dir}/missing`,
   ]);
-  assert.deepEqual(reads.untracked, []);
+  assert.deepEqual(reads.untrackedReads, []);
   assert.equal(Deno.readTextFileSync, original, "the hooks are gone once no recording runs");
-  // Each leaf was checked when read: file a holds "A".
-  const a = reads.leaves.find((l) => l instanceof FileLeaf && l.path.endsWith("/a")) as FileLeaf;
-  assert.equal(a.exists, true);
+  // Each read was handed over before it was made, and the tracker's own
+  // reads were not handed over again.
+  assert.equal(reads.contents.get(join(dir, "a")), "A");
 });
 
 Deno.test("recordLoadReads: the whole environment is untracked; overlapping loads see each other's reads", async () => {
   const dir = await Deno.realPath(await Deno.makeTempDir());
   await Deno.writeTextFile(join(dir, "x"), "");
-  const first: LoadReads = { leaves: [], untracked: [] };
-  const second: LoadReads = { leaves: [], untracked: [] };
+  const first = new Reads();
+  const second = new Reads();
   let release!: () => void;
   const gate = new Promise<void>((r) => release = r);
   const one = recordLoadReads(async () => {
@@ -68,8 +83,8 @@ Deno.test("recordLoadReads: the whole environment is untracked; overlapping load
   await assert.rejects(two, /build.ts failed/);
   release();
   await one;
-  assert.deepEqual(first.untracked, ["Deno.env.toObject()"]);
-  assert.deepEqual(second.untracked, [], "read before the second load began");
+  assert.deepEqual(first.untrackedReads, ["Deno.env.toObject()"]);
+  assert.deepEqual(second.untrackedReads, [], "read before the second load began");
   assert.deepEqual(describe(first), [`file ${dir}/x`]);
   assert.deepEqual(describe(second), [`file ${dir}/x`]);
 });

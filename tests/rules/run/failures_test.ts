@@ -88,7 +88,9 @@ rule({ targets: "lib.o", action: async (ctx) => { await ctx.run("nosuchcc", ["-c
       "program not found: nosuchcc (rule app.o, build.ts:4)",
       "program not found: nosuchcc (rule lib.o, build.ts:5)",
     ]);
-    assert.deepEqual(events.map((e) => `${e.kind} ${e.label}`), [
+    // `deno info`, which lists build.ts's modules, runs in a job slot too.
+    const ofRules = events.filter((e) => e.label !== "deno info");
+    assert.deepEqual(ofRules.map((e) => `${e.kind} ${e.label}`), [
       "queued ok.txt",
       "started ok.txt",
       "finished ok.txt",

@@ -321,7 +321,7 @@ Deno.test("a project copied elsewhere with its state builds from its own files, 
       await Deno.writeTextFile(join(copy, "src/in.txt"), "hELLO");
       const built = await cli(copy, "build");
       assert.equal(built.code, 0, built.stderr);
-      assert.match(built.stderr, /Done: 1 actions ran/, "HELLO again: cut off after upper.txt");
+      assert.match(built.stderr, /Done: 1 action ran/, "HELLO again: cut off after upper.txt");
       await Deno.writeTextFile(join(copy, "src/in.txt"), "world");
       assert.match((await cli(copy, "build")).stderr, /Done: 3 actions ran/);
       assert.equal(await readMaybe(copy, "framed.txt"), "[W]\n");

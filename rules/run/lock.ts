@@ -1,0 +1,66 @@
+/**
+ * The project's build lock: one build (or clean, or watch session) at a
+ * time per project. On the CLI's path to a build with nothing to do, so it
+ * imports little.
+ *
+ * @module
+ */
+import { CancelledError } from "../../fiber/cancel.ts";
+import { joinPath as join } from "../../memo/stat/paths.ts";
+import type { Reporter } from "../report/reporter.ts";
+import { BUILD_LOCK } from "../state.ts";
+
+/** How often a busy build lock is tried again, in milliseconds. */
+const LOCK_RETRY_MS = 20;
+
+/**
+ * Takes the project's build lock, waiting for a build or clean that holds it.
+ * `clean` deletes the state, lock file included, while holding the lock; a
+ * lock then granted on the deleted file guards nothing, so it is taken again.
+ * @param stateDir The state directory.
+ * @param reporter Told when the lock is busy.
+ * @param signal Stops waiting: the wait then throws a {@linkcode CancelledError}.
+ * @returns The locked file; closing it releases the lock.
+ */
+export async function lockState(
+  stateDir: string,
+  reporter: Reporter,
+  signal?: AbortSignal,
+): Promise<Deno.FsFile> {
+  let told = false;
+  for (;;) {
+    Deno.mkdirSync(stateDir, { recursive: true });
+    const path = join(stateDir, BUILD_LOCK);
+    const lock = await Deno.open(path, { create: true, write: true });
+    while (!(await lock.tryLock(true))) {
+      if (!told) {
+        reporter.note?.(`Waiting for another build of this project to finish (${stateDir})`);
+      }
+      told = true;
+      if (signal?.aborted) {
+        lock.close();
+        throw new CancelledError(signal.reason);
+      }
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+    }
+    if (isSameFile(lock, path)) return lock;
+    lock.close();
+  }
+}
+
+/**
+ * Whether an open file is the one a path names now (not deleted or replaced).
+ * @param file The open file.
+ * @param path The path.
+ * @returns True when they are the same file.
+ */
+export function isSameFile(file: Deno.FsFile, path: string): boolean {
+  const held = file.statSync();
+  try {
+    const named = Deno.statSync(path);
+    return held.ino === named.ino && held.dev === named.dev;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * A build request (`build`, `build @test`, `build out/a out/b`) as the root
+ * of a build's memo graph: its id names it in the store, where a later
+ * process finds it to tell, from the store's checkpoint alone, whether the
+ * same request would run anything.
+ *
+ * This module is on the CLI's path to a build with nothing to do, so it
+ * imports nothing but the key encoding.
+ *
+ * @module
+ */
+import { canonicalKey } from "../../memo/key.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+/**
+ * This barchan: its version, where it is, and the runtime's version. A
+ * request's root is named with it, so that another barchan (another
+ * version or checkout) never takes a build recorded by this one for its own.
+ */
+export const TOOL: string = `barchan ${denoJson.version} ${
+  new URL("../..", import.meta.url).href
+} deno ${Deno.version.deno}`;
+
+/** The name of the memo function whose calls are requests (nodes.ts). */
+export const REQUEST_FUNCTION = "barchan.request";
+
+/** What a build is asked for. */
+export interface BuildRequestKey {
+  /** Targets (project-relative paths) and `@aliases`, as given; none for the default. */
+  targets: string[];
+  /**
+   * What built it: the tool's version and place and the runtime's version,
+   * so that another barchan never takes an old answer for its own.
+   */
+  tool: string;
+}
+
+/**
+ * The id of a request's root node in the store.
+ * @param request The request.
+ * @returns The id.
+ *
+ * @example
+ * ```ts
+ * import { requestId } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * const a = requestId({ targets: ["@test"], tool: "barchan 1" });
+ * assert.notEqual(a, requestId({ targets: ["@test"], tool: "barchan 2" }));
+ * assert.equal(a, requestId({ targets: ["@test"], tool: "barchan 1" }));
+ * ```
+ */
+export function requestId(request: BuildRequestKey): string {
+  return REQUEST_FUNCTION + "\u0000" + canonicalKey(request);
+}

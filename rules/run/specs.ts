@@ -1,0 +1,248 @@
+/**
+ * What a build needs of build.ts, as data: each rule's spec (its targets,
+ * its dependencies with the rule producing each path, its action as data or
+ * the digest of the code a function action is made of), each alias's, the
+ * rule producing a path, and the default request.
+ *
+ * These are the values of the `barchan.spec` memo nodes (nodes.ts): a build
+ * whose build.ts and what it read did not change takes them from the store,
+ * without evaluating build.ts. Each spec carries a `key`, the digest of what
+ * decides whether it changed: where a rule is defined (its site) is shown in
+ * messages but moving it changes nothing.
+ *
+ * @module
+ */
+import { digestOf } from "../../memo/stat/digest.ts";
+import { globToRegExp } from "../../memo/leaves/glob.ts";
+import { actionOfSpec } from "../dsl/actions.ts";
+import type { AliasDef, DepSpec, Project, Rule } from "../project/project.ts";
+
+/** A dependency with what it resolves to in the project. */
+export type ResolvedDep =
+  | {
+    readonly kind: "path";
+    readonly path: string;
+    /** The rule writing the path, null for a source. */
+    readonly producer: string | null;
+    /** Whether that rule writes this one target only. */
+    readonly single: boolean;
+  }
+  | { readonly kind: "alias"; readonly name: string }
+  | { readonly kind: "glob"; readonly pattern: string }
+  | { readonly kind: "rule"; readonly id: string };
+
+/** A rule's action: data (`run`, `sh`, `write`, `copy`), or a function and the digest of its code. */
+export type ActionSpec =
+  | { readonly kind: "data"; readonly spec: readonly string[] }
+  | { readonly kind: "function"; readonly code: string };
+
+/**
+ * A rule as a build runs it. Where build.ts defines it is not part of it:
+ * finding that costs time, moving a rule changes nothing, and only
+ * messages show it (`BuildContext#siteOf`).
+ */
+export interface RuleSpec {
+  /** Digest of every other field. */
+  readonly key: string;
+  readonly id: string;
+  readonly targets: readonly string[];
+  readonly deps: readonly ResolvedDep[];
+  readonly action: ActionSpec;
+  readonly alias: string | null;
+  /** What the rule does, in words, when build.ts says. */
+  readonly description: string | null;
+}
+
+/** An alias as a build runs it. */
+export interface AliasSpec {
+  /** Digest of every other field. */
+  readonly key: string;
+  readonly name: string;
+  readonly deps: readonly ResolvedDep[];
+  readonly rules: readonly string[];
+}
+
+/** The rule producing a path. */
+export interface ProducerSpec {
+  readonly key: string;
+  readonly rule: string;
+  readonly single: boolean;
+}
+
+/** The targets a glob can match, with the rule producing each. */
+export interface GlobSpec {
+  readonly key: string;
+  readonly produced: Readonly<Record<string, { readonly rule: string; readonly single: boolean }>>;
+}
+
+/** The dependencies a build with no target asks for. */
+export interface DefaultSpec {
+  readonly key: string;
+  readonly deps: readonly ResolvedDep[];
+}
+
+/** Any spec: what a `barchan.spec` node holds (null when the project has none by that key). */
+export type Spec = RuleSpec | AliasSpec | ProducerSpec | GlobSpec | DefaultSpec;
+
+/** The key of a rule's spec. */
+export function ruleKey(id: string): string {
+  return `rule:${id}`;
+}
+
+/** The key of an alias's spec. */
+export function aliasKey(name: string): string {
+  return `alias:${name}`;
+}
+
+/** The key of the spec of the rule producing a path. */
+export function producerKey(path: string): string {
+  return `path:${path}`;
+}
+
+/** The key of the spec of what a glob can match among targets. */
+export function globKey(pattern: string): string {
+  return `glob:${pattern}`;
+}
+
+/** The key of the default request. */
+export const DEFAULT_KEY = "default";
+
+/** Every spec of a project, and the digest of them all. */
+export interface ProjectSpecs {
+  readonly specs: ReadonlyMap<string, Spec>;
+  /** Digest of every spec's key, in order: changes exactly when one of them does. */
+  readonly digest: string;
+}
+
+/**
+ * The specs of a project's rules and aliases, and its default request.
+ * Producers of paths are answered on demand ({@linkcode specOf}), as few
+ * are asked outside the rules' own dependencies.
+ * @param project The project.
+ * @param code Digest of the code function actions are made of (build.ts,
+ * the modules it imports, what it read).
+ * @returns The specs and their digest.
+ */
+export function projectSpecs(project: Project, code: string): ProjectSpecs {
+  const specs = new Map<string, Spec>();
+  const keys: string[] = [];
+  for (const rule of project.rules.values()) {
+    const spec = ruleSpecOf(project, rule, code);
+    specs.set(ruleKey(rule.id), spec);
+    keys.push(spec.key);
+  }
+  for (const alias of project.aliases.values()) {
+    const spec = aliasSpecOf(project, alias);
+    specs.set(aliasKey(alias.name), spec);
+    keys.push(spec.key);
+  }
+  const fallback = defaultSpecOf(project);
+  specs.set(DEFAULT_KEY, fallback);
+  keys.push(fallback.key);
+  return { specs, digest: digestOf(keys.join("\n")) };
+}
+
+/**
+ * The spec of one key, from the project's specs or (for a producer) made now.
+ * @param project The project.
+ * @param specs What {@linkcode projectSpecs} gave.
+ * @param key The spec's key.
+ * @returns The spec, or null when the project has none.
+ */
+export function specOf(project: Project, specs: ProjectSpecs, key: string): Spec | null {
+  const known = specs.specs.get(key);
+  if (known !== undefined) return known;
+  if (key.startsWith("path:")) return producerSpecOf(project, key.slice(5));
+  if (key.startsWith("glob:")) return globSpecOf(project, key.slice(5));
+  return null;
+}
+
+function globSpecOf(project: Project, pattern: string): GlobSpec {
+  const regex = globToRegExp(pattern);
+  const produced: Record<string, { rule: string; single: boolean }> = {};
+  for (const [path, rule] of project.producers) {
+    if (regex.test(path)) produced[path] = { rule: rule.id, single: rule.targets.length === 1 };
+  }
+  return { key: digestOf(JSON.stringify(produced)), produced };
+}
+
+/**
+ * How a rule's action is shown: its command line, or for a function its
+ * description (`function` without one).
+ * @param spec The rule.
+ * @returns The text.
+ */
+export function displayOf(spec: RuleSpec): string {
+  return spec.action.kind === "data"
+    ? actionOfSpec(spec.action.spec).display
+    : spec.description ?? "function";
+}
+
+/** Compares specs by their keys, for the cutoff of the nodes holding them. */
+export function sameSpec(a: Spec | null, b: Spec | null): boolean {
+  return a === null || b === null ? a === b : a.key === b.key;
+}
+
+function ruleSpecOf(project: Project, rule: Rule, code: string): RuleSpec {
+  const deps = resolveDeps(project, rule.deps);
+  const action: ActionSpec = typeof rule.action === "function"
+    ? { kind: "function", code }
+    : { kind: "data", spec: rule.action.spec };
+  const alias = rule.alias ?? null;
+  const description = rule.description ?? null;
+  return {
+    key: digestOf(JSON.stringify([rule.id, rule.targets, deps, action, alias, description])),
+    id: rule.id,
+    targets: rule.targets,
+    deps,
+    action,
+    alias,
+    description,
+  };
+}
+
+function aliasSpecOf(project: Project, alias: AliasDef): AliasSpec {
+  const deps = resolveDeps(project, alias.deps);
+  return {
+    key: digestOf(JSON.stringify([alias.name, deps, alias.rules])),
+    name: alias.name,
+    deps,
+    rules: alias.rules,
+  };
+}
+
+function producerSpecOf(project: Project, path: string): ProducerSpec | null {
+  const rule = project.producers.get(path);
+  if (rule === undefined) return null;
+  const single = rule.targets.length === 1;
+  return { key: digestOf(JSON.stringify([rule.id, single])), rule: rule.id, single };
+}
+
+function defaultSpecOf(project: Project): DefaultSpec {
+  const deps: DepSpec[] = project.aliases.has("default")
+    ? [{ kind: "alias", name: "default" }]
+    : [...project.rules.values()]
+      .filter((r) => r.targets.length > 0)
+      .map((r) => ({ kind: "rule", id: r.id }));
+  const resolved = resolveDeps(project, deps);
+  return { key: digestOf(JSON.stringify(resolved)), deps: resolved };
+}
+
+/**
+ * Dependencies with the rule producing each path.
+ * @param project The project.
+ * @param deps The dependencies, normalised.
+ * @returns Them resolved.
+ */
+export function resolveDeps(project: Project, deps: readonly DepSpec[]): ResolvedDep[] {
+  return deps.map((dep): ResolvedDep => {
+    if (dep.kind !== "path") return dep;
+    const rule = project.producers.get(dep.path);
+    return {
+      kind: "path",
+      path: dep.path,
+      producer: rule?.id ?? null,
+      single: rule !== undefined && rule.targets.length === 1,
+    };
+  });
+}
