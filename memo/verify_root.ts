@@ -18,29 +18,33 @@
  *
  * @module
  */
-import { resolvePath } from "./stat/paths.ts";
 import { EnvLeaf } from "./leaves/env.ts";
 import { FileLeaf } from "./leaves/file.ts";
 import { ListingLeaf } from "./leaves/listing.ts";
 import { ENV, FILE, LISTING, NODE, type Summary } from "./persist/checkpoint.ts";
 import type { Store, StoreRecord } from "./persist/store.ts";
-import { statUnchanged } from "./stat/stat.ts";
+import { statRelativeTo, statUnchanged } from "./stat/stat.ts";
 
 /** What {@linkcode verifyRoot} found. */
 export interface RootVerdict {
   /** Whether the root would be verified without executing anything. */
-  upToDate: boolean;
+  readonly upToDate: boolean;
   /** Ids of the nodes under the root (itself included) that nothing changed under. */
-  clean: Set<string>;
+  readonly clean: ReadonlySet<string>;
   /**
    * Files whose stat fields moved but whose content did not (a touched
    * source, an output written within a clock tick of its check): their new
    * state, as records to append, so that the next check does not hash them again.
    */
-  refreshed: StoreRecord[];
+  readonly refreshed: StoreRecord[];
   /** Descriptions of the leaves that changed, e.g. `file src/a.c`. */
-  changed: string[];
+  readonly changed: string[];
 }
+
+/** Leaf states while checking: not checked yet, unchanged, changed. */
+const UNCHECKED = 0;
+const UNCHANGED = 1;
+const CHANGED = 2;
 
 /**
  * Checks a root against its store's summary and the world.
@@ -51,80 +55,103 @@ export interface RootVerdict {
  * or the store has no summary.
  */
 export function verifyRoot(store: Store, rootId: string, root: string): RootVerdict {
-  const verdict: RootVerdict = { upToDate: false, clean: new Set(), refreshed: [], changed: [] };
   const summary = store.summary;
-  if (summary === undefined) return verdict;
-  const strings = store.strings;
+  const start = summary === undefined ? -1 : store.indexOf(rootId);
+  if (summary === undefined || start < 0 || summary.kind[start] !== NODE) {
+    return { upToDate: false, clean: new Set(), refreshed: [], changed: [] };
+  }
+  const refreshed: StoreRecord[] = [];
+  const changed: string[] = [];
   const run = store.lastRun + 1;
-  const start = store.indexOf(rootId);
-  if (start < 0 || summary.kind[start] !== NODE) return verdict;
-  // Post-order over the nodes under the root; leaves checked once each.
+  const size = summary.kind.length;
+  // Post-order over the nodes under the root; each leaf checked once.
   const order: number[] = [];
-  const state = new Int8Array(summary.kind.length); // 0 unseen, 1 entered, 2 done
-  const leafChanged = new Map<number, boolean>();
+  const state = new Int8Array(size); // nodes: 0 unseen, 1 entered, 2 done
+  const leaves = new Int8Array(size);
   const stack: number[] = [start];
   const next: number[] = [0];
   state[start] = 1;
-  while (stack.length > 0) {
-    const top = stack.length - 1;
-    const node = stack[top];
-    const deps = summary.deps[node]!;
-    if (next[top] < deps.length) {
-      const dep = deps[next[top]++];
-      const kind = summary.kind[dep];
-      if (kind === NODE) {
-        if (state[dep] === 0) {
-          state[dep] = 1;
-          stack.push(dep);
-          next.push(0);
+  const prefix = root.endsWith("/") ? root : root + "/";
+  statRelativeTo(root);
+  try {
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const node = stack[top];
+      const deps = summary.depsOf(node);
+      if (next[top] < deps.length) {
+        const dep = deps[next[top]++];
+        const kind = summary.kind[dep];
+        if (kind === NODE) {
+          if (state[dep] === 0) {
+            state[dep] = 1;
+            stack.push(dep);
+            next.push(0);
+          }
+        } else if (kind >= 0 && leaves[dep] === UNCHECKED) {
+          const moved = leafMoved(store, summary, dep, prefix, run, refreshed, changed);
+          leaves[dep] = moved ? CHANGED : UNCHANGED;
         }
-      } else if (kind >= 0 && !leafChanged.has(dep)) {
-        leafChanged.set(dep, leafMoved(summary, strings, dep, root, run, verdict));
+        continue;
       }
-      continue;
+      stack.pop();
+      next.pop();
+      state[node] = 2;
+      order.push(node);
     }
-    stack.pop();
-    next.pop();
-    state[node] = 2;
-    order.push(node);
+  } finally {
+    statRelativeTo(undefined);
   }
-  const dirty = new Uint8Array(summary.kind.length);
+  const dirty = new Uint8Array(size);
   for (const node of order) {
     let bad = summary.failed(node);
     const builtAt = summary.builtAt[node];
-    for (const dep of summary.deps[node]!) {
-      if (bad) break;
+    const deps = summary.depsOf(node);
+    for (let k = 0; k < deps.length && !bad; k++) {
+      const dep = deps[k];
       const kind = summary.kind[dep];
       if (kind < 0) bad = true;
       else if (kind === NODE) bad = dirty[dep] === 1 || state[dep] !== 2;
-      else bad = leafChanged.get(dep) === true;
+      else bad = leaves[dep] === CHANGED;
       if (!bad && summary.changedAt[dep] > builtAt) bad = true;
     }
     if (bad) dirty[node] = 1;
-    else verdict.clean.add(strings[node]);
   }
-  verdict.upToDate = dirty[start] === 0;
-  return verdict;
+  const upToDate = dirty[start] === 0;
+  let clean: Set<string> | undefined;
+  return {
+    upToDate,
+    // Only a build that is not up to date needs it: made when asked.
+    get clean() {
+      if (clean === undefined) {
+        clean = new Set();
+        for (const node of order) if (dirty[node] === 0) clean.add(store.stringAt(node));
+      }
+      return clean;
+    },
+    refreshed,
+    changed,
+  };
 }
 
 /**
  * Checks one leaf: true when its value changed (or cannot be checked here).
  * A file whose stat fields moved but content did not gets a record in
- * `verdict.refreshed`.
+ * `refreshed`.
  */
 function leafMoved(
+  store: Store,
   summary: Summary,
-  strings: readonly string[],
   i: number,
-  root: string,
+  prefix: string,
   run: number,
-  verdict: RootVerdict,
+  refreshed: StoreRecord[],
+  changed: string[],
 ): boolean {
-  const id = strings[i];
+  const id = store.stringAt(i);
   const kind = summary.kind[i];
   if (kind === FILE) {
-    const path = absolute(root, id.slice(2));
-    const digest = summary.digest[i]!;
+    const path = absolute(prefix, id.slice(2));
+    const digest = summary.digestOf(i);
     if (
       summary.trusted(i) && digest !== "-" && digest !== "/" && digest !== "" &&
       statUnchanged(path, summary.mtime[i], summary.size[i], summary.ino[i], summary.ctime[i])
@@ -137,12 +164,18 @@ function leafMoved(
       summary.ctime[i],
       summary.trusted(i) ? 1 : 0,
     ]);
-    if (!leaf.refresh(run)) return false;
-    if (leaf.changedAt === run) {
-      verdict.changed.push(leaf.describe());
+    try {
+      if (!leaf.refresh(run)) return false;
+    } catch {
+      // A file that cannot be read: the build says why.
+      changed.push(leaf.describe());
       return true;
     }
-    verdict.refreshed.push({
+    if (leaf.changedAt === run) {
+      changed.push(leaf.describe());
+      return true;
+    }
+    refreshed.push({
       t: "f",
       id,
       ix: i,
@@ -160,27 +193,29 @@ function leafMoved(
   if (kind === LISTING) {
     const leaf = new ListingLeaf(
       id,
-      absolute(root, record[2] as string),
+      absolute(prefix, record[2] as string),
       record[3] as string | null,
       record[4] as string[],
     );
     leaf.digest = record[5] as string;
     if (!leaf.refresh(run)) return false;
-    verdict.changed.push(leaf.describe());
+    changed.push(leaf.describe());
     return true;
   }
   if (kind === ENV) {
     const leaf = new EnvLeaf(id, record[2] as string);
     leaf.value = record[3] as string | null;
     if (!leaf.refresh(run)) return false;
-    verdict.changed.push(leaf.describe());
+    changed.push(leaf.describe());
     return true;
   }
   // A var or an input: only the process that sets it knows its value.
-  verdict.changed.push(id);
+  changed.push(id);
   return true;
 }
 
-function absolute(root: string, stored: string): string {
-  return stored.startsWith("/") ? stored : resolvePath(root, stored);
+/** A stored path made absolute: stored paths under the root are normal relative paths. */
+function absolute(prefix: string, stored: string): string {
+  if (stored.startsWith("/")) return stored;
+  return stored === "." ? prefix.slice(0, -1) : prefix + stored;
 }

@@ -1,3 +1,5 @@
+import type { CheckpointStrings } from "./checkpoint.ts";
+
 /** Strings looked for by scanning the table before its map is built. */
 const MAX_SCANS = 8;
 
@@ -7,9 +9,17 @@ const MAX_SCANS = 8;
  * built only once a few strings have been looked for by scanning: a build
  * that writes a few records, most of them with their indexes known
  * (`StoreRecord.ix`), never pays for it.
+ *
+ * A table read from a checkpoint starts as the checkpoint's text: strings
+ * are cut out of it when asked for, and the whole list is made only when
+ * something needs it (a build, not a check that finds nothing to do).
  */
 export class Strings {
-  readonly list: string[];
+  #list: string[] | undefined;
+  /** The checkpoint's table, until the list is made; then undefined. */
+  #base: CheckpointStrings | undefined;
+  /** Strings after the checkpoint's, until the list is made. */
+  #extra: string[] = [];
   #index: Map<string, number> | undefined;
   /** Strings found by scanning (or added) before the map was built. */
   #found = new Map<string, number>();
@@ -17,14 +27,46 @@ export class Strings {
   /** Strings added since the last frame was written. */
   fresh: string[] = [];
 
-  constructor(list: string[] = []) {
-    this.list = list;
+  /**
+   * @param list The strings, or nothing.
+   * @param base A checkpoint's table the strings start with, made into a list when needed.
+   */
+  constructor(list: string[] = [], base?: CheckpointStrings) {
+    if (base === undefined) this.#list = list;
+    else {
+      this.#base = base;
+      this.#extra = list;
+    }
+  }
+
+  /** Every string, by index (made from the checkpoint's text the first time). */
+  get list(): string[] {
+    if (this.#list === undefined) {
+      this.#list = this.#base!.toArray();
+      for (const s of this.#extra) this.#list.push(s);
+      this.#base = undefined;
+      this.#extra = [];
+    }
+    return this.#list;
+  }
+
+  /** How many strings there are. */
+  get length(): number {
+    return this.#list?.length ?? this.#base!.length + this.#extra.length;
+  }
+
+  /** The string at index `i`. */
+  at(i: number): string {
+    if (this.#list !== undefined) return this.#list[i];
+    const base = this.#base!;
+    return i < base.length ? base.at(i) : this.#extra[i - base.length];
   }
 
   get index(): Map<string, number> {
     if (this.#index === undefined) {
+      const list = this.list;
       this.#index = new Map();
-      for (let i = 0; i < this.list.length; i++) this.#index.set(this.list[i], i);
+      for (let i = 0; i < list.length; i++) this.#index.set(list[i], i);
       this.#found.clear();
     }
     return this.#index;
@@ -41,7 +83,15 @@ export class Strings {
     if (found !== undefined) return found;
     if (this.#scans >= MAX_SCANS) return this.index.get(s) ?? -1;
     this.#scans++;
-    const i = this.list.indexOf(s);
+    let i: number;
+    if (this.#list !== undefined) i = this.#list.indexOf(s);
+    else {
+      i = this.#base!.indexOf(s);
+      if (i < 0) {
+        const k = this.#extra.indexOf(s);
+        if (k >= 0) i = this.#base!.length + k;
+      }
+    }
     if (i >= 0) this.#found.set(s, i);
     return i;
   }
@@ -50,8 +100,9 @@ export class Strings {
     if (this.#index === undefined) {
       let i = this.find(s);
       if (i < 0 && this.#index === undefined) {
-        i = this.list.length;
-        this.list.push(s);
+        const list = this.list;
+        i = list.length;
+        list.push(s);
         this.#found.set(s, i);
         this.fresh.push(s);
       }
@@ -60,8 +111,9 @@ export class Strings {
     const index = this.index;
     let i = index.get(s);
     if (i === undefined) {
-      i = this.list.length;
-      this.list.push(s);
+      const list = this.list;
+      i = list.length;
+      list.push(s);
       index.set(s, i);
       this.fresh.push(s);
     }
@@ -69,6 +121,7 @@ export class Strings {
   }
 
   addLoaded(strings: readonly string[]): void {
-    for (let i = 0; i < strings.length; i++) this.list.push(strings[i]);
+    const into = this.#list ?? this.#extra;
+    for (let i = 0; i < strings.length; i++) into.push(strings[i]);
   }
 }

@@ -13,14 +13,15 @@
  *
  * The checkpoint is binary, so that a process reads it without parsing text
  * number by number (all integers little-endian, each section starting at a
- * multiple of 8 bytes from the payload's start):
+ * multiple of 8 bytes from the payload's start; cells are files first, so
+ * that the columns only files have are as long as there are files):
  *
  * ```
- * 8 bytes   "\0BCHCKP1"
+ * 8 bytes   "\0BCHCKP2"
  * u32       run             u32  cells (n)
  * u32       strings (s)     u32  string characters (c)
  * u32       blob bytes (b)  u32  dependency entries (d)
- * u32       other bytes (o) u32  digest characters (g)
+ * u32       other bytes (o) u32  files (f)
  * u32[s+1]  where each string starts in the table's text, in UTF-16 units
  * u8[b]     the table's text: every string, one after another, UTF-8
  * i32[n]    each cell's id, as a table index
@@ -30,13 +31,14 @@
  * i32[n]    builtAt (nodes)
  * u32[n+1]  where each node's dependencies start in the next array
  * i32[d]    dependencies, as table indexes
- * f64[n]×4  mtime, size, inode, ctime (files)
- * u8[g]     file digests, 22 characters each (ASCII); "-" and "/" padded with spaces
+ * f64[f]×4  mtime, size, inode, ctime (files)
+ * u8[22f]   file digests, 22 characters each (ASCII); "-" and "/" padded with spaces
  * u8[o]     the other leaves' records (listings, environment variables), as a JSON array
  * ```
  *
- * Strings are decoded as one text and cut by their offsets: a process that
- * checks 20,000 files pays one decode, not 20,000.
+ * The table's text is decoded as one string and cut by its offsets when a
+ * string is asked for (`CheckpointStrings`): a check reaching 20,000 files
+ * makes those 20,000 strings, not the table's 60,000.
  *
  * @module
  */
@@ -59,12 +61,15 @@ export const DELETION = 6;
 /** A node's failed flag, and a file's trusted flag. */
 const FLAG = 1;
 const NONE = -1;
-const MAGIC = "\0BCHCKP1";
+const MAGIC = "\0BCHCKP2";
 const DIGEST_CHARS = 22;
 
 /**
  * What the log holds, by the place of each cell's id in the string table:
- * the fields verification compares. Columns grow with the table.
+ * the fields verification compares. Columns grow with the table. A
+ * summary read from a checkpoint keeps the checkpoint's dependencies and
+ * digests where they are, and makes an array or a string of one only when
+ * asked ({@linkcode Summary.depsOf}, {@linkcode Summary.digestOf}).
  */
 export class Summary {
   /** Kind of the cell whose id is at each table index, -1 where none is. */
@@ -77,14 +82,21 @@ export class Summary {
   size: Float64Array = new Float64Array(0);
   ino: Float64Array = new Float64Array(0);
   ctime: Float64Array = new Float64Array(0);
-  /** Node dependencies, as table indexes. */
-  deps: (readonly number[] | Int32Array | undefined)[] = [];
-  /** File digests. */
-  digest: (string | undefined)[] = [];
   /** The records of other leaves (listings, environment variables, vars, inputs). */
   other: (readonly unknown[] | undefined)[] = [];
   /** How many cells the summary holds. */
   cells = 0;
+  /** Dependencies of nodes the checkpoint held: where each node's are in `#depPool`, -1 for none. */
+  #depFrom: Int32Array = new Int32Array(0);
+  #depTo: Int32Array = new Int32Array(0);
+  #depPool: Int32Array = new Int32Array(0);
+  /** Dependencies of nodes recorded after the checkpoint. */
+  #deps = new Map<number, readonly number[]>();
+  /** Digests of files the checkpoint held: where each is in `#digestText`, -1 for none. */
+  #digestAt: Int32Array = new Int32Array(0);
+  #digestText = "";
+  /** Digests of files recorded after the checkpoint. */
+  #digests = new Map<number, string>();
 
   /** Makes room for table indexes below `size`. */
   reserve(size: number): void {
@@ -93,14 +105,14 @@ export class Summary {
     const grow = <T extends Int8Array | Uint8Array | Int32Array | Float64Array>(
       old: T,
       make: (n: number) => T,
+      fill?: number,
     ): T => {
       const next = make(n);
       next.set(old as ArrayLike<number>);
+      if (fill !== undefined) next.fill(fill, old.length);
       return next;
     };
-    const oldLength = this.kind.length;
-    this.kind = grow(this.kind, (k) => new Int8Array(k));
-    this.kind.fill(NONE, oldLength);
+    this.kind = grow(this.kind, (k) => new Int8Array(k), NONE);
     this.flags = grow(this.flags, (k) => new Uint8Array(k));
     this.changedAt = grow(this.changedAt, (k) => new Int32Array(k));
     this.builtAt = grow(this.builtAt, (k) => new Int32Array(k));
@@ -108,6 +120,25 @@ export class Summary {
     this.size = grow(this.size, (k) => new Float64Array(k));
     this.ino = grow(this.ino, (k) => new Float64Array(k));
     this.ctime = grow(this.ctime, (k) => new Float64Array(k));
+    this.#depFrom = grow(this.#depFrom, (k) => new Int32Array(k), -1);
+    this.#depTo = grow(this.#depTo, (k) => new Int32Array(k), -1);
+    this.#digestAt = grow(this.#digestAt, (k) => new Int32Array(k), -1);
+  }
+
+  /** A node's dependencies, as table indexes. */
+  depsOf(i: number): ArrayLike<number> {
+    const recorded = this.#deps.get(i);
+    if (recorded !== undefined) return recorded;
+    const from = this.#depFrom[i];
+    return from < 0 ? [] : this.#depPool.subarray(from, this.#depTo[i]);
+  }
+
+  /** A file's digest. */
+  digestOf(i: number): string {
+    const recorded = this.#digests.get(i);
+    if (recorded !== undefined) return recorded;
+    const at = this.#digestAt[i];
+    return at < 0 ? "" : this.#digestText.slice(at, at + DIGEST_CHARS).trimEnd();
   }
 
   /**
@@ -120,20 +151,23 @@ export class Summary {
     const i = record[1] as number;
     this.reserve(i + 1);
     const had = this.kind[i] !== NONE;
+    this.#depFrom[i] = -1;
+    this.#digestAt[i] = -1;
+    this.#deps.delete(i);
+    this.#digests.delete(i);
+    this.other[i] = undefined;
     if (kind === DELETION) {
       if (had) this.cells--;
       this.kind[i] = NONE;
-      this.deps[i] = this.digest[i] = this.other[i] = undefined;
       return;
     }
     if (!had) this.cells++;
     this.kind[i] = kind;
-    this.deps[i] = this.digest[i] = this.other[i] = undefined;
     this.flags[i] = 0;
     this.builtAt[i] = 0;
     switch (kind) {
       case NODE: {
-        this.deps[i] = record[6] as number[];
+        this.#deps.set(i, record[6] as number[]);
         this.builtAt[i] = record[7] as number;
         this.changedAt[i] = record[8] as number;
         const extra = record[9] as { f?: number } | undefined;
@@ -141,7 +175,7 @@ export class Summary {
         return;
       }
       case FILE:
-        this.digest[i] = record[2] as string;
+        this.#digests.set(i, record[2] as string);
         this.mtime[i] = record[3] as number;
         this.size[i] = record[4] as number;
         this.ino[i] = record[5] as number;
@@ -165,6 +199,21 @@ export class Summary {
     return this.flags[i] === FLAG;
   }
 
+  /** @internal Takes a checkpoint's dependencies and digests as they are laid out there. */
+  adopt(
+    depFrom: Int32Array,
+    depTo: Int32Array,
+    depPool: Int32Array,
+    digestAt: Int32Array,
+    digestText: string,
+  ): void {
+    this.#depFrom = depFrom;
+    this.#depTo = depTo;
+    this.#depPool = depPool;
+    this.#digestAt = digestAt;
+    this.#digestText = digestText;
+  }
+
   /**
    * The checkpoint payload: this summary and the string table.
    * @param run The run the checkpoint is written in.
@@ -175,35 +224,29 @@ export class Summary {
     const encoder = new TextEncoder();
     const text = strings.join("");
     const blob = encoder.encode(text);
-    const cells: number[] = [];
-    for (let i = 0; i < this.kind.length; i++) if (this.kind[i] !== NONE) cells.push(i);
-    const n = cells.length;
-    let d = 0;
-    for (const i of cells) d += this.deps[i]?.length ?? 0;
-    const others: unknown[] = [];
-    for (const i of cells) {
+    const files: number[] = [];
+    const rest: number[] = [];
+    for (let i = 0; i < this.kind.length; i++) {
       const k = this.kind[i];
-      if (k !== NODE && k !== FILE) others.push(this.other[i]);
+      if (k === FILE) files.push(i);
+      else if (k !== NONE) rest.push(i);
     }
+    const cells = files.concat(rest);
+    const n = cells.length;
+    const f = files.length;
+    let d = 0;
+    for (const i of rest) if (this.kind[i] === NODE) d += this.depsOf(i).length;
+    const others: unknown[] = [];
+    for (const i of rest) if (this.kind[i] !== NODE) others.push(this.other[i]);
     const other = encoder.encode(JSON.stringify(others));
     const writer = new Writer();
     writer.text(MAGIC);
-    const counts = [
-      run,
-      n,
-      strings.length,
-      text.length,
-      blob.length,
-      d,
-      other.length,
-      n * DIGEST_CHARS,
-    ];
-    writer.u32s(counts);
+    writer.u32s([run, n, strings.length, text.length, blob.length, d, other.length, f]);
     const offsets = new Uint32Array(strings.length + 1);
     let at = 0;
-    for (let s = 0; s < strings.length; s++) {
-      offsets[s] = at;
-      at += strings[s].length;
+    for (let k = 0; k < strings.length; k++) {
+      offsets[k] = at;
+      at += strings[k].length;
     }
     offsets[strings.length] = at;
     writer.section(offsets);
@@ -215,11 +258,11 @@ export class Summary {
     const built = new Int32Array(n);
     const depStart = new Uint32Array(n + 1);
     const deps = new Int32Array(d);
-    const mtime = new Float64Array(n);
-    const size = new Float64Array(n);
-    const ino = new Float64Array(n);
-    const ctime = new Float64Array(n);
-    const digests = new Uint8Array(n * DIGEST_CHARS).fill(32);
+    const mtime = new Float64Array(f);
+    const size = new Float64Array(f);
+    const ino = new Float64Array(f);
+    const ctime = new Float64Array(f);
+    const digests = new Uint8Array(f * DIGEST_CHARS).fill(32);
     let next = 0;
     for (let c = 0; c < n; c++) {
       const i = cells[c];
@@ -229,15 +272,17 @@ export class Summary {
       changed[c] = this.changedAt[i];
       built[c] = this.builtAt[i];
       depStart[c] = next;
-      const list = this.deps[i];
-      if (list !== undefined) { for (let k = 0; k < list.length; k++) deps[next++] = list[k]; }
-      if (this.kind[i] === FILE) {
+      if (this.kind[i] === NODE) {
+        const list = this.depsOf(i);
+        for (let k = 0; k < list.length; k++) deps[next++] = list[k];
+      }
+      if (c < f) {
         mtime[c] = this.mtime[i];
         size[c] = this.size[i];
         ino[c] = this.ino[i];
         ctime[c] = this.ctime[i];
         encoder.encodeInto(
-          this.digest[i]!,
+          this.digestOf(i),
           digests.subarray(c * DIGEST_CHARS, (c + 1) * DIGEST_CHARS),
         );
       }
@@ -264,12 +309,10 @@ export class Summary {
     // A copy, so that every section is aligned for its typed array.
     const reader = new Reader(payload.slice());
     reader.skip(MAGIC.length);
-    const [run, n, s, chars, b, d, o, g] = reader.u32s(8);
+    const [run, n, s, chars, b, d, o, f] = reader.u32s(8);
     const offsets = reader.section(s + 1, Uint32Array);
     const text = new TextDecoder().decode(reader.section(b, Uint8Array));
-    if (text.length !== chars) return undefined;
-    const strings = new Array<string>(s);
-    for (let k = 0; k < s; k++) strings[k] = text.slice(offsets[k], offsets[k + 1]);
+    if (text.length !== chars || offsets[s] !== chars) return undefined;
     const ids = reader.section(n, Int32Array);
     const kinds = reader.section(n, Int8Array);
     const flags = reader.section(n, Uint8Array);
@@ -277,16 +320,19 @@ export class Summary {
     const built = reader.section(n, Int32Array);
     const depStart = reader.section(n + 1, Uint32Array);
     const deps = reader.section(d, Int32Array);
-    const mtime = reader.section(n, Float64Array);
-    const size = reader.section(n, Float64Array);
-    const ino = reader.section(n, Float64Array);
-    const ctime = reader.section(n, Float64Array);
-    const digests = new TextDecoder().decode(reader.section(g, Uint8Array));
+    const mtime = reader.section(f, Float64Array);
+    const size = reader.section(f, Float64Array);
+    const ino = reader.section(f, Float64Array);
+    const ctime = reader.section(f, Float64Array);
+    const digests = new TextDecoder().decode(reader.section(f * DIGEST_CHARS, Uint8Array));
     const others = JSON.parse(
       new TextDecoder().decode(reader.section(o, Uint8Array)),
     ) as unknown[][];
     const summary = new Summary();
     summary.reserve(s);
+    const depFrom = new Int32Array(summary.kind.length).fill(-1);
+    const depTo = new Int32Array(summary.kind.length).fill(-1);
+    const digestAt = new Int32Array(summary.kind.length).fill(-1);
     let otherAt = 0;
     for (let c = 0; c < n; c++) {
       const i = ids[c];
@@ -295,17 +341,71 @@ export class Summary {
       summary.flags[i] = flags[c];
       summary.changedAt[i] = changed[c];
       summary.builtAt[i] = built[c];
-      if (kind === NODE) summary.deps[i] = deps.subarray(depStart[c], depStart[c + 1]);
-      else if (kind === FILE) {
+      if (kind === NODE) {
+        depFrom[i] = depStart[c];
+        depTo[i] = depStart[c + 1];
+      } else if (kind === FILE) {
         summary.mtime[i] = mtime[c];
         summary.size[i] = size[c];
         summary.ino[i] = ino[c];
         summary.ctime[i] = ctime[c];
-        summary.digest[i] = digests.slice(c * DIGEST_CHARS, (c + 1) * DIGEST_CHARS).trimEnd();
+        digestAt[i] = c * DIGEST_CHARS;
       } else summary.other[i] = others[otherAt++];
     }
+    summary.adopt(depFrom, depTo, deps, digestAt, digests);
     summary.cells = n;
-    return { summary, strings, run };
+    return { summary, strings: new CheckpointStrings(text, offsets), run };
+  }
+}
+
+/**
+ * The string table a checkpoint holds, cut out of its text when asked for.
+ */
+export class CheckpointStrings {
+  readonly #text: string;
+  readonly #offsets: Uint32Array;
+
+  constructor(text: string, offsets: Uint32Array) {
+    this.#text = text;
+    this.#offsets = offsets;
+  }
+
+  /** How many strings there are. */
+  get length(): number {
+    return this.#offsets.length - 1;
+  }
+
+  /** The string at index `i`. */
+  at(i: number): string {
+    return this.#text.slice(this.#offsets[i], this.#offsets[i + 1]);
+  }
+
+  /** The index of a string, or -1, found by searching the text. */
+  indexOf(s: string): number {
+    const text = this.#text;
+    const offsets = this.#offsets;
+    for (let at = text.indexOf(s); at >= 0; at = text.indexOf(s, at + 1)) {
+      // A match that starts a string and ends where the next one starts.
+      let lo = 0;
+      let hi = offsets.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (offsets[mid] < at) lo = mid + 1;
+        else hi = mid;
+      }
+      // Empty strings share their offset with the string after them.
+      for (; lo < offsets.length - 1 && offsets[lo] === at; lo++) {
+        if (offsets[lo + 1] === at + s.length) return lo;
+      }
+    }
+    return -1;
+  }
+
+  /** Every string, as an array. */
+  toArray(): string[] {
+    const out = new Array<string>(this.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.at(i);
+    return out;
   }
 }
 
@@ -314,7 +414,7 @@ export interface DecodedCheckpoint {
   /** The summary. */
   summary: Summary;
   /** The string table as it was when the checkpoint was written. */
-  strings: string[];
+  strings: CheckpointStrings;
   /** The run the checkpoint was written in. */
   run: number;
 }

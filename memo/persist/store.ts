@@ -86,6 +86,8 @@ const MAGIC = new TextEncoder().encode("BCHMEMO\n");
 const VERSION = 10;
 const HEADER = MAGIC.length + 4;
 const FRAME_HEAD = 4 + 4;
+/** How many bytes of a payload tell whether it is a checkpoint. */
+const CHECKPOINT_MAGIC_BYTES = 8;
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 const LOCK_PATIENCE_MS = 500;
 /** Frames after a checkpoint below this size never call for a new one. */
@@ -147,8 +149,9 @@ export class Store {
   #file: Deno.FsFile | undefined;
   #lock: Deno.FsFile | undefined;
   #size = 0;
-  /** The log as read when opened, until its records are indexed. */
+  /** The log as read, from byte `#bytesFrom` on, until its records are indexed. */
   #bytes: Uint8Array | undefined;
+  #bytesFrom = 0;
   #frames: FrameInfo[] = [];
   /** Records loaded and not yet taken, still encoded; undefined until indexed. */
   #records: LoadedRecords | undefined;
@@ -191,7 +194,7 @@ export class Store {
         );
       }
     }
-    let { validBytes, fileBytes } = this.#open();
+    let { validBytes, fileBytes } = this.#open(options.lazy ?? false);
     if (this.#frames.length > 0) {
       this.#readCheckpoint();
       if (!options.lazy) this.#index();
@@ -232,6 +235,16 @@ export class Store {
    */
   indexOf(id: string): number {
     return this.#strings.find(id);
+  }
+
+  /**
+   * The string at a place in the table (the one {@linkcode Store.summary}
+   * and {@linkcode Store.indexOf} use), without making the whole table.
+   * @param index The place.
+   * @returns The string.
+   */
+  stringAt(index: number): string {
+    return this.#strings.at(index);
   }
 
   /**
@@ -429,59 +442,97 @@ export class Store {
   }
 
   /**
-   * Reads the log's bytes and finds its frames (checking nothing else yet).
+   * Finds the log's frames, reading only their headers; then reads the log
+   * from its last checkpoint on (`lazy`), or whole.
    * @returns How many bytes are valid, and how many the file has.
    */
-  #open(): { validBytes: number; fileBytes: number } {
-    let data: Uint8Array;
+  #open(lazy: boolean): { validBytes: number; fileBytes: number } {
+    let file: Deno.FsFile;
     try {
-      data = Deno.readFileSync(this.#path);
+      file = Deno.openSync(this.#path, { read: true });
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return { validBytes: 0, fileBytes: 0 };
       throw error;
     }
-    if (data.length === 0) return { validBytes: 0, fileBytes: 0 };
-    if (data.length < HEADER || !MAGIC.every((b, i) => data[i] === b)) {
-      this.#warn(
-        `Store ${this.#path} is not a barchan store or is damaged at its start; starting afresh`,
-      );
-      return { validBytes: 0, fileBytes: data.length };
+    try {
+      const fileBytes = file.statSync().size;
+      if (fileBytes === 0) return { validBytes: 0, fileBytes: 0 };
+      const head = new Uint8Array(HEADER);
+      if (fileBytes < HEADER || !readAt(file, 0, head) || !MAGIC.every((b, i) => head[i] === b)) {
+        this.#warn(
+          `Store ${this.#path} is not a barchan store or is damaged at its start; starting afresh`,
+        );
+        return { validBytes: 0, fileBytes };
+      }
+      const version = new DataView(head.buffer).getUint32(MAGIC.length, true);
+      if (version !== VERSION) {
+        this.#warn(
+          `Store ${this.#path} has format ${version}, this version reads ${VERSION}; starting afresh`,
+        );
+        return { validBytes: 0, fileBytes };
+      }
+      const probe = new Uint8Array(FRAME_HEAD + CHECKPOINT_MAGIC_BYTES);
+      const view = new DataView(probe.buffer);
+      let offset = HEADER;
+      while (offset + FRAME_HEAD <= fileBytes) {
+        const got = readAt(file, offset, probe, true);
+        if (got < FRAME_HEAD) break;
+        const length = view.getUint32(0, true);
+        const start = offset + FRAME_HEAD;
+        if (start + length > fileBytes) break;
+        const checkpoint = got === probe.length &&
+          isCheckpoint(
+            probe.subarray(FRAME_HEAD, FRAME_HEAD + Math.min(length, CHECKPOINT_MAGIC_BYTES)),
+          );
+        this.#frames.push({ offset, length, checkpoint });
+        offset = start + length;
+      }
+      if (offset < fileBytes) {
+        this.#warn(
+          `Store ${this.#path} ends in an incomplete record (an interrupted write); ` +
+            `dropped its last ${fileBytes - offset} bytes`,
+        );
+      }
+      let from = HEADER;
+      if (lazy) {
+        for (const frame of this.#frames) if (frame.checkpoint) from = frame.offset;
+      }
+      const bytes = new Uint8Array(offset - from);
+      if (!readAt(file, from, bytes)) throw new Error(`Cannot read ${this.#path}`);
+      this.#bytes = bytes;
+      this.#bytesFrom = from;
+      return { validBytes: offset, fileBytes };
+    } finally {
+      file.close();
     }
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const version = view.getUint32(MAGIC.length, true);
-    if (version !== VERSION) {
-      this.#warn(
-        `Store ${this.#path} has format ${version}, this version reads ${VERSION}; starting afresh`,
-      );
-      return { validBytes: 0, fileBytes: data.length };
+  }
+
+  /** The log's bytes from `offset` on, read whole when what was read starts later. */
+  #bytesAt(offset: number): { data: Uint8Array; at: number } {
+    if (this.#bytes === undefined || offset < this.#bytesFrom) {
+      const end = this.#frames.length === 0
+        ? HEADER
+        : this.#frames[this.#frames.length - 1].offset + FRAME_HEAD +
+          this.#frames[this.#frames.length - 1].length;
+      const file = Deno.openSync(this.#path, { read: true });
+      try {
+        const bytes = new Uint8Array(end - HEADER);
+        if (!readAt(file, HEADER, bytes)) throw new Error(`Cannot read ${this.#path}`);
+        this.#bytes = bytes;
+        this.#bytesFrom = HEADER;
+      } finally {
+        file.close();
+      }
     }
-    let offset = HEADER;
-    while (offset < data.length) {
-      if (data.length - offset < FRAME_HEAD) break;
-      const length = view.getUint32(offset, true);
-      const start = offset + FRAME_HEAD;
-      if (start + length > data.length) break;
-      const checkpoint = isCheckpoint(data.subarray(start, start + length));
-      this.#frames.push({ offset, length, checkpoint });
-      offset = start + length;
-    }
-    if (offset < data.length) {
-      this.#warn(
-        `Store ${this.#path} ends in an incomplete record (an interrupted write); ` +
-          `dropped its last ${data.length - offset} bytes`,
-      );
-    }
-    this.#bytes = data;
-    return { validBytes: offset, fileBytes: data.length };
+    return { data: this.#bytes!, at: offset - this.#bytesFrom };
   }
 
   /** The payload of a frame whose checksum checks out; undefined otherwise. */
   #payload(frame: FrameInfo): Uint8Array | undefined {
-    const data = this.#bytes!;
-    const start = frame.offset + FRAME_HEAD;
-    const payload = data.subarray(start, start + frame.length);
+    const { data, at } = this.#bytesAt(frame.offset);
+    const payload = data.subarray(at + FRAME_HEAD, at + FRAME_HEAD + frame.length);
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    return checksumOf(payload) === view.getUint32(frame.offset + 4, true) ? payload : undefined;
+    return checksumOf(payload) === view.getUint32(at + 4, true) ? payload : undefined;
   }
 
   /**
@@ -497,7 +548,7 @@ export class Store {
     const payload = this.#payload(frames[last]);
     const decoded = payload === undefined ? undefined : Summary.decode(payload);
     if (decoded === undefined) return this.#corrupted(frames[last].offset, true);
-    const strings = new Strings(decoded.strings);
+    const strings = new Strings([], decoded.strings);
     const summary = decoded.summary;
     let lastRun = decoded.run;
     const decoder = new TextDecoder();
@@ -542,8 +593,7 @@ export class Store {
   #index(): void {
     if (this.#records !== undefined) return;
     const frames = this.#frames;
-    const fromCheckpoint = this.#summary !== undefined && this.#bytes !== undefined &&
-      frames.length > 0;
+    const fromCheckpoint = this.#checkpointBytes > 0 && frames.length > 0;
     const texts: string[] = [];
     const starts: number[] = [];
     const decoder = new TextDecoder();
@@ -683,6 +733,28 @@ function lockWithin(file: Deno.FsFile, ms: number): boolean {
     Atomics.wait(pause, 0, 0, 5);
   }
   return true;
+}
+
+/**
+ * Reads into `into` from `offset`; true when it was filled (with `partial`,
+ * how many bytes were read).
+ */
+function readAt(file: Deno.FsFile, offset: number, into: Uint8Array): boolean;
+function readAt(file: Deno.FsFile, offset: number, into: Uint8Array, partial: true): number;
+function readAt(
+  file: Deno.FsFile,
+  offset: number,
+  into: Uint8Array,
+  partial = false,
+): boolean | number {
+  file.seekSync(offset, Deno.SeekMode.Start);
+  let done = 0;
+  while (done < into.length) {
+    const n = file.readSync(into.subarray(done));
+    if (n === null) break;
+    done += n;
+  }
+  return partial ? done : done === into.length;
 }
 
 function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {

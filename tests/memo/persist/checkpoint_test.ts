@@ -49,9 +49,9 @@ function contents(summary: Summary, strings: readonly string[]): Record<string, 
       summary.flags[i],
       summary.changedAt[i],
       summary.builtAt[i],
-      kind === NODE ? [...summary.deps[i]!].map((d) => strings[d]) : null,
+      kind === NODE ? [...Array.from(summary.depsOf(i))].map((d) => strings[d]) : null,
       kind === FILE
-        ? [summary.digest[i], summary.mtime[i], summary.size[i], summary.ino[i], summary.ctime[i]]
+        ? [summary.digestOf(i), summary.mtime[i], summary.size[i], summary.ino[i], summary.ctime[i]]
         : summary.other[i] ?? null,
     ];
   }
