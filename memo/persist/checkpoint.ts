@@ -306,8 +306,8 @@ export class Summary {
    */
   static decode(payload: Uint8Array): DecodedCheckpoint | undefined {
     if (!isCheckpoint(payload)) return undefined;
-    // A copy, so that every section is aligned for its typed array.
-    const reader = new Reader(payload.slice());
+    // Sections are aligned for their typed arrays in a payload at the start of its buffer.
+    const reader = new Reader(payload.byteOffset === 0 ? payload : payload.slice());
     reader.skip(MAGIC.length);
     const [run, n, s, chars, b, d, o, f] = reader.u32s(8);
     const offsets = reader.section(s + 1, Uint32Array);

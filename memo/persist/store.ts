@@ -528,9 +528,11 @@ export class Store {
   }
 
   /** The payload of a frame whose checksum checks out; undefined otherwise. */
-  #payload(frame: FrameInfo): Uint8Array | undefined {
+  #payload(frame: FrameInfo, aligned = false): Uint8Array | undefined {
     const { data, at } = this.#bytesAt(frame.offset);
-    const payload = data.subarray(at + FRAME_HEAD, at + FRAME_HEAD + frame.length);
+    let payload = data.subarray(at + FRAME_HEAD, at + FRAME_HEAD + frame.length);
+    // A copy at the start of its own buffer reads as words, and as typed arrays.
+    if (aligned) payload = payload.slice();
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     return checksumOf(payload) === view.getUint32(at + 4, true) ? payload : undefined;
   }
@@ -545,7 +547,7 @@ export class Store {
     let last = frames.length - 1;
     while (last >= 0 && !frames[last].checkpoint) last--;
     if (last < 0) return false;
-    const payload = this.#payload(frames[last]);
+    const payload = this.#payload(frames[last], true);
     const decoded = payload === undefined ? undefined : Summary.decode(payload);
     if (decoded === undefined) return this.#corrupted(frames[last].offset, true);
     const strings = new Strings([], decoded.strings);
