@@ -100,7 +100,9 @@ async function main(): Promise<void> {
   const ninjaGraph = graphs.get("before")!;
   tools.push({ name: "ninja", tree: ninjaGraph.trees.ninja, command: ["ninja", ["-j", jobs]] });
   const probeOf = (tool: Tool) =>
-    tool.name === "ninja" ? ninjaGraph : graphs.get(tool.name.includes("after") ? "after" : "before")!;
+    tool.name === "ninja"
+      ? ninjaGraph
+      : graphs.get(tool.name.includes("after") ? "after" : "before")!;
   console.error("cold builds...");
   for (const tool of tools) await run(tool);
   // The first no-op after a cold build counts too: measured once, apart.

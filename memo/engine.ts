@@ -15,7 +15,7 @@ import { ListingLeaf } from "./leaves/listing.ts";
 import { VarLeaf } from "./leaves/var.ts";
 import { type Cell, type DepRef, Leaf, MemoNode, type Success } from "./node.ts";
 import { definitionNamed, definitionsGeneration } from "./registry.ts";
-import { Store, type StoreRecord } from "./persist/store.ts";
+import { Store, type StoreOptions, type StoreRecord } from "./persist/store.ts";
 import { statPath } from "./stat/stat.ts";
 import { type Var, varGeneration, varNamed } from "./var.ts";
 
@@ -46,6 +46,17 @@ export interface EngineOptions {
    * @default undefined
    */
   store?: Store;
+  /**
+   * Which nodes the store's checkpoints index as roots (see
+   * {@linkcode StoreOptions.roots}), for a store opened in `dir`.
+   * @default none
+   */
+  roots?: (id: string) => boolean;
+  /**
+   * See {@linkcode StoreOptions.checkpointAfter}, for a store opened in `dir`.
+   * @default 65536
+   */
+  checkpointAfter?: number;
   /**
    * Receives one-line warnings, such as a damaged store being discarded.
    * @default console.warn
@@ -118,7 +129,11 @@ export class Engine {
     if (options.store !== undefined) this.#store = options.store;
     else if (options.dir !== undefined) {
       const dir = resolve(this.root, options.dir);
-      this.#store = new Store(dir, this.#warn, { readOnly: options.readOnly });
+      this.#store = new Store(dir, this.#warn, {
+        readOnly: options.readOnly,
+        roots: options.roots,
+        checkpointAfter: options.checkpointAfter,
+      });
     }
     this.#run = (this.#store?.lastRun ?? 0) + 1;
   }

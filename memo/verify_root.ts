@@ -57,13 +57,13 @@ const CHANGED = 2;
 export function verifyRoot(store: Store, rootId: string, root: string): RootVerdict {
   const summary = store.summary;
   const start = summary === undefined ? -1 : store.indexOf(rootId);
-  if (summary === undefined || start < 0 || summary.kind[start] !== NODE) {
+  if (summary === undefined || start < 0 || summary.kindOf(start) !== NODE) {
     return { upToDate: false, clean: new Set(), refreshed: [], changed: [] };
   }
   const refreshed: StoreRecord[] = [];
   const changed: string[] = [];
   const run = store.lastRun + 1;
-  const size = summary.kind.length;
+  const size = store.tableSize;
   // Post-order over the nodes under the root; each leaf checked once.
   const order: number[] = [];
   const state = new Int8Array(size); // nodes: 0 unseen, 1 entered, 2 done
@@ -74,13 +74,24 @@ export function verifyRoot(store: Store, rootId: string, root: string): RootVerd
   const prefix = root.endsWith("/") ? root : root + "/";
   statRelativeTo(root);
   try {
+    // Indexed by the checkpoint and clean then: its leaves alone decide.
+    const index = summary.rootIndex(start);
+    if (index?.clean) {
+      let moved = false;
+      for (const leaf of index.leaves) {
+        const changedNow = leafMoved(store, summary, leaf, prefix, run, refreshed, changed);
+        leaves[leaf] = changedNow ? CHANGED : UNCHANGED;
+        moved ||= changedNow;
+      }
+      if (!moved) return verdict(true, store, index.nodes, refreshed, changed);
+    }
     while (stack.length > 0) {
       const top = stack.length - 1;
       const node = stack[top];
       const deps = summary.depsOf(node);
       if (next[top] < deps.length) {
         const dep = deps[next[top]++];
-        const kind = summary.kind[dep];
+        const kind = summary.kindOf(dep);
         if (kind === NODE) {
           if (state[dep] === 0) {
             state[dep] = 1;
@@ -104,27 +115,40 @@ export function verifyRoot(store: Store, rootId: string, root: string): RootVerd
   const dirty = new Uint8Array(size);
   for (const node of order) {
     let bad = summary.failed(node);
-    const builtAt = summary.builtAt[node];
+    const builtAt = summary.builtAtOf(node);
     const deps = summary.depsOf(node);
     for (let k = 0; k < deps.length && !bad; k++) {
       const dep = deps[k];
-      const kind = summary.kind[dep];
+      const kind = summary.kindOf(dep);
       if (kind < 0) bad = true;
       else if (kind === NODE) bad = dirty[dep] === 1 || state[dep] !== 2;
       else bad = leaves[dep] === CHANGED;
-      if (!bad && summary.changedAt[dep] > builtAt) bad = true;
+      if (!bad && summary.changedAtOf(dep) > builtAt) bad = true;
     }
     if (bad) dirty[node] = 1;
   }
-  const upToDate = dirty[start] === 0;
+  const clean = order.filter((node) => dirty[node] === 0);
+  return verdict(dirty[start] === 0, store, clean, refreshed, changed);
+}
+
+/**
+ * A verdict whose clean nodes are these; their ids are made when asked, as
+ * only a build that is not up to date needs them.
+ */
+function verdict(
+  upToDate: boolean,
+  store: Store,
+  nodes: ArrayLike<number>,
+  refreshed: StoreRecord[],
+  changed: string[],
+): RootVerdict {
   let clean: Set<string> | undefined;
   return {
     upToDate,
-    // Only a build that is not up to date needs it: made when asked.
     get clean() {
       if (clean === undefined) {
         clean = new Set();
-        for (const node of order) if (dirty[node] === 0) clean.add(store.stringAt(node));
+        for (let k = 0; k < nodes.length; k++) clean.add(store.stringAt(nodes[k]));
       }
       return clean;
     },
@@ -148,22 +172,17 @@ function leafMoved(
   changed: string[],
 ): boolean {
   const id = store.stringAt(i);
-  const kind = summary.kind[i];
+  const kind = summary.kindOf(i);
   if (kind === FILE) {
     const path = absolute(prefix, id.slice(2));
-    const digest = summary.digestOf(i);
     if (
-      summary.trusted(i) && digest !== "-" && digest !== "/" && digest !== "" &&
-      statUnchanged(path, summary.mtime[i], summary.size[i], summary.ino[i], summary.ctime[i])
+      summary.trusted(i) &&
+      summary.fileStatIs(
+        i,
+        (mtime, size, ino, ctime) => statUnchanged(path, mtime, size, ino, ctime),
+      )
     ) return false;
-    const leaf = FileLeaf.withState(path, [
-      digest,
-      summary.mtime[i],
-      summary.size[i],
-      summary.ino[i],
-      summary.ctime[i],
-      summary.trusted(i) ? 1 : 0,
-    ]);
+    const leaf = FileLeaf.withState(path, summary.fileOf(i));
     try {
       if (!leaf.refresh(run)) return false;
     } catch {
@@ -185,11 +204,11 @@ function leafMoved(
       n: leaf.ino,
       x: leaf.ctime,
       w: leaf.trusted ? 1 : 0,
-      c: summary.changedAt[i],
+      c: summary.changedAtOf(i),
     });
     return false;
   }
-  const record = summary.other[i]!;
+  const record = summary.otherOf(i)!;
   if (kind === LISTING) {
     const leaf = new ListingLeaf(
       id,

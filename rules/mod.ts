@@ -47,7 +47,7 @@ export type { BuildCallOptions, BuilderOptions, BuildFailure, BuildResult } from
 export type { RanRule } from "./run/one_build.ts";
 export { buildOpened, openRequest, runBuild } from "./run/open_build.ts";
 export type { OpenedRequest, RunBuildOptions } from "./run/open_build.ts";
-export { requestId, TOOL } from "./run/request.ts";
+export { isRequest, requestId, TOOL } from "./run/request.ts";
 export type { BuildRequestKey } from "./run/request.ts";
 export { clean } from "./run/clean.ts";
 export { graphToDot, ruleGraph } from "./run/graph.ts";
@@ -77,10 +77,4 @@ export type { BuildRequest, BuildServer } from "./daemon/server.ts";
 export { buildThroughServer, serverSocketPath, sessionListening } from "./daemon/client.ts";
 
 // state.ts
-export {
-  BUILD_DIR,
-  BUILD_LOCK,
-  OUTPUTS_LOG,
-  SERVER_SOCKET,
-  STATE_DIR,
-} from "./state.ts";
+export { BUILD_DIR, BUILD_LOCK, OUTPUTS_LOG, SERVER_SOCKET, STATE_DIR } from "./state.ts";

@@ -12,18 +12,20 @@
  * without decoding any record of the log's earlier frames.
  *
  * The checkpoint is binary, so that a process reads it without parsing text
- * number by number (all integers little-endian, each section starting at a
- * multiple of 8 bytes from the payload's start; cells are files first, so
- * that the columns only files have are as long as there are files):
+ * number by number, nor visiting each cell: its columns are used where they
+ * are (all integers little-endian, each section starting at a multiple of 8
+ * bytes from the payload's start; cells are files first, so that the
+ * columns only files have are as long as there are files):
  *
  * ```
- * 8 bytes   "\0BCHCKP2"
+ * 8 bytes   "\0BCHCKP4"
  * u32       run             u32  cells (n)
  * u32       strings (s)     u32  string characters (c)
  * u32       blob bytes (b)  u32  dependency entries (d)
  * u32       other bytes (o) u32  files (f)
  * u32[s+1]  where each string starts in the table's text, in UTF-16 units
  * u8[b]     the table's text: every string, one after another, UTF-8
+ * i32[s]    the cell whose id each table entry is, -1 for none
  * i32[n]    each cell's id, as a table index
  * i8[n]     kind (0 node, 1 file, 2 listing, 3 environment variable, 4 var, 5 input)
  * u8[n]     flags (node: 1 failed; file: 1 trusted)
@@ -34,11 +36,19 @@
  * f64[f]×4  mtime, size, inode, ctime (files)
  * u8[22f]   file digests, 22 characters each (ASCII); "-" and "/" padded with spaces
  * u8[o]     the other leaves' records (listings, environment variables), as a JSON array
+ * u32       root index entries (r)
+ * i32[r]    the roots asked for when it was written: per root, its table index,
+ *           whether it was clean (1) or not (0), how many leaves and nodes are
+ *           under it (itself included), then those leaves and nodes, each sorted
  * ```
  *
  * The table's text is decoded as one string and cut by its offsets when a
  * string is asked for (`CheckpointStrings`): a check reaching 20,000 files
  * makes those 20,000 strings, not the table's 60,000.
+ *
+ * The root index lets a check of such a root stat its leaves without walking
+ * its graph, as long as no record since the checkpoint changed a value
+ * under it (`Summary#rootIndex`).
  *
  * @module
  */
@@ -61,84 +71,193 @@ export const DELETION = 6;
 /** A node's failed flag, and a file's trusted flag. */
 const FLAG = 1;
 const NONE = -1;
-const MAGIC = "\0BCHCKP2";
+const MAGIC = "\0BCHCKP4";
 const DIGEST_CHARS = 22;
+
+/** A cell recorded after the checkpoint was read (or one a record deleted: null). */
+interface Entry {
+  kind: number;
+  flags: number;
+  changedAt: number;
+  builtAt: number;
+  deps?: readonly number[];
+  digest?: string;
+  mtime?: number;
+  size?: number;
+  ino?: number;
+  ctime?: number;
+  other?: readonly unknown[];
+}
+
+/** The columns of a checkpoint, by cell (files first), as read. */
+interface Base {
+  cellOf: Int32Array;
+  ids: Int32Array;
+  kinds: Int8Array;
+  flags: Uint8Array;
+  changed: Int32Array;
+  built: Int32Array;
+  depStart: Uint32Array;
+  deps: Int32Array;
+  mtime: Float64Array;
+  size: Float64Array;
+  ino: Float64Array;
+  ctime: Float64Array;
+  digests: string;
+  others: Map<number, readonly unknown[]>;
+  roots: Map<number, RootIndex>;
+}
+
+/** What a checkpoint says of one root asked for: what lies under it, and whether it was clean. */
+export interface RootIndex {
+  /** Whether, when the checkpoint was written, nothing under the root called for executing it. */
+  readonly clean: boolean;
+  /** The leaves under it, sorted table indexes. */
+  readonly leaves: Int32Array;
+  /** The nodes under it (itself included), sorted table indexes. */
+  readonly nodes: Int32Array;
+}
+
+const EMPTY: Base = {
+  cellOf: new Int32Array(0),
+  ids: new Int32Array(0),
+  kinds: new Int8Array(0),
+  flags: new Uint8Array(0),
+  changed: new Int32Array(0),
+  built: new Int32Array(0),
+  depStart: new Uint32Array(1),
+  deps: new Int32Array(0),
+  mtime: new Float64Array(0),
+  size: new Float64Array(0),
+  ino: new Float64Array(0),
+  ctime: new Float64Array(0),
+  digests: "",
+  others: new Map(),
+  roots: new Map(),
+};
 
 /**
  * What the log holds, by the place of each cell's id in the string table:
- * the fields verification compares. Columns grow with the table. A
- * summary read from a checkpoint keeps the checkpoint's dependencies and
- * digests where they are, and makes an array or a string of one only when
- * asked ({@linkcode Summary.depsOf}, {@linkcode Summary.digestOf}).
+ * the fields verification compares. The cells of a checkpoint stay in its
+ * columns, read where they are; cells recorded since are kept beside them.
  */
 export class Summary {
-  /** Kind of the cell whose id is at each table index, -1 where none is. */
-  kind: Int8Array = new Int8Array(0).fill(NONE);
-  /** Node: 1 when its last execution failed. File: 1 when its stat fields vouch for its digest. */
-  flags: Uint8Array = new Uint8Array(0);
-  changedAt: Int32Array = new Int32Array(0);
-  builtAt: Int32Array = new Int32Array(0);
-  mtime: Float64Array = new Float64Array(0);
-  size: Float64Array = new Float64Array(0);
-  ino: Float64Array = new Float64Array(0);
-  ctime: Float64Array = new Float64Array(0);
-  /** The records of other leaves (listings, environment variables, vars, inputs). */
-  other: (readonly unknown[] | undefined)[] = [];
+  #base: Base = EMPTY;
+  #entries = new Map<number, Entry | null>();
+  /**
+   * Cells recorded since the checkpoint with another value than it holds
+   * (not only other stat fields): a root index with one under it is stale.
+   */
+  #touched = new Set<number>();
   /** How many cells the summary holds. */
   cells = 0;
-  /** Dependencies of nodes the checkpoint held: where each node's are in `#depPool`, -1 for none. */
-  #depFrom: Int32Array = new Int32Array(0);
-  #depTo: Int32Array = new Int32Array(0);
-  #depPool: Int32Array = new Int32Array(0);
-  /** Dependencies of nodes recorded after the checkpoint. */
-  #deps = new Map<number, readonly number[]>();
-  /** Digests of files the checkpoint held: where each is in `#digestText`, -1 for none. */
-  #digestAt: Int32Array = new Int32Array(0);
-  #digestText = "";
-  /** Digests of files recorded after the checkpoint. */
-  #digests = new Map<number, string>();
 
-  /** Makes room for table indexes below `size`. */
-  reserve(size: number): void {
-    if (size <= this.kind.length) return;
-    const n = Math.max(size, 2 * this.kind.length, 64);
-    const grow = <T extends Int8Array | Uint8Array | Int32Array | Float64Array>(
-      old: T,
-      make: (n: number) => T,
-      fill?: number,
-    ): T => {
-      const next = make(n);
-      next.set(old as ArrayLike<number>);
-      if (fill !== undefined) next.fill(fill, old.length);
-      return next;
-    };
-    this.kind = grow(this.kind, (k) => new Int8Array(k), NONE);
-    this.flags = grow(this.flags, (k) => new Uint8Array(k));
-    this.changedAt = grow(this.changedAt, (k) => new Int32Array(k));
-    this.builtAt = grow(this.builtAt, (k) => new Int32Array(k));
-    this.mtime = grow(this.mtime, (k) => new Float64Array(k));
-    this.size = grow(this.size, (k) => new Float64Array(k));
-    this.ino = grow(this.ino, (k) => new Float64Array(k));
-    this.ctime = grow(this.ctime, (k) => new Float64Array(k));
-    this.#depFrom = grow(this.#depFrom, (k) => new Int32Array(k), -1);
-    this.#depTo = grow(this.#depTo, (k) => new Int32Array(k), -1);
-    this.#digestAt = grow(this.#digestAt, (k) => new Int32Array(k), -1);
+  /** The base cell of table index `i`, unless a later record replaced it; -1 otherwise. */
+  #cell(i: number): number {
+    return this.#entries.has(i) || i >= this.#base.cellOf.length ? -1 : this.#base.cellOf[i];
+  }
+
+  /** The kind of the cell whose id is at table index `i`, -1 when there is none. */
+  kindOf(i: number): number {
+    const entry = this.#entries.get(i);
+    if (entry !== undefined) return entry === null ? NONE : entry.kind;
+    const c = i < this.#base.cellOf.length ? this.#base.cellOf[i] : -1;
+    return c < 0 ? NONE : this.#base.kinds[c];
+  }
+
+  /** The run its value (a node's: outcome) last changed in. */
+  changedAtOf(i: number): number {
+    const c = this.#cell(i);
+    return c >= 0 ? this.#base.changed[c] : this.#entries.get(i)?.changedAt ?? 0;
+  }
+
+  /** The run a node was last built in. */
+  builtAtOf(i: number): number {
+    const c = this.#cell(i);
+    return c >= 0 ? this.#base.built[c] : this.#entries.get(i)?.builtAt ?? 0;
+  }
+
+  #flags(i: number): number {
+    const c = this.#cell(i);
+    return c >= 0 ? this.#base.flags[c] : this.#entries.get(i)?.flags ?? 0;
+  }
+
+  /** Whether the node at table index `i` failed in its last execution. */
+  failed(i: number): boolean {
+    return this.#flags(i) === FLAG;
+  }
+
+  /** Whether the file at table index `i` has stat fields that vouch for its digest. */
+  trusted(i: number): boolean {
+    return this.#flags(i) === FLAG;
   }
 
   /** A node's dependencies, as table indexes. */
   depsOf(i: number): ArrayLike<number> {
-    const recorded = this.#deps.get(i);
-    if (recorded !== undefined) return recorded;
-    const from = this.#depFrom[i];
-    return from < 0 ? [] : this.#depPool.subarray(from, this.#depTo[i]);
+    const c = this.#cell(i);
+    if (c < 0) return this.#entries.get(i)?.deps ?? [];
+    const base = this.#base;
+    return base.deps.subarray(base.depStart[c], base.depStart[c + 1]);
+  }
+
+  /**
+   * A file's recorded state: digest, mtime, size, inode, ctime, trusted (1 or 0).
+   * @param i The file's table index.
+   * @returns The state, in the order `FileLeaf.withState` takes it.
+   */
+  fileOf(i: number): [string, number, number, number, number, number] {
+    const c = this.#cell(i);
+    const trusted = this.trusted(i) ? 1 : 0;
+    if (c < 0) {
+      const e = this.#entries.get(i)!;
+      return [e.digest!, e.mtime!, e.size!, e.ino!, e.ctime!, trusted];
+    }
+    const b = this.#base;
+    const digest = b.digests.slice(c * DIGEST_CHARS, (c + 1) * DIGEST_CHARS).trimEnd();
+    return [digest, b.mtime[c], b.size[c], b.ino[c], b.ctime[c], trusted];
+  }
+
+  /**
+   * Whether a file's recorded stat fields are these (allocates nothing).
+   * @returns True when mtime, size, inode and ctime are all equal.
+   */
+  fileStatIs(
+    i: number,
+    check: (mtime: number, size: number, ino: number, ctime: number) => boolean,
+  ): boolean {
+    const c = this.#cell(i);
+    if (c < 0) {
+      const e = this.#entries.get(i)!;
+      return check(e.mtime!, e.size!, e.ino!, e.ctime!);
+    }
+    const b = this.#base;
+    return check(b.mtime[c], b.size[c], b.ino[c], b.ctime[c]);
   }
 
   /** A file's digest. */
   digestOf(i: number): string {
-    const recorded = this.#digests.get(i);
-    if (recorded !== undefined) return recorded;
-    const at = this.#digestAt[i];
-    return at < 0 ? "" : this.#digestText.slice(at, at + DIGEST_CHARS).trimEnd();
+    return this.fileOf(i)[0];
+  }
+
+  /** The record of another leaf (listing, environment variable, var, input). */
+  otherOf(i: number): readonly unknown[] | undefined {
+    const c = this.#cell(i);
+    return c >= 0 ? this.#base.others.get(c) : this.#entries.get(i)?.other;
+  }
+
+  /**
+   * What the checkpoint says of a root it indexed, when no record since
+   * changed a value under it; undefined otherwise.
+   * @param i The root's table index.
+   * @returns The index, still true of the log.
+   */
+  rootIndex(i: number): RootIndex | undefined {
+    const index = this.#base.roots.get(i);
+    if (index === undefined) return undefined;
+    for (const t of this.#touched) {
+      if (includes(index.nodes, t) || includes(index.leaves, t)) return undefined;
+    }
+    return index;
   }
 
   /**
@@ -149,95 +268,91 @@ export class Summary {
   apply(record: readonly unknown[]): void {
     const kind = record[0] as number;
     const i = record[1] as number;
-    this.reserve(i + 1);
-    const had = this.kind[i] !== NONE;
-    this.#depFrom[i] = -1;
-    this.#digestAt[i] = -1;
-    this.#deps.delete(i);
-    this.#digests.delete(i);
-    this.other[i] = undefined;
+    const had = this.kindOf(i) !== NONE;
+    // A file found again with new stat fields and the same content and
+    // change run (as a check that hashed it again records) changes no value.
+    const sameFile = kind === FILE && this.kindOf(i) === FILE &&
+      this.changedAtOf(i) === record[8] && this.digestOf(i) === record[2];
+    if (!sameFile) this.#touched.add(i);
     if (kind === DELETION) {
       if (had) this.cells--;
-      this.kind[i] = NONE;
+      this.#entries.set(i, null);
       return;
     }
     if (!had) this.cells++;
-    this.kind[i] = kind;
-    this.flags[i] = 0;
-    this.builtAt[i] = 0;
     switch (kind) {
       case NODE: {
-        this.#deps.set(i, record[6] as number[]);
-        this.builtAt[i] = record[7] as number;
-        this.changedAt[i] = record[8] as number;
         const extra = record[9] as { f?: number } | undefined;
-        if (extra?.f !== undefined) this.flags[i] = FLAG;
+        this.#entries.set(i, {
+          kind,
+          flags: extra?.f !== undefined ? FLAG : 0,
+          changedAt: record[8] as number,
+          builtAt: record[7] as number,
+          deps: record[6] as number[],
+        });
         return;
       }
       case FILE:
-        this.#digests.set(i, record[2] as string);
-        this.mtime[i] = record[3] as number;
-        this.size[i] = record[4] as number;
-        this.ino[i] = record[5] as number;
-        this.ctime[i] = record[6] as number;
-        this.flags[i] = record[7] === 1 ? FLAG : 0;
-        this.changedAt[i] = record[8] as number;
+        this.#entries.set(i, {
+          kind,
+          flags: record[7] === 1 ? FLAG : 0,
+          changedAt: record[8] as number,
+          builtAt: 0,
+          digest: record[2] as string,
+          mtime: record[3] as number,
+          size: record[4] as number,
+          ino: record[5] as number,
+          ctime: record[6] as number,
+        });
         return;
       default:
-        this.other[i] = record;
-        this.changedAt[i] = record[record.length - 1] as number;
+        this.#entries.set(i, {
+          kind,
+          flags: 0,
+          changedAt: record[record.length - 1] as number,
+          builtAt: 0,
+          other: record,
+        });
     }
   }
 
-  /** Whether the node at table index `i` failed in its last execution. */
-  failed(i: number): boolean {
-    return this.flags[i] === FLAG;
-  }
-
-  /** Whether the file at table index `i` has stat fields that vouch for its digest. */
-  trusted(i: number): boolean {
-    return this.flags[i] === FLAG;
-  }
-
-  /** @internal Takes a checkpoint's dependencies and digests as they are laid out there. */
-  adopt(
-    depFrom: Int32Array,
-    depTo: Int32Array,
-    depPool: Int32Array,
-    digestAt: Int32Array,
-    digestText: string,
-  ): void {
-    this.#depFrom = depFrom;
-    this.#depTo = depTo;
-    this.#depPool = depPool;
-    this.#digestAt = digestAt;
-    this.#digestText = digestText;
+  /** Every table index that holds a cell. */
+  #indexes(): number[] {
+    const out: number[] = [];
+    const ids = this.#base.ids;
+    for (let c = 0; c < ids.length; c++) if (!this.#entries.has(ids[c])) out.push(ids[c]);
+    for (const [i, entry] of this.#entries) if (entry !== null) out.push(i);
+    return out;
   }
 
   /**
    * The checkpoint payload: this summary and the string table.
    * @param run The run the checkpoint is written in.
    * @param strings The whole string table.
+   * @param isRoot Which nodes to index as roots, by id.
    * @returns The payload, to be written as one frame.
    */
-  encode(run: number, strings: readonly string[]): Uint8Array {
+  encode(
+    run: number,
+    strings: readonly string[],
+    isRoot: (id: string) => boolean = () => false,
+  ): Uint8Array {
     const encoder = new TextEncoder();
     const text = strings.join("");
     const blob = encoder.encode(text);
-    const files: number[] = [];
-    const rest: number[] = [];
-    for (let i = 0; i < this.kind.length; i++) {
-      const k = this.kind[i];
-      if (k === FILE) files.push(i);
-      else if (k !== NONE) rest.push(i);
-    }
+    const all = this.#indexes();
+    const files = all.filter((i) => this.kindOf(i) === FILE);
+    const rest = all.filter((i) => this.kindOf(i) !== FILE);
     const cells = files.concat(rest);
     const n = cells.length;
     const f = files.length;
     let d = 0;
-    for (const i of rest) if (this.kind[i] === NODE) d += this.depsOf(i).length;
-    const others: unknown[] = [];
-    for (const i of rest) if (this.kind[i] !== NODE) others.push(this.other[i]);
+    for (const i of rest) if (this.kindOf(i) === NODE) d += this.depsOf(i).length;
+    const others: [number, readonly unknown[]][] = [];
+    cells.forEach((i, c) => {
+      const k = this.kindOf(i);
+      if (k !== NODE && k !== FILE) others.push([c, this.otherOf(i)!]);
+    });
     const other = encoder.encode(JSON.stringify(others));
     const writer = new Writer();
     writer.text(MAGIC);
@@ -251,6 +366,7 @@ export class Summary {
     offsets[strings.length] = at;
     writer.section(offsets);
     writer.section(blob);
+    const cellOf = new Int32Array(strings.length).fill(-1);
     const ids = new Int32Array(n);
     const kinds = new Int8Array(n);
     const flags = new Uint8Array(n);
@@ -266,40 +382,111 @@ export class Summary {
     let next = 0;
     for (let c = 0; c < n; c++) {
       const i = cells[c];
+      cellOf[i] = c;
       ids[c] = i;
-      kinds[c] = this.kind[i];
-      flags[c] = this.flags[i];
-      changed[c] = this.changedAt[i];
-      built[c] = this.builtAt[i];
+      kinds[c] = this.kindOf(i);
+      flags[c] = this.#flags(i);
+      changed[c] = this.changedAtOf(i);
+      built[c] = this.builtAtOf(i);
       depStart[c] = next;
-      if (this.kind[i] === NODE) {
+      if (kinds[c] === NODE) {
         const list = this.depsOf(i);
         for (let k = 0; k < list.length; k++) deps[next++] = list[k];
       }
       if (c < f) {
-        mtime[c] = this.mtime[i];
-        size[c] = this.size[i];
-        ino[c] = this.ino[i];
-        ctime[c] = this.ctime[i];
-        encoder.encodeInto(
-          this.digestOf(i),
-          digests.subarray(c * DIGEST_CHARS, (c + 1) * DIGEST_CHARS),
-        );
+        const [digest, m, z, ino_, ct] = this.fileOf(i);
+        mtime[c] = m;
+        size[c] = z;
+        ino[c] = ino_;
+        ctime[c] = ct;
+        encoder.encodeInto(digest, digests.subarray(c * DIGEST_CHARS, (c + 1) * DIGEST_CHARS));
       }
     }
     depStart[n] = next;
     for (
-      const section of [ids, kinds, flags, changed, built, depStart, deps, mtime, size, ino, ctime]
+      const section of [
+        cellOf,
+        ids,
+        kinds,
+        flags,
+        changed,
+        built,
+        depStart,
+        deps,
+        mtime,
+        size,
+        ino,
+        ctime,
+      ]
     ) {
       writer.section(section);
     }
     writer.section(digests);
     writer.section(other);
+    const roots = this.#rootsSection(
+      rest.filter((i) => this.kindOf(i) === NODE && isRoot(strings[i])),
+    );
+    writer.u32s([roots.length]);
+    writer.section(roots);
     return writer.bytes();
   }
 
+  /** The root index section: what lies under each root, and whether it is clean. */
+  #rootsSection(roots: number[]): Int32Array {
+    const out: number[] = [];
+    for (const root of roots) {
+      const { nodes, leaves } = this.#under(root);
+      // Nodes come each after those it depends on: one pass decides.
+      const dirty = new Set<number>();
+      for (const node of nodes) {
+        const builtAt = this.builtAtOf(node);
+        let bad = this.failed(node);
+        const deps = this.depsOf(node);
+        for (let k = 0; k < deps.length && !bad; k++) {
+          const dep = deps[k];
+          bad = this.kindOf(dep) < 0 || dirty.has(dep) || this.changedAtOf(dep) > builtAt;
+        }
+        if (bad) dirty.add(node);
+      }
+      out.push(root, dirty.has(root) ? 0 : 1, leaves.length, nodes.length);
+      leaves.sort((a, b) => a - b);
+      for (const leaf of leaves) out.push(leaf);
+      nodes.sort((a, b) => a - b);
+      for (const node of nodes) out.push(node);
+    }
+    return new Int32Array(out);
+  }
+
+  /** The nodes under a root, each after those it depends on, and the leaves under it. */
+  #under(root: number): { nodes: number[]; leaves: number[] } {
+    const nodes: number[] = [];
+    const leaves: number[] = [];
+    const seen = new Set<number>([root]);
+    const stack = [root];
+    const next = [0];
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const deps = this.depsOf(stack[top]);
+      if (next[top] < deps.length) {
+        const dep = deps[next[top]++];
+        if (seen.has(dep)) continue;
+        seen.add(dep);
+        const kind = this.kindOf(dep);
+        if (kind === NODE) {
+          stack.push(dep);
+          next.push(0);
+        } else if (kind >= 0) leaves.push(dep);
+        continue;
+      }
+      nodes.push(stack.pop()!);
+      next.pop();
+    }
+    return { nodes, leaves };
+  }
+
   /**
-   * Reads a checkpoint payload back.
+   * Reads a checkpoint payload back. Its columns are used where they are:
+   * nothing is visited cell by cell.
    * @param payload What {@linkcode Summary.encode} wrote.
    * @returns The summary, the string table and the run it was written in;
    * undefined when the payload is not a checkpoint.
@@ -313,6 +500,7 @@ export class Summary {
     const offsets = reader.section(s + 1, Uint32Array);
     const text = new TextDecoder().decode(reader.section(b, Uint8Array));
     if (text.length !== chars || offsets[s] !== chars) return undefined;
+    const cellOf = reader.section(s, Int32Array);
     const ids = reader.section(n, Int32Array);
     const kinds = reader.section(n, Int8Array);
     const flags = reader.section(n, Uint8Array);
@@ -325,34 +513,37 @@ export class Summary {
     const ino = reader.section(f, Float64Array);
     const ctime = reader.section(f, Float64Array);
     const digests = new TextDecoder().decode(reader.section(f * DIGEST_CHARS, Uint8Array));
-    const others = JSON.parse(
-      new TextDecoder().decode(reader.section(o, Uint8Array)),
-    ) as unknown[][];
-    const summary = new Summary();
-    summary.reserve(s);
-    const depFrom = new Int32Array(summary.kind.length).fill(-1);
-    const depTo = new Int32Array(summary.kind.length).fill(-1);
-    const digestAt = new Int32Array(summary.kind.length).fill(-1);
-    let otherAt = 0;
-    for (let c = 0; c < n; c++) {
-      const i = ids[c];
-      const kind = kinds[c];
-      summary.kind[i] = kind;
-      summary.flags[i] = flags[c];
-      summary.changedAt[i] = changed[c];
-      summary.builtAt[i] = built[c];
-      if (kind === NODE) {
-        depFrom[i] = depStart[c];
-        depTo[i] = depStart[c + 1];
-      } else if (kind === FILE) {
-        summary.mtime[i] = mtime[c];
-        summary.size[i] = size[c];
-        summary.ino[i] = ino[c];
-        summary.ctime[i] = ctime[c];
-        digestAt[i] = c * DIGEST_CHARS;
-      } else summary.other[i] = others[otherAt++];
+    const others = new Map(
+      JSON.parse(new TextDecoder().decode(reader.section(o, Uint8Array))) as [number, unknown[]][],
+    );
+    const [r] = reader.u32s(1);
+    const rootData = reader.section(r, Int32Array);
+    const roots = new Map<number, RootIndex>();
+    for (let at = 0; at < rootData.length;) {
+      const [root, clean, nLeaves, nNodes] = rootData.subarray(at, at + 4);
+      const leaves = rootData.subarray(at + 4, at + 4 + nLeaves);
+      const nodes = rootData.subarray(at + 4 + nLeaves, at + 4 + nLeaves + nNodes);
+      roots.set(root, { clean: clean === 1, leaves, nodes });
+      at += 4 + nLeaves + nNodes;
     }
-    summary.adopt(depFrom, depTo, deps, digestAt, digests);
+    const summary = new Summary();
+    summary.#base = {
+      cellOf,
+      ids,
+      kinds,
+      flags,
+      changed,
+      built,
+      depStart,
+      deps,
+      mtime,
+      size,
+      ino,
+      ctime,
+      digests,
+      others,
+      roots,
+    };
     summary.cells = n;
     return { summary, strings: new CheckpointStrings(text, offsets), run };
   }
@@ -407,6 +598,18 @@ export class CheckpointStrings {
     for (let i = 0; i < out.length; i++) out[i] = this.at(i);
     return out;
   }
+}
+
+/** Whether a sorted array holds a value (binary search). */
+function includes(sorted: Int32Array, value: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] === value;
 }
 
 /** A checkpoint read back. */

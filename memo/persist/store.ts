@@ -108,6 +108,18 @@ export interface StoreOptions {
    * @default false
    */
   lazy?: boolean;
+  /**
+   * Which nodes a checkpoint indexes as roots, by id: a check of one reads
+   * the leaves under it from the index instead of walking its graph.
+   * @default none
+   */
+  roots?: (id: string) => boolean;
+  /**
+   * Frames after the last checkpoint below this many bytes never call for a
+   * new one (nor do frames below a quarter of its size).
+   * @default 65536
+   */
+  checkpointAfter?: number;
 }
 
 /** One frame of the log: where its payload is, and whether it is a checkpoint. */
@@ -165,6 +177,9 @@ export class Store {
   #lines: LineLengths | undefined;
   /** The summary of every record, when it is known whole. */
   #summary: Summary | undefined;
+  /** Which nodes a checkpoint indexes as roots (see checkpoint.ts), by id. */
+  #isRoot: (id: string) => boolean;
+  #checkpointAfter: number;
   /** Bytes of the last checkpoint written or read (0: none), and of the frames after it. */
   #checkpointBytes = 0;
   #sinceCheckpoint = 0;
@@ -183,6 +198,8 @@ export class Store {
     this.dir = dir;
     this.#path = join(dir, STORE_FILE);
     this.#warn = warn;
+    this.#isRoot = options.roots ?? (() => false);
+    this.#checkpointAfter = options.checkpointAfter ?? CHECKPOINT_MIN_TAIL;
     const readOnly = options.readOnly ?? false;
     if (!readOnly) {
       Deno.mkdirSync(dir, { recursive: true });
@@ -245,6 +262,11 @@ export class Store {
    */
   stringAt(index: number): string {
     return this.#strings.at(index);
+  }
+
+  /** How many strings the table (the one {@linkcode Store.stringAt} reads) holds. */
+  get tableSize(): number {
+    return this.#strings.length;
   }
 
   /**
@@ -347,7 +369,8 @@ export class Store {
   get wantsCheckpoint(): boolean {
     if (this.#summary === undefined || this.#sinceCheckpoint === 0) return false;
     if (this.#checkpointBytes === 0) return true;
-    return this.#sinceCheckpoint > Math.max(CHECKPOINT_MIN_TAIL, this.#checkpointBytes / 4);
+    const least = this.#checkpointAfter;
+    return this.#sinceCheckpoint > Math.max(least, least === 0 ? 0 : this.#checkpointBytes / 4);
   }
 
   /**
@@ -364,7 +387,7 @@ export class Store {
    */
   checkpoint(run: number): void {
     if (this.#summary === undefined || this.#file === undefined) return;
-    const payload = this.#summary.encode(run, this.#strings.list);
+    const payload = this.#summary.encode(run, this.#strings.list, this.#isRoot);
     const bytes = framed(payload);
     writeAll(this.#file, bytes);
     this.#size += bytes.length;
@@ -401,7 +424,7 @@ export class Store {
       writeAll(out, header());
       const frame = this.#frame(run, records, strings, false);
       writeAll(out, frame);
-      const checkpoint = framed(this.#summary.encode(run, strings.list));
+      const checkpoint = framed(this.#summary.encode(run, strings.list, this.#isRoot));
       writeAll(out, checkpoint);
       out.syncSync();
       this.#checkpointBytes = checkpoint.length;
@@ -548,7 +571,12 @@ export class Store {
     while (last >= 0 && !frames[last].checkpoint) last--;
     if (last < 0) return false;
     const payload = this.#payload(frames[last], true);
-    const decoded = payload === undefined ? undefined : Summary.decode(payload);
+    let decoded;
+    try {
+      decoded = payload === undefined ? undefined : Summary.decode(payload);
+    } catch {
+      // Cut short or malformed inside a sound frame: damage all the same.
+    }
     if (decoded === undefined) return this.#corrupted(frames[last].offset, true);
     const strings = new Strings([], decoded.strings);
     const summary = decoded.summary;

@@ -23,7 +23,7 @@ import { combineReporters } from "../report/combine.ts";
 import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
 import { buildRequest, type LoadValue, useBuildContext } from "./nodes.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
-import { TOOL } from "./request.ts";
+import { isRequest, TOOL } from "./request.ts";
 import { digestOfFile } from "../../memo/stat/digest.ts";
 
 export { lockState, STATE_DIR };
@@ -165,6 +165,7 @@ export class Builder {
       store: state.store,
       root: this.root,
       readOnly: options.dryRun,
+      roots: isRequest,
       onWarning: (m) => this.#reporter.note?.(m),
     });
     // What a load could not track is read again in every process.

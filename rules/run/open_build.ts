@@ -20,7 +20,7 @@ import type { Reporter } from "../report/reporter.ts";
 import { STATE_DIR } from "../state.ts";
 import type { BuilderOptions, BuildResult, OpenedState } from "./builder.ts";
 import { lockState } from "./lock.ts";
-import { requestId, TOOL } from "./request.ts";
+import { isRequest, requestId, TOOL } from "./request.ts";
 
 /** Options of {@linkcode runBuild} and {@linkcode openRequest}. */
 export interface RunBuildOptions extends BuilderOptions {
@@ -65,7 +65,7 @@ export async function openRequest(options: RunBuildOptions = {}): Promise<Opened
   const lock = await lockState(stateDir, reporter, options.signal);
   let store: Store | undefined;
   try {
-    store = new Store(stateDir, (m) => reporter.note?.(m), { lazy: true });
+    store = new Store(stateDir, (m) => reporter.note?.(m), { lazy: true, roots: isRequest });
     const verdict = verifyRoot(store, requestId({ targets, tool: TOOL }), root);
     // Files whose stat fields moved but not their content keep their new
     // fields: the next check does not hash them again.

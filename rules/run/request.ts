@@ -53,3 +53,22 @@ export interface BuildRequestKey {
 export function requestId(request: BuildRequestKey): string {
   return REQUEST_FUNCTION + "\u0000" + canonicalKey(request);
 }
+
+/**
+ * Whether a node id is a request's: the store indexes those in its
+ * checkpoints, so that a check of one stats its files without walking its graph.
+ * @param id A node id.
+ * @returns True for a request's root.
+ *
+ * @example
+ * ```ts
+ * import { isRequest, requestId } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isRequest(requestId({ targets: [], tool: "t" })), true);
+ * assert.equal(isRequest("barchan.rule\u0000\"out/a\""), false);
+ * ```
+ */
+export function isRequest(id: string): boolean {
+  return id.startsWith(REQUEST_FUNCTION + "\u0000");
+}

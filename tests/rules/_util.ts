@@ -6,7 +6,7 @@ import { build, type BuildResult, type Reporter } from "../../mod.ts";
 import { STATE_DIR } from "../../rules/state.ts";
 import type { ActionFinished, ActionStarted } from "../../rules/report/reporter.ts";
 import { Store, verifyRoot } from "../../memo/mod.ts";
-import { requestId, TOOL } from "../../rules/run/request.ts";
+import { isRequest, requestId, TOOL } from "../../rules/run/request.ts";
 
 /** The repository's mod.ts, as build.ts files import it. */
 export const MOD: string = new URL("../../mod.ts", import.meta.url).href;
@@ -106,7 +106,11 @@ export async function buildOk(root: string, targets: string[] = [], jobs = 2): P
  * as the CLI and build() check it first (nothing is written).
  */
 export function recordSaysUpToDate(root: string, targets: string[] = []): boolean {
-  const store = new Store(join(root, STATE_DIR), () => {}, { lazy: true, readOnly: true });
+  const store = new Store(join(root, STATE_DIR), () => {}, {
+    lazy: true,
+    readOnly: true,
+    roots: isRequest,
+  });
   try {
     return verifyRoot(store, requestId({ targets, tool: TOOL }), root).upToDate;
   } finally {

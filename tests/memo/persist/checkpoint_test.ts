@@ -41,18 +41,16 @@ function fileRecord(path: string, digest: string, changedAt: number): StoreRecor
 /** The summary's content as plain data, by id, for comparing two summaries. */
 function contents(summary: Summary, strings: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < summary.kind.length; i++) {
-    const kind = summary.kind[i];
+  for (let i = 0; i < strings.length; i++) {
+    const kind = summary.kindOf(i);
     if (kind < 0) continue;
     out[strings[i]] = [
       kind,
-      summary.flags[i],
-      summary.changedAt[i],
-      summary.builtAt[i],
-      kind === NODE ? [...Array.from(summary.depsOf(i))].map((d) => strings[d]) : null,
-      kind === FILE
-        ? [summary.digestOf(i), summary.mtime[i], summary.size[i], summary.ino[i], summary.ctime[i]]
-        : summary.other[i] ?? null,
+      summary.failed(i),
+      summary.changedAtOf(i),
+      summary.builtAtOf(i),
+      kind === NODE ? Array.from(summary.depsOf(i)).map((d) => strings[d]) : null,
+      kind === FILE ? summary.fileOf(i) : summary.otherOf(i) ?? null,
     ];
   }
   return out;
