@@ -118,6 +118,8 @@ export class Engine {
   #seenDefinitions = definitionsGeneration();
   #warn: (message: string) => void;
   #trusted: ReadonlySet<string> | undefined;
+  /** Roots verified since the last flush (see {@linkcode Engine.markVerified}). */
+  #verified = new Set<string>();
 
   /**
    * Creates an engine, loading its store when `dir` is given.
@@ -277,6 +279,17 @@ export class Engine {
   /**
    * Writes what changed since the last flush to the store, if there is one.
    */
+  /**
+   * Marks in the store that a root was verified in the current run, with
+   * nothing under it failing: a later check of that root may then take
+   * what the store's checkpoint says of it, even after records written
+   * since (see persist/checkpoint.ts). Written with the next flush.
+   * @param id The root node's id.
+   */
+  markVerified(id: string): void {
+    this.#verified.add(id);
+  }
+
   flush(): void {
     const store = this.#store;
     if (store === undefined) return;
@@ -287,6 +300,8 @@ export class Engine {
       else if (store.mayHold(cell.id)) records.push({ t: "x", id: cell.id });
     }
     this.#dirty.clear();
+    for (const root of this.#verified) records.push({ t: "r", id: `r\u0000${root}`, root });
+    this.#verified.clear();
     store.append(this.#run, records);
     if (store.wantsCompaction) this.#compact(store);
   }

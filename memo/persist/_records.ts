@@ -7,9 +7,16 @@
  */
 import type { Strings } from "./_strings.ts";
 
-/** One stored cell, as the engine reads and writes it. `t` is the kind, `id` the cell's id. */
+/**
+ * One stored cell, as the engine reads and writes it. `t` is the kind, `id`
+ * the cell's id. A `r` record is not a cell: it marks that the root `r.root`
+ * was verified, everything under it up to date, at that point of the log.
+ */
 export interface StoreRecord {
-  /** Kind: `m` memo node, `f` file, `l` listing, `e` env, `v` var, `i` input, `x` deletion. */
+  /**
+   * Kind: `m` memo node, `f` file, `l` listing, `e` env, `v` var, `i` input,
+   * `x` deletion, `r` root verified.
+   */
   t: string;
   /** The cell's id. */
   id: string;
@@ -23,8 +30,9 @@ export interface StoreRecord {
   [field: string]: unknown;
 }
 
-export const KINDS = ["m", "f", "l", "e", "v", "i", "x"];
+export const KINDS = ["m", "f", "l", "e", "v", "i", "x", "r"];
 export const DELETION_KIND = 6;
+export const VERIFIED_KIND = 7;
 
 /**
  * The id index a record's line starts with (`[kind,id#,` or `[kind,id#]`),
@@ -75,6 +83,8 @@ export function encodeRecord(r: StoreRecord, s: Strings, indexed: boolean): unkn
       return [4, id, r.k, r.g, r.c];
     case "i":
       return [5, id, r.g, r.c];
+    case "r":
+      return [7, id, s.intern(r.root as string)];
     default:
       return [6, id];
   }
@@ -120,6 +130,8 @@ export function decodeRecord(a: readonly unknown[], list: readonly string[]): St
       return { t, id, k: a[2], g: a[3], c: a[4] };
     case "i":
       return { t, id, k: id.slice(2), g: a[2], c: a[3] };
+    case "r":
+      return { t, id, root: list[a[2] as number] };
     default:
       return { t, id };
   }

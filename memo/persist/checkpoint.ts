@@ -67,6 +67,8 @@ export const VAR = 4;
 export const INPUT = 5;
 /** A deletion record. */
 export const DELETION = 6;
+/** A record that a root was verified (not a cell). */
+export const VERIFIED = 7;
 
 /** A node's failed flag, and a file's trusted flag. */
 const FLAG = 1;
@@ -149,6 +151,12 @@ export class Summary {
    * (not only other stat fields): a root index with one under it is stale.
    */
   #touched = new Set<number>();
+  /** The order cells were touched in, and roots marked verified (see `rootIndex`). */
+  #touchedAt = new Map<number, number>();
+  #verifiedAt = new Map<number, number>();
+  #applied = 0;
+  /** Nodes recorded since the checkpoint with other dependencies than it holds (or deleted). */
+  #reshaped = new Set<number>();
   /** How many cells the summary holds. */
   cells = 0;
 
@@ -254,10 +262,18 @@ export class Summary {
   rootIndex(i: number): RootIndex | undefined {
     const index = this.#base.roots.get(i);
     if (index === undefined) return undefined;
+    // Records since the checkpoint keep the index true as long as they left
+    // every node under the root with the dependencies it had (so the same
+    // leaves lie under it), and either touched nothing under it or came
+    // before a mark that the root was verified since.
+    const verified = this.#verifiedAt.get(i);
+    let clean = index.clean || verified !== undefined;
     for (const t of this.#touched) {
-      if (includes(index.nodes, t) || includes(index.leaves, t)) return undefined;
+      if (!includes(index.nodes, t) && !includes(index.leaves, t)) continue;
+      if (this.#reshaped.has(t)) return undefined;
+      if (verified === undefined || this.#touchedAt.get(t)! > verified) clean = false;
     }
-    return index;
+    return clean === index.clean ? index : { ...index, clean };
   }
 
   /**
@@ -268,12 +284,26 @@ export class Summary {
   apply(record: readonly unknown[]): void {
     const kind = record[0] as number;
     const i = record[1] as number;
+    const at = ++this.#applied;
+    if (kind === VERIFIED) {
+      this.#verifiedAt.set(record[2] as number, at);
+      return;
+    }
     const had = this.kindOf(i) !== NONE;
     // A file found again with new stat fields and the same content and
     // change run (as a check that hashed it again records) changes no value.
     const sameFile = kind === FILE && this.kindOf(i) === FILE &&
       this.changedAtOf(i) === record[8] && this.digestOf(i) === record[2];
-    if (!sameFile) this.#touched.add(i);
+    if (!sameFile) {
+      this.#touched.add(i);
+      this.#touchedAt.set(i, at);
+    }
+    if (
+      had &&
+      (kind === DELETION || (kind === NODE && !sameDeps(this.depsOf(i), record[6] as number[])))
+    ) {
+      this.#reshaped.add(i);
+    }
     if (kind === DELETION) {
       if (had) this.cells--;
       this.#entries.set(i, null);
@@ -598,6 +628,13 @@ export class CheckpointStrings {
     for (let i = 0; i < out.length; i++) out[i] = this.at(i);
     return out;
   }
+}
+
+/** Whether two dependency lists are the same, in the same order. */
+function sameDeps(a: ArrayLike<number>, b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /** Whether a sorted array holds a value (binary search). */

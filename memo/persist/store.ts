@@ -37,6 +37,7 @@
  * [4, id#, name, digest, changedAt]                                         var
  * [5, id#, value, changedAt]                                                input ("i\0KEY")
  * [6, id#]                                                                  deletion
+ * [7, id#, root id#]                            the root was verified ("r\0ROOT")
  * ```
  *
  * `trusted` is 1 when the file's stat fields alone may vouch for its digest
@@ -78,6 +79,7 @@ import {
   LineLengths,
   recordId,
   type StoreRecord,
+  VERIFIED_KIND,
 } from "./_records.ts";
 
 export type { StoreRecord } from "./_records.ts";
@@ -326,7 +328,8 @@ export class Store {
     const out: StoreRecord[] = [];
     for (let i = 0; i < this.#records!.frame.length; i++) {
       const raw = this.#decodeAt(i);
-      if (raw === undefined) continue;
+      // A root's verified mark says something of the log as it was: not live.
+      if (raw === undefined || raw[0] === VERIFIED_KIND) continue;
       try {
         out.push(decodeRecord(raw, this.#loadedStrings.list));
       } catch {

@@ -23,7 +23,7 @@ import { combineReporters } from "../report/combine.ts";
 import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
 import { buildRequest, type LoadValue, useBuildContext } from "./nodes.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
-import { isRequest, TOOL } from "./request.ts";
+import { isRequest, requestId, TOOL } from "./request.ts";
 import { digestOfFile } from "../../memo/stat/digest.ts";
 
 export { lockState, STATE_DIR };
@@ -258,7 +258,9 @@ export class Builder {
     const flusher = this.#options.dryRun ? undefined : setInterval(() => this.engine.flush(), 1000);
     try {
       await this.#registerMemoFunctions();
-      await this.engine.run(() => buildRequest({ targets: [...targets], tool: TOOL }));
+      const request = { targets: [...targets], tool: TOOL };
+      await this.engine.run(() => buildRequest(request));
+      this.engine.markVerified(requestId(request));
     } catch (error) {
       if (isCancellation(error)) throw error;
       const aborted = signals.find((s) => s.aborted);

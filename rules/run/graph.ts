@@ -8,6 +8,9 @@
 import type { Engine } from "../../memo/mod.ts";
 import { closest } from "../dsl/errors.ts";
 import type { DepSpec, Project } from "../project/project.ts";
+// The build's memo functions, whose records the graph reads: defined here
+// even when no build runs in this process.
+import "./nodes.ts";
 
 /** A node of the rule graph. */
 export interface GraphNode {
