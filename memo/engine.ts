@@ -15,7 +15,7 @@ import { ListingLeaf } from "./leaves/listing.ts";
 import { VarLeaf } from "./leaves/var.ts";
 import { type Cell, type DepRef, Leaf, MemoNode, type Success } from "./node.ts";
 import { definitionNamed, definitionsGeneration } from "./registry.ts";
-import { Store, type StoreOptions, type StoreRecord } from "./persist/store.ts";
+import { Store, type StoreRecord } from "./persist/store.ts";
 import { statPath } from "./stat/stat.ts";
 import { type Var, varGeneration, varNamed } from "./var.ts";
 
@@ -62,6 +62,12 @@ export interface EngineOptions {
    * @default console.warn
    */
   onWarning?: (message: string) => void;
+}
+
+/** Nodes vouched for by the places of their ids in the store's table (see `Engine#trustUnchanged`). */
+export interface TrustedPlaces {
+  /** Whether the node whose id is at this place of the table is vouched for. */
+  isClean(index: number): boolean;
 }
 
 /** A body about to execute, as told to {@linkcode Engine.onExecute}. */
@@ -117,7 +123,7 @@ export class Engine {
   #seenVarGeneration = varGeneration();
   #seenDefinitions = definitionsGeneration();
   #warn: (message: string) => void;
-  #trusted: ReadonlySet<string> | undefined;
+  #trusted: ReadonlySet<string> | TrustedPlaces | undefined;
   /** Roots verified since the last flush (see {@linkcode Engine.markVerified}). */
   #verified = new Set<string>();
 
@@ -224,10 +230,11 @@ export class Engine {
    * under these nodes (see {@linkcode verifyRoot}). The trust ends at the
    * next invalidation, set input, set var or redefinition of a memo
    * function: whatever changes then is not what was checked.
-   * @param ids Ids of the nodes vouched for.
+   * @param ids Ids of the nodes vouched for, or (cheaper) the places of
+   * their ids in the store's table, as {@linkcode verifyRoot} gives them.
    */
-  trustUnchanged(ids: ReadonlySet<string>): void {
-    this.#trusted = ids.size === 0 ? undefined : ids;
+  trustUnchanged(ids: ReadonlySet<string> | TrustedPlaces): void {
+    this.#trusted = ids;
   }
 
   /**
@@ -376,7 +383,10 @@ export class Engine {
 
   /** @internal Whether a node counts as up to date in `run` on the word of {@linkcode Engine.trustUnchanged}. */
   isTrusted(node: MemoNode): boolean {
-    return this.#trusted?.has(node.id) === true;
+    const trusted = this.#trusted;
+    if (trusted === undefined) return false;
+    if ("isClean" in trusted) return node.storeIndex >= 0 && trusted.isClean(node.storeIndex);
+    return trusted.has(node.id);
   }
 
   /** @internal Resolves the i-th dependency, loading it from the store if needed. */

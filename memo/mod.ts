@@ -27,7 +27,7 @@ export type { Codec, MemoStats } from "./definition.ts";
 export { Var } from "./var.ts";
 export type { VarOptions } from "./var.ts";
 export { defaultEngine, Engine } from "./engine.ts";
-export type { EngineOptions, ExecutionInfo } from "./engine.ts";
+export type { EngineOptions, ExecutionInfo, TrustedPlaces } from "./engine.ts";
 export {
   currentEngine,
   env,

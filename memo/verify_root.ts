@@ -32,6 +32,11 @@ export interface RootVerdict {
   /** Ids of the nodes under the root (itself included) that nothing changed under. */
   readonly clean: ReadonlySet<string>;
   /**
+   * Whether the node at this place of the store's table is among `clean`:
+   * the same answer without making the ids.
+   */
+  isClean(index: number): boolean;
+  /**
    * Files whose stat fields moved but whose content did not (a touched
    * source, an output written within a clock tick of its check): their new
    * state, as records to append, so that the next check does not hash them again.
@@ -58,7 +63,7 @@ export function verifyRoot(store: Store, rootId: string, root: string): RootVerd
   const summary = store.summary;
   const start = summary === undefined ? -1 : store.indexOf(rootId);
   if (summary === undefined || start < 0 || summary.kindOf(start) !== NODE) {
-    return { upToDate: false, clean: new Set(), refreshed: [], changed: [] };
+    return verdict(false, store, [], [], []);
   }
   const refreshed: StoreRecord[] = [];
   const changed: string[] = [];
@@ -143,6 +148,7 @@ function verdict(
   changed: string[],
 ): RootVerdict {
   let clean: Set<string> | undefined;
+  let bits: Uint8Array | undefined;
   return {
     upToDate,
     get clean() {
@@ -151,6 +157,13 @@ function verdict(
         for (let k = 0; k < nodes.length; k++) clean.add(store.stringAt(nodes[k]));
       }
       return clean;
+    },
+    isClean(index) {
+      if (bits === undefined) {
+        bits = new Uint8Array(store.tableSize);
+        for (let k = 0; k < nodes.length; k++) bits[nodes[k]] = 1;
+      }
+      return bits[index] === 1;
     },
     refreshed,
     changed,

@@ -40,6 +40,7 @@ import {
   type RuleSpec,
   sameSpec,
   type Spec,
+  specCodec,
   specOf,
 } from "./specs.ts";
 
@@ -117,7 +118,11 @@ export const ruleSpec = memo(
     const loaded = await currentProject();
     return specOf(loaded.project, loaded.specs, key);
   },
-  { cutoff: sameSpec, description: (key: string) => `the definition of ${key} in build.ts` },
+  {
+    cutoff: sameSpec,
+    persist: specCodec,
+    description: (key: string) => `the definition of ${key} in build.ts`,
+  },
 );
 
 /** A rule's value: its targets' digests, and what its action ran (for replay). */

@@ -246,3 +246,99 @@ export function resolveDeps(project: Project, deps: readonly DepSpec[]): Resolve
     };
   });
 }
+
+/** A dependency as a spec node stores it: a source's path, or a tagged array. */
+type StoredDep = string | [string, string, number] | ["@" | "*" | "#", string];
+
+function storeDep(dep: ResolvedDep): StoredDep {
+  switch (dep.kind) {
+    case "path":
+      return dep.producer === null ? dep.path : [dep.path, dep.producer, dep.single ? 1 : 0];
+    case "alias":
+      return ["@", dep.name];
+    case "glob":
+      return ["*", dep.pattern];
+    case "rule":
+      return ["#", dep.id];
+  }
+}
+
+function loadDep(stored: StoredDep): ResolvedDep {
+  if (typeof stored === "string") {
+    return { kind: "path", path: stored, producer: null, single: false };
+  }
+  if (stored.length === 3) {
+    return { kind: "path", path: stored[0], producer: stored[1], single: stored[2] === 1 };
+  }
+  const [tag, value] = stored;
+  return tag === "@"
+    ? { kind: "alias", name: value }
+    : tag === "*"
+    ? { kind: "glob", pattern: value }
+    : { kind: "rule", id: value };
+}
+
+/**
+ * How spec nodes store their values: arrays, without field names, since a
+ * project has as many as it has rules and each is written whenever build.ts
+ * changes it.
+ */
+export const specCodec: {
+  encode(spec: Spec | null): unknown;
+  decode(data: unknown): Spec | null;
+} = {
+  encode(spec) {
+    if (spec === null) return null;
+    if ("action" in spec) {
+      const action = spec.action.kind === "data" ? spec.action.spec : { f: spec.action.code };
+      return [
+        "r",
+        spec.key,
+        spec.id,
+        spec.targets,
+        spec.deps.map(storeDep),
+        action,
+        spec.alias,
+        spec.description,
+      ];
+    }
+    if ("rules" in spec) return ["a", spec.key, spec.name, spec.deps.map(storeDep), spec.rules];
+    if ("rule" in spec) return ["p", spec.key, spec.rule, spec.single ? 1 : 0];
+    if ("produced" in spec) return ["g", spec.key, spec.produced];
+    return ["d", spec.key, spec.deps.map(storeDep)];
+  },
+  decode(data) {
+    if (data === null) return null;
+    const a = data as unknown[];
+    switch (a[0]) {
+      case "r": {
+        const stored = a[5] as string[] | { f: string };
+        return {
+          key: a[1] as string,
+          id: a[2] as string,
+          targets: a[3] as string[],
+          deps: (a[4] as StoredDep[]).map(loadDep),
+          action: Array.isArray(stored)
+            ? { kind: "data", spec: stored }
+            : { kind: "function", code: stored.f },
+          alias: a[6] as string | null,
+          description: a[7] as string | null,
+        };
+      }
+      case "a":
+        return {
+          key: a[1] as string,
+          name: a[2] as string,
+          deps: (a[3] as StoredDep[]).map(loadDep),
+          rules: a[4] as string[],
+        };
+      case "p":
+        return { key: a[1] as string, rule: a[2] as string, single: a[3] === 1 };
+      case "g":
+        return { key: a[1] as string, produced: a[2] as GlobSpec["produced"] };
+      case "d":
+        return { key: a[1] as string, deps: (a[2] as StoredDep[]).map(loadDep) };
+    }
+    throw new Error("not a stored spec");
+  },
+};
