@@ -1,0 +1,373 @@
+/**
+ * A gRPC channel to one endpoint that sends and receives raw message bytes:
+ * messages are encoded by `rules/reapi`, so the channel knows no schema.
+ * Every call carries the configured headers and a deadline; unary calls are
+ * retried on UNAVAILABLE and RESOURCE_EXHAUSTED.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { type Endpoint, parseEndpoint } from "./endpoint.ts";
+import { GrpcCode, RemoteError } from "./errors.ts";
+import { remoteHeadersFromEnv } from "./headers.ts";
+import { type Grpc, loadGrpc } from "./_grpc.ts";
+import type { ClientWritableStream } from "npm:@grpc/grpc-js@1.14.7";
+import { withRetries } from "./_retry.ts";
+
+/** Options of {@linkcode RemoteChannel.open}. */
+export interface ChannelOptions {
+  /**
+   * Metadata sent with every call (names lowercase).
+   * @default the headers of `BARCHAN_REMOTE_HEADERS`
+   */
+  headers?: [string, string][];
+  /**
+   * PEM file of the certificate authorities trusted for `grpcs://`.
+   * @default the system's roots
+   */
+  caFile?: string;
+  /**
+   * Deadline of each unary call, in milliseconds.
+   * @default 60_000
+   */
+  deadlineMs?: number;
+  /**
+   * How many times a call failing with UNAVAILABLE or RESOURCE_EXHAUSTED is
+   * tried again.
+   * @default 3
+   */
+  retries?: number;
+  /**
+   * Wait before the first retry, doubled for each next one.
+   * @default 200
+   */
+  backoffMs?: number;
+  /**
+   * Largest message received.
+   * @default 64 MiB
+   */
+  maxMessageBytes?: number;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Absolute deadline of the call, in milliseconds; overrides the channel's. */
+  deadlineMs?: number;
+  /**
+   * For streams: fail with DEADLINE_EXCEEDED when no message arrives for this
+   * long.
+   */
+  idleTimeoutMs?: number;
+}
+
+type _Client = InstanceType<Grpc["Client"]>;
+type _Metadata = InstanceType<Grpc["Metadata"]>;
+
+function _serialize(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function _deserialize(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/**
+ * A channel to one gRPC endpoint. Methods are named `Service.Method` with
+ * the service's full package (`build.bazel.remote.execution.v2.Capabilities.
+ * GetCapabilities`); errors are {@linkcode RemoteError}s naming the short
+ * `Service.Method`.
+ *
+ * @example An endpoint where nothing listens fails fast
+ * ```ts
+ * import { RemoteChannel } from "./channel.ts";
+ * import { RemoteError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const port = listener.addr.port;
+ * listener.close();
+ * const channel = await RemoteChannel.open(`grpc://127.0.0.1:${port}`, { retries: 1 });
+ * try {
+ *   await assert.rejects(
+ *     channel.unary("build.bazel.remote.execution.v2.Capabilities.GetCapabilities", new Uint8Array()),
+ *     (error) => error instanceof RemoteError && error.codeName === "UNAVAILABLE",
+ *   );
+ * } finally {
+ *   channel.close();
+ * }
+ * ```
+ */
+export class RemoteChannel {
+  /** The endpoint this channel talks to. */
+  readonly endpoint: Endpoint;
+  #client: _Client;
+  #metadata: _Metadata;
+  #deadlineMs: number;
+  #retries: number;
+  #backoffMs: number;
+
+  private constructor(
+    endpoint: Endpoint,
+    client: _Client,
+    metadata: _Metadata,
+    options: ChannelOptions,
+  ) {
+    this.endpoint = endpoint;
+    this.#client = client;
+    this.#metadata = metadata;
+    this.#deadlineMs = options.deadlineMs ?? 60_000;
+    this.#retries = options.retries ?? 3;
+    this.#backoffMs = options.backoffMs ?? 200;
+  }
+
+  /**
+   * Loads the gRPC library (once per process) and opens a channel. The
+   * connection itself is made by the first call.
+   *
+   * @param endpoint `grpc://HOST:PORT` or `grpcs://HOST:PORT`.
+   * @param options Headers, TLS roots, deadline, retries.
+   * @returns The channel; {@linkcode RemoteChannel.close} it when done.
+   */
+  static async open(
+    endpoint: string | Endpoint,
+    options: ChannelOptions = {},
+  ): Promise<RemoteChannel> {
+    const parsed = typeof endpoint === "string" ? parseEndpoint(endpoint) : endpoint;
+    const headers = options.headers ?? remoteHeadersFromEnv();
+    let roots: Buffer | null = null;
+    if (parsed.tls && options.caFile !== undefined) {
+      try {
+        roots = Buffer.from(await Deno.readFile(options.caFile));
+      } catch (error) {
+        throw new Error(
+          `Cannot read the CA file "${options.caFile}" for ${parsed.url}: ${
+            (error as Error).message
+          }`,
+          { cause: error },
+        );
+      }
+    }
+    const grpc = await loadGrpc();
+    const credentials = parsed.tls
+      ? grpc.credentials.createSsl(roots)
+      : grpc.credentials.createInsecure();
+    const client = new grpc.Client(parsed.address, credentials, {
+      "grpc.max_receive_message_length": options.maxMessageBytes ?? 64 * 1024 * 1024,
+      "grpc.max_send_message_length": options.maxMessageBytes ?? 64 * 1024 * 1024,
+      "grpc.keepalive_time_ms": 60_000,
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 5_000,
+    });
+    const metadata = new grpc.Metadata();
+    for (const [name, value] of headers) {
+      if (name.endsWith("-bin")) metadata.add(name, Buffer.from(value, "base64"));
+      else metadata.add(name, value);
+    }
+    return new RemoteChannel(parsed, client, metadata, options);
+  }
+
+  /**
+   * Adds a header to every later call (a binary one when `value` is bytes and
+   * `name` ends in `-bin`).
+   *
+   * @param name Lowercase metadata key.
+   * @param value Its value.
+   */
+  setHeader(name: string, value: string | Uint8Array): void {
+    this.#metadata.set(name, typeof value === "string" ? value : _serialize(value));
+  }
+
+  /**
+   * A unary call, retried on UNAVAILABLE and RESOURCE_EXHAUSTED.
+   *
+   * @param method Full method name, as `package.Service.Method`.
+   * @param request The encoded request.
+   * @param options Deadline.
+   * @returns The encoded response.
+   * @throws {RemoteError} When the call fails.
+   */
+  unary(method: string, request: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    return withRetries(
+      () =>
+        new Promise<Uint8Array>((resolve, reject) => {
+          this.#client.makeUnaryRequest(
+            _path(method),
+            _serialize,
+            _deserialize,
+            request,
+            this.#metadata.clone(),
+            { deadline: this.#deadline(options) },
+            (error, value) => {
+              if (error) reject(this.#wrap(method, error));
+              else resolve(value ?? new Uint8Array());
+            },
+          );
+        }),
+      this.#retries,
+      this.#backoffMs,
+    );
+  }
+
+  /**
+   * A server-streaming call, not retried (the caller knows how to resume).
+   * Leaving the loop early cancels the call.
+   *
+   * @param method Full method name.
+   * @param request The encoded request.
+   * @param options Deadline (none unless given) and idle time-out.
+   * @returns The encoded responses, in order.
+   * @throws {RemoteError} When the call fails, also midway.
+   */
+  async *serverStream(
+    method: string,
+    request: Uint8Array,
+    options: CallOptions = {},
+  ): AsyncGenerator<Uint8Array> {
+    const call = this.#client.makeServerStreamRequest(
+      _path(method),
+      _serialize,
+      _deserialize,
+      request,
+      this.#metadata.clone(),
+      { deadline: options.deadlineMs ?? Infinity },
+    );
+    const idle = new _IdleTimer(options.idleTimeoutMs, () => call.cancel());
+    let finished = false;
+    try {
+      for await (const message of call) {
+        idle.reset();
+        yield message as Uint8Array;
+      }
+      finished = true;
+    } catch (error) {
+      if (idle.fired) throw this.#idleError(method, options.idleTimeoutMs!);
+      throw this.#wrap(method, error);
+    } finally {
+      idle.stop();
+      if (!finished) call.cancel();
+    }
+  }
+
+  /**
+   * A client-streaming call, not retried (the requests may not be
+   * replayable). Writes wait for the channel to drain, so a large upload
+   * never sits whole in memory.
+   *
+   * @param method Full method name.
+   * @param requests The encoded requests, produced as they are sent.
+   * @param options Deadline (none unless given) and idle time-out.
+   * @returns The encoded response.
+   * @throws {RemoteError} When the call fails.
+   */
+  async clientStream(
+    method: string,
+    requests: AsyncIterable<Uint8Array>,
+    options: CallOptions = {},
+  ): Promise<Uint8Array> {
+    let call!: ClientWritableStream<Uint8Array>;
+    let settled = false;
+    const result = new Promise<Uint8Array>((resolve, reject) => {
+      call = this.#client.makeClientStreamRequest(
+        _path(method),
+        _serialize,
+        _deserialize,
+        this.#metadata.clone(),
+        { deadline: options.deadlineMs ?? Infinity },
+        (error, value) => {
+          settled = true;
+          if (error) {
+            reject(
+              idle.fired
+                ? this.#idleError(method, options.idleTimeoutMs!)
+                : this.#wrap(method, error),
+            );
+          } else resolve(value ?? new Uint8Array());
+        },
+      );
+    });
+    const idle = new _IdleTimer(options.idleTimeoutMs, () => call.cancel());
+    const done = result.then(() => {}, () => {});
+    try {
+      for await (const request of requests) {
+        if (settled) break;
+        idle.reset();
+        if (!call.write(request)) {
+          await Promise.race([new Promise((resolve) => call.once("drain", resolve)), done]);
+        }
+      }
+      if (!settled) call.end();
+    } catch (error) {
+      call.cancel();
+      await done;
+      throw error;
+    } finally {
+      idle.stop();
+    }
+    return await result;
+  }
+
+  /** Closes the channel; calls in flight fail with CANCELLED. */
+  close(): void {
+    this.#client.close();
+  }
+
+  #deadline(options: CallOptions): number {
+    return options.deadlineMs ?? Date.now() + this.#deadlineMs;
+  }
+
+  #wrap(method: string, error: unknown): RemoteError {
+    if (error instanceof RemoteError) return error;
+    const status = error as { code?: number; details?: string; message?: string };
+    return new RemoteError({
+      code: typeof status.code === "number" ? status.code : GrpcCode.UNKNOWN,
+      method: _shortName(method),
+      endpoint: this.endpoint.url,
+      details: status.details ?? status.message ?? String(error),
+    }, { cause: error });
+  }
+
+  #idleError(method: string, ms: number): RemoteError {
+    return new RemoteError({
+      code: GrpcCode.DEADLINE_EXCEEDED,
+      method: _shortName(method),
+      endpoint: this.endpoint.url,
+      details: `no message for ${ms} ms`,
+    });
+  }
+}
+
+class _IdleTimer {
+  fired = false;
+  #ms: number | undefined;
+  #onFire: () => void;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ms: number | undefined, onFire: () => void) {
+    this.#ms = ms;
+    this.#onFire = onFire;
+    this.reset();
+  }
+
+  reset(): void {
+    if (this.#ms === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.fired = true;
+      this.#onFire();
+    }, this.#ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+function _path(method: string): string {
+  const dot = method.lastIndexOf(".");
+  return `/${method.slice(0, dot)}/${method.slice(dot + 1)}`;
+}
+
+function _shortName(method: string): string {
+  return method.split(".").slice(-2).join(".");
+}
