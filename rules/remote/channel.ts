@@ -128,12 +128,21 @@ export class RemoteChannel {
    * @param endpoint `grpc://HOST:PORT` or `grpcs://HOST:PORT`.
    * @param options Headers, TLS roots, deadline, retries.
    * @returns The channel; {@linkcode RemoteChannel.close} it when done.
+   * @throws {TypeError} For a `grpcs://` endpoint named by IP address.
    */
   static async open(
     endpoint: string | Endpoint,
     options: ChannelOptions = {},
   ): Promise<RemoteChannel> {
     const parsed = typeof endpoint === "string" ? parseEndpoint(endpoint) : endpoint;
+    if (parsed.tls && _isIpAddress(parsed.host)) {
+      // grpc-js sends the host as the TLS server name, which Deno's node:tls
+      // refuses for an address (RFC 6066 allows only host names there).
+      throw new TypeError(
+        `Cannot use ${parsed.url}: TLS needs a host name, not an IP address; ` +
+          "use a name that the server's certificate lists (an /etc/hosts entry will do)",
+      );
+    }
     const headers = options.headers ?? remoteHeadersFromEnv();
     let roots: Buffer | null = null;
     if (parsed.tls && options.caFile !== undefined) {
@@ -361,6 +370,10 @@ class _IdleTimer {
   stop(): void {
     clearTimeout(this.#timer);
   }
+}
+
+function _isIpAddress(host: string): boolean {
+  return host.startsWith("[") || /^\d+\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function _path(method: string): string {
