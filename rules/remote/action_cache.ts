@@ -45,6 +45,8 @@ export class ActionCacheClient {
   #channel: RemoteChannel;
 
   /**
+   * Makes a client on an open channel.
+   *
    * @param channel An open channel.
    * @param options The instance name.
    */

@@ -71,6 +71,8 @@ export class ByteStreamClient {
   #retries: number;
 
   /**
+   * Makes a client on an open channel.
+   *
    * @param channel An open channel.
    * @param options Instance name, chunk size, idle time-out, retries.
    */

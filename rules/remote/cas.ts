@@ -81,6 +81,8 @@ export class CasClient {
   #concurrency: number;
 
   /**
+   * Makes a client on an open channel.
+   *
    * @param channel An open channel.
    * @param options Instance name, batch limit and concurrency.
    */

@@ -77,6 +77,7 @@ export interface RemoteErrorInit {
  * ```
  */
 export class RemoteError extends Error {
+  /** `"RemoteError"`. */
   override name = "RemoteError";
   /** gRPC status code. */
   readonly code: number;

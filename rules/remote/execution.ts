@@ -95,6 +95,8 @@ export class ExecutionClient {
   #backoffMs: number;
 
   /**
+   * Makes a client on an open channel.
+   *
    * @param channel An open channel.
    * @param options Instance name and retries.
    */

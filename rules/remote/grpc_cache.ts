@@ -60,6 +60,8 @@ export class GrpcCache {
   #warned = new Set<string>();
 
   /**
+   * Makes the cache; nothing connects before the first call.
+   *
    * @param endpoint `grpc://HOST:PORT` or `grpcs://HOST:PORT`.
    * @param options Instance, headers, TLS roots, deadlines, retries, warnings.
    */
