@@ -20,7 +20,7 @@ import {
 } from "../reapi/bytestream.ts";
 import type { Digest } from "../reapi/messages.ts";
 import { isRetryable } from "./_retry.ts";
-import { createSha256, type Sha256 } from "./_sha256.ts";
+import { createDigester, type Digester } from "../reapi/digest.ts";
 import { blobMismatch } from "./_verify.ts";
 
 const _SERVICE = "google.bytestream.ByteStream";
@@ -102,7 +102,7 @@ export class ByteStreamClient {
     let open = true;
     let found = false;
     try {
-      const hash = await createSha256();
+      const hash = await createDigester();
       found = await this.#read(digest, hash, async (data) => {
         for (let at = 0; at < data.byteLength;) at += await file.write(data.subarray(at));
       });
@@ -127,7 +127,7 @@ export class ByteStreamClient {
   async read(digest: Digest): Promise<Uint8Array | undefined> {
     const content = new Uint8Array(digest.sizeBytes);
     let at = 0;
-    const found = await this.#read(digest, await createSha256(), (data) => {
+    const found = await this.#read(digest, await createDigester(), (data) => {
       if (at + data.byteLength <= content.byteLength) content.set(data, at);
       at += data.byteLength;
       return Promise.resolve();
@@ -137,7 +137,7 @@ export class ByteStreamClient {
 
   async #read(
     digest: Digest,
-    hash: Sha256,
+    hash: Digester,
     sink: (data: Uint8Array) => Promise<void>,
   ): Promise<boolean> {
     let offset = 0;
@@ -169,12 +169,9 @@ export class ByteStreamClient {
         await _pause(attempt);
       }
     }
-    const got = hash.hex();
-    if (offset !== digest.sizeBytes || got !== digest.hash) {
-      throw blobMismatch("ByteStream.Read", this.#channel.endpoint.url, digest, {
-        hash: got,
-        sizeBytes: offset,
-      });
+    const got = hash.digest();
+    if (got.sizeBytes !== digest.sizeBytes || got.hash !== digest.hash) {
+      throw blobMismatch("ByteStream.Read", this.#channel.endpoint.url, digest, got);
     }
     return true;
   }

@@ -19,7 +19,7 @@ import {
 import type { Digest } from "../reapi/messages.ts";
 import { batchLimit, fitsInBatch, splitIntoBatches } from "./_batches.ts";
 import { mapBounded } from "./_bounded.ts";
-import { sha256Hex } from "./_sha256.ts";
+import { sha256Digest } from "../reapi/digest.ts";
 import { blobMismatch } from "./_verify.ts";
 
 const _SERVICE = "build.bazel.remote.execution.v2.ContentAddressableStorage";
@@ -224,13 +224,13 @@ export class CasClient {
           });
         }
         const data = entry.data ?? new Uint8Array();
-        const hash = await sha256Hex(data);
-        if (data.byteLength !== digest.sizeBytes || hash !== digest.hash) {
+        const got = await sha256Digest(data);
+        if (got.sizeBytes !== digest.sizeBytes || got.hash !== digest.hash) {
           throw blobMismatch(
             "ContentAddressableStorage.BatchReadBlobs",
             this.#channel.endpoint.url,
             digest,
-            { hash, sizeBytes: data.byteLength },
+            got,
           );
         }
         blobs.set(_key(digest), data);

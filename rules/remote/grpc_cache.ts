@@ -15,7 +15,7 @@ import { chmod } from "node:fs/promises";
 import { GrpcCode, RemoteError } from "./errors.ts";
 import type { Digest } from "../reapi/messages.ts";
 import { connectRemote, type Remote, type RemoteOptions } from "./remote.ts";
-import { sha256Hex } from "./_sha256.ts";
+import { sha256Digest } from "../reapi/digest.ts";
 
 /** Options of {@linkcode GrpcCache}. */
 export interface GrpcCacheOptions extends RemoteOptions {
@@ -161,11 +161,10 @@ export class GrpcCache {
    * @throws {Error} When the bytes do not have that digest.
    */
   async putBlob(digest: Digest, bytes: Uint8Array): Promise<void> {
-    const hash = await sha256Hex(bytes);
-    if (hash !== digest.hash || bytes.byteLength !== digest.sizeBytes) {
+    const got = await sha256Digest(bytes);
+    if (got.hash !== digest.hash || got.sizeBytes !== digest.sizeBytes) {
       throw new Error(
-        `Cannot store blob ${_key(digest)} in ${this.name}: the content is ` +
-          `${hash}/${bytes.byteLength}`,
+        `Cannot store blob ${_key(digest)} in ${this.name}: the content is ${_key(got)}`,
       );
     }
     await this.#use("upload a blob", (remote) => remote.uploadMissing([{ digest, data: bytes }]));
