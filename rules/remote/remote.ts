@@ -10,6 +10,8 @@ import { ActionCacheClient } from "./action_cache.ts";
 import { ByteStreamClient } from "./bytestream.ts";
 import { getCapabilities, type RemoteCapabilities } from "./capabilities.ts";
 import { dirname } from "node:path";
+import denoJson from "../../deno.json" with { type: "json" };
+import { encodeRequestMetadata, REQUEST_METADATA_HEADER } from "../reapi/request_metadata.ts";
 import { type ChannelOptions, RemoteChannel } from "./channel.ts";
 import { type Blob, CasClient } from "./cas.ts";
 import { GrpcCode, RemoteError } from "./errors.ts";
@@ -21,6 +23,12 @@ import { mapBounded } from "./_bounded.ts";
 export interface RemoteOptions extends ChannelOptions {
   /** The instance name (`--remote-instance`). @default "" */
   instanceName?: string;
+  /**
+   * Sent in every call's `RequestMetadata`, so the server can group the
+   * calls of one build.
+   * @default a fresh UUID per connection
+   */
+  toolInvocationId?: string;
   /**
    * How many batch or stream transfers run at once.
    * @default 4
@@ -108,6 +116,13 @@ export async function connectRemote(
   options: RemoteOptions = {},
 ): Promise<Remote> {
   const channel = await RemoteChannel.open(endpoint, options);
+  channel.setHeader(
+    REQUEST_METADATA_HEADER,
+    encodeRequestMetadata({
+      toolDetails: { toolName: "barchan", toolVersion: denoJson.version },
+      toolInvocationId: options.toolInvocationId ?? crypto.randomUUID(),
+    }),
+  );
   try {
     const instanceName = options.instanceName ?? "";
     const capabilities = await getCapabilities(channel, instanceName);

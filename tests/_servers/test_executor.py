@@ -20,6 +20,8 @@ Faults and checks, for tests:
   --corrupt-reads     blobs are served with their last byte changed
   --require-header N=V  calls without that metadata fail UNAUTHENTICATED
   --instance NAME     calls naming another instance fail INVALID_ARGUMENT
+  --require-tool NAME calls whose RequestMetadata names another tool fail
+                      INVALID_ARGUMENT
 
 Prints the port it listens on (127.0.0.1 only) as its first line of stdout.
 Runs with Debian's python3-grpcio and the REAPI modules of the buildstream
@@ -531,12 +533,20 @@ class Execution(re_grpc.ExecutionServicer):
         yield from job.updates()
 
 
+def tool_name(metadata):
+    for key, value in metadata:
+        if key == "build.bazel.remote.execution.v2.requestmetadata-bin":
+            return re_pb2.RequestMetadata.FromString(value).tool_details.tool_name
+    return None
+
+
 class Gate(grpc.ServerInterceptor):
     """Refuses every call (--refuse) or those without a header (--require-header)."""
 
-    def __init__(self, refuse, header):
+    def __init__(self, refuse, header, tool):
         self.refuse = refuse
         self.header = header
+        self.tool = tool
 
     def intercept_service(self, continuation, details):
         handler = continuation(details)
@@ -546,6 +556,8 @@ class Gate(grpc.ServerInterceptor):
             code, message = self.refuse, "refused (--refuse)"
         elif self.header is not None and self.header not in tuple(details.invocation_metadata):
             code, message = grpc.StatusCode.UNAUTHENTICATED, "missing header %s" % self.header[0]
+        elif self.tool is not None and self.tool != tool_name(details.invocation_metadata):
+            code, message = grpc.StatusCode.INVALID_ARGUMENT, "RequestMetadata names no tool %s" % self.tool
         else:
             return handler
 
@@ -577,6 +589,7 @@ def main():
     parser.add_argument("--refuse")
     parser.add_argument("--corrupt-reads", action="store_true")
     parser.add_argument("--require-header")
+    parser.add_argument("--require-tool")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     args = parser.parse_args()
@@ -588,7 +601,7 @@ def main():
     header = tuple(args.require_header.split("=", 1)) if args.require_header else None
     server = grpc.server(
         concurrent.futures.ThreadPoolExecutor(max(32, args.workers * 4)),
-        interceptors=[Gate(refuse, header)],
+        interceptors=[Gate(refuse, header, args.require_tool)],
         options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)],
     )
     re_grpc.add_CapabilitiesServicer_to_server(Capabilities(options), server)

@@ -21,6 +21,8 @@ export interface TestExecutorOptions {
   corruptReads?: boolean;
   /** `name=value` every call must carry. */
   requireHeader?: string;
+  /** The tool every call's RequestMetadata must name. */
+  requireTool?: string;
   /** PEM certificate and key: serve TLS. */
   tls?: { cert: string; key: string };
 }
@@ -65,6 +67,7 @@ export async function startTestExecutor(
   if (options.refuse) args.push("--refuse", options.refuse);
   if (options.corruptReads) args.push("--corrupt-reads");
   if (options.requireHeader) args.push("--require-header", options.requireHeader);
+  if (options.requireTool) args.push("--require-tool", options.requireTool);
   if (options.tls) args.push("--tls-cert", options.tls.cert, "--tls-key", options.tls.key);
   const child = new Deno.Command(SYSTEM_PYTHON, {
     args,

@@ -76,3 +76,23 @@ Deno.test("headers of BARCHAN_REMOTE_HEADERS go with every call", async () => {
     }
   });
 });
+
+Deno.test("every call carries a RequestMetadata header naming barchan", async () => {
+  await withExecutor({ requireTool: "barchan" }, async (executor) => {
+    const remote = await connectRemote(executor.url);
+    try {
+      assert.deepEqual(await remote.cas.findMissing([]), []);
+    } finally {
+      remote.close();
+    }
+    const bare = await RemoteChannel.open(executor.url, { retries: 0 });
+    try {
+      await assert.rejects(
+        bare.unary(GET_CAPABILITIES, new Uint8Array()),
+        /RequestMetadata names no tool barchan/,
+      );
+    } finally {
+      bare.close();
+    }
+  });
+});
