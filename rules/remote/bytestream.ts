@@ -7,7 +7,6 @@
  * @module
  */
 
-import { dirname } from "node:path";
 import type { RemoteChannel } from "./channel.ts";
 import { GrpcCode, RemoteError } from "./errors.ts";
 import {
@@ -22,6 +21,7 @@ import type { Digest } from "../reapi/messages.ts";
 import { isRetryable } from "./_retry.ts";
 import { createDigester, type Digester } from "../reapi/digest.ts";
 import { blobMismatch } from "./_verify.ts";
+import { parentDir, tempBeside } from "./_files.ts";
 
 const _SERVICE = "google.bytestream.ByteStream";
 
@@ -96,8 +96,8 @@ export class ByteStreamClient {
    * (DATA_LOSS; nothing is left at `path`).
    */
   async readToFile(digest: Digest, path: string): Promise<boolean> {
-    await Deno.mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.part`;
+    await Deno.mkdir(parentDir(path), { recursive: true });
+    const temp = tempBeside(path);
     const file = await Deno.open(temp, { write: true, createNew: true });
     let open = true;
     let found = false;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import { type Endpoint, parseEndpoint } from "./endpoint.ts";
 import { GrpcCode, RemoteError } from "./errors.ts";
 import { remoteHeadersFromEnv } from "./headers.ts";
@@ -64,8 +64,11 @@ export interface CallOptions {
 type _Client = InstanceType<Grpc["Client"]>;
 type _Metadata = InstanceType<Grpc["Metadata"]>;
 
+// node:buffer is loaded with the gRPC library, not by importing this module.
+let _Buffer: typeof Buffer;
+
 function _serialize(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return _Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function _deserialize(buffer: Buffer): Uint8Array {
@@ -144,10 +147,10 @@ export class RemoteChannel {
       );
     }
     const headers = options.headers ?? remoteHeadersFromEnv();
-    let roots: Buffer | null = null;
+    let roots: Uint8Array | undefined;
     if (parsed.tls && options.caFile !== undefined) {
       try {
-        roots = Buffer.from(await Deno.readFile(options.caFile));
+        roots = await Deno.readFile(options.caFile);
       } catch (error) {
         throw new Error(
           `Cannot read the CA file "${options.caFile}" for ${parsed.url}: ${
@@ -158,8 +161,9 @@ export class RemoteChannel {
       }
     }
     const grpc = await loadGrpc();
+    _Buffer ??= (await import("node:buffer")).Buffer;
     const credentials = parsed.tls
-      ? grpc.credentials.createSsl(roots)
+      ? grpc.credentials.createSsl(roots ? _Buffer.from(roots) : null)
       : grpc.credentials.createInsecure();
     const client = new grpc.Client(parsed.address, credentials, {
       "grpc.max_receive_message_length": options.maxMessageBytes ?? 64 * 1024 * 1024,
@@ -170,7 +174,7 @@ export class RemoteChannel {
     });
     const metadata = new grpc.Metadata();
     for (const [name, value] of headers) {
-      if (name.endsWith("-bin")) metadata.add(name, Buffer.from(value, "base64"));
+      if (name.endsWith("-bin")) metadata.add(name, _Buffer.from(value, "base64"));
       else metadata.add(name, value);
     }
     return new RemoteChannel(parsed, client, metadata, options);

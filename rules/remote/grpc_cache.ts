@@ -11,7 +11,6 @@
  * @module
  */
 
-import { chmod } from "node:fs/promises";
 import { GrpcCode, RemoteError } from "./errors.ts";
 import type { Digest } from "../reapi/messages.ts";
 import { connectRemote, type Remote, type RemoteOptions } from "./remote.ts";
@@ -147,7 +146,7 @@ export class GrpcCache {
   ): Promise<boolean> {
     const found = await this.#use("download a blob", async (remote) => {
       if (!await remote.downloadToFile(digest, path)) return false;
-      await chmod(path, options.executable ? 0o755 : 0o644);
+      await Deno.chmod(path, options.executable ? 0o755 : 0o644);
       return true;
     });
     return found ?? false;

@@ -9,7 +9,6 @@
 import { ActionCacheClient } from "./action_cache.ts";
 import { ByteStreamClient } from "./bytestream.ts";
 import { getCapabilities, type RemoteCapabilities } from "./capabilities.ts";
-import { dirname } from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import { encodeRequestMetadata, REQUEST_METADATA_HEADER } from "../reapi/request_metadata.ts";
 import { type ChannelOptions, RemoteChannel } from "./channel.ts";
@@ -18,6 +17,7 @@ import { GrpcCode, RemoteError } from "./errors.ts";
 import { ExecutionClient } from "./execution.ts";
 import type { Digest } from "../reapi/messages.ts";
 import { mapBounded } from "./_bounded.ts";
+import { writeFileWhole } from "./_files.ts";
 
 /** Options of {@linkcode connectRemote}. */
 export interface RemoteOptions extends ChannelOptions {
@@ -207,10 +207,7 @@ class _Remote implements Remote {
     }
     const data = (await this.cas.batchRead([digest])).get(_key(digest));
     if (data === undefined) return false;
-    await Deno.mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.part`;
-    await Deno.writeFile(temp, data);
-    await Deno.rename(temp, path);
+    await writeFileWhole(path, data);
     return true;
   }
 
