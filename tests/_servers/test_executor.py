@@ -18,6 +18,8 @@ Faults and checks, for tests:
                       follows it)
   --refuse CODE       every call fails with CODE (e.g. UNAVAILABLE)
   --corrupt-reads     blobs are served with their last byte changed
+  --cut-streams       the first ByteStream Read and Write of each blob fail
+                      with UNAVAILABLE after one chunk (resumed, restarted)
   --require-header N=V  calls without that metadata fail UNAUTHENTICATED
   --instance NAME     calls naming another instance fail INVALID_ARGUMENT
   --require-tool NAME calls whose RequestMetadata names another tool fail
@@ -368,6 +370,7 @@ class Options:
         self.instance = args.instance
         self.max_batch = args.max_batch_bytes
         self.drop_stream = args.drop_stream
+        self.cut_streams = args.cut_streams
 
 
 def check_instance(options, name, context):
@@ -462,6 +465,19 @@ class ByteStream(bytestream_pb2_grpc.ByteStreamServicer):
     def __init__(self, options, store):
         self.options = options
         self.store = store
+        self.cut = set()
+        self.lock = threading.Lock()
+
+    def first_time(self, kind, digest):
+        """Whether this is the first `kind` transfer of digest (and so is cut)."""
+        if not self.options.cut_streams:
+            return False
+        with self.lock:
+            key = (kind, digest.hash)
+            if key in self.cut:
+                return False
+            self.cut.add(key)
+            return True
 
     def Read(self, request, context):
         digest = parse_resource(self.options, request.resource_name, context, upload=False)
@@ -469,8 +485,11 @@ class ByteStream(bytestream_pb2_grpc.ByteStreamServicer):
         if data is None:
             context.abort(grpc.StatusCode.NOT_FOUND, "no blob %s/%d" % (digest.hash, digest.size_bytes))
         end = len(data) if request.read_limit == 0 else request.read_offset + request.read_limit
+        cut = len(data) > CHUNK and self.first_time("read", digest)
         for start in range(request.read_offset, min(end, len(data)), CHUNK):
             yield bytestream_pb2.ReadResponse(data=data[start : min(start + CHUNK, end)])
+            if cut:
+                context.abort(grpc.StatusCode.UNAVAILABLE, "read cut (--cut-streams)")
 
     def Write(self, request_iterator, context):
         digest = None
@@ -485,6 +504,9 @@ class ByteStream(bytestream_pb2_grpc.ByteStreamServicer):
                 out.write(request.data)
                 hasher.update(request.data)
                 size += len(request.data)
+                if not request.finish_write and self.first_time("write", digest):
+                    os.unlink(out.name)
+                    context.abort(grpc.StatusCode.UNAVAILABLE, "write cut (--cut-streams)")
                 if request.finish_write:
                     break
         if digest is None or hasher.hexdigest() != digest.hash or size != digest.size_bytes:
@@ -588,6 +610,7 @@ def main():
     parser.add_argument("--drop-stream", action="store_true")
     parser.add_argument("--refuse")
     parser.add_argument("--corrupt-reads", action="store_true")
+    parser.add_argument("--cut-streams", action="store_true")
     parser.add_argument("--require-header")
     parser.add_argument("--require-tool")
     parser.add_argument("--tls-cert")

@@ -19,6 +19,8 @@ export interface TestExecutorOptions {
   refuse?: string;
   /** Serve every blob with its last byte changed. */
   corruptReads?: boolean;
+  /** Fail the first ByteStream Read and Write of each blob midway with UNAVAILABLE. */
+  cutStreams?: boolean;
   /** `name=value` every call must carry. */
   requireHeader?: string;
   /** The tool every call's RequestMetadata must name. */
@@ -66,6 +68,7 @@ export async function startTestExecutor(
   if (options.dropStream) args.push("--drop-stream");
   if (options.refuse) args.push("--refuse", options.refuse);
   if (options.corruptReads) args.push("--corrupt-reads");
+  if (options.cutStreams) args.push("--cut-streams");
   if (options.requireHeader) args.push("--require-header", options.requireHeader);
   if (options.requireTool) args.push("--require-tool", options.requireTool);
   if (options.tls) args.push("--tls-cert", options.tls.cert, "--tls-key", options.tls.key);

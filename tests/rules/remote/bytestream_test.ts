@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { connectRemote } from "../../../rules/remote/remote.ts";
 import { RemoteError } from "../../../rules/remote/errors.ts";
+import { ByteStreamClient } from "../../../rules/remote/bytestream.ts";
 import { fileDigest } from "../../../rules/reapi/digest.ts";
 import { withBuildStream, withExecutor, withTempDir, writeRandomFile } from "./_util.ts";
 
@@ -86,6 +87,32 @@ Deno.test("an upload whose content does not match its digest is refused by the s
       try {
         await assert.rejects(remote.byteStream.writeFromFile(digest, source), RemoteError);
         assert.deepEqual(await remote.cas.findMissing([digest]), [digest]);
+      } finally {
+        remote.close();
+      }
+    });
+  });
+});
+
+Deno.test("a ByteStream read cut midway resumes at its offset; a cut write starts again", async () => {
+  await withExecutor({ cutStreams: true }, async (executor) => {
+    await withTempDir(async (dir) => {
+      const [a, b] = [join(dir, "a.bin"), join(dir, "b.bin")];
+      await writeRandomFile(a, 3_000_000, 11);
+      await writeRandomFile(b, 3_000_000, 12);
+      const [digestA, digestB] = [await fileDigest(a), await fileDigest(b)];
+      const remote = await connectRemote(executor.url);
+      try {
+        // Without retries the cuts show: each blob's first transfer fails.
+        const strict = new ByteStreamClient(remote.channel, { retries: 0 });
+        await assert.rejects(strict.writeFromFile(digestA, a), /write cut/);
+        await strict.writeFromFile(digestA, a);
+        await assert.rejects(strict.readToFile(digestA, join(dir, "x")), /read cut/);
+
+        await remote.byteStream.writeFromFile(digestB, b);
+        const copy = join(dir, "copy.bin");
+        assert.equal(await remote.byteStream.readToFile(digestB, copy), true);
+        assert.ok(await sameBytes(b, copy));
       } finally {
         remote.close();
       }
