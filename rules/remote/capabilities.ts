@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RemoteChannel } from "./channel.ts";
+import type { CallOptions, RemoteChannel } from "./channel.ts";
 import {
   decodeServerCapabilities,
   DigestFunction,
@@ -44,6 +44,7 @@ export const GET_CAPABILITIES = "build.bazel.remote.execution.v2.Capabilities.Ge
  *
  * @param channel An open channel.
  * @param instanceName The instance, "" for the default one.
+ * @param options The call's deadline.
  * @returns What the server offers.
  * @throws {RemoteError} When the call fails.
  *
@@ -63,10 +64,12 @@ export const GET_CAPABILITIES = "build.bazel.remote.execution.v2.Capabilities.Ge
 export async function getCapabilities(
   channel: RemoteChannel,
   instanceName = "",
+  options: CallOptions = {},
 ): Promise<RemoteCapabilities> {
   const bytes = await channel.unary(
     GET_CAPABILITIES,
     encodeGetCapabilitiesRequest({ instanceName }),
+    options,
   );
   return summarizeCapabilities(decodeServerCapabilities(bytes));
 }

@@ -30,6 +30,12 @@ export interface RemoteOptions extends ChannelOptions {
    */
   toolInvocationId?: string;
   /**
+   * Deadline of the first call (Capabilities), which also makes the
+   * connection: a server that does not answer by then is taken as down.
+   * @default 10_000
+   */
+  connectDeadlineMs?: number;
+  /**
    * How many batch or stream transfers run at once.
    * @default 4
    */
@@ -125,7 +131,9 @@ export async function connectRemote(
   );
   try {
     const instanceName = options.instanceName ?? "";
-    const capabilities = await getCapabilities(channel, instanceName);
+    const capabilities = await getCapabilities(channel, instanceName, {
+      deadlineMs: Date.now() + (options.connectDeadlineMs ?? 10_000),
+    });
     if (!capabilities.sha256) {
       throw new RemoteError({
         code: GrpcCode.FAILED_PRECONDITION,

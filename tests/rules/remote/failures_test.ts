@@ -35,7 +35,7 @@ Deno.test("a server that accepts connections but never answers fails at the dead
   })();
   try {
     const error = await connectRemote(`grpc://127.0.0.1:${listener.addr.port}`, {
-      deadlineMs: 500,
+      connectDeadlineMs: 500,
       retries: 0,
     }).catch((e) => e);
     assert.ok(error instanceof RemoteError, String(error));
