@@ -13,16 +13,19 @@ import {
   joinPath as join,
   relativePath as relative,
   resolvePath as resolve,
-} from "./memo/_paths.ts";
+} from "./memo/stat/paths.ts";
 import denoJson from "./deno.json" with { type: "json" };
-import { BuildFileError } from "./rules/errors.ts";
-import { findBuildFile } from "./rules/build_file.ts";
-import { plainReporter, type Reporter } from "./rules/report.ts";
-import { combineReporters, jsonReporter, traceRecorder } from "./rules/reporters.ts";
-import { STATE_DIR } from "./rules/state_dir.ts";
-import { checkUpToDate, type UpToDateKey } from "./rules/up_to_date.ts";
-import { buildThroughServer, sessionListening } from "./rules/build_server.ts";
-import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat.ts";
+import { BuildFileError } from "./rules/dsl/errors.ts";
+import { findBuildFile } from "./rules/project/build_file.ts";
+import { plainReporter } from "./rules/report/plain.ts";
+import type { Reporter } from "./rules/report/reporter.ts";
+import { combineReporters } from "./rules/report/combine.ts";
+import { jsonReporter } from "./rules/report/json.ts";
+import { traceRecorder } from "./rules/report/trace.ts";
+import { STATE_DIR } from "./rules/state.ts";
+import { checkUpToDate, type UpToDateKey } from "./rules/run/up_to_date.ts";
+import { buildThroughServer, sessionListening } from "./rules/daemon/client.ts";
+import { type PathStat, statRelativeTo, useStatsTakenAhead } from "./memo/stat/stat.ts";
 
 // Only what a build with nothing to do needs is imported above; the engine,
 // the scheduler and the rest load when a build has work.
@@ -135,7 +138,7 @@ export async function main(args: string[]): Promise<number> {
           );
           return 1;
         }
-        const { clean } = await import("./rules/clean.ts");
+        const { clean } = await import("./rules/run/clean.ts");
         const removed = await clean(cwd);
         if (!values.quiet) console.error(`Removed ${removed.length} built files and the state`);
         return 0;
@@ -261,8 +264,8 @@ async function buildIn(
     import("./fiber/cancel.ts"),
     import("./fiber/on_interrupt.ts"),
     import("./fiber/scheduler.ts"),
-    import("./rules/builder.ts"),
-    import("./rules/modules.ts"),
+    import("./rules/run/builder.ts"),
+    import("./rules/project/modules.ts"),
   ]);
   const scheduler = new Scheduler({ jobs: flags.jobs });
   const controller = new AbortController();
@@ -291,7 +294,7 @@ async function buildIn(
         console.error("barchan: a watch session (build -w) already runs in this project");
         return 1;
       }
-      const { watchBuild } = await import("./rules/watch.ts");
+      const { watchBuild } = await import("./rules/daemon/watch.ts");
       let restart: string | undefined;
       running = watchBuild({
         ...options,
@@ -437,10 +440,10 @@ async function reexec(): Promise<number> {
 async function graphCommand(cwd: string, targets: string[], format: string): Promise<number> {
   const [{ loadProject }, { Engine }, { messageOf }, { graphToDot, ruleGraph }] = await Promise.all(
     [
-      import("./rules/load.ts"),
+      import("./rules/project/load.ts"),
       import("./memo/engine.ts"),
       import("./memo/errors.ts"),
-      import("./rules/graph.ts"),
+      import("./rules/run/graph.ts"),
     ],
   );
   const file = findBuildFile(cwd);
@@ -463,7 +466,7 @@ async function graphCommand(cwd: string, targets: string[], format: string): Pro
 }
 
 async function targetsCommand(cwd: string): Promise<number> {
-  const { loadProject } = await import("./rules/load.ts");
+  const { loadProject } = await import("./rules/project/load.ts");
   const project = await loadProject(findBuildFile(cwd));
   for (const rule of project.rules.values()) {
     console.log(`${rule.id}\t${rule.site}\t${rule.display}`);

@@ -8,11 +8,14 @@ import { isAbsolute, resolve } from "node:path";
 import { Frame, frameStorage } from "./context.ts";
 import { emptyStats, type MemoDefinition, type MemoStats } from "./definition.ts";
 import { isJsonData } from "./json.ts";
-import { EnvLeaf, FileLeaf, InputLeaf, ListingLeaf } from "./leaves.ts";
-import { VarLeaf } from "./var_leaf.ts";
+import { EnvLeaf } from "./leaves/env.ts";
+import { FileLeaf } from "./leaves/file.ts";
+import { InputLeaf } from "./leaves/input.ts";
+import { ListingLeaf } from "./leaves/listing.ts";
+import { VarLeaf } from "./leaves/var.ts";
 import { type Cell, type DepRef, Leaf, MemoNode } from "./node.ts";
 import { definitionNamed, definitionsGeneration } from "./registry.ts";
-import { Store, type StoreRecord } from "./store.ts";
+import { Store, type StoreRecord } from "./persist/store.ts";
 import { type Var, varGeneration, varNamed } from "./var.ts";
 
 /** Options of an {@linkcode Engine}. */
@@ -191,7 +194,7 @@ export class Engine {
    * store whose id is in `ids` counts as up to date without its dependencies
    * being checked. For a caller that knows from its own record of an earlier
    * run's graph, and a check of every file in it, that nothing these nodes
-   * depend on changed since (see rules/up_to_date.ts). The trust ends when a
+   * depend on changed since (see rules/run/up_to_date.ts). The trust ends when a
    * new run begins; {@linkcode Engine.sameGraphSinceTrust} tells afterwards
    * whether the graph kept its shape.
    * @param ids Ids of the nodes vouched for.
@@ -568,7 +571,7 @@ export class Engine {
     return cell;
   }
 
-  /** Builds a cell from its stored record (layout in store.ts). */
+  /** Builds a cell from its stored record (layout in persist/store.ts). */
   #fromRecord(id: string, r: readonly unknown[], strings: readonly string[]): Cell | undefined {
     switch (r[0]) {
       case 0: {

@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { currentFrame } from "./context.ts";
 import type { Codec, MemoDefinition } from "./definition.ts";
-import { digestOf } from "./digest.ts";
+import { digestOf } from "./stat/digest.ts";
 import { defaultEngine } from "./engine.ts";
 import { ensure } from "./exec.ts";
 import { canonicalKey } from "./key.ts";

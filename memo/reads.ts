@@ -7,7 +7,7 @@
  */
 import { resolve } from "node:path";
 import { currentFrame } from "./context.ts";
-import { listGlob } from "./glob.ts";
+import { listGlob } from "./leaves/glob.ts";
 import { defaultEngine, type Engine } from "./engine.ts";
 
 const decoder = new TextDecoder();

@@ -6,7 +6,7 @@
  */
 import { currentFrame } from "./context.ts";
 import { canonicalKey } from "./key.ts";
-import { digestOf } from "./digest.ts";
+import { digestOf } from "./stat/digest.ts";
 
 /** Options of a {@linkcode Var}. */
 export interface VarOptions<T> {

@@ -214,7 +214,11 @@ rule({ targets: "a.txt", action: sh("echo a > a.txt")
     assert.equal(result.code, 1);
     assert.match(result.stderr, new RegExp(`^barchan: ${root}/build\\.ts: cannot be loaded: `));
     assert.ok(result.stderr.trim().split("\n").length <= 6, result.stderr);
-    assert.doesNotMatch(result.stderr, /rules\/load\.ts|cli\.ts/, "no internal stack trace");
+    assert.doesNotMatch(
+      result.stderr,
+      /rules\/project\/load\.ts|cli\.ts/,
+      "no internal stack trace",
+    );
   });
 });
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Engine, memo, readText } from "../../memo/mod.ts";
 import { currentFrame } from "../../memo/context.ts";
 import type { Cell } from "../../memo/node.ts";
-import type { FileLeaf } from "../../memo/leaves.ts";
+import type { FileLeaf } from "../../memo/leaves/file.ts";
 import { executed, withTempDir } from "./_util.ts";
 
 const chars = memo("trustChars", async (path: string) => (await readText(path)).length);

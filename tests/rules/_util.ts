@@ -3,11 +3,12 @@
 
 import { dirname, join, relative } from "node:path";
 import { build, type BuildResult, type Reporter } from "../../mod.ts";
-import { Builder, STATE_DIR } from "../../rules/builder.ts";
-import { configFiles, importedModules } from "../../rules/modules.ts";
-import type { ActionFinished, ActionStarted } from "../../rules/report.ts";
-import { checkUpToDate, type UpToDateKey } from "../../rules/up_to_date.ts";
-import { type PathStat, useStatsTakenAhead } from "../../memo/stat.ts";
+import { Builder } from "../../rules/run/builder.ts";
+import { STATE_DIR } from "../../rules/state.ts";
+import { configFiles, importedModules } from "../../rules/project/modules.ts";
+import type { ActionFinished, ActionStarted } from "../../rules/report/reporter.ts";
+import { checkUpToDate, type UpToDateKey } from "../../rules/run/up_to_date.ts";
+import { type PathStat, useStatsTakenAhead } from "../../memo/stat/stat.ts";
 
 /** The repository's mod.ts, as build.ts files import it. */
 export const MOD: string = new URL("../../mod.ts", import.meta.url).href;

@@ -1,0 +1,175 @@
+/**
+ * `rule()`: a build.ts defines its rules with it. `alias()` is in alias.ts,
+ * the actions in actions.ts.
+ *
+ * @module
+ */
+import { isAbsolute } from "node:path";
+import { canonicalKey } from "../../memo/key.ts";
+import { digestOf } from "../../memo/stat/digest.ts";
+import type { Action, Dep } from "./actions.ts";
+import { RuleHandle } from "./handle.ts";
+import { callerSite } from "./_site.ts";
+import { type DepSpec, loadingProject, type Project, type Rule } from "../project/project.ts";
+import { STATE_DIR } from "../state.ts";
+
+/** What `rule()` takes. */
+export interface RuleOptions {
+  /** The files the rule writes, relative to build.ts. A rule needs targets or an alias. */
+  targets?: string | readonly string[];
+  /** What the rule reads: paths, `"@alias"`, globs (`"src/**\/*.c"`), rule handles. */
+  deps?: Dep;
+  /** What the rule does. */
+  action: Action;
+  /** Attaches the rule to an alias; `build @alias` runs it. */
+  alias?: string;
+  /**
+   * Values a function action uses from its surroundings: they are part of
+   * what decides whether the rule changed (its source text already is).
+   */
+  inputs?: unknown;
+}
+
+/**
+ * Defines a rule: it reads `deps` and writes `targets` with `action`. Call it
+ * at the top level of build.ts (or in functions build.ts calls).
+ *
+ * @param options The rule.
+ * @returns A handle other rules can depend on.
+ *
+ * @example Outside build.ts, rule() says where to call it
+ * ```ts
+ * import { rule, run } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(
+ *   () => rule({ targets: "out.txt", action: run("touch", "out.txt") }),
+ *   /outside a build description/,
+ * );
+ * ```
+ */
+export function rule(options: RuleOptions): RuleHandle {
+  const project = loadingProject("rule");
+  const rawTargets = typeof options.targets === "string"
+    ? [options.targets]
+    : options.targets ?? [];
+  // The stack is captured now, and formatted only when a message needs it.
+  const where = new RuleSite(
+    project,
+    project.captureSite(),
+    rawTargets[0] ?? String(options.alias),
+  );
+  const site = () => where.site;
+  const targets = rawTargets.map((t) => project.normalizePath(t));
+  if (targets.length === 0 && options.alias === undefined) {
+    throw new Error(`The rule at ${site()} has neither targets nor an alias: give it one of them`);
+  }
+  for (const target of targets) {
+    if (isAbsolute(target)) {
+      throw new Error(
+        `The rule at ${site()} writes "${target}", outside the project: ` +
+          `targets must be inside the directory of build.ts`,
+      );
+    }
+    if (target === STATE_DIR || target.startsWith(STATE_DIR + "/")) {
+      throw new Error(
+        `The rule at ${site()} writes "${target}", inside barchan's state (${STATE_DIR}): ` +
+          `choose another target`,
+      );
+    }
+  }
+  const action = options.action;
+  if (typeof action !== "function" && (typeof action !== "object" || action === null)) {
+    throw new TypeError(
+      `The rule at ${site()} has no valid action: use run(), sh(), write(), copy() or a function`,
+    );
+  }
+  const extra = typeof action === "function" ? [] : action.reads;
+  const deps = project.normalizeDeps([options.deps ?? [], ...extra]);
+  const actionSpec = typeof action === "function"
+    ? ["function", action.toString(), safeKey(options.inputs, site)]
+    : [...action.spec];
+  const spec = digestOf(JSON.stringify([targets, deps, actionSpec, options.alias ?? null]));
+  const id = targets[0] ?? `@${options.alias}/${spec.slice(0, 8)}`;
+  const added = project.addRule(
+    new DefinedRule(id, targets, deps, action, options.alias, spec, where),
+  );
+  return new RuleHandle(added.id, targets, where);
+}
+
+/**
+ * Where a rule is defined, found when first asked. Formatting a stack costs
+ * more the larger the calling function is (a generated build.ts may call
+ * rule() thousands of times from one body), so the stack is captured when
+ * the rule is defined and formatted only when a message needs it; past the
+ * project's budget for captures, build.ts is searched for the rule's first
+ * target instead.
+ */
+class RuleSite {
+  readonly #project: Project;
+  readonly #capture: Error | undefined;
+  readonly #text: string;
+  #site: string | undefined;
+
+  constructor(project: Project, capture: Error | undefined, text: string) {
+    this.#project = project;
+    this.#capture = capture;
+    this.#text = text;
+  }
+
+  get site(): string {
+    return this.#site ??= this.#capture !== undefined
+      ? callerSite(this.#capture, this.#project)
+      : this.#project.findSite(this.#text);
+  }
+}
+
+/**
+ * A rule as `rule()` defines it. A class, with its site and display on the
+ * prototype, keeps the ten thousand rules of a large build.ts small (an
+ * object literal with getters is a dictionary).
+ */
+class DefinedRule implements Rule {
+  readonly id: string;
+  readonly targets: readonly string[];
+  readonly deps: readonly DepSpec[];
+  readonly action: Action;
+  readonly alias: string | undefined;
+  readonly spec: string;
+  readonly #where: RuleSite;
+
+  constructor(
+    id: string,
+    targets: readonly string[],
+    deps: readonly DepSpec[],
+    action: Action,
+    alias: string | undefined,
+    spec: string,
+    where: RuleSite,
+  ) {
+    this.id = id;
+    this.targets = targets;
+    this.deps = deps;
+    this.action = action;
+    this.alias = alias;
+    this.spec = spec;
+    this.#where = where;
+  }
+
+  get site(): string {
+    return this.#where.site;
+  }
+
+  get display(): string {
+    const action = this.action;
+    return typeof action === "function" ? `function at ${this.#where.site}` : action.display;
+  }
+}
+
+function safeKey(inputs: unknown, site: () => string): string {
+  try {
+    return canonicalKey(inputs ?? null);
+  } catch (error) {
+    throw new TypeError(`The rule at ${site()} has inputs that are not plain data: ${error}`);
+  }
+}

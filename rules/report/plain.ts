@@ -1,0 +1,124 @@
+/**
+ * A plain line-oriented reporter, for terminals and logs.
+ *
+ * @module
+ */
+import type { Reporter } from "./reporter.ts";
+import { StatusLine } from "./status_line.ts";
+
+/** Options of {@linkcode plainReporter}. */
+export interface PlainReporterOptions {
+  /**
+   * Print each command as it starts.
+   * @default false
+   */
+  verbose?: boolean;
+  /**
+   * Print only failures.
+   * @default false
+   */
+  quiet?: boolean;
+  /**
+   * Print, for each action that runs, one line saying why.
+   * @default false
+   */
+  explain?: boolean;
+  /**
+   * Colour failures and summaries with ANSI escapes.
+   * @default false
+   */
+  color?: boolean;
+  /**
+   * Keep one status line redrawn in place (`[ 12/40] 2 running: cc -c x.c ... 1.2s`),
+   * for terminals.
+   * @default false
+   */
+  statusLine?: boolean;
+  /**
+   * Where lines go.
+   * @default a line on standard error
+   */
+  write?: (line: string) => void;
+}
+
+/**
+ * A reporter printing plain lines: failures with their output, output of
+ * successful actions grouped per action, notes, and (on request) each
+ * command, each reason, and a status line redrawn in place.
+ *
+ * @param options Options.
+ * @returns The reporter.
+ *
+ * @example Collecting lines
+ * ```ts
+ * import { plainReporter } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const reporter = plainReporter({ write: (l) => lines.push(l) });
+ * reporter.actionFinished?.({
+ *   rule: "out", command: "false", reason: "new", output: "", durationMs: 1, error: "exit 1",
+ * });
+ * assert.match(lines[0], /FAILED out/);
+ * ```
+ */
+export function plainReporter(options: PlainReporterOptions = {}): Reporter {
+  const encoder = new TextEncoder();
+  const raw = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+  const status = options.statusLine && options.write === undefined
+    ? new StatusLine(raw)
+    : undefined;
+  const out = options.write ?? ((line: string) => {
+    status?.clear();
+    raw(line + "\n");
+  });
+  const paint = (code: string, text: string) =>
+    options.color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  return {
+    buildStarted(event) {
+      if (event.trigger.length > 0 && !options.quiet) {
+        const shown = event.trigger.slice(0, 3).join(", ");
+        const more = event.trigger.length > 3 ? ` and ${event.trigger.length - 3} more` : "";
+        out(paint("2", `${shown}${more} changed`));
+      }
+    },
+    actionStarted(event) {
+      if (options.quiet) return;
+      if (options.explain) out(`${event.rule}: ${event.reason}`);
+      if (options.verbose) out(`$ ${event.command}`);
+      status?.start(event.rule, event.command);
+    },
+    actionFinished(event) {
+      status?.finish(event.rule);
+      if (event.error !== undefined) {
+        out(`${paint("1;31", "FAILED")} ${event.rule}: ${event.error}`);
+        if (event.output.trim() !== "") out(indent(event.output));
+      } else if (!options.quiet && event.output.trim() !== "") {
+        out(`${paint("1", event.rule)}: ${event.command}`);
+        out(indent(event.output));
+      }
+      status?.draw();
+    },
+    buildFinished(event) {
+      status?.stop();
+      if (options.quiet) return;
+      const secs = (event.durationMs / 1000).toFixed(2);
+      if (event.dryRun) {
+        out(`Dry run: ${event.ran} actions would run; nothing was changed`);
+        return;
+      }
+      out(
+        event.ok
+          ? paint("32", `Done: ${event.ran} actions ran in ${secs}s`)
+          : paint("31", `Failed: ${event.failed} errors, ${event.ran} actions ran in ${secs}s`),
+      );
+    },
+    note(message) {
+      if (!options.quiet) out(message);
+    },
+  };
+}
+
+function indent(text: string): string {
+  return text.trimEnd().split("\n").map((l) => "  " + l).join("\n");
+}

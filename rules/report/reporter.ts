@@ -1,0 +1,64 @@
+/**
+ * What the user sees goes through the {@linkcode Reporter} seam: the
+ * executor calls it with the events of a build. The reporters are beside
+ * it: plain lines (plain.ts, with status_line.ts), JSON events (json.ts), a
+ * Chrome trace (trace.ts), and several at once (combine.ts).
+ *
+ * @module
+ */
+
+/** An action that started. */
+export interface ActionStarted {
+  /** The rule id. */
+  rule: string;
+  /** The action's command line or description. */
+  command: string;
+  /** Why it runs: `new`, `code changed`, or what changed. */
+  reason: string;
+}
+
+/** An action that finished, successfully or not. */
+export interface ActionFinished extends ActionStarted {
+  /** Its captured output (stdout and stderr, in order). */
+  output: string;
+  /** How long it took, in milliseconds. */
+  durationMs: number;
+  /** The failure, if it failed. */
+  error?: string;
+}
+
+/** A build that starts. */
+export interface BuildStarted {
+  /** What triggered it: changed paths (project-relative) in watch mode, empty otherwise. */
+  trigger: string[];
+}
+
+/** A build that finished. */
+export interface BuildFinished {
+  /** True when everything requested was built. */
+  ok: boolean;
+  /** How many actions ran (or would run, in a dry run). */
+  ran: number;
+  /** How many failures. */
+  failed: number;
+  /** The failures' messages. */
+  failures: string[];
+  /** Wall-clock duration in milliseconds. */
+  durationMs: number;
+  /** Whether this was a dry run: `ran` counts actions that would run. */
+  dryRun: boolean;
+}
+
+/** Receives what happens during a build. Every method is optional. */
+export interface Reporter {
+  /** A build starts. */
+  buildStarted?(event: BuildStarted): void;
+  /** A build finished. */
+  buildFinished?(event: BuildFinished): void;
+  /** An action starts. */
+  actionStarted?(event: ActionStarted): void;
+  /** An action finished; output of successful actions is shown grouped, once. */
+  actionFinished?(event: ActionFinished): void;
+  /** A one-line note, such as a stale output deleted or a damaged store discarded. */
+  note?(message: string): void;
+}

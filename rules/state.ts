@@ -1,0 +1,50 @@
+/**
+ * The name of every file and directory barchan keeps a project's state in,
+ * in one place. All of them are under {@linkcode STATE_DIR}, relative to the
+ * project root:
+ *
+ * - `memo.log` and `lock`: the memo store and its lock (their names and the
+ *   store's format are the store's own: `memo/persist/store.ts`, `STORE_FILE`);
+ * - {@linkcode OUTPUTS_LOG}: the outputs barchan wrote, with their digests;
+ * - {@linkcode BUILD_LOCK}: held by the build that runs, and by a watch session;
+ * - {@linkcode UP_TO_DATE_FILE}: the record of the last successful build of a request;
+ * - {@linkcode RULE_CACHE_FILE}: the rules of build.ts as that build loaded them;
+ * - {@linkcode SERVER_SOCKET}: where a watch session serves builds (in the
+ *   temporary directory when this path is too long for a socket);
+ * - `.watch-mark-PID-N`: a watch session's marks in its stream of file
+ *   events, named by `fiber/watcher.ts`.
+ *
+ * A file rewritten whole goes through a temporary file beside it, named after
+ * it (`.tmp`, or `.PID.tmp`), then renamed.
+ *
+ * @example Where the outputs record of a project lives
+ * ```ts
+ * import { OUTPUTS_LOG, STATE_DIR } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(`/src/app/${STATE_DIR}/${OUTPUTS_LOG}`, "/src/app/_build/.barchan/outputs.log");
+ * ```
+ *
+ * @module
+ */
+
+/** Where build outputs go by convention: globs never enter it, and no change in it starts a build. */
+export const BUILD_DIR = "_build";
+
+/** Where barchan keeps its state (store, outputs record, locks), relative to the project root. */
+export const STATE_DIR = "_build/.barchan";
+
+/** The build lock, in {@linkcode STATE_DIR}: one build (or watch session) of a project at a time. */
+export const BUILD_LOCK = "build.lock";
+
+/** The record of the outputs barchan wrote, in {@linkcode STATE_DIR}. */
+export const OUTPUTS_LOG = "outputs.log";
+
+/** The up-to-date record of the last successful build, in {@linkcode STATE_DIR}. */
+export const UP_TO_DATE_FILE = "up-to-date.json";
+
+/** The rule cache the up-to-date record names, in {@linkcode STATE_DIR}. */
+export const RULE_CACHE_FILE = "rules.json";
+
+/** The Unix socket a watch session serves builds on, in {@linkcode STATE_DIR}. */
+export const SERVER_SOCKET = "server.sock";
