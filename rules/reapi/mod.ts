@@ -1,0 +1,215 @@
+/**
+ * The data model of the Remote Execution API v2 (REAPI), shared by the
+ * local and HTTP action caches, the gRPC cache and remote execution.
+ *
+ * - proto.ts: the protobuf wire format, written canonically (fields in
+ *   number order, defaults left out) and read with unknown fields skipped.
+ * - messages.ts: `Digest`, `Platform`, `Command`, `Action`.
+ * - directory.ts: `Directory` and its nodes, `Tree`.
+ * - action_result.ts: `ActionResult`, its outputs, `ExecutedActionMetadata`.
+ * - google.ts: `Any`, `Duration`, `Timestamp`, `google.rpc.Status`,
+ *   `google.longrunning.Operation`.
+ * - cas.ts, action_cache.ts, execution.ts, capabilities.ts: the requests and
+ *   responses of the `ContentAddressableStorage`, `ActionCache`, `Execution`
+ *   and `Capabilities` services; request_metadata.ts: `RequestMetadata`,
+ *   the header every call carries.
+ * - bytestream.ts: `google.bytestream` messages and blob resource names.
+ * - digest.ts: SHA-256 digests of bytes and of files (read in chunks).
+ *
+ * Every message has an interface (fields in camelCase) and
+ * `encodeX(x): Uint8Array` / `decodeX(bytes): X` functions. Encoders write
+ * what they are given in canonical form; putting lists in the order REAPI
+ * requires is the caller's job.
+ *
+ * @example The digest of an encoded Command
+ * ```ts
+ * import { decodeCommand, digestKey, encodeCommand, sha256Digest } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const command = {
+ *   arguments: ["cc", "-c", "a.c", "-o", "a.o"],
+ *   environmentVariables: [],
+ *   outputPaths: ["a.o"],
+ *   workingDirectory: "",
+ * };
+ * const bytes = encodeCommand(command);
+ * assert.deepEqual(decodeCommand(bytes), command);
+ * assert.match(digestKey(await sha256Digest(bytes)), /^[0-9a-f]{64}\/\d+$/);
+ * ```
+ *
+ * @module
+ */
+
+export { ProtoDecodeError, ProtoReader, ProtoWriter, WireType } from "./proto.ts";
+export {
+  type Any,
+  decodeAny,
+  decodeDuration,
+  decodeOperation,
+  decodeStatus,
+  decodeTimestamp,
+  type Duration,
+  encodeAny,
+  encodeDuration,
+  encodeOperation,
+  encodeStatus,
+  encodeTimestamp,
+  type Operation,
+  type Status,
+  type Timestamp,
+} from "./google.ts";
+export {
+  type Action,
+  type Command,
+  decodeAction,
+  decodeCommand,
+  decodeDigest,
+  decodePlatform,
+  type Digest,
+  encodeAction,
+  encodeCommand,
+  encodeDigest,
+  encodePlatform,
+  type EnvironmentVariable,
+  type Platform,
+  type PlatformProperty,
+  readDigest,
+  writeDigest,
+} from "./messages.ts";
+export {
+  decodeDirectory,
+  decodeTree,
+  type Directory,
+  type DirectoryNode,
+  encodeDirectory,
+  encodeTree,
+  type FileNode,
+  type SymlinkNode,
+  type Tree,
+} from "./directory.ts";
+export {
+  type ActionResult,
+  decodeActionResult,
+  decodeExecutedActionMetadata,
+  encodeActionResult,
+  encodeExecutedActionMetadata,
+  type ExecutedActionMetadata,
+  type OutputDirectory,
+  type OutputFile,
+  type OutputSymlink,
+} from "./action_result.ts";
+export {
+  type BatchReadBlobsEntry,
+  type BatchReadBlobsRequest,
+  type BatchReadBlobsResponse,
+  type BatchUpdateBlobsEntry,
+  type BatchUpdateBlobsOutcome,
+  type BatchUpdateBlobsRequest,
+  type BatchUpdateBlobsResponse,
+  decodeBatchReadBlobsRequest,
+  decodeBatchReadBlobsResponse,
+  decodeBatchUpdateBlobsRequest,
+  decodeBatchUpdateBlobsResponse,
+  decodeFindMissingBlobsRequest,
+  decodeFindMissingBlobsResponse,
+  decodeGetTreeRequest,
+  decodeGetTreeResponse,
+  encodeBatchReadBlobsRequest,
+  encodeBatchReadBlobsResponse,
+  encodeBatchUpdateBlobsRequest,
+  encodeBatchUpdateBlobsResponse,
+  encodeFindMissingBlobsRequest,
+  encodeFindMissingBlobsResponse,
+  encodeGetTreeRequest,
+  encodeGetTreeResponse,
+  type FindMissingBlobsRequest,
+  type FindMissingBlobsResponse,
+  type GetTreeRequest,
+  type GetTreeResponse,
+} from "./cas.ts";
+export {
+  decodeGetActionResultRequest,
+  decodeUpdateActionResultRequest,
+  encodeGetActionResultRequest,
+  encodeUpdateActionResultRequest,
+  type GetActionResultRequest,
+  type ResultsCachePolicy,
+  type UpdateActionResultRequest,
+} from "./action_cache.ts";
+export {
+  decodeExecuteOperationMetadata,
+  decodeExecuteRequest,
+  decodeExecuteResponse,
+  decodeWaitExecutionRequest,
+  encodeExecuteOperationMetadata,
+  encodeExecuteRequest,
+  encodeExecuteResponse,
+  encodeWaitExecutionRequest,
+  EXECUTE_OPERATION_METADATA_TYPE_URL,
+  EXECUTE_RESPONSE_TYPE_URL,
+  type ExecuteOperationMetadata,
+  type ExecuteRequest,
+  type ExecuteResponse,
+  type ExecutionPolicy,
+  ExecutionStage,
+  type LogFile,
+  type WaitExecutionRequest,
+} from "./execution.ts";
+export {
+  type CacheCapabilities,
+  Compressor,
+  decodeGetCapabilitiesRequest,
+  decodeServerCapabilities,
+  DigestFunction,
+  encodeGetCapabilitiesRequest,
+  encodeServerCapabilities,
+  type ExecutionCapabilities,
+  type GetCapabilitiesRequest,
+  type PriorityCapabilities,
+  type PriorityRange,
+  type SemVer,
+  type ServerCapabilities,
+  SymlinkAbsolutePathStrategy,
+} from "./capabilities.ts";
+export {
+  decodeRequestMetadata,
+  encodeRequestMetadata,
+  REQUEST_METADATA_HEADER,
+  type RequestMetadata,
+  type ToolDetails,
+} from "./request_metadata.ts";
+export {
+  blobResourceName,
+  decodeQueryWriteStatusRequest,
+  decodeQueryWriteStatusResponse,
+  decodeReadRequest,
+  decodeReadResponse,
+  decodeWriteRequest,
+  decodeWriteResponse,
+  encodeQueryWriteStatusRequest,
+  encodeQueryWriteStatusResponse,
+  encodeReadRequest,
+  encodeReadResponse,
+  encodeWriteRequest,
+  encodeWriteResponse,
+  type QueryWriteStatusRequest,
+  type QueryWriteStatusResponse,
+  type ReadRequest,
+  type ReadResponse,
+  uploadResourceName,
+  type WriteRequest,
+  type WriteResponse,
+} from "./bytestream.ts";
+export {
+  createDigester,
+  DEFAULT_CHUNK_SIZE,
+  type Digester,
+  digestKey,
+  EMPTY_DIGEST,
+  fileDigest,
+  type FileDigestOptions,
+  isValidDigest,
+  loadDigests,
+  sha256Digest,
+  sha256DigestSync,
+} from "./digest.ts";
