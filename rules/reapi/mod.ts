@@ -15,6 +15,8 @@
  *   the header every call carries.
  * - bytestream.ts: `google.bytestream` messages and blob resource names.
  * - digest.ts: SHA-256 digests of bytes and of files (read in chunks).
+ * - input_root.ts: the Merkle tree of `Directory` messages over a list of
+ *   files, as REAPI's canonical form requires.
  *
  * Every message has an interface (fields in camelCase) and
  * `encodeX(x): Uint8Array` / `decodeX(bytes): X` functions. Encoders write
@@ -213,3 +215,9 @@ export {
   sha256Digest,
   sha256DigestSync,
 } from "./digest.ts";
+export {
+  buildInputRoot,
+  type InputFile,
+  type InputRoot,
+  type InputRootOptions,
+} from "./input_root.ts";
