@@ -17,26 +17,27 @@
  * - digest.ts: SHA-256 digests of bytes and of files (read in chunks).
  * - input_root.ts: the Merkle tree of `Directory` messages over a list of
  *   files, as REAPI's canonical form requires.
+ * - action.ts: from argv, environment, outputs, platform, inputs and a salt
+ *   to the action's digest (the cache key) and the blobs to upload.
  *
  * Every message has an interface (fields in camelCase) and
  * `encodeX(x): Uint8Array` / `decodeX(bytes): X` functions. Encoders write
  * what they are given in canonical form; putting lists in the order REAPI
- * requires is the caller's job.
+ * requires is the job of {@linkcode buildAction} and
+ * {@linkcode buildInputRoot}.
  *
- * @example The digest of an encoded Command
+ * @example The cache key of a command
  * ```ts
- * import { decodeCommand, digestKey, encodeCommand, sha256Digest } from "./mod.ts";
+ * import { buildAction, decodeAction, digestKey } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
- * const command = {
+ * const built = await buildAction({
  *   arguments: ["cc", "-c", "a.c", "-o", "a.o"],
- *   environmentVariables: [],
  *   outputPaths: ["a.o"],
- *   workingDirectory: "",
- * };
- * const bytes = encodeCommand(command);
- * assert.deepEqual(decodeCommand(bytes), command);
- * assert.match(digestKey(await sha256Digest(bytes)), /^[0-9a-f]{64}\/\d+$/);
+ *   inputs: [{ path: "a.c", digest: { hash: "a".repeat(64), sizeBytes: 20 } }],
+ * });
+ * assert.match(digestKey(built.actionDigest), /^[0-9a-f]{64}\/\d+$/);
+ * assert.deepEqual(decodeAction(built.action).inputRootDigest, built.inputRoot.root);
  * ```
  *
  * @module
@@ -221,3 +222,4 @@ export {
   type InputRoot,
   type InputRootOptions,
 } from "./input_root.ts";
+export { type ActionSpec, buildAction, type BuiltAction } from "./action.ts";
