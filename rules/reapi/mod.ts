@@ -19,6 +19,8 @@
  *   files, as REAPI's canonical form requires.
  * - action.ts: from argv, environment, outputs, platform, inputs and a salt
  *   to the action's digest (the cache key) and the blobs to upload.
+ * - signing.ts: Ed25519 signatures of action results, carried inside them,
+ *   and key generation and import.
  *
  * Every message has an interface (fields in camelCase) and
  * `encodeX(x): Uint8Array` / `decodeX(bytes): X` functions. Encoders write
@@ -223,3 +225,17 @@ export {
   type InputRootOptions,
 } from "./input_root.ts";
 export { type ActionSpec, buildAction, type BuiltAction } from "./action.ts";
+export {
+  type GeneratedKeyPair,
+  generateKeyPair,
+  importSigningKey,
+  importVerifyingKey,
+  signActionResult,
+  SIGNATURE_TYPE_URL,
+  type SignatureCheck,
+  signaturePayload,
+  type SigningKey,
+  stripSignatures,
+  verifyActionResult,
+  type VerifyingKey,
+} from "./signing.ts";

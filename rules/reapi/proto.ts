@@ -100,7 +100,7 @@ const _utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * ```
  */
 export class ProtoWriter {
-  #buf: Uint8Array;
+  #buf: Uint8Array<ArrayBuffer>;
   #pos = 0;
 
   /** @param initialSize Bytes to allocate first; the buffer doubles as needed. */
@@ -258,7 +258,7 @@ export class ProtoWriter {
   }
 
   /** Returns the bytes written so far (a view; the writer is done). */
-  finish(): Uint8Array {
+  finish(): Uint8Array<ArrayBuffer> {
     return this.#buf.subarray(0, this.#pos);
   }
 
