@@ -58,7 +58,18 @@ export interface InputRoot {
   directories: Map<string, Uint8Array>;
 }
 
-/** Options of {@linkcode buildInputRoot}. */
+/**
+ * Options of {@linkcode buildInputRoot}.
+ *
+ * @example An empty directory
+ * ```ts
+ * import { buildInputRoot, type InputRootOptions } from "./input_root.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: InputRootOptions = { directories: ["out"] };
+ * assert.equal((await buildInputRoot([], options)).directories.size, 2);
+ * ```
+ */
 export interface InputRootOptions {
   /**
    * Directories to include even if no file is in them (the working

@@ -36,7 +36,20 @@ import { loadDigests, sha256DigestSync } from "./digest.ts";
 import { type Digest, writeDigest } from "./messages.ts";
 import { ProtoDecodeError, ProtoReader, ProtoWriter } from "./proto.ts";
 
-/** The type URL of a barchan signature in `auxiliaryMetadata`. */
+/**
+ * The type URL of a barchan signature in `auxiliaryMetadata`.
+ *
+ * @example Is a result signed?
+ * ```ts
+ * import type { ActionResult } from "./action_result.ts";
+ * import { SIGNATURE_TYPE_URL } from "./signing.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const result: ActionResult = { outputFiles: [], outputDirectories: [], exitCode: 0 };
+ * const signed = result.executionMetadata?.auxiliaryMetadata?.some((a) => a.typeUrl === SIGNATURE_TYPE_URL);
+ * assert.equal(signed ?? false, false);
+ * ```
+ */
 export const SIGNATURE_TYPE_URL = "type.googleapis.com/barchan.v1.Signature";
 
 const _CONTEXT = "barchan.v1.Signature";
