@@ -11,7 +11,18 @@
 import { ProtoReader, ProtoWriter } from "./proto.ts";
 import { setOptional } from "./_fields.ts";
 
-/** `DigestFunction.Value`: the hash functions a server may use. */
+/**
+ * `DigestFunction.Value`: the hash functions a server may use.
+ *
+ * @example Does the server take SHA-256?
+ * ```ts
+ * import { DigestFunction } from "./capabilities.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const offered = [DigestFunction.SHA256, DigestFunction.BLAKE3];
+ * assert.ok(offered.includes(DigestFunction.SHA256));
+ * ```
+ */
 export const DigestFunction = {
   /** Not given: SHA-256, MD5 or SHA-1, told apart by the hash's length. */
   UNKNOWN: 0,
@@ -37,7 +48,18 @@ export const DigestFunction = {
   GITSHA1: 10,
 } as const;
 
-/** `Compressor.Value`: encodings of blobs in transit. */
+/**
+ * `Compressor.Value`: encodings of blobs in transit.
+ *
+ * @example Identity is the default
+ * ```ts
+ * import { Compressor } from "./capabilities.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(Compressor.IDENTITY, 0);
+ * assert.equal(Compressor.ZSTD, 1);
+ * ```
+ */
 export const Compressor = {
   /** No compression. */
   IDENTITY: 0,
@@ -49,7 +71,19 @@ export const Compressor = {
   BROTLI: 3,
 } as const;
 
-/** `SymlinkAbsolutePathStrategy.Value`: whether outputs may link to absolute paths. */
+/**
+ * `SymlinkAbsolutePathStrategy.Value`: whether outputs may link to absolute
+ * paths.
+ *
+ * @example Refused
+ * ```ts
+ * import { SymlinkAbsolutePathStrategy } from "./capabilities.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const strategy: number = SymlinkAbsolutePathStrategy.DISALLOWED;
+ * assert.notEqual(strategy, SymlinkAbsolutePathStrategy.ALLOWED);
+ * ```
+ */
 export const SymlinkAbsolutePathStrategy = {
   /** Not said. */
   UNKNOWN: 0,

@@ -13,16 +13,50 @@
 
 import type { Digest } from "./messages.ts";
 
-/** The digest of the empty blob, which CAS servers need not be sent. */
+/**
+ * The digest of the empty blob, which CAS servers need not be sent.
+ *
+ * @example Skipping empty blobs
+ * ```ts
+ * import { EMPTY_DIGEST, sha256Digest } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(await sha256Digest(new Uint8Array()), EMPTY_DIGEST);
+ * ```
+ */
 export const EMPTY_DIGEST: Readonly<Digest> = Object.freeze({
   hash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
   sizeBytes: 0,
 });
 
-/** The size of the chunks {@linkcode fileDigest} reads: 1 MiB. */
+/**
+ * The size of the chunks {@linkcode fileDigest} reads: 1 MiB.
+ *
+ * @example A tenth of it
+ * ```ts
+ * import { DEFAULT_CHUNK_SIZE } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_CHUNK_SIZE, 1024 * 1024);
+ * ```
+ */
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
 
-/** A SHA-256 hasher fed chunk by chunk; see {@linkcode createDigester}. */
+/**
+ * A SHA-256 hasher fed chunk by chunk; see {@linkcode createDigester}.
+ *
+ * @example Hashing a stream
+ * ```ts
+ * import { createDigester, type Digester } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const digester: Digester = await createDigester();
+ * for await (const chunk of ReadableStream.from([new Uint8Array(3), new Uint8Array(4)])) {
+ *   digester.update(chunk);
+ * }
+ * assert.equal(digester.digest().sizeBytes, 7);
+ * ```
+ */
 export interface Digester {
   /** Hashes `chunk` next; the chunk may be reused once this returns. */
   update(chunk: Uint8Array): void;
@@ -30,7 +64,18 @@ export interface Digester {
   digest(): Digest;
 }
 
-/** Options of {@linkcode fileDigest}. */
+/**
+ * Options of {@linkcode fileDigest}.
+ *
+ * @example Small chunks
+ * ```ts
+ * import { fileDigest, type FileDigestOptions } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: FileDigestOptions = { chunkSize: 4096 };
+ * assert.equal((await fileDigest("/dev/null", options)).sizeBytes, 0);
+ * ```
+ */
 export interface FileDigestOptions {
   /**
    * How many bytes to read at a time; memory use stays at one chunk

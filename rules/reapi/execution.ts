@@ -25,15 +25,62 @@ import { ProtoReader, ProtoWriter } from "./proto.ts";
 import { compareCodePoints } from "./_compare.ts";
 import { readPriority, setOptional, writePriority } from "./_fields.ts";
 
-/** The type URL of an `ExecuteResponse` in an `Operation`'s `response`. */
+/**
+ * The type URL of an `ExecuteResponse` in an `Operation`'s `response`.
+ *
+ * @example Unpacking a finished operation
+ * ```ts
+ * import { decodeExecuteResponse, encodeExecuteResponse, EXECUTE_RESPONSE_TYPE_URL } from "./execution.ts";
+ * import type { Operation } from "./google.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const op: Operation = {
+ *   name: "op",
+ *   done: true,
+ *   response: { typeUrl: EXECUTE_RESPONSE_TYPE_URL, value: encodeExecuteResponse({ cachedResult: true }) },
+ * };
+ * assert.equal(op.response?.typeUrl, EXECUTE_RESPONSE_TYPE_URL);
+ * assert.equal(decodeExecuteResponse(op.response.value).cachedResult, true);
+ * ```
+ */
 export const EXECUTE_RESPONSE_TYPE_URL =
   "type.googleapis.com/build.bazel.remote.execution.v2.ExecuteResponse";
 
-/** The type URL of an `ExecuteOperationMetadata` in an `Operation`'s `metadata`. */
+/**
+ * The type URL of an `ExecuteOperationMetadata` in an `Operation`'s `metadata`.
+ *
+ * @example Reading an operation's stage
+ * ```ts
+ * import {
+ *   decodeExecuteOperationMetadata,
+ *   encodeExecuteOperationMetadata,
+ *   EXECUTE_OPERATION_METADATA_TYPE_URL,
+ *   ExecutionStage,
+ * } from "./execution.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const metadata = {
+ *   typeUrl: EXECUTE_OPERATION_METADATA_TYPE_URL,
+ *   value: encodeExecuteOperationMetadata({ stage: ExecutionStage.QUEUED }),
+ * };
+ * assert.equal(decodeExecuteOperationMetadata(metadata.value).stage, ExecutionStage.QUEUED);
+ * ```
+ */
 export const EXECUTE_OPERATION_METADATA_TYPE_URL =
   "type.googleapis.com/build.bazel.remote.execution.v2.ExecuteOperationMetadata";
 
-/** The stages of an execution (`ExecutionStage.Value`). */
+/**
+ * The stages of an execution (`ExecutionStage.Value`).
+ *
+ * @example Done or not
+ * ```ts
+ * import { ExecutionStage } from "./execution.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const stage: number = ExecutionStage.EXECUTING;
+ * assert.notEqual(stage, ExecutionStage.COMPLETED);
+ * ```
+ */
 export const ExecutionStage = {
   /** Not known. */
   UNKNOWN: 0,

@@ -19,7 +19,19 @@
  * @module
  */
 
-/** The wire types of protocol buffers, the low three bits of a field's tag. */
+/**
+ * The wire types of protocol buffers, the low three bits of a field's tag.
+ *
+ * @example The wire type of a field just reached
+ * ```ts
+ * import { ProtoReader, WireType } from "./proto.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = new ProtoReader(new Uint8Array([0x0a, 0]));
+ * r.next();
+ * assert.equal(r.wireType, WireType.LEN);
+ * ```
+ */
 export const WireType = {
   /** int32, int64, uint64, bool, enum. */
   VARINT: 0,
@@ -35,7 +47,18 @@ export const WireType = {
   I32: 5,
 } as const;
 
-/** One of the values of {@linkcode WireType}. */
+/**
+ * One of the values of {@linkcode WireType}.
+ *
+ * @example Naming a wire type
+ * ```ts
+ * import { WireType } from "./proto.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const varint: WireType = WireType.VARINT;
+ * assert.equal(varint, 0);
+ * ```
+ */
 export type WireType = typeof WireType[keyof typeof WireType];
 
 /**
@@ -61,6 +84,8 @@ export class ProtoDecodeError extends Error {
   readonly offset: number;
 
   /**
+   * Makes the error; the offset is appended to the message.
+   *
    * @param message What was wrong, sentence case.
    * @param offset The byte offset where it was found.
    */
@@ -100,10 +125,14 @@ const _utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * ```
  */
 export class ProtoWriter {
-  #buf: Uint8Array;
+  #buf: Uint8Array<ArrayBuffer>;
   #pos = 0;
 
-  /** @param initialSize Bytes to allocate first; the buffer doubles as needed. */
+  /**
+   * Starts an empty message.
+   *
+   * @param initialSize Bytes to allocate first; the buffer doubles as needed.
+   */
   constructor(initialSize = 256) {
     this.#buf = new Uint8Array(Math.max(16, initialSize));
   }
@@ -258,7 +287,7 @@ export class ProtoWriter {
   }
 
   /** Returns the bytes written so far (a view; the writer is done). */
-  finish(): Uint8Array {
+  finish(): Uint8Array<ArrayBuffer> {
     return this.#buf.subarray(0, this.#pos);
   }
 
@@ -369,7 +398,11 @@ export class ProtoReader {
   #field = 0;
   #wireType = 0;
 
-  /** @param bytes One encoded message. */
+  /**
+   * Starts reading a message, before its first field.
+   *
+   * @param bytes One encoded message.
+   */
   constructor(bytes: Uint8Array) {
     this.#buf = bytes;
     this.#end = bytes.length;

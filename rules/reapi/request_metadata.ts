@@ -9,7 +9,19 @@
 import { ProtoReader, ProtoWriter } from "./proto.ts";
 import { setOptional } from "./_fields.ts";
 
-/** The gRPC metadata key that carries an encoded `RequestMetadata`. */
+/**
+ * The gRPC metadata key that carries an encoded `RequestMetadata` (a binary
+ * header: its name ends in `-bin`).
+ *
+ * @example Headers of a call
+ * ```ts
+ * import { encodeRequestMetadata, REQUEST_METADATA_HEADER } from "./request_metadata.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const headers = new Map([[REQUEST_METADATA_HEADER, encodeRequestMetadata({ actionId: "a" })]]);
+ * assert.ok([...headers.keys()][0].endsWith("-bin"));
+ * ```
+ */
 export const REQUEST_METADATA_HEADER = "build.bazel.remote.execution.v2.requestmetadata-bin";
 
 /**
