@@ -7,13 +7,15 @@ import { join } from "node:path";
 import { connectRemote, type Remote } from "../../../rules/remote/remote.ts";
 import { RemoteError } from "../../../rules/remote/errors.ts";
 import { ExecutionClient } from "../../../rules/remote/execution.ts";
-import { encodeAction, encodeCommand } from "../../../rules/reapi/messages.ts";
-import { encodeDirectory } from "../../../rules/reapi/directory.ts";
+import { buildAction } from "../../../rules/reapi/action.ts";
 import { decodeActionResult } from "../../../rules/reapi/action_result.ts";
 import type { Digest } from "../../../rules/reapi/messages.ts";
 import { blob, withExecutor, withTempDir } from "./_util.ts";
 
-/** Uploads an action running `script` with sh over `files`; returns its digest. */
+/**
+ * Uploads an action running `script` with sh over `files` (paths may have
+ * directories; `tool.sh` is executable) and returns its digest.
+ */
 async function uploadAction(
   remote: Remote,
   script: string,
@@ -21,29 +23,24 @@ async function uploadAction(
   outputPaths: string[],
 ): Promise<Digest> {
   const inputs = await Promise.all(
-    Object.entries(files).sort(([a], [b]) => a < b ? -1 : 1).map(async ([name, text]) => ({
-      name,
-      ...(await blob(text)),
-    })),
+    Object.entries(files).map(async ([path, text]) => ({ path, ...(await blob(text)) })),
   );
-  const root = await blob(encodeDirectory({
-    files: inputs.map(({ name, digest }) => ({ name, digest, isExecutable: false })),
-    directories: [],
-    symlinks: [],
-  }));
-  const command = await blob(encodeCommand({
+  const built = await buildAction({
     arguments: ["/bin/sh", "-c", script],
-    environmentVariables: [{ name: "PATH", value: "/usr/bin:/bin" }],
+    environment: { PATH: "/usr/bin:/bin" },
     outputPaths,
-    outputFiles: outputPaths,
-    workingDirectory: "",
+    inputs: inputs.map(({ path, digest }) => ({
+      path,
+      digest,
+      isExecutable: path.endsWith(".sh"),
+    })),
+  });
+  const messages = [...built.blobs].map(([hash, data]) => ({
+    digest: { hash, sizeBytes: data.byteLength },
+    data,
   }));
-  const action = await blob(encodeAction({
-    commandDigest: command.digest,
-    inputRootDigest: root.digest,
-  }));
-  await remote.uploadMissing([...inputs, root, command, action]);
-  return action.digest;
+  await remote.uploadMissing([...inputs, ...messages]);
+  return built.actionDigest;
 }
 
 Deno.test("Execute runs a command from an uploaded input root; its output comes back byte for byte", async () => {
@@ -52,20 +49,25 @@ Deno.test("Execute runs a command from an uploaded input root; its output comes 
       const remote = await connectRemote(executor.url);
       try {
         const content = "line one\nline two\n".repeat(100);
-        const action = await uploadAction(remote, "cat in.txt > out/copy.txt", {
-          "in.txt": content,
-        }, ["out/copy.txt"]);
+        const action = await uploadAction(
+          remote,
+          "cat src/in.txt > out/copy.txt && tools/stamp.sh > out/stamp.txt",
+          { "src/in.txt": content, "tools/stamp.sh": "#!/bin/sh\necho stamped\n" },
+          ["out/copy.txt", "out/stamp.txt"],
+        );
         const stages: string[] = [];
         const { result, cachedResult } = await remote.execution.execute(action, {
           onStage: (stage) => stages.push(stage),
         });
         assert.equal(result.exitCode, 0);
         assert.equal(cachedResult, false);
-        assert.deepEqual(result.outputFiles.map((f) => f.path), ["out/copy.txt"]);
+        assert.deepEqual(result.outputFiles.map((f) => f.path), ["out/copy.txt", "out/stamp.txt"]);
         assert.ok(stages.includes("COMPLETED"), stages.join());
         const target = join(dir, "copy.txt");
         assert.equal(await remote.downloadToFile(result.outputFiles[0].digest, target), true);
         assert.equal(await Deno.readTextFile(target), content);
+        const stamp = await remote.download(result.outputFiles[1].digest);
+        assert.equal(new TextDecoder().decode(stamp), "stamped\n");
 
         const again = await remote.execution.execute(action);
         assert.equal(again.cachedResult, true, "the second run is a cache hit");
