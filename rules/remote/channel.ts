@@ -7,12 +7,10 @@
  * @module
  */
 
-import type { Buffer } from "node:buffer";
 import { type Endpoint, parseEndpoint } from "./endpoint.ts";
 import { GrpcCode, RemoteError } from "./errors.ts";
 import { remoteHeadersFromEnv } from "./headers.ts";
-import { type Grpc, loadGrpc } from "./_grpc.ts";
-import type { ClientWritableStream } from "npm:@grpc/grpc-js@1.14.7";
+import { type GrpcClient, type GrpcMetadata, type GrpcWritable, loadGrpc } from "./_grpc.ts";
 import { withRetries } from "./_retry.ts";
 
 /** Options of {@linkcode RemoteChannel.open}. */
@@ -61,17 +59,15 @@ export interface CallOptions {
   idleTimeoutMs?: number;
 }
 
-type _Client = InstanceType<Grpc["Client"]>;
-type _Metadata = InstanceType<Grpc["Metadata"]>;
+// grpc-js frames messages with Node's Buffer methods, so what it is handed
+// is a Buffer over the encoded bytes; node:buffer is loaded with grpc-js.
+let _bufferFrom: (bytes: Uint8Array) => Uint8Array;
 
-// node:buffer is loaded with the gRPC library, not by importing this module.
-let _Buffer: typeof Buffer;
-
-function _serialize(bytes: Uint8Array): Buffer {
-  return _Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function _serialize(bytes: Uint8Array): Uint8Array {
+  return _bufferFrom(bytes);
 }
 
-function _deserialize(buffer: Buffer): Uint8Array {
+function _deserialize(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
@@ -104,16 +100,16 @@ function _deserialize(buffer: Buffer): Uint8Array {
 export class RemoteChannel {
   /** The endpoint this channel talks to. */
   readonly endpoint: Endpoint;
-  #client: _Client;
-  #metadata: _Metadata;
+  #client: GrpcClient;
+  #metadata: GrpcMetadata;
   #deadlineMs: number;
   #retries: number;
   #backoffMs: number;
 
   private constructor(
     endpoint: Endpoint,
-    client: _Client,
-    metadata: _Metadata,
+    client: GrpcClient,
+    metadata: GrpcMetadata,
     options: ChannelOptions,
   ) {
     this.endpoint = endpoint;
@@ -161,9 +157,12 @@ export class RemoteChannel {
       }
     }
     const grpc = await loadGrpc();
-    _Buffer ??= (await import("node:buffer")).Buffer;
+    if (!_bufferFrom) {
+      const { Buffer } = await import("node:buffer");
+      _bufferFrom = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
     const credentials = parsed.tls
-      ? grpc.credentials.createSsl(roots ? _Buffer.from(roots) : null)
+      ? grpc.credentials.createSsl(roots ? _bufferFrom(roots) : null)
       : grpc.credentials.createInsecure();
     const client = new grpc.Client(parsed.address, credentials, {
       "grpc.max_receive_message_length": options.maxMessageBytes ?? 64 * 1024 * 1024,
@@ -174,7 +173,7 @@ export class RemoteChannel {
     });
     const metadata = new grpc.Metadata();
     for (const [name, value] of headers) {
-      if (name.endsWith("-bin")) metadata.add(name, _Buffer.from(value, "base64"));
+      if (name.endsWith("-bin")) metadata.add(name, _bufferFrom(_fromBase64(value)));
       else metadata.add(name, value);
     }
     return new RemoteChannel(parsed, client, metadata, options);
@@ -188,7 +187,7 @@ export class RemoteChannel {
    * @param value Its value.
    */
   setHeader(name: string, value: string | Uint8Array): void {
-    this.#metadata.set(name, typeof value === "string" ? value : _serialize(value));
+    this.#metadata.set(name, typeof value === "string" ? value : _bufferFrom(value));
   }
 
   /**
@@ -278,7 +277,7 @@ export class RemoteChannel {
     requests: AsyncIterable<Uint8Array>,
     options: CallOptions = {},
   ): Promise<Uint8Array> {
-    let call!: ClientWritableStream<Uint8Array>;
+    let call!: GrpcWritable;
     let settled = false;
     const result = new Promise<Uint8Array>((resolve, reject) => {
       call = this.#client.makeClientStreamRequest(
@@ -306,7 +305,7 @@ export class RemoteChannel {
         if (settled) break;
         idle.reset();
         if (!call.write(request)) {
-          await Promise.race([new Promise((resolve) => call.once("drain", resolve)), done]);
+          await Promise.race([new Promise<void>((resolve) => call.once("drain", resolve)), done]);
         }
       }
       if (!settled) call.end();
@@ -374,6 +373,10 @@ class _IdleTimer {
   stop(): void {
     clearTimeout(this.#timer);
   }
+}
+
+function _fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
 function _isIpAddress(host: string): boolean {
