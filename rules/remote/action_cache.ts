@@ -17,7 +17,18 @@ import { ProtoWriter } from "../reapi/proto.ts";
 
 const _SERVICE = "build.bazel.remote.execution.v2.ActionCache";
 
-/** Options of {@linkcode ActionCacheClient}. */
+/**
+ * Options of {@linkcode ActionCacheClient}.
+ *
+ * @example An instance
+ * ```ts
+ * import type { ActionCacheClientOptions } from "./action_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ActionCacheClientOptions = { instanceName: "ci" };
+ * assert.equal(options.instanceName, "ci");
+ * ```
+ */
 export interface ActionCacheClientOptions {
   /** The instance name. @default "" */
   instanceName?: string;

@@ -25,7 +25,18 @@ import { parentDir, tempBeside } from "./_files.ts";
 
 const _SERVICE = "google.bytestream.ByteStream";
 
-/** Options of {@linkcode ByteStreamClient}. */
+/**
+ * Options of {@linkcode ByteStreamClient}.
+ *
+ * @example Smaller chunks
+ * ```ts
+ * import type { ByteStreamClientOptions } from "./bytestream.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ByteStreamClientOptions = { chunkBytes: 64 * 1024, retries: 5 };
+ * assert.equal(options.chunkBytes, 65536);
+ * ```
+ */
 export interface ByteStreamClientOptions {
   /** The instance name. @default "" */
   instanceName?: string;

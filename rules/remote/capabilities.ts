@@ -13,7 +13,19 @@ import {
   type ServerCapabilities,
 } from "../reapi/capabilities.ts";
 
-/** The capabilities a client acts on, from `ServerCapabilities`. */
+/**
+ * The capabilities a client acts on, from `ServerCapabilities`.
+ *
+ * @example A cache-only server
+ * ```ts
+ * import { type RemoteCapabilities, summarizeCapabilities } from "./capabilities.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const caps: RemoteCapabilities = summarizeCapabilities({});
+ * assert.equal(caps.execEnabled, false);
+ * assert.equal(caps.sha256, true);
+ * ```
+ */
 export interface RemoteCapabilities {
   /** Whether the cache hashes with SHA-256 (the only function barchan uses). */
   sha256: boolean;
@@ -36,7 +48,17 @@ export interface RemoteCapabilities {
   raw: ServerCapabilities;
 }
 
-/** The full name of Capabilities.GetCapabilities. */
+/**
+ * The full name of Capabilities.GetCapabilities.
+ *
+ * @example Its service and method
+ * ```ts
+ * import { GET_CAPABILITIES } from "./capabilities.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(GET_CAPABILITIES.endsWith(".Capabilities.GetCapabilities"));
+ * ```
+ */
 export const GET_CAPABILITIES = "build.bazel.remote.execution.v2.Capabilities.GetCapabilities";
 
 /**
@@ -81,6 +103,19 @@ export async function getCapabilities(
  *
  * @param raw The decoded message.
  * @returns The capabilities a client acts on.
+ *
+ * @example A server that executes
+ * ```ts
+ * import { summarizeCapabilities } from "./capabilities.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const caps = summarizeCapabilities({
+ *   executionCapabilities: { digestFunction: 1, execEnabled: true },
+ *   highApiVersion: { major: 2, minor: 3, patch: 0 },
+ * });
+ * assert.equal(caps.execEnabled, true);
+ * assert.equal(caps.highApiVersion, "2.3");
+ * ```
  */
 export function summarizeCapabilities(raw: ServerCapabilities): RemoteCapabilities {
   const cache = raw.cacheCapabilities;

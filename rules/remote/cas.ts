@@ -27,7 +27,21 @@ const _SERVICE = "build.bazel.remote.execution.v2.ContentAddressableStorage";
 /** Digests per FindMissingBlobs request: about 300 KB of request. */
 const _FIND_MISSING_CHUNK = 4096;
 
-/** A blob and its content. */
+/**
+ * A blob and its content.
+ *
+ * @example The empty blob
+ * ```ts
+ * import type { Blob } from "./cas.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const empty: Blob = {
+ *   digest: { hash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", sizeBytes: 0 },
+ *   data: new Uint8Array(),
+ * };
+ * assert.equal(empty.data.byteLength, empty.digest.sizeBytes);
+ * ```
+ */
 export interface Blob {
   /** The content's digest. */
   digest: Digest;
@@ -35,7 +49,18 @@ export interface Blob {
   data: Uint8Array;
 }
 
-/** Options of {@linkcode CasClient}. */
+/**
+ * Options of {@linkcode CasClient}.
+ *
+ * @example BuildStream's limits
+ * ```ts
+ * import type { CasClientOptions } from "./cas.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: CasClientOptions = { maxBatchTotalSizeBytes: 1 << 20, concurrency: 2 };
+ * assert.equal(options.instanceName ?? "", "");
+ * ```
+ */
 export interface CasClientOptions {
   /** The instance name. @default "" */
   instanceName?: string;

@@ -13,7 +13,22 @@ import { remoteHeadersFromEnv } from "./headers.ts";
 import { type GrpcClient, type GrpcMetadata, type GrpcWritable, loadGrpc } from "./_grpc.ts";
 import { withRetries } from "./_retry.ts";
 
-/** Options of {@linkcode RemoteChannel.open}. */
+/**
+ * Options of {@linkcode RemoteChannel.open}.
+ *
+ * @example A token and a short deadline
+ * ```ts
+ * import type { ChannelOptions } from "./channel.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ChannelOptions = {
+ *   headers: [["authorization", "Bearer token"]],
+ *   deadlineMs: 5_000,
+ *   retries: 1,
+ * };
+ * assert.equal(options.headers?.length, 1);
+ * ```
+ */
 export interface ChannelOptions {
   /**
    * Metadata sent with every call (names lowercase).
@@ -48,7 +63,18 @@ export interface ChannelOptions {
   maxMessageBytes?: number;
 }
 
-/** Options of one call. */
+/**
+ * Options of one call.
+ *
+ * @example A stream that must keep moving
+ * ```ts
+ * import type { CallOptions } from "./channel.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: CallOptions = { idleTimeoutMs: 30_000 };
+ * assert.equal(options.deadlineMs, undefined);
+ * ```
+ */
 export interface CallOptions {
   /** Absolute deadline of the call, in milliseconds; overrides the channel's. */
   deadlineMs?: number;

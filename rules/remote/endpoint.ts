@@ -4,7 +4,18 @@
  * @module
  */
 
-/** A parsed `grpc://` or `grpcs://` endpoint. */
+/**
+ * A parsed `grpc://` or `grpcs://` endpoint.
+ *
+ * @example The parts of a TLS endpoint
+ * ```ts
+ * import { type Endpoint, parseEndpoint } from "./endpoint.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const endpoint: Endpoint = parseEndpoint("grpcs://cache.example.com:8443");
+ * assert.deepEqual([endpoint.tls, endpoint.host, endpoint.port], [true, "cache.example.com", 8443]);
+ * ```
+ */
 export interface Endpoint {
   /** The endpoint as written, without a trailing slash. */
   url: string;

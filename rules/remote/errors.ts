@@ -4,7 +4,17 @@
  * @module
  */
 
-/** gRPC status code names, indexed by code (google.rpc.Code). */
+/**
+ * gRPC status code names, indexed by code (google.rpc.Code).
+ *
+ * @example A code's name
+ * ```ts
+ * import { GRPC_CODE_NAMES } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(GRPC_CODE_NAMES[14], "UNAVAILABLE");
+ * ```
+ */
 export const GRPC_CODE_NAMES: readonly string[] = [
   "OK",
   "CANCELLED",
@@ -25,7 +35,17 @@ export const GRPC_CODE_NAMES: readonly string[] = [
   "UNAUTHENTICATED",
 ];
 
-/** gRPC status codes that callers test for by name. */
+/**
+ * gRPC status codes that callers test for by name.
+ *
+ * @example Testing a code
+ * ```ts
+ * import { GrpcCode } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(GrpcCode.NOT_FOUND, 5);
+ * ```
+ */
 export const GrpcCode = {
   OK: 0,
   CANCELLED: 1,
@@ -43,7 +63,23 @@ export const GrpcCode = {
   UNAUTHENTICATED: 16,
 } as const;
 
-/** What a {@linkcode RemoteError} is made from. */
+/**
+ * What a {@linkcode RemoteError} is made from.
+ *
+ * @example A refused call
+ * ```ts
+ * import { RemoteError, type RemoteErrorInit } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const init: RemoteErrorInit = {
+ *   code: 7,
+ *   method: "ActionCache.UpdateActionResult",
+ *   endpoint: "grpc://127.0.0.1:8980",
+ *   details: "read-only cache",
+ * };
+ * assert.match(new RemoteError(init).message, /PERMISSION_DENIED: read-only cache/);
+ * ```
+ */
 export interface RemoteErrorInit {
   /** gRPC status code (google.rpc.Code). */
   code: number;

@@ -22,7 +22,17 @@ const _SERVICE = "build.bazel.remote.execution.v2.Execution";
 const _EXECUTE_RESPONSE = "build.bazel.remote.execution.v2.ExecuteResponse";
 const _OPERATION_METADATA = "build.bazel.remote.execution.v2.ExecuteOperationMetadata";
 
-/** Stages of `ExecuteOperationMetadata`, by number. */
+/**
+ * Stages of `ExecuteOperationMetadata`, by number.
+ *
+ * @example Stage names
+ * ```ts
+ * import { EXECUTION_STAGES } from "./execution.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(EXECUTION_STAGES[3], "EXECUTING");
+ * ```
+ */
 export const EXECUTION_STAGES: readonly string[] = [
   "UNKNOWN",
   "CACHE_CHECK",
@@ -31,7 +41,18 @@ export const EXECUTION_STAGES: readonly string[] = [
   "COMPLETED",
 ];
 
-/** Options of {@linkcode ExecutionClient}. */
+/**
+ * Options of {@linkcode ExecutionClient}.
+ *
+ * @example More patience with a flaky server
+ * ```ts
+ * import type { ExecutionClientOptions } from "./execution.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ExecutionClientOptions = { retries: 6, backoffMs: 500 };
+ * assert.equal(options.retries, 6);
+ * ```
+ */
 export interface ExecutionClientOptions {
   /** The instance name. @default "" */
   instanceName?: string;
@@ -48,7 +69,20 @@ export interface ExecutionClientOptions {
   backoffMs?: number;
 }
 
-/** Options of one {@linkcode ExecutionClient.execute}. */
+/**
+ * Options of one {@linkcode ExecutionClient.execute}.
+ *
+ * @example Watching the stages
+ * ```ts
+ * import type { ExecuteOptions } from "./execution.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const stages: string[] = [];
+ * const options: ExecuteOptions = { onStage: (stage) => stages.push(stage) };
+ * options.onStage?.("QUEUED", "operations/1");
+ * assert.deepEqual(stages, ["QUEUED"]);
+ * ```
+ */
 export interface ExecuteOptions {
   /** Run the action even if the server has a cached result. @default false */
   skipCacheLookup?: boolean;
@@ -58,7 +92,23 @@ export interface ExecuteOptions {
   deadlineMs?: number;
 }
 
-/** The outcome of an execution whose status is OK. */
+/**
+ * The outcome of an execution whose status is OK.
+ *
+ * @example A command that failed is still a result
+ * ```ts
+ * import type { ExecuteResult } from "./execution.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const outcome: ExecuteResult = {
+ *   result: { outputFiles: [], outputDirectories: [], exitCode: 2 },
+ *   cachedResult: false,
+ *   message: "",
+ *   operationName: "operations/1",
+ * };
+ * assert.equal(outcome.result.exitCode, 2);
+ * ```
+ */
 export interface ExecuteResult {
   /** The result: exit code, outputs, stdout and stderr digests. */
   result: ActionResult;
@@ -79,12 +129,15 @@ export interface ExecuteResult {
  * Operation's error or the ExecuteResponse's status) is a {@linkcode
  * RemoteError} with the server's code and message.
  *
- * @example Stage names
+ * @example A client for an instance
  * ```ts
- * import { EXECUTION_STAGES } from "./execution.ts";
+ * import { RemoteChannel } from "./channel.ts";
+ * import { ExecutionClient } from "./execution.ts";
  * import assert from "node:assert/strict";
  *
- * assert.equal(EXECUTION_STAGES[3], "EXECUTING");
+ * const channel = await RemoteChannel.open("grpc://127.0.0.1:8980");
+ * assert.equal(new ExecutionClient(channel, { instanceName: "ci" }).instanceName, "ci");
+ * channel.close();
  * ```
  */
 export class ExecutionClient {

@@ -16,7 +16,20 @@ import type { Digest } from "../reapi/messages.ts";
 import { connectRemote, type Remote, type RemoteOptions } from "./remote.ts";
 import { sha256Digest } from "../reapi/digest.ts";
 
-/** Options of {@linkcode GrpcCache}. */
+/**
+ * Options of {@linkcode GrpcCache}.
+ *
+ * @example Collecting warnings
+ * ```ts
+ * import type { GrpcCacheOptions } from "./grpc_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const warnings: string[] = [];
+ * const options: GrpcCacheOptions = { onWarning: (m) => warnings.push(m), retries: 1 };
+ * options.onWarning?.("cache down");
+ * assert.deepEqual(warnings, ["cache down"]);
+ * ```
+ */
 export interface GrpcCacheOptions extends RemoteOptions {
   /**
    * Where warnings go (a server down, a damaged blob, writes refused).
@@ -25,7 +38,18 @@ export interface GrpcCacheOptions extends RemoteOptions {
   onWarning?: (message: string) => void;
 }
 
-/** Options of {@linkcode GrpcCache.getBlobToFile}. */
+/**
+ * Options of {@linkcode GrpcCache.getBlobToFile}.
+ *
+ * @example An executable output
+ * ```ts
+ * import type { GrpcRestoreOptions } from "./grpc_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: GrpcRestoreOptions = { executable: true };
+ * assert.equal(options.executable, true);
+ * ```
+ */
 export interface GrpcRestoreOptions {
   /** Whether the restored file is executable (0755, else 0644). @default false */
   executable?: boolean;

@@ -5,7 +5,17 @@
  * @module
  */
 
-/** The environment variable holding the headers of remote calls. */
+/**
+ * The environment variable holding the headers of remote calls.
+ *
+ * @example Its name
+ * ```ts
+ * import { REMOTE_HEADERS_ENV } from "./headers.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(REMOTE_HEADERS_ENV, "BARCHAN_REMOTE_HEADERS");
+ * ```
+ */
 export const REMOTE_HEADERS_ENV = "BARCHAN_REMOTE_HEADERS";
 
 /**

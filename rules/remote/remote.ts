@@ -19,7 +19,18 @@ import type { Digest } from "../reapi/messages.ts";
 import { mapBounded } from "./_bounded.ts";
 import { writeFileWhole } from "./_files.ts";
 
-/** Options of {@linkcode connectRemote}. */
+/**
+ * Options of {@linkcode connectRemote}.
+ *
+ * @example An instance behind TLS with a private CA
+ * ```ts
+ * import type { RemoteOptions } from "./remote.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: RemoteOptions = { instanceName: "main", caFile: "/etc/barchan/ca.pem" };
+ * assert.equal(options.connectDeadlineMs, undefined);
+ * ```
+ */
 export interface RemoteOptions extends ChannelOptions {
   /** The instance name (`--remote-instance`). @default "" */
   instanceName?: string;
@@ -42,12 +53,50 @@ export interface RemoteOptions extends ChannelOptions {
   concurrency?: number;
 }
 
-/** A blob to upload: its content, or a file holding it. */
+/**
+ * A blob to upload: its content, or a file holding it.
+ *
+ * @example Bytes or a file
+ * ```ts
+ * import type { BlobSource } from "./remote.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const digest = { hash: "ab".repeat(32), sizeBytes: 3 };
+ * const sources: BlobSource[] = [
+ *   { digest, data: new Uint8Array(3) },
+ *   { digest, path: "out/tool" },
+ * ];
+ * assert.equal(sources.filter((s) => "path" in s).length, 1);
+ * ```
+ */
 export type BlobSource = { digest: Digest; data: Uint8Array } | { digest: Digest; path: string };
 
 /**
  * An open connection to a remote: the capabilities and the service clients.
  * {@linkcode Remote.close} it when done.
+ *
+ * @example What a connection offers (needs a server)
+ * ```ts ignore
+ * import { connectRemote } from "./remote.ts";
+ *
+ * const remote = await connectRemote("grpc://127.0.0.1:8980");
+ * console.log(remote.capabilities.execEnabled, remote.capabilities.maxBatchTotalSizeBytes);
+ * remote.close();
+ * ```
+ *
+ * @example A connection that fails names the endpoint
+ * ```ts
+ * import { connectRemote, type Remote } from "./remote.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * listener.close();
+ * const remote: Remote | Error = await connectRemote(
+ *   `grpc://127.0.0.1:${listener.addr.port}`,
+ *   { retries: 0 },
+ * ).catch((error) => error);
+ * assert.ok(remote instanceof Error);
+ * ```
  */
 export interface Remote {
   /** The instance name. */
