@@ -169,6 +169,8 @@ export class DigestMismatchError extends Error {
   readonly actual: Digest;
 
   /**
+   * Creates the error.
+   *
    * @param what Where the content came from (a path, "bytes").
    * @param expected The digest the content was given under.
    * @param actual The digest of the content.

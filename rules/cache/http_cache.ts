@@ -179,6 +179,8 @@ export class HttpCache implements CacheBackend {
   #warned = new Set<string>();
 
   /**
+   * Creates a client; it connects on first use.
+   *
    * @param url The cache's base URL, `http://` or `https://`, with optional
    * `user:password@` for basic auth.
    * @param options Headers, uploads, time-outs, retries, concurrency,
