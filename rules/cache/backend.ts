@@ -7,7 +7,28 @@
 
 import type { Digest } from "./digest.ts";
 
-/** Options for {@linkcode CacheBackend.getBlobToFile}. */
+/**
+ * Options for {@linkcode CacheBackend.getBlobToFile}.
+ *
+ * @example Restoring an executable
+ * ```ts
+ * import type { RestoreOptions } from "./backend.ts";
+ * import { LocalCache } from "./local_cache.ts";
+ * import { sha256Digest } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const cache = await LocalCache.open(`${dir}/cache`);
+ * const bytes = new TextEncoder().encode("#!/bin/sh\n");
+ * const digest = await sha256Digest(bytes);
+ * await cache.putBlob(digest, bytes);
+ * const options: RestoreOptions = { executable: true };
+ * assert.ok(await cache.getBlobToFile(digest, `${dir}/run.sh`, options));
+ * assert.equal((await Deno.stat(`${dir}/run.sh`)).mode! & 0o111, 0o111);
+ * cache.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface RestoreOptions {
   /**
    * Whether the restored file is executable (mode 0755, else 0644).
@@ -17,7 +38,28 @@ export interface RestoreOptions {
   executable?: boolean;
 }
 
-/** Options for {@linkcode CacheBackend.putActionResult}. */
+/**
+ * Options for {@linkcode CacheBackend.putActionResult}.
+ *
+ * @example An action result that refers to one output
+ * ```ts
+ * import type { PutActionResultOptions } from "./backend.ts";
+ * import { LocalCache } from "./local_cache.ts";
+ * import { sha256Digest } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const cache = await LocalCache.open(dir);
+ * const output = new TextEncoder().encode("out");
+ * const digest = await sha256Digest(output);
+ * await cache.putBlob(digest, output);
+ * const options: PutActionResultOptions = { requires: [digest] };
+ * await cache.putActionResult("e".repeat(64), new Uint8Array([1]), options);
+ * assert.ok(await cache.getActionResult("e".repeat(64)));
+ * cache.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface PutActionResultOptions {
   /**
    * The blobs the action result refers to. A cache that uploads in the

@@ -11,10 +11,37 @@
  * @module
  */
 
-/** The size cap when `BARCHAN_CACHE_MAX` is not set: 10 GiB. */
+/**
+ * The size cap when `BARCHAN_CACHE_MAX` is not set: 10 GiB.
+ *
+ * @example The default cap
+ * ```ts
+ * import { cacheConfig, DEFAULT_CACHE_MAX_BYTES } from "./cache_dir.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_CACHE_MAX_BYTES, 10 * 1024 ** 3);
+ * const env = (name: string) => name === "HOME" ? "/home/ada" : undefined;
+ * assert.equal(cacheConfig({ env }).maxBytes, DEFAULT_CACHE_MAX_BYTES);
+ * ```
+ */
 export const DEFAULT_CACHE_MAX_BYTES: number = 10 * 1024 ** 3;
 
-/** Options for {@linkcode cacheConfig}; each overrides the environment. */
+/**
+ * Options for {@linkcode cacheConfig}; each overrides the environment.
+ *
+ * @example `--no-cache` wins over the environment
+ * ```ts
+ * import { cacheConfig, type CacheConfigOptions } from "./cache_dir.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: CacheConfigOptions = {
+ *   noCache: true,
+ *   cacheDir: "/var/cache/barchan",
+ *   env: (name) => name === "BARCHAN_CACHE" ? "on" : undefined,
+ * };
+ * assert.deepEqual(cacheConfig(options).enabled, false);
+ * ```
+ */
 export interface CacheConfigOptions {
   /**
    * The cache directory, as given by `--cache-dir`; relative to the current
@@ -37,7 +64,20 @@ export interface CacheConfigOptions {
   env?: (name: string) => string | undefined;
 }
 
-/** The local cache's settings. */
+/**
+ * The local cache's settings.
+ *
+ * @example Settings from BARCHAN_CACHE_DIR
+ * ```ts
+ * import { type CacheConfig, cacheConfig } from "./cache_dir.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const env = (name: string) => name === "BARCHAN_CACHE_DIR" ? "/srv/cache" : undefined;
+ * const config: CacheConfig = cacheConfig({ env });
+ * assert.equal(config.dir, "/srv/cache");
+ * assert.equal(config.enabled, true);
+ * ```
+ */
 export interface CacheConfig {
   /** Whether the cache is used at all. */
   enabled: boolean;

@@ -10,6 +10,16 @@ import { createSha256, sha256Hex } from "./_sha256.ts";
 /**
  * A blob's identity: its SHA-256 and its size, as in REAPI's `Digest`
  * message.
+ *
+ * @example The digest of three bytes
+ * ```ts
+ * import { checkDigest, type Digest, sha256Digest } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const digest: Digest = await sha256Digest(new Uint8Array([1, 2, 3]));
+ * assert.equal(digest.sizeBytes, 3);
+ * assert.equal(checkDigest(digest), digest);
+ * ```
  */
 export interface Digest {
   /** The SHA-256 of the content, 64 lowercase hex digits. */

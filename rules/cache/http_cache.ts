@@ -44,7 +44,26 @@ import {
 } from "./_http.ts";
 import { createSha256, sha256Hex } from "./_sha256.ts";
 
-/** Options for {@linkcode HttpCache}. */
+/**
+ * Options for {@linkcode HttpCache}.
+ *
+ * @example A client for trusted CI, with a token and short time-outs
+ * ```ts
+ * import { HttpCache, type HttpCacheOptions } from "./http_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: HttpCacheOptions = {
+ *   headers: { authorization: "Bearer t0ken" },
+ *   upload: true,
+ *   connectTimeoutMs: 1_000,
+ *   requestTimeoutMs: 5_000,
+ *   retries: 1,
+ * };
+ * const cache = new HttpCache("https://user:pw@cache.example.com/ci/", options);
+ * assert.equal(cache.name, "https://cache.example.com/ci");
+ * cache.close();
+ * ```
+ */
 export interface HttpCacheOptions {
   /**
    * Extra request headers, such as `Authorization`.

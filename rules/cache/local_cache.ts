@@ -36,7 +36,31 @@ import { type Eviction, evictOldest, removeStaleTemps, scanEntries } from "./_sc
 import { SizeJournal } from "./_size_journal.ts";
 import { sha256Hex } from "./_sha256.ts";
 
-/** Options for {@linkcode LocalCache.open}. */
+/**
+ * Options for {@linkcode LocalCache.open}.
+ *
+ * @example A small cache with its own clock and warnings
+ * ```ts
+ * import { LocalCache, type LocalCacheOptions } from "./local_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const warnings: string[] = [];
+ * const options: LocalCacheOptions = {
+ *   maxBytes: 1024 ** 2,
+ *   hardLinks: false,
+ *   onWarning: (message) => warnings.push(message),
+ *   now: () => Date.UTC(2030, 0, 1),
+ * };
+ * const dir = await Deno.makeTempDir();
+ * const cache = await LocalCache.open(dir, options);
+ * await cache.putActionResult("f".repeat(64), new Uint8Array(1));
+ * const stored = await Deno.stat(`${dir}/ac/ff/${"f".repeat(64)}`);
+ * assert.equal(stored.mtime?.getTime(), Date.UTC(2030, 0, 1));
+ * assert.deepEqual(warnings, []);
+ * cache.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface LocalCacheOptions {
   /**
    * The size cap in bytes (see {@linkcode cacheConfig} for
@@ -73,7 +97,23 @@ export interface LocalCacheOptions {
   now?: () => number;
 }
 
-/** What the cache holds. */
+/**
+ * What the cache holds.
+ *
+ * @example Counting one action result
+ * ```ts
+ * import { type CacheStats, LocalCache } from "./local_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const cache = await LocalCache.open(dir);
+ * await cache.putActionResult("1".repeat(64), new Uint8Array(5));
+ * const stats: CacheStats = await cache.stats();
+ * assert.deepEqual(stats, { entries: 1, bytes: 5, actionResults: 1, blobs: 0 });
+ * cache.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface CacheStats {
   /** Action results and blobs. */
   entries: number;
@@ -85,7 +125,23 @@ export interface CacheStats {
   blobs: number;
 }
 
-/** What {@linkcode LocalCache.trim} removed, and what is left. */
+/**
+ * What {@linkcode LocalCache.trim} removed, and what is left.
+ *
+ * @example Trimming a cache that is under the size asked for
+ * ```ts
+ * import { LocalCache, type TrimResult } from "./local_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const cache = await LocalCache.open(dir);
+ * await cache.putActionResult("2".repeat(64), new Uint8Array(5));
+ * const result: TrimResult = await cache.trim(100);
+ * assert.deepEqual(result, { removedEntries: 0, removedBytes: 0, entries: 1, bytes: 5 });
+ * cache.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export type TrimResult = Eviction;
 
 const JOURNAL = "size-journal";

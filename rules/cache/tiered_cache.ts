@@ -8,10 +8,39 @@
 import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
 import type { Digest } from "./digest.ts";
 
-/** Which tier a hit came from. */
+/**
+ * Which tier a hit came from.
+ *
+ * @example Explaining a local hit
+ * ```ts
+ * import { type CacheSource, describeSource } from "./tiered_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const source: CacheSource = "local";
+ * assert.equal(describeSource(source), "restored from local cache");
+ * ```
+ */
 export type CacheSource = "local" | "remote";
 
-/** An action result found in a tier. */
+/**
+ * An action result found in a tier.
+ *
+ * @example A local hit
+ * ```ts
+ * import { type ActionResultHit, TieredCache } from "./tiered_cache.ts";
+ * import { LocalCache } from "./local_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const local = await LocalCache.open(`${dir}/local`);
+ * const remote = await LocalCache.open(`${dir}/remote`);
+ * await local.putActionResult("3".repeat(64), new Uint8Array([3]));
+ * const hit: ActionResultHit | undefined = await new TieredCache(local, remote)
+ *   .lookupActionResult("3".repeat(64));
+ * assert.deepEqual(hit, { bytes: new Uint8Array([3]), source: "local" });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ActionResultHit {
   /** The stored bytes, unchecked. */
   bytes: Uint8Array;
