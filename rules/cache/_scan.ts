@@ -61,17 +61,22 @@ export interface Eviction {
 }
 
 /**
- * Removes the least recently used entries until at most `maxBytes` remain
- * (ties broken by path, so the order is deterministic).
+ * When the entries hold more than `maxBytes`, removes the least recently used
+ * until at most `targetBytes` remain (ties broken by path, so the order is
+ * deterministic).
  */
-export async function evictOldest(entries: ScannedEntry[], maxBytes: number): Promise<Eviction> {
+export async function evictOldest(
+  entries: ScannedEntry[],
+  maxBytes: number,
+  targetBytes: number = maxBytes,
+): Promise<Eviction> {
   let bytes = entries.reduce((sum, entry) => sum + entry.size, 0);
   let removedEntries = 0;
   let removedBytes = 0;
   if (bytes > maxBytes) {
     entries.sort((a, b) => a.usedMs - b.usedMs || (a.path < b.path ? -1 : 1));
     for (const entry of entries) {
-      if (bytes <= maxBytes) break;
+      if (bytes <= targetBytes) break;
       await removeQuietly(entry.path);
       bytes -= entry.size;
       removedEntries++;

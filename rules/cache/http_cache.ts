@@ -285,13 +285,15 @@ export class HttpCache implements CacheBackend {
    * @param bytes The encoded action result (copied).
    * @param options The blobs it refers to.
    */
-  putActionResult(
+  // Async so that an invalid argument rejects, as in every cache.
+  // deno-lint-ignore require-await
+  async putActionResult(
     hash: string,
     bytes: Uint8Array,
     options: PutActionResultOptions = {},
   ): Promise<void> {
     const path = `/ac/${checkHash(hash)}`;
-    if (!this.#writable) return Promise.resolve();
+    if (!this.#writable) return;
     const copy = bytes.slice();
     const required = (options.requires ?? []).map((d) => this.#blobs.get(checkDigest(d).hash));
     this.#background(async () => {
@@ -303,7 +305,6 @@ export class HttpCache implements CacheBackend {
         })
       );
     });
-    return Promise.resolve();
   }
 
   /**
@@ -451,9 +452,11 @@ export class HttpCache implements CacheBackend {
    * @param digest The file's digest.
    * @param path The file.
    */
-  putBlobFromFile(digest: Digest, path: string): Promise<void> {
+  // Async so that an invalid argument rejects, as in every cache.
+  // deno-lint-ignore require-await
+  async putBlobFromFile(digest: Digest, path: string): Promise<void> {
     checkDigest(digest);
-    if (!this.#writable || this.#blobs.has(digest.hash)) return Promise.resolve();
+    if (!this.#writable || this.#blobs.has(digest.hash)) return;
     if (digest.sizeBytes <= IN_MEMORY_UPLOAD) {
       this.#uploadBlob(digest, async () => {
         const bytes = await Deno.readFile(path);
@@ -471,7 +474,6 @@ export class HttpCache implements CacheBackend {
         () => bodyError,
       );
     }
-    return Promise.resolve();
   }
 
   /** Queues a blob's upload; `prepare` reads its content when the upload runs. */

@@ -515,7 +515,7 @@ export class LocalCache implements CacheBackend {
    * ```
    */
   trim(maxBytes: number): Promise<TrimResult> {
-    return this.#withLock(() => this.#scanAndEvict(maxBytes));
+    return this.#withLock(() => this.#scanAndEvict(maxBytes, maxBytes));
   }
 
   /**
@@ -649,12 +649,15 @@ export class LocalCache implements CacheBackend {
     this.#total = state.damaged ? Infinity : state.total;
   }
 
-  /** Trims to 90 % of the cap if the journal (read under the lock) says it is over, or `always`. */
+  /**
+   * Scans and trims to 90 % of the cap if the journal (read under the lock)
+   * says the cache is over it; scans to correct the journal when `always`.
+   */
   #enforceCap(always = false): Promise<void> {
     this.#trimming ??= this.#withLock(async () => {
       const state = await this.#journal.read();
       if (always || state.damaged || state.total > this.#maxBytes) {
-        await this.#scanAndEvict(Math.floor(this.#maxBytes * LOW_WATER));
+        await this.#scanAndEvict(this.#maxBytes, Math.floor(this.#maxBytes * LOW_WATER));
       } else {
         this.#total = state.total;
         this.#addedSinceRead = 0;
@@ -663,9 +666,11 @@ export class LocalCache implements CacheBackend {
     return this.#trimming;
   }
 
-  async #scanAndEvict(maxBytes: number): Promise<Eviction> {
+  /** When the cache holds more than `maxBytes`, evicts down to `targetBytes`. */
+  async #scanAndEvict(maxBytes: number, targetBytes: number): Promise<Eviction> {
     await removeStaleTemps(`${this.dir}/tmp`, Date.now(), STALE_TEMP_MS);
-    const eviction = await evictOldest(await scanEntries(this.dir), maxBytes);
+    const entries = await scanEntries(this.dir);
+    const eviction = await evictOldest(entries, maxBytes, targetBytes);
     await this.#journal.reset(eviction.bytes);
     this.#total = eviction.bytes;
     this.#addedSinceRead = 0;

@@ -240,6 +240,12 @@ Deno.test("LocalCache rebuilds a damaged size journal by scanning, with one warn
     assert.match(seen.list[0], /size journal .* damaged/);
     assert.equal(await Deno.readTextFile(`${dir}/size-journal`), "barchan cache size v1\n=100\n");
     reopened.close();
+    // Under its cap, even by little, the rebuilt cache keeps every entry.
+    await Deno.remove(`${dir}/size-journal`);
+    const full = await LocalCache.open(dir, { maxBytes: 105, onWarning: seen.onWarning });
+    assert.equal(seen.list.length, 2);
+    assert.deepEqual(await full.stats(), { entries: 1, bytes: 100, actionResults: 1, blobs: 0 });
+    full.close();
   });
 });
 
