@@ -1,0 +1,113 @@
+// File helpers of the caches: temporary names, rename into place, copies that
+// hash what they copy.
+
+import { createSha256, sha256Hex } from "./_sha256.ts";
+import type { Digest } from "./digest.ts";
+
+let counter = 0;
+
+/** A name no other writer uses, for a temporary file beside `path`. */
+export function tempBeside(path: string): string {
+  return `${path}.${_unique()}.tmp`;
+}
+
+/** A name no other writer uses, for a temporary file in `dir`. */
+export function tempIn(dir: string): string {
+  return `${dir}/${_unique()}`;
+}
+
+function _unique(): string {
+  counter = (counter + 1) % 0x7fffffff;
+  const random = Math.floor(Math.random() * 0xffffffff).toString(36);
+  return `${Deno.pid}-${counter}-${random}`;
+}
+
+/** The directory part of a path ("." for a bare name). */
+export function parentOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+}
+
+/** Renames `from` to `to`, creating `to`'s directory when it is missing. */
+export async function renameInto(from: string, to: string): Promise<void> {
+  try {
+    await Deno.rename(from, to);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    // Either `to`'s directory is missing (create it) or `from` is gone (the
+    // second rename says so).
+    await Deno.mkdir(parentOf(to), { recursive: true });
+    await Deno.rename(from, to);
+  }
+}
+
+/** Removes a file, ignoring any error (it may be gone already). */
+export async function removeQuietly(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch {
+    // Nothing to clean up, or nothing we could do about it.
+  }
+}
+
+/** Writes `bytes` to a new file at `path` (which must not exist yet), all of them. */
+export async function writeNew(path: string, bytes: Uint8Array, mode = 0o644): Promise<void> {
+  using file = await Deno.open(path, { write: true, createNew: true, mode });
+  await writeAll(file, bytes);
+}
+
+/** Writes every byte, looping over short writes. */
+export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Copies an open file to a new file `to` while hashing it: one read of the
+ * source. Small files are read whole.
+ *
+ * @returns The digest of what was copied.
+ */
+export async function copyHashing(source: Deno.FsFile, to: string): Promise<Digest> {
+  const size = (await source.stat()).size;
+  if (size <= CHUNK) {
+    const bytes = new Uint8Array(size);
+    let filled = 0;
+    for (;;) {
+      // Read until EOF: the file may have grown since the stat.
+      if (filled === bytes.length) break;
+      const n = await source.read(bytes.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    const extra = await source.read(new Uint8Array(1));
+    if (extra === null) {
+      const content = bytes.subarray(0, filled);
+      await writeNew(to, content);
+      return { hash: await sha256Hex(content), sizeBytes: filled };
+    }
+    // It grew: fall through to the streaming copy from the start.
+    await source.seek(0, Deno.SeekMode.Start);
+  }
+  using target = await Deno.open(to, { write: true, createNew: true, mode: 0o644 });
+  const hash = await createSha256();
+  const buffer = new Uint8Array(CHUNK);
+  let sizeBytes = 0;
+  for (;;) {
+    const n = await source.read(buffer);
+    if (n === null) break;
+    const chunk = buffer.subarray(0, n);
+    hash.update(chunk);
+    await writeAll(target, chunk);
+    sizeBytes += n;
+  }
+  return { hash: hash.hex(), sizeBytes };
+}
+
+/** The code of an OS error (`EXDEV`, `ENOSPC`...), if it has one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" ? code : undefined;
+}

@@ -1,0 +1,708 @@
+/**
+ * The local action cache: action results and blobs in a directory, shared
+ * safely by builds running at the same time, kept under a size cap.
+ *
+ * On disk (`dir` made by {@linkcode ensureCacheDir}, mode 0700):
+ * - `ac/<2 hex>/<key>`: an action result, opaque bytes, under its action key;
+ * - `cas/<2 hex>/<sha256>`: a blob under its SHA-256;
+ * - `tmp/`: files being written, renamed into place once complete, so that a
+ *   reader sees a whole entry or none and two writers of one key leave one of
+ *   their entries whole;
+ * - `size-journal`: the bytes held, updated on each insert (format in
+ *   `_size_journal.ts`), so that the cap is checked without scanning;
+ * - `lock`: held while the directory is scanned and entries evicted.
+ *
+ * An entry's modification time is when it was last stored or used: a hit
+ * sets it to now. When the journal's total passes the cap, the directory is
+ * scanned and the least recently used entries are removed until the total is
+ * 90 % of the cap.
+ *
+ * @module
+ */
+
+import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
+import { DEFAULT_CACHE_MAX_BYTES, ensureCacheDir } from "./cache_dir.ts";
+import { checkDigest, checkHash, type Digest, digestKey, DigestMismatchError } from "./digest.ts";
+import {
+  copyHashing,
+  errorCode,
+  removeQuietly,
+  renameInto,
+  tempBeside,
+  tempIn,
+  writeNew,
+} from "./_files.ts";
+import { type Eviction, evictOldest, removeStaleTemps, scanEntries } from "./_scan.ts";
+import { SizeJournal } from "./_size_journal.ts";
+import { sha256Hex } from "./_sha256.ts";
+
+/**
+ * Options for {@linkcode LocalCache.open}.
+ *
+ * @example A small cache with its own clock and warnings
+ * ```ts
+ * import { LocalCache, type LocalCacheOptions } from "./local_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const warnings: string[] = [];
+ * const options: LocalCacheOptions = {
+ *   maxBytes: 1024 ** 2,
+ *   hardLinks: false,
+ *   onWarning: (message) => warnings.push(message),
+ *   now: () => Date.UTC(2030, 0, 1),
+ * };
+ * const dir = await Deno.makeTempDir();
+ * const cache = await LocalCache.open(dir, options);
+ * await cache.putActionResult("f".repeat(64), new Uint8Array(1));
+ * const stored = await Deno.stat(`${dir}/ac/ff/${"f".repeat(64)}`);
+ * assert.equal(stored.mtime?.getTime(), Date.UTC(2030, 0, 1));
+ * assert.deepEqual(warnings, []);
+ * cache.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface LocalCacheOptions {
+  /**
+   * The size cap in bytes (see {@linkcode cacheConfig} for
+   * `BARCHAN_CACHE_MAX`).
+   *
+   * @default {10 GiB}
+   */
+  maxBytes?: number;
+  /**
+   * Restores blobs by hard link instead of copying them. Only files that are
+   * not executable are linked (a link shares the stored file's mode), and a
+   * restored file must then never be written in place, or the cache entry
+   * changes with it. Where a link fails (`EXDEV`: another file system;
+   * `EMLINK`: too many links), one warning is given and blobs are copied from
+   * then on. Copies use `copy_file_range`, which shares blocks on file
+   * systems that support it (Btrfs, XFS).
+   *
+   * @default {false}
+   */
+  hardLinks?: boolean;
+  /**
+   * Receives each warning (a damaged entry, a failed write); each kind of
+   * warning is given once per cache.
+   *
+   * @default {console.warn}
+   */
+  onWarning?: (message: string) => void;
+  /**
+   * The clock that dates entries when they are stored or used, in ms since
+   * the epoch. When it is given, stores set entries' times from it too.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
+}
+
+/**
+ * What the cache holds.
+ *
+ * @example Counting one action result
+ * ```ts
+ * import { type CacheStats, LocalCache } from "./local_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const cache = await LocalCache.open(dir);
+ * await cache.putActionResult("1".repeat(64), new Uint8Array(5));
+ * const stats: CacheStats = await cache.stats();
+ * assert.deepEqual(stats, { entries: 1, bytes: 5, actionResults: 1, blobs: 0 });
+ * cache.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface CacheStats {
+  /** Action results and blobs. */
+  entries: number;
+  /** Their total size. */
+  bytes: number;
+  /** How many action results. */
+  actionResults: number;
+  /** How many blobs. */
+  blobs: number;
+}
+
+/**
+ * What {@linkcode LocalCache.trim} removed, and what is left.
+ *
+ * @example Trimming a cache that is under the size asked for
+ * ```ts
+ * import { LocalCache, type TrimResult } from "./local_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const cache = await LocalCache.open(dir);
+ * await cache.putActionResult("2".repeat(64), new Uint8Array(5));
+ * const result: TrimResult = await cache.trim(100);
+ * assert.deepEqual(result, { removedEntries: 0, removedBytes: 0, entries: 1, bytes: 5 });
+ * cache.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export type TrimResult = Eviction;
+
+const JOURNAL = "size-journal";
+const LOCK = "lock";
+const LOW_WATER = 0.9;
+const COMPACT_JOURNAL_BYTES = 64 * 1024;
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/**
+ * An action cache in a local directory.
+ *
+ * @example Storing and restoring a blob and an action result
+ * ```ts
+ * import { LocalCache } from "./local_cache.ts";
+ * import { sha256Digest } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const cache = await LocalCache.open(`${dir}/cache`);
+ * const bytes = new TextEncoder().encode("#!/bin/sh\necho hi\n");
+ * const digest = await sha256Digest(bytes);
+ * await cache.putBlob(digest, bytes);
+ * await cache.putActionResult("a".repeat(64), new Uint8Array([1, 2, 3]));
+ *
+ * assert.deepEqual(await cache.getActionResult("a".repeat(64)), new Uint8Array([1, 2, 3]));
+ * assert.ok(await cache.getBlobToFile(digest, `${dir}/out/hi.sh`, { executable: true }));
+ * assert.equal((await Deno.stat(`${dir}/out/hi.sh`)).mode! & 0o777, 0o755);
+ * assert.deepEqual(await cache.stats(), { entries: 2, bytes: 21, actionResults: 1, blobs: 1 });
+ * cache.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class LocalCache implements CacheBackend {
+  /** The cache's directory. */
+  readonly dir: string;
+  /** The cache's directory, for messages. */
+  readonly name: string;
+  #maxBytes: number;
+  #hardLinks: boolean;
+  #onWarning: (message: string) => void;
+  #now: () => number;
+  #datesStores: boolean;
+  #journal: SizeJournal;
+  /** The journal's total as last read, plus this cache's own changes since. */
+  #total = 0;
+  /** What this cache added since it last read the journal. */
+  #addedSinceRead = 0;
+  #trimming: Promise<void> | undefined;
+  #warned = new Set<string>();
+
+  private constructor(dir: string, journal: SizeJournal, options: LocalCacheOptions) {
+    this.dir = dir;
+    this.name = dir;
+    this.#journal = journal;
+    this.#maxBytes = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES;
+    this.#hardLinks = options.hardLinks ?? false;
+    this.#onWarning = options.onWarning ?? ((message) => console.warn(message));
+    this.#now = options.now ?? Date.now;
+    this.#datesStores = options.now !== undefined;
+  }
+
+  /**
+   * Opens (and creates) the cache in `dir`. When the size journal says the
+   * cache is over its cap, or the journal is damaged, the cache is scanned
+   * and trimmed first.
+   *
+   * @param dir The cache's directory.
+   * @param options Size cap, restore by hard link, warnings, clock.
+   * @returns The open cache; {@linkcode LocalCache.close} it when done.
+   *
+   * @example Opening a cache creates its directory
+   * ```ts
+   * import { LocalCache } from "./local_cache.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const cache = await LocalCache.open(`${dir}/cache`, { maxBytes: 1024 ** 2 });
+   * assert.equal((await Deno.stat(`${dir}/cache`)).mode! & 0o777, 0o700);
+   * cache.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  static async open(dir: string, options: LocalCacheOptions = {}): Promise<LocalCache> {
+    if (options.maxBytes !== undefined && !(options.maxBytes >= 0)) {
+      throw new RangeError(
+        `Cannot open the action cache at ${dir} with a size cap of ${options.maxBytes}: expected a number of bytes of at least 0`,
+      );
+    }
+    await ensureCacheDir(dir);
+    await Deno.mkdir(`${dir}/tmp`, { recursive: true });
+    const cache = new LocalCache(dir, new SizeJournal(`${dir}/${JOURNAL}`), options);
+    await cache.#start();
+    return cache;
+  }
+
+  async #start(): Promise<void> {
+    const state = await this.#journal.read();
+    this.#total = state.total;
+    if (state.damaged) {
+      if (state.length > 0 || (await scanEntries(this.dir)).length > 0) {
+        this.#warn(
+          "journal",
+          `The action cache's size journal ${this.#journal.path} is missing or damaged: scanning the cache to rebuild it`,
+        );
+      }
+      await this.#enforceCap(true);
+    } else if (state.total > this.#maxBytes) {
+      await this.#enforceCap();
+    } else if (state.length > COMPACT_JOURNAL_BYTES) {
+      await this.#withLock(async () => {
+        const again = await this.#journal.read();
+        if (!again.damaged) await this.#journal.reset(again.total);
+      });
+    }
+  }
+
+  /**
+   * The action result stored under `hash`; a hit marks the entry as used.
+   *
+   * @param hash The action key.
+   * @returns The stored bytes, or `undefined`.
+   */
+  async getActionResult(hash: string): Promise<Uint8Array | undefined> {
+    const path = this.#path("ac", checkHash(hash));
+    const bytes = await this.#read(path, () => Deno.readFile(path));
+    if (bytes !== undefined) await this.#touch(path);
+    return bytes;
+  }
+
+  /**
+   * Stores an action result under `hash`, replacing any entry. A failure to
+   * write (a full disk) is a warning, not an error.
+   *
+   * @param hash The action key.
+   * @param bytes The encoded action result.
+   * @param _options Unused: the caller stores blobs before their action result.
+   */
+  async putActionResult(
+    hash: string,
+    bytes: Uint8Array,
+    _options?: PutActionResultOptions,
+  ): Promise<void> {
+    const path = this.#path("ac", checkHash(hash));
+    await this.#write(`action result ${hash}`, async () => {
+      const tmp = tempIn(`${this.dir}/tmp`);
+      await this.#inTmp(() => writeNew(tmp, bytes));
+      const previous = await _sizeOf(path);
+      await this.#place(tmp, path);
+      await this.#added(bytes.length - previous);
+    });
+  }
+
+  /**
+   * Which blobs the cache does not hold (or holds with the wrong size); the
+   * others are marked as used.
+   *
+   * @param digests The blobs.
+   * @returns The missing ones, in order.
+   */
+  async findMissing(digests: readonly Digest[]): Promise<Digest[]> {
+    const missing: Digest[] = [];
+    for (const digest of digests) {
+      const path = this.#path("cas", checkDigest(digest).hash);
+      const size = await this.#read(path, () => _sizeOf(path, -1));
+      if (size === digest.sizeBytes) await this.#touch(path);
+      else missing.push(digest);
+    }
+    return missing;
+  }
+
+  /**
+   * A blob's content, read whole: for small blobs.
+   *
+   * @param digest The blob.
+   * @returns Its content, or `undefined` when missing or of the wrong size.
+   */
+  async getBlob(digest: Digest): Promise<Uint8Array | undefined> {
+    const path = this.#path("cas", checkDigest(digest).hash);
+    const bytes = await this.#read(path, () => Deno.readFile(path));
+    if (bytes === undefined) return undefined;
+    if (bytes.length !== digest.sizeBytes) {
+      await this.#damaged(path, digest, bytes.length);
+      return undefined;
+    }
+    await this.#touch(path);
+    return bytes;
+  }
+
+  /**
+   * Restores a blob to `path` by copy (see {@linkcode LocalCacheOptions}
+   * for hard links): written beside `path` and renamed over it, so that
+   * `path` is never half written. A stored blob whose size differs from the
+   * digest is removed and reported, never restored.
+   *
+   * @param digest The blob.
+   * @param path Where to restore it; parent directories are created.
+   * @param options Whether the file is executable.
+   * @returns Whether the blob was restored.
+   */
+  async getBlobToFile(
+    digest: Digest,
+    path: string,
+    options: RestoreOptions = {},
+  ): Promise<boolean> {
+    const blob = this.#path("cas", checkDigest(digest).hash);
+    const info = await this.#read(blob, () => Deno.stat(blob));
+    if (info === undefined) return false;
+    if (info.size !== digest.sizeBytes) {
+      await this.#damaged(blob, digest, info.size);
+      return false;
+    }
+    const executable = options.executable ?? false;
+    const tmp = tempBeside(path);
+    try {
+      if (
+        !(this.#hardLinks && !executable && ((info.mode ?? 0) & 0o111) === 0 &&
+          await this.#link(blob, tmp, path))
+      ) {
+        await _inDir(tmp, () => Deno.copyFile(blob, tmp));
+        await Deno.chmod(tmp, executable ? 0o755 : 0o644);
+        const copied = (await Deno.stat(tmp)).size;
+        if (copied !== digest.sizeBytes) {
+          await removeQuietly(tmp);
+          await this.#damaged(blob, digest, copied);
+          return false;
+        }
+      }
+      await Deno.rename(tmp, path);
+    } catch (error) {
+      await removeQuietly(tmp);
+      if (error instanceof Deno.errors.NotFound) return false; // evicted meanwhile
+      if (errorCode(error) === undefined) throw error;
+      this.#warn(
+        "restore",
+        `Cannot restore blob ${
+          digestKey(digest)
+        } from the action cache at ${this.dir} to ${path}: ${(error as Error).message}`,
+      );
+      return false;
+    }
+    await this.#touch(blob);
+    return true;
+  }
+
+  async #link(blob: string, tmp: string, path: string): Promise<boolean> {
+    try {
+      await _inDir(tmp, () => Deno.link(blob, tmp));
+      return true;
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== "EXDEV" && code !== "EMLINK") throw error;
+      this.#hardLinks = false;
+      this.#warn(
+        "link",
+        `Cannot hard-link ${path} to the action cache at ${this.dir} (${code}): restoring by copy instead`,
+      );
+      return false;
+    }
+  }
+
+  /**
+   * Stores a blob from bytes; a blob already stored is only marked as used.
+   *
+   * @param digest The blob's digest.
+   * @param bytes The content.
+   * @throws {DigestMismatchError} If `bytes` do not have that digest.
+   */
+  async putBlob(digest: Digest, bytes: Uint8Array): Promise<void> {
+    const path = this.#path("cas", checkDigest(digest).hash);
+    if (await this.#alreadyStored(path, digest)) return;
+    const actual = { hash: await sha256Hex(bytes), sizeBytes: bytes.length };
+    if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+      throw new DigestMismatchError("bytes", digest, actual);
+    }
+    await this.#write(`blob ${digestKey(digest)}`, async () => {
+      const tmp = tempIn(`${this.dir}/tmp`);
+      await this.#inTmp(() => writeNew(tmp, bytes));
+      await this.#place(tmp, path);
+      await this.#added(bytes.length);
+    });
+  }
+
+  /**
+   * Stores a blob from a file, by copy, hashing it on the way; a blob already
+   * stored is only marked as used.
+   *
+   * @param digest The file's digest.
+   * @param file The file.
+   * @throws {DigestMismatchError} If the file does not have that digest.
+   */
+  async putBlobFromFile(digest: Digest, file: string): Promise<void> {
+    const path = this.#path("cas", checkDigest(digest).hash);
+    if (await this.#alreadyStored(path, digest)) return;
+    // A source that cannot be read is the caller's error, thrown as is.
+    using source = await Deno.open(file);
+    const tmp = tempIn(`${this.dir}/tmp`);
+    try {
+      await this.#write(`blob ${digestKey(digest)}`, async () => {
+        const actual = await this.#inTmp(() => copyHashing(source, tmp));
+        if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+          throw new DigestMismatchError(file, digest, actual);
+        }
+        await this.#place(tmp, path);
+        await this.#added(actual.sizeBytes);
+      });
+    } finally {
+      await removeQuietly(tmp);
+    }
+  }
+
+  /**
+   * Checks the size journal once more (other builds add to it too) and trims
+   * the cache if it is over its cap: what a build calls when it ends.
+   *
+   * @param _timeoutMs Unused: the local cache has no background work.
+   * @returns Always `true`.
+   */
+  async flush(_timeoutMs?: number): Promise<boolean> {
+    await this.#rereadJournal();
+    if (this.#total > this.#maxBytes) await this.#enforceCap();
+    return true;
+  }
+
+  /**
+   * Scans the whole cache: how many entries and bytes it holds.
+   *
+   * @returns The counts.
+   *
+   * @example An empty cache
+   * ```ts
+   * import { LocalCache } from "./local_cache.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const cache = await LocalCache.open(dir);
+   * assert.deepEqual(await cache.stats(), { entries: 0, bytes: 0, actionResults: 0, blobs: 0 });
+   * cache.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async stats(): Promise<CacheStats> {
+    const entries = await scanEntries(this.dir);
+    const actionResults = entries.filter((entry) => entry.kind === "ac").length;
+    return {
+      entries: entries.length,
+      bytes: entries.reduce((sum, entry) => sum + entry.size, 0),
+      actionResults,
+      blobs: entries.length - actionResults,
+    };
+  }
+
+  /**
+   * Removes the least recently used entries until the cache holds at most
+   * `maxBytes` (`barchan cache trim`).
+   *
+   * @param maxBytes The size to trim to.
+   * @returns What was removed and what is left.
+   *
+   * @example Trimming to nothing
+   * ```ts
+   * import { LocalCache } from "./local_cache.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const cache = await LocalCache.open(dir);
+   * await cache.putActionResult("b".repeat(64), new Uint8Array(10));
+   * const result = await cache.trim(0);
+   * assert.deepEqual(result, { removedEntries: 1, removedBytes: 10, entries: 0, bytes: 0 });
+   * cache.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  trim(maxBytes: number): Promise<TrimResult> {
+    return this.#withLock(() => this.#scanAndEvict(maxBytes, maxBytes));
+  }
+
+  /**
+   * Removes every entry (`barchan cache clear`).
+   *
+   * @example Clearing
+   * ```ts
+   * import { LocalCache } from "./local_cache.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const cache = await LocalCache.open(dir);
+   * await cache.putActionResult("c".repeat(64), new Uint8Array(3));
+   * await cache.clear();
+   * assert.equal(await cache.getActionResult("c".repeat(64)), undefined);
+   * assert.equal((await cache.stats()).entries, 0);
+   * cache.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async clear(): Promise<void> {
+    await this.#withLock(async () => {
+      for (const kind of ["ac", "cas"]) {
+        try {
+          await Deno.remove(`${this.dir}/${kind}`, { recursive: true });
+        } catch (error) {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        }
+      }
+      await this.#journal.reset(0);
+      this.#total = 0;
+      this.#addedSinceRead = 0;
+    });
+  }
+
+  /** Nothing to release: the local cache keeps no file open between calls. */
+  close(): void {}
+
+  #path(kind: "ac" | "cas", hash: string): string {
+    return `${this.dir}/${kind}/${hash.slice(0, 2)}/${hash}`;
+  }
+
+  /** Runs a read; a missing file is `undefined`, another failure a warning and `undefined`. */
+  async #read<T>(path: string, read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      if (errorCode(error) === undefined) throw error;
+      this.#warn("read", `Cannot read ${path} in the action cache: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Runs a store; a failure of the file system is a warning. */
+  async #write(what: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (errorCode(error) === undefined) throw error;
+      this.#warn(
+        "write",
+        `Cannot store ${what} in the action cache at ${this.dir}: ${
+          (error as Error).message
+        }; going on without storing it`,
+      );
+    }
+  }
+
+  /** Runs `fn`, which writes into tmp/, creating tmp/ first if it was removed. */
+  async #inTmp<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      await Deno.mkdir(`${this.dir}/tmp`, { recursive: true });
+      return await fn();
+    }
+  }
+
+  async #place(tmp: string, path: string): Promise<void> {
+    await renameInto(tmp, path);
+    if (this.#datesStores) await this.#touch(path);
+  }
+
+  async #alreadyStored(path: string, digest: Digest): Promise<boolean> {
+    if (await this.#read(path, () => _sizeOf(path, -1)) !== digest.sizeBytes) return false;
+    await this.#touch(path);
+    return true;
+  }
+
+  async #touch(path: string): Promise<void> {
+    const now = new Date(this.#now());
+    try {
+      await Deno.utime(path, now, now);
+    } catch (error) {
+      // Evicted meanwhile, or a cache shared read-only: the entry only ages.
+      if (errorCode(error) === undefined) throw error;
+    }
+  }
+
+  async #damaged(path: string, digest: Digest, size: number): Promise<void> {
+    this.#warn(
+      `damaged ${path}`,
+      `Blob ${
+        digestKey(digest)
+      } in the action cache at ${this.dir} has ${size} bytes: removed, not restored`,
+    );
+    await removeQuietly(path);
+  }
+
+  #warn(kind: string, message: string): void {
+    if (this.#warned.has(kind)) return;
+    this.#warned.add(kind);
+    this.#onWarning(message);
+  }
+
+  async #added(delta: number): Promise<void> {
+    await this.#journal.add(delta);
+    this.#total += delta;
+    this.#addedSinceRead += delta;
+    // Other builds add to the journal too: read it again when this one has
+    // added a twentieth of the cap since it last did.
+    if (this.#addedSinceRead > this.#maxBytes / 20) await this.#rereadJournal();
+    if (this.#total > this.#maxBytes) await this.#enforceCap();
+  }
+
+  async #rereadJournal(): Promise<void> {
+    const state = await this.#journal.read();
+    this.#addedSinceRead = 0;
+    this.#total = state.damaged ? Infinity : state.total;
+  }
+
+  /**
+   * Scans and trims to 90 % of the cap if the journal (read under the lock)
+   * says the cache is over it; scans to correct the journal when `always`.
+   */
+  #enforceCap(always = false): Promise<void> {
+    this.#trimming ??= this.#withLock(async () => {
+      const state = await this.#journal.read();
+      if (always || state.damaged || state.total > this.#maxBytes) {
+        await this.#scanAndEvict(this.#maxBytes, Math.floor(this.#maxBytes * LOW_WATER));
+      } else {
+        this.#total = state.total;
+        this.#addedSinceRead = 0;
+      }
+    }).finally(() => this.#trimming = undefined);
+    return this.#trimming;
+  }
+
+  /** When the cache holds more than `maxBytes`, evicts down to `targetBytes`. */
+  async #scanAndEvict(maxBytes: number, targetBytes: number): Promise<Eviction> {
+    await removeStaleTemps(`${this.dir}/tmp`, Date.now(), STALE_TEMP_MS);
+    const entries = await scanEntries(this.dir);
+    const eviction = await evictOldest(entries, maxBytes, targetBytes);
+    await this.#journal.reset(eviction.bytes);
+    this.#total = eviction.bytes;
+    this.#addedSinceRead = 0;
+    return eviction;
+  }
+
+  async #withLock<T>(fn: () => Promise<T>): Promise<T> {
+    using lock = await Deno.open(`${this.dir}/${LOCK}`, { write: true, create: true });
+    await lock.lock(true);
+    return await fn();
+  }
+}
+
+/** A file's size, or `missing` when it does not exist. */
+async function _sizeOf(path: string, missing = 0): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return missing;
+    throw error;
+  }
+}
+
+/** Runs `fn`, which creates `path`; creates `path`'s directory first if it is missing. */
+async function _inDir<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    const slash = path.lastIndexOf("/");
+    if (slash <= 0) throw error;
+    await Deno.mkdir(path.slice(0, slash), { recursive: true });
+    return await fn();
+  }
+}

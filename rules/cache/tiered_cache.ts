@@ -1,0 +1,268 @@
+/**
+ * Two caches as one: the local cache first, then the remote one, with what
+ * the remote one has written back into the local one.
+ *
+ * @module
+ */
+
+import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
+import type { Digest } from "./digest.ts";
+
+/**
+ * Which tier a hit came from.
+ *
+ * @example Explaining a local hit
+ * ```ts
+ * import { type CacheSource, describeSource } from "./tiered_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const source: CacheSource = "local";
+ * assert.equal(describeSource(source), "restored from local cache");
+ * ```
+ */
+export type CacheSource = "local" | "remote";
+
+/**
+ * An action result found in a tier.
+ *
+ * @example A local hit
+ * ```ts
+ * import { type ActionResultHit, TieredCache } from "./tiered_cache.ts";
+ * import { LocalCache } from "./local_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const local = await LocalCache.open(`${dir}/local`);
+ * const remote = await LocalCache.open(`${dir}/remote`);
+ * await local.putActionResult("3".repeat(64), new Uint8Array([3]));
+ * const hit: ActionResultHit | undefined = await new TieredCache(local, remote)
+ *   .lookupActionResult("3".repeat(64));
+ * assert.deepEqual(hit, { bytes: new Uint8Array([3]), source: "local" });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface ActionResultHit {
+  /** The stored bytes, unchecked. */
+  bytes: Uint8Array;
+  /** Where they were found. */
+  source: CacheSource;
+}
+
+/**
+ * How `--explain` says where a restored action came from.
+ *
+ * @param source The tier.
+ * @returns `restored from local cache` or `restored from remote cache`.
+ *
+ * @example The phrase for a remote hit
+ * ```ts
+ * import { describeSource } from "./tiered_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(describeSource("remote"), "restored from remote cache");
+ * ```
+ */
+export function describeSource(source: CacheSource): string {
+  return `restored from ${source} cache`;
+}
+
+/**
+ * A local cache in front of a remote one. Lookups try the local cache, then
+ * the remote one; a remote hit is written into the local cache, so the next
+ * build finds it there. Stores go to both (the remote one in the background,
+ * if it uploads at all).
+ *
+ * Action results from either tier are returned unchecked: the caller checks
+ * them the same way whatever their source (a remote entry written back is as
+ * trustworthy as it was remotely).
+ *
+ * @example A remote hit, then a local one
+ * ```ts
+ * import { TieredCache } from "./tiered_cache.ts";
+ * import { LocalCache } from "./local_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const remote = await LocalCache.open(`${dir}/remote`);
+ * const local = await LocalCache.open(`${dir}/local`);
+ * await remote.putActionResult("d".repeat(64), new Uint8Array([7]));
+ * const cache = new TieredCache(local, remote);
+ * assert.equal((await cache.lookupActionResult("d".repeat(64)))?.source, "remote");
+ * assert.equal((await cache.lookupActionResult("d".repeat(64)))?.source, "local");
+ * cache.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class TieredCache implements CacheBackend {
+  /** Both caches' names. */
+  readonly name: string;
+  /** The cache tried first. */
+  readonly local: CacheBackend;
+  /** The cache tried second. */
+  readonly remote: CacheBackend;
+
+  /**
+   * Puts `local` in front of `remote`.
+   *
+   * @param local The cache tried first, into which remote hits are written.
+   * @param remote The cache tried second.
+   */
+  constructor(local: CacheBackend, remote: CacheBackend) {
+    this.local = local;
+    this.remote = remote;
+    this.name = `${local.name}, then ${remote.name}`;
+  }
+
+  /**
+   * An action result and where it was found; a remote hit is written into
+   * the local cache.
+   *
+   * @param hash The action key.
+   * @returns The hit, or `undefined` when neither cache has the entry.
+   */
+  async lookupActionResult(hash: string): Promise<ActionResultHit | undefined> {
+    const local = await this.local.getActionResult(hash);
+    if (local !== undefined) return { bytes: local, source: "local" };
+    const remote = await this.remote.getActionResult(hash);
+    if (remote === undefined) return undefined;
+    await _quietly(() => this.local.putActionResult(hash, remote));
+    return { bytes: remote, source: "remote" };
+  }
+
+  /**
+   * Restores a blob to `path` from the local cache, else from the remote one
+   * (then stored in the local cache too).
+   *
+   * @param digest The blob.
+   * @param path Where to write it.
+   * @param options Whether the file is executable.
+   * @returns The tier it came from, or `undefined` when neither has it.
+   */
+  async restoreBlob(
+    digest: Digest,
+    path: string,
+    options?: RestoreOptions,
+  ): Promise<CacheSource | undefined> {
+    if (await this.local.getBlobToFile(digest, path, options)) return "local";
+    if (!await this.remote.getBlobToFile(digest, path, options)) return undefined;
+    await _quietly(() => this.local.putBlobFromFile(digest, path));
+    return "remote";
+  }
+
+  /**
+   * The action result from either tier (see {@linkcode lookupActionResult}).
+   *
+   * @param hash The action key.
+   * @returns The bytes, or `undefined`.
+   */
+  async getActionResult(hash: string): Promise<Uint8Array | undefined> {
+    return (await this.lookupActionResult(hash))?.bytes;
+  }
+
+  /**
+   * Stores an action result in both tiers.
+   *
+   * @param hash The action key.
+   * @param bytes The encoded action result.
+   * @param options The blobs it refers to.
+   */
+  async putActionResult(
+    hash: string,
+    bytes: Uint8Array,
+    options?: PutActionResultOptions,
+  ): Promise<void> {
+    await this.local.putActionResult(hash, bytes, options);
+    await this.remote.putActionResult(hash, bytes, options);
+  }
+
+  /**
+   * The blobs neither tier holds.
+   *
+   * @param digests The blobs.
+   * @returns Those missing from both, in order.
+   */
+  async findMissing(digests: readonly Digest[]): Promise<Digest[]> {
+    const missingLocally = await this.local.findMissing(digests);
+    if (missingLocally.length === 0) return [];
+    return await this.remote.findMissing(missingLocally);
+  }
+
+  /**
+   * A small blob from either tier; a remote hit is stored locally.
+   *
+   * @param digest The blob.
+   * @returns Its content, or `undefined`.
+   */
+  async getBlob(digest: Digest): Promise<Uint8Array | undefined> {
+    const local = await this.local.getBlob(digest);
+    if (local !== undefined) return local;
+    const remote = await this.remote.getBlob(digest);
+    if (remote !== undefined) await _quietly(() => this.local.putBlob(digest, remote));
+    return remote;
+  }
+
+  /**
+   * Restores a blob from either tier (see {@linkcode restoreBlob}).
+   *
+   * @param digest The blob.
+   * @param path Where to write it.
+   * @param options Whether the file is executable.
+   * @returns Whether it was restored.
+   */
+  async getBlobToFile(digest: Digest, path: string, options?: RestoreOptions): Promise<boolean> {
+    return await this.restoreBlob(digest, path, options) !== undefined;
+  }
+
+  /**
+   * Stores a blob in both tiers.
+   *
+   * @param digest The blob's digest.
+   * @param bytes The content.
+   * @throws {DigestMismatchError} If the bytes do not have that digest.
+   */
+  async putBlob(digest: Digest, bytes: Uint8Array): Promise<void> {
+    await this.local.putBlob(digest, bytes);
+    await this.remote.putBlob(digest, bytes);
+  }
+
+  /**
+   * Stores a blob from a file in both tiers.
+   *
+   * @param digest The file's digest.
+   * @param path The file.
+   * @throws {DigestMismatchError} If the file does not have that digest.
+   */
+  async putBlobFromFile(digest: Digest, path: string): Promise<void> {
+    await this.local.putBlobFromFile(digest, path);
+    await this.remote.putBlobFromFile(digest, path);
+  }
+
+  /**
+   * Flushes both tiers, each within `timeoutMs`.
+   *
+   * @param timeoutMs The longest wait.
+   * @returns Whether both finished.
+   */
+  async flush(timeoutMs?: number): Promise<boolean> {
+    const [local, remote] = await Promise.all([
+      this.local.flush(timeoutMs),
+      this.remote.flush(timeoutMs),
+    ]);
+    return local && remote;
+  }
+
+  /** Closes both tiers. */
+  close(): void {
+    this.local.close();
+    this.remote.close();
+  }
+}
+
+/** Writing a hit back is a convenience: its failure must not turn the hit into an error. */
+async function _quietly(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch {
+    // The hit stands; the next build looks it up remotely again.
+  }
+}
