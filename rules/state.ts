@@ -7,6 +7,8 @@
  *   store's format are the store's own: `memo/persist/store.ts`, `STORE_FILE`);
  * - {@linkcode OUTPUTS_LOG}: the outputs barchan wrote, with their digests;
  * - {@linkcode BUILD_LOCK}: held by the build that runs, and by a watch session;
+ * - {@linkcode OUTPUT_DIR}: the whole output of commands that printed more
+ *   than a build keeps in memory, one file per rule and stream;
  * - {@linkcode SERVER_SOCKET}: where a watch session serves builds (in the
  *   temporary directory when this path is too long for a socket);
  * - `.watch-mark-PID-N`: a watch session's marks in its stream of file
@@ -40,3 +42,6 @@ export const OUTPUTS_LOG = "outputs.log";
 
 /** The Unix socket a watch session serves builds on, in {@linkcode STATE_DIR}. */
 export const SERVER_SOCKET = "server.sock";
+
+/** Where output too long to keep in memory goes, under {@linkcode STATE_DIR}. */
+export const OUTPUT_DIR = "output";
