@@ -15,7 +15,13 @@
  *
  * @module
  */
-import { isCommandStep, type Step, type TargetStates } from "./steps.ts";
+import {
+  type CommandStep,
+  isCommandStep,
+  parseTargetState,
+  type Step,
+  type TargetStates,
+} from "./steps.ts";
 
 /** How an action goes on for real after its replay diverged. */
 export interface Divergence {
@@ -47,7 +53,8 @@ export class Replay {
 
   /**
    * @param steps What the last run did.
-   * @param final The targets as the last run left them (and as they are now).
+   * @param final The targets as the last run left them (and as they are now),
+   * as {@linkcode targetState} gives them.
    */
   constructor(steps: readonly Step[], final: TargetStates) {
     this.#steps = steps;
@@ -78,7 +85,7 @@ export class Replay {
    * @returns The recorded step when it is next, with output to replay;
    * undefined when the replay diverges here.
    */
-  command(key: string): Step & { k: string } | undefined {
+  command(key: string): CommandStep | undefined {
     const step = this.#steps[this.#next];
     if (step === undefined || !isCommandStep(step) || step.k !== key || step.x === undefined) {
       return undefined;
@@ -112,7 +119,7 @@ export class Replay {
     for (const [path, state] of Object.entries(this.#final)) {
       const expected = this.#state[path];
       if (expected === undefined) remove.push(path);
-      else if (expected !== state) return null;
+      else if (parseTargetState(expected).fast !== parseTargetState(state).fast) return null;
     }
     for (const path of Object.keys(this.#state)) {
       if (!(path in this.#final)) return null;

@@ -22,11 +22,15 @@ import {
   contentDigest,
   digestOf,
   type Engine,
+  fileClock,
   messageOf,
   pathPresent,
+  readInput,
   readText,
   recordWrite,
+  statPath,
 } from "../../memo/mod.ts";
+import { PROCESS_INPUT } from "./loader.ts";
 import { type ActionContext, actionOfSpec, type RunOptions } from "../dsl/actions.ts";
 import { RuleError } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
@@ -36,12 +40,23 @@ import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
 import { CapturedOutput } from "../command/captured_output.ts";
 import type { CommandSpec } from "../command/command.ts";
 import type { CacheSource, CommandCache } from "../command/command_cache.ts";
-import type { Step } from "../command/steps.ts";
+import { type Step, targetState } from "../command/steps.ts";
+import { sha256OfFile } from "../command/file_sha256.ts";
 import { OUTPUT_DIR, STATE_DIR } from "../state.ts";
 import { ActionSteps, type ActionStepsInit, RestartAction } from "./action_steps.ts";
 import { InputSet } from "./inputs.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
+
+/**
+ * How many times an action runs in one build when it must start again (its
+ * replay diverged where its targets could not follow, or a file it found
+ * changed while its commands ran).
+ */
+const MAX_ATTEMPTS = 3;
+
+/** How far behind the real clock file times may be, where the kernel's clock cannot be read. */
+const CLOCK_SLACK_MS = 20;
 
 /** What an {@linkcode ActionRunner} works with: its build's state, and how it builds dependencies. */
 export interface ActionRunnerInit {
@@ -129,12 +144,14 @@ export class ActionRunner {
       for (const t of rule.targets) unknown[t] = "would be rebuilt";
       return { value: { t: unknown }, status: "ran" };
     }
-    const replay = await this.#replayable(rule, previous);
-    try {
-      return await this.#attempt(rule, reason, replay);
-    } catch (error) {
-      if (!(error instanceof RestartAction)) throw error;
-      return await this.#attempt(rule, reason, undefined);
+    let replay = await this.#replayable(rule, previous);
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.#attempt(rule, reason, replay, attempt < MAX_ATTEMPTS);
+      } catch (error) {
+        if (!(error instanceof RestartAction)) throw error;
+        replay = undefined;
+      }
     }
   }
 
@@ -148,9 +165,11 @@ export class ActionRunner {
     for (const t of rule.targets) {
       const recorded = previous.t[t];
       if (recorded === undefined) return undefined;
-      const now = await contentDigest(join(this.root, t));
+      const path = join(this.root, t);
+      const now = await contentDigest(path);
       if (now !== recorded) return undefined;
-      targets[t] = recorded;
+      const { sha256 } = await sha256OfFile(path, recorded);
+      targets[t] = targetState(recorded, `${sha256.hash}/${sha256.sizeBytes}`);
     }
     if (Object.keys(previous.t).length !== rule.targets.length) return undefined;
     return { steps: previous.c as Step[], targets };
@@ -160,8 +179,23 @@ export class ActionRunner {
     rule: RuleSpec,
     reason: string,
     replay: ActionStepsInit["replay"],
+    mayRetry: boolean,
   ): Promise<ActionOutcome> {
     const root = this.root;
+    // When its first command started, on the clock file times are stamped
+    // with: a dependency found later whose time is not before it may have
+    // been edited while the command read it.
+    let firstStart: number | undefined;
+    let raced = false;
+    const found = (deps: readonly DepSpec[]) => {
+      if (firstStart === undefined || raced) return;
+      for (const dep of deps) {
+        // A target built in this build is new anyway; its own rule tracks it.
+        if (dep.kind !== "path" || this.outputs.owns(dep.path)) continue;
+        const info = statPath(join(root, dep.path));
+        if (info !== null && info.mtime >= firstStart) raced = true;
+      }
+    };
     const display = new CapturedOutput({ spillPath: this.#spillPath(rule, "log") });
     const event = { rule: rule.id, command: displayOf(rule), reason };
     let started = 0;
@@ -188,7 +222,10 @@ export class ActionRunner {
       cache: rule.cache ? this.#init.cache : undefined,
       namespace: this.#init.namespace ?? "",
       spillPath: (stream) => this.#spillPath(rule, stream),
-      spawn: (spec, stdout, stderr) => this.#spawn(rule, spec, stdout, stderr),
+      spawn: (spec, stdout, stderr) => {
+        firstStart ??= fileClock() ?? Date.now() - CLOCK_SLACK_MS;
+        return this.#spawn(rule, spec, stdout, stderr);
+      },
       goLive,
       show: (chunk) => display.push(chunk),
       restored: (source) => {
@@ -210,10 +247,20 @@ export class ActionRunner {
     if (replay === undefined) await goLive([]);
     let recorded: Step[];
     try {
-      const ctx = this.#context(rule, steps, inputs);
+      const ctx = this.#context(rule, steps, inputs, found);
       if (rule.action.kind === "data") await actionOfSpec(rule.action.spec).perform(ctx);
       else await (await this.#functionOf(rule))(ctx);
       recorded = await steps.finish();
+      if (raced) {
+        // A file it found after a command started changed around then: what
+        // the command read is not known to be what the file holds. Again.
+        if (mayRetry) throw new RestartAction();
+        readInput(PROCESS_INPUT);
+        this.reporter.note?.(
+          `${rule.id}: a file it depends on kept changing while its commands ran; ` +
+            `the next build runs it again`,
+        );
+      }
       const missing = rule.targets.filter((t) => !pathPresent(join(root, t)));
       if (missing.length > 0) {
         throw await this.#problem(
@@ -297,7 +344,12 @@ export class ActionRunner {
     return defined.action;
   }
 
-  #context(rule: RuleSpec, steps: ActionSteps, inputs: InputSet): ActionContext {
+  #context(
+    rule: RuleSpec,
+    steps: ActionSteps,
+    inputs: InputSet,
+    found: (deps: readonly DepSpec[]) => void,
+  ): ActionContext {
     const root = this.root;
     const command = async (spec: CommandSpec): Promise<SpawnResult> => {
       try {
@@ -323,12 +375,14 @@ export class ActionRunner {
         const normal = normalizeDeps(root, deps);
         await this.#init.need(normal, rule);
         inputs.add(normal);
+        found(normal);
       },
       run: (cmd, args = [], options = {}) => command(spec(cmd, args, options)),
       sh: (script, options = {}) => command(spec("sh", ["-c", script], options)),
       readText: async (path) => {
         const p = normalizePath(root, path);
         inputs.add([{ kind: "path", path: p }]);
+        found([{ kind: "path", path: p }]);
         // A built file is already a dependency through its target's digest.
         // Tracking the file too would rerun this rule after its producer
         // repaired a target modified outside the build, content unchanged.
