@@ -104,6 +104,19 @@ export interface ActionOutcome {
   status: "ran" | "restored" | "replayed";
 }
 
+/** Errors an action got from building a dependency: the dependency's failures, not the action's. */
+const dependencyFailures = new WeakSet<object>();
+
+/** Awaits a dependency being built, marking its failure as the dependency's. */
+async function theirFailure<T>(building: Promise<T>): Promise<T> {
+  try {
+    return await building;
+  } catch (error) {
+    if (typeof error === "object" && error !== null) dependencyFailures.add(error);
+    throw error;
+  }
+}
+
 /** Runs rules' actions for one build. */
 export class ActionRunner {
   readonly root: string;
@@ -271,10 +284,12 @@ export class ActionRunner {
       }
     } catch (error) {
       if (error instanceof RestartAction || steps.mustRestart) throw new RestartAction();
+      // A dependency's failure is that dependency's, reported once, as it is.
+      const theirs = dependencyFailures.has(error as object);
       if (!live) {
         // The replay failed before it touched anything: the targets are as
         // the last run left them, still barchan's.
-        if (isCancellation(error)) throw error;
+        if (isCancellation(error) || theirs) throw error;
         throw await this.#asRuleError(rule, error, "");
       }
       // Nothing of barchan's is left at these paths: a file someone puts
@@ -287,6 +302,10 @@ export class ActionRunner {
         recordWrite(t);
       }
       if (isCancellation(error)) throw error;
+      if (theirs) {
+        finish("a dependency it needed failed");
+        throw error;
+      }
       const failure = await this.#asRuleError(rule, error, display.display());
       finish(failure.message);
       throw failure;
@@ -373,7 +392,7 @@ export class ActionRunner {
       signal: this.signal,
       need: async (...deps) => {
         const normal = normalizeDeps(root, deps);
-        await this.#init.need(normal, rule);
+        await theirFailure(this.#init.need(normal, rule));
         inputs.add(normal);
         found(normal);
       },
@@ -386,7 +405,9 @@ export class ActionRunner {
         // A built file is already a dependency through its target's digest.
         // Tracking the file too would rerun this rule after its producer
         // repaired a target modified outside the build, content unchanged.
-        if (await this.#init.needPath(p, rule)) return await Deno.readTextFile(join(root, p));
+        if (await theirFailure(this.#init.needPath(p, rule))) {
+          return await Deno.readTextFile(join(root, p));
+        }
         return await readText(p);
       },
       writeText: async (path, text) => {
