@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Digest } from "./digest.ts";
+import type { Digest } from "../reapi/digest.ts";
 
 /**
  * Options for {@linkcode CacheBackend.getBlobToFile}.
@@ -14,7 +14,7 @@ import type { Digest } from "./digest.ts";
  * ```ts
  * import type { RestoreOptions } from "./backend.ts";
  * import { LocalCache } from "./local_cache.ts";
- * import { sha256Digest } from "./digest.ts";
+ * import { sha256Digest } from "../reapi/digest.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -45,7 +45,7 @@ export interface RestoreOptions {
  * ```ts
  * import type { PutActionResultOptions } from "./backend.ts";
  * import { LocalCache } from "./local_cache.ts";
- * import { sha256Digest } from "./digest.ts";
+ * import { sha256Digest } from "../reapi/digest.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -79,7 +79,7 @@ export interface PutActionResultOptions {
  * damaged entry) as a miss, after a warning given through the cache's own
  * callback: a build never fails because of its cache. The only errors thrown
  * are for wrong arguments: an invalid key, or content that does not match the
- * digest it is put under ({@linkcode DigestMismatchError}).
+ * digest it is put under (`DigestMismatchError`).
  *
  * Action results are returned as stored: the caller checks them (their
  * signature, that their blobs exist). Blobs are checked by the cache: a blob

@@ -29,7 +29,16 @@
 import { Throttle } from "../../fiber/throttle.ts";
 import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
 import { remoteCacheHeaders } from "./cache_headers.ts";
-import { checkDigest, checkHash, type Digest, digestKey, DigestMismatchError } from "./digest.ts";
+import {
+  checkDigest,
+  createDigester,
+  type Digest,
+  type Digester,
+  digestKey,
+  sameDigest,
+  sha256Digest,
+} from "../reapi/digest.ts";
+import { DigestMismatchError } from "./errors.ts";
 import { parentOf, removeQuietly, tempBeside, writeAll } from "./_files.ts";
 import {
   describeFailure,
@@ -42,7 +51,6 @@ import {
   usesProxy,
   Watchdog,
 } from "./_http.ts";
-import { createSha256, sha256Hex } from "./_sha256.ts";
 
 /**
  * Options for {@linkcode HttpCache}.
@@ -260,7 +268,7 @@ export class HttpCache implements CacheBackend {
    * @returns The bytes, or `undefined` on a miss (or when the server fails).
    */
   async getActionResult(hash: string): Promise<Uint8Array | undefined> {
-    const path = `/ac/${checkHash(hash)}`;
+    const path = `/ac/${checkDigest({ hash, sizeBytes: 0 }).hash}`;
     return await this.#guard(() =>
       this.#exchange({ method: "GET", path, write: false }, async (response, watchdog) => {
         if (response.status === 404) return void await discardBody(response);
@@ -292,7 +300,7 @@ export class HttpCache implements CacheBackend {
     bytes: Uint8Array,
     options: PutActionResultOptions = {},
   ): Promise<void> {
-    const path = `/ac/${checkHash(hash)}`;
+    const path = `/ac/${checkDigest({ hash, sizeBytes: 0 }).hash}`;
     if (!this.#writable) return;
     const copy = bytes.slice();
     const required = (options.requires ?? []).map((d) => this.#blobs.get(checkDigest(d).hash));
@@ -352,8 +360,8 @@ export class HttpCache implements CacheBackend {
           return undefined;
         }
         const bytes = await readBodyUpTo(response, watchdog, digest.sizeBytes);
-        const actual = bytes && { hash: await sha256Hex(bytes), sizeBytes: bytes.length };
-        if (actual?.hash === digest.hash && actual.sizeBytes === digest.sizeBytes) return bytes;
+        const actual = bytes && await sha256Digest(bytes);
+        if (actual !== undefined && sameDigest(actual, digest)) return bytes;
         this.#corrupt(digest, actual);
         return undefined;
       })
@@ -389,7 +397,7 @@ export class HttpCache implements CacheBackend {
         const tmp = tempBeside(path);
         try {
           const actual = await this.#download(response, watchdog, digest, tmp);
-          if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+          if (!sameDigest(actual, digest)) {
             this.#corrupt(digest, actual);
             return undefined;
           }
@@ -412,16 +420,16 @@ export class HttpCache implements CacheBackend {
   ): Promise<Digest> {
     await Deno.mkdir(parentOf(tmp), { recursive: true });
     using file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
-    const hash = await createSha256();
+    const digester = await createDigester();
     let sizeBytes = 0;
     await readBody(response, watchdog, async (chunk) => {
       sizeBytes += chunk.length;
       if (sizeBytes > digest.sizeBytes) return false;
-      hash.update(chunk);
+      digester.update(chunk);
       await writeAll(file, chunk);
       return true;
     });
-    return { hash: sizeBytes > digest.sizeBytes ? "" : hash.hex(), sizeBytes };
+    return sizeBytes > digest.sizeBytes ? { hash: "", sizeBytes } : digester.digest();
   }
 
   /**
@@ -435,8 +443,8 @@ export class HttpCache implements CacheBackend {
   async putBlob(digest: Digest, bytes: Uint8Array): Promise<void> {
     checkDigest(digest);
     if (!this.#writable || this.#blobs.has(digest.hash)) return;
-    const actual = { hash: await sha256Hex(bytes), sizeBytes: bytes.length };
-    if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+    const actual = await sha256Digest(bytes);
+    if (!sameDigest(actual, digest)) {
       throw new DigestMismatchError("bytes", digest, actual);
     }
     if (this.#blobs.has(digest.hash)) return;
@@ -460,8 +468,8 @@ export class HttpCache implements CacheBackend {
     if (digest.sizeBytes <= IN_MEMORY_UPLOAD) {
       this.#uploadBlob(digest, async () => {
         const bytes = await Deno.readFile(path);
-        const actual = { hash: await sha256Hex(bytes), sizeBytes: bytes.length };
-        if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+        const actual = await sha256Digest(bytes);
+        if (!sameDigest(actual, digest)) {
           throw new DigestMismatchError(path, digest, actual);
         }
         return () => bytes;
@@ -727,8 +735,7 @@ function _checkedFileStream(
   onError: (error: Error) => void,
 ): ReadableStream<Uint8Array> {
   let file: Deno.FsFile | undefined;
-  let hash: Awaited<ReturnType<typeof createSha256>>;
-  let sizeBytes = 0;
+  let digester: Digester;
   return new ReadableStream<Uint8Array>({
     async start() {
       try {
@@ -737,15 +744,15 @@ function _checkedFileStream(
         onError(error as Error);
         throw error;
       }
-      hash = await createSha256();
+      digester = await createDigester();
     },
     async pull(controller) {
       const chunk = new Uint8Array(CHUNK);
       const n = await file!.read(chunk);
       if (n === null) {
         file!.close();
-        const actual = { hash: hash.hex(), sizeBytes };
-        if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+        const actual = digester.digest();
+        if (!sameDigest(actual, digest)) {
           const error = new DigestMismatchError(path, digest, actual);
           onError(error);
           controller.error(error);
@@ -754,8 +761,7 @@ function _checkedFileStream(
         }
         return;
       }
-      sizeBytes += n;
-      hash.update(chunk.subarray(0, n));
+      digester.update(chunk.subarray(0, n));
       controller.enqueue(chunk.subarray(0, n));
     },
     cancel() {

@@ -22,7 +22,8 @@
 
 import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
 import { DEFAULT_CACHE_MAX_BYTES, ensureCacheDir } from "./cache_dir.ts";
-import { checkDigest, checkHash, type Digest, digestKey, DigestMismatchError } from "./digest.ts";
+import { checkDigest, type Digest, digestKey, sameDigest, sha256Digest } from "../reapi/digest.ts";
+import { DigestMismatchError } from "./errors.ts";
 import {
   copyHashing,
   errorCode,
@@ -34,7 +35,6 @@ import {
 } from "./_files.ts";
 import { type Eviction, evictOldest, removeStaleTemps, scanEntries } from "./_scan.ts";
 import { SizeJournal } from "./_size_journal.ts";
-import { sha256Hex } from "./_sha256.ts";
 
 /**
  * Options for {@linkcode LocalCache.open}.
@@ -156,7 +156,7 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
  * @example Storing and restoring a blob and an action result
  * ```ts
  * import { LocalCache } from "./local_cache.ts";
- * import { sha256Digest } from "./digest.ts";
+ * import { sha256Digest } from "../reapi/digest.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -265,7 +265,7 @@ export class LocalCache implements CacheBackend {
    * @returns The stored bytes, or `undefined`.
    */
   async getActionResult(hash: string): Promise<Uint8Array | undefined> {
-    const path = this.#path("ac", checkHash(hash));
+    const path = this.#path("ac", checkDigest({ hash, sizeBytes: 0 }).hash);
     const bytes = await this.#read(path, () => Deno.readFile(path));
     if (bytes !== undefined) await this.#touch(path);
     return bytes;
@@ -284,7 +284,7 @@ export class LocalCache implements CacheBackend {
     bytes: Uint8Array,
     _options?: PutActionResultOptions,
   ): Promise<void> {
-    const path = this.#path("ac", checkHash(hash));
+    const path = this.#path("ac", checkDigest({ hash, sizeBytes: 0 }).hash);
     await this.#write(`action result ${hash}`, async () => {
       const tmp = tempIn(`${this.dir}/tmp`);
       await this.#inTmp(() => writeNew(tmp, bytes));
@@ -412,8 +412,8 @@ export class LocalCache implements CacheBackend {
   async putBlob(digest: Digest, bytes: Uint8Array): Promise<void> {
     const path = this.#path("cas", checkDigest(digest).hash);
     if (await this.#alreadyStored(path, digest)) return;
-    const actual = { hash: await sha256Hex(bytes), sizeBytes: bytes.length };
-    if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+    const actual = await sha256Digest(bytes);
+    if (!sameDigest(actual, digest)) {
       throw new DigestMismatchError("bytes", digest, actual);
     }
     await this.#write(`blob ${digestKey(digest)}`, async () => {
@@ -441,7 +441,7 @@ export class LocalCache implements CacheBackend {
     try {
       await this.#write(`blob ${digestKey(digest)}`, async () => {
         const actual = await this.#inTmp(() => copyHashing(source, tmp));
-        if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+        if (!sameDigest(actual, digest)) {
           throw new DigestMismatchError(file, digest, actual);
         }
         await this.#place(tmp, path);

@@ -8,7 +8,8 @@
  *
  * @example A local cache in front of nothing but itself
  * ```ts
- * import { cacheConfig, LocalCache, sha256Digest } from "./mod.ts";
+ * import { cacheConfig, LocalCache } from "./mod.ts";
+ * import { sha256Digest } from "../reapi/digest.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -34,15 +35,7 @@ export {
 } from "./cache_dir.ts";
 export type { CacheConfig, CacheConfigOptions } from "./cache_dir.ts";
 export { parseCacheHeaders, remoteCacheHeaders } from "./cache_headers.ts";
-export {
-  checkDigest,
-  checkHash,
-  type Digest,
-  digestKey,
-  DigestMismatchError,
-  fileDigest,
-  sha256Digest,
-} from "./digest.ts";
+export { DigestMismatchError } from "./errors.ts";
 export { HttpCache } from "./http_cache.ts";
 export type { HttpCacheOptions } from "./http_cache.ts";
 export { LocalCache } from "./local_cache.ts";

@@ -6,7 +6,7 @@
  */
 
 import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
-import type { Digest } from "./digest.ts";
+import type { Digest } from "../reapi/digest.ts";
 
 /**
  * Which tier a hit came from.

@@ -5,7 +5,7 @@
 // first wrong read.
 
 import { LocalCache } from "../../../rules/cache/local_cache.ts";
-import { sha256Digest } from "../../../rules/cache/digest.ts";
+import { sha256Digest } from "../../../rules/reapi/digest.ts";
 
 const [dir, id, rounds] = Deno.args;
 const warnings: string[] = [];

@@ -1,7 +1,7 @@
 // Helpers shared by the cache tests: temporary directories and digests.
 
-import { sha256Digest } from "../../../rules/cache/digest.ts";
-import type { Digest } from "../../../rules/cache/digest.ts";
+import { sha256Digest } from "../../../rules/reapi/digest.ts";
+import type { Digest } from "../../../rules/reapi/digest.ts";
 
 /** Runs `fn` in a new temporary directory, removed afterwards. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HttpCache, type HttpCacheOptions } from "../../../rules/cache/http_cache.ts";
-import { fileDigest, sha256Digest } from "../../../rules/cache/digest.ts";
+import { fileDigest, sha256Digest } from "../../../rules/reapi/digest.ts";
 import { nginxTest } from "../../_servers/nginx.ts";
 import { blob, key, warnings, withTempDir } from "./_util.ts";
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { LocalCache } from "../../../rules/cache/local_cache.ts";
-import { DigestMismatchError, sha256Digest } from "../../../rules/cache/digest.ts";
+import { sha256Digest } from "../../../rules/reapi/digest.ts";
+import { DigestMismatchError } from "../../../rules/cache/errors.ts";
 import { blob, key, warnings, withTempDir } from "./_util.ts";
 
 const HAMMER = new URL("./_hammer.ts", import.meta.url).pathname;
