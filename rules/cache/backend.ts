@@ -1,6 +1,7 @@
 /**
  * What every action cache offers, on disk or over the network: action results
- * by key and content-addressed blobs.
+ * under the digest of their REAPI `Action` message, and content-addressed
+ * blobs.
  *
  * @module
  */
@@ -53,9 +54,10 @@ export interface RestoreOptions {
  * const output = new TextEncoder().encode("out");
  * const digest = await sha256Digest(output);
  * await cache.putBlob(digest, output);
+ * const action = { hash: "e".repeat(64), sizeBytes: 140 };
  * const options: PutActionResultOptions = { requires: [digest] };
- * await cache.putActionResult("e".repeat(64), new Uint8Array([1]), options);
- * assert.ok(await cache.getActionResult("e".repeat(64)));
+ * await cache.putActionResult(action, new Uint8Array([1]), options);
+ * assert.ok(await cache.getActionResult(action));
  * cache.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -75,6 +77,10 @@ export interface PutActionResultOptions {
  * An action cache: values under action keys (`ac/`), opaque bytes that are
  * encoded REAPI `ActionResult`s, and blobs under their digests (`cas/`).
  *
+ * An action's key is the digest (SHA-256 and size) of its encoded `Action`:
+ * a gRPC cache needs both, while a cache on disk or over HTTP names the
+ * entry by the hash alone.
+ *
  * Every method treats a failure of the cache itself (a server that is down, a
  * damaged entry) as a miss, after a warning given through the cache's own
  * callback: a build never fails because of its cache. The only errors thrown
@@ -93,9 +99,9 @@ export interface PutActionResultOptions {
  * const results = new Map<string, Uint8Array>();
  * const memory: CacheBackend = {
  *   name: "memory",
- *   getActionResult: (hash) => Promise.resolve(results.get(hash)),
- *   putActionResult: (hash, bytes) => {
- *     results.set(hash, bytes);
+ *   getActionResult: (action) => Promise.resolve(results.get(action.hash)),
+ *   putActionResult: (action, bytes) => {
+ *     results.set(action.hash, bytes);
  *     return Promise.resolve();
  *   },
  *   findMissing: (digests) => Promise.resolve([...digests]),
@@ -106,8 +112,9 @@ export interface PutActionResultOptions {
  *   flush: () => Promise.resolve(true),
  *   close: () => {},
  * };
- * await memory.putActionResult("0".repeat(64), new Uint8Array([1]));
- * assert.deepEqual(await memory.getActionResult("0".repeat(64)), new Uint8Array([1]));
+ * const action = { hash: "0".repeat(64), sizeBytes: 140 };
+ * await memory.putActionResult(action, new Uint8Array([1]));
+ * assert.deepEqual(await memory.getActionResult(action), new Uint8Array([1]));
  * ```
  */
 export interface CacheBackend {
@@ -115,22 +122,24 @@ export interface CacheBackend {
   readonly name: string;
 
   /**
-   * The action result stored under an action key.
+   * The action result stored for an action.
    *
-   * @param hash The action's key, 64 lowercase hex digits.
+   * @param action The digest of the action's encoded `Action` message.
    * @returns The stored bytes, or `undefined` on a miss.
+   * @throws {TypeError} If the digest is malformed.
    */
-  getActionResult(hash: string): Promise<Uint8Array | undefined>;
+  getActionResult(action: Digest): Promise<Uint8Array | undefined>;
 
   /**
-   * Stores an action result under an action key, replacing any entry.
+   * Stores an action result for an action, replacing any entry.
    *
-   * @param hash The action's key.
+   * @param action The digest of the action's encoded `Action` message.
    * @param bytes The encoded action result; the cache keeps its own copy.
    * @param options The blobs the result refers to.
+   * @throws {TypeError} If the digest is malformed.
    */
   putActionResult(
-    hash: string,
+    action: Digest,
     bytes: Uint8Array,
     options?: PutActionResultOptions,
   ): Promise<void>;

@@ -170,8 +170,8 @@ interface Request {
  *   headers: {},
  *   onWarning: (message) => warnings.push(message),
  * });
- * assert.equal(await cache.getActionResult("0".repeat(64)), undefined);
- * assert.equal(await cache.getActionResult("1".repeat(64)), undefined);
+ * assert.equal(await cache.getActionResult({ hash: "0".repeat(64), sizeBytes: 140 }), undefined);
+ * assert.equal(await cache.getActionResult({ hash: "1".repeat(64), sizeBytes: 140 }), undefined);
  * assert.equal(warnings.length, 1);
  * assert.equal(cache.available, false);
  * cache.close();
@@ -262,13 +262,14 @@ export class HttpCache implements CacheBackend {
   }
 
   /**
-   * The action result stored under `hash`, unchecked.
+   * The action result stored for an action, unchecked.
    *
-   * @param hash The action key.
+   * @param action The action's digest; the URL names its hash.
    * @returns The bytes, or `undefined` on a miss (or when the server fails).
    */
-  async getActionResult(hash: string): Promise<Uint8Array | undefined> {
-    const path = `/ac/${checkDigest({ hash, sizeBytes: 0 }).hash}`;
+  async getActionResult(action: Digest): Promise<Uint8Array | undefined> {
+    const hash = checkDigest(action).hash;
+    const path = `/ac/${hash}`;
     return await this.#guard(() =>
       this.#exchange({ method: "GET", path, write: false }, async (response, watchdog) => {
         if (response.status === 404) return void await discardBody(response);
@@ -289,18 +290,19 @@ export class HttpCache implements CacheBackend {
    * Queues the upload of an action result (when uploads are on), to run
    * once the blobs it requires are uploaded; skipped if one of them failed.
    *
-   * @param hash The action key.
+   * @param action The action's digest; the URL names its hash.
    * @param bytes The encoded action result (copied).
    * @param options The blobs it refers to.
    */
   // Async so that an invalid argument rejects, as in every cache.
   // deno-lint-ignore require-await
   async putActionResult(
-    hash: string,
+    action: Digest,
     bytes: Uint8Array,
     options: PutActionResultOptions = {},
   ): Promise<void> {
-    const path = `/ac/${checkDigest({ hash, sizeBytes: 0 }).hash}`;
+    const hash = checkDigest(action).hash;
+    const path = `/ac/${hash}`;
     if (!this.#writable) return;
     const copy = bytes.slice();
     const required = (options.requires ?? []).map((d) => this.#blobs.get(checkDigest(d).hash));

@@ -53,7 +53,7 @@ import { SizeJournal } from "./_size_journal.ts";
  * };
  * const dir = await Deno.makeTempDir();
  * const cache = await LocalCache.open(dir, options);
- * await cache.putActionResult("f".repeat(64), new Uint8Array(1));
+ * await cache.putActionResult({ hash: "f".repeat(64), sizeBytes: 1 }, new Uint8Array(1));
  * const stored = await Deno.stat(`${dir}/ac/ff/${"f".repeat(64)}`);
  * assert.equal(stored.mtime?.getTime(), Date.UTC(2030, 0, 1));
  * assert.deepEqual(warnings, []);
@@ -107,7 +107,7 @@ export interface LocalCacheOptions {
  *
  * const dir = await Deno.makeTempDir();
  * const cache = await LocalCache.open(dir);
- * await cache.putActionResult("1".repeat(64), new Uint8Array(5));
+ * await cache.putActionResult({ hash: "1".repeat(64), sizeBytes: 1 }, new Uint8Array(5));
  * const stats: CacheStats = await cache.stats();
  * assert.deepEqual(stats, { entries: 1, bytes: 5, actionResults: 1, blobs: 0 });
  * cache.close();
@@ -135,7 +135,7 @@ export interface CacheStats {
  *
  * const dir = await Deno.makeTempDir();
  * const cache = await LocalCache.open(dir);
- * await cache.putActionResult("2".repeat(64), new Uint8Array(5));
+ * await cache.putActionResult({ hash: "2".repeat(64), sizeBytes: 1 }, new Uint8Array(5));
  * const result: TrimResult = await cache.trim(100);
  * assert.deepEqual(result, { removedEntries: 0, removedBytes: 0, entries: 1, bytes: 5 });
  * cache.close();
@@ -164,9 +164,10 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
  * const bytes = new TextEncoder().encode("#!/bin/sh\necho hi\n");
  * const digest = await sha256Digest(bytes);
  * await cache.putBlob(digest, bytes);
- * await cache.putActionResult("a".repeat(64), new Uint8Array([1, 2, 3]));
+ * const action = { hash: "a".repeat(64), sizeBytes: 140 };
+ * await cache.putActionResult(action, new Uint8Array([1, 2, 3]));
  *
- * assert.deepEqual(await cache.getActionResult("a".repeat(64)), new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(await cache.getActionResult(action), new Uint8Array([1, 2, 3]));
  * assert.ok(await cache.getBlobToFile(digest, `${dir}/out/hi.sh`, { executable: true }));
  * assert.equal((await Deno.stat(`${dir}/out/hi.sh`)).mode! & 0o777, 0o755);
  * assert.deepEqual(await cache.stats(), { entries: 2, bytes: 21, actionResults: 1, blobs: 1 });
@@ -259,33 +260,33 @@ export class LocalCache implements CacheBackend {
   }
 
   /**
-   * The action result stored under `hash`; a hit marks the entry as used.
+   * The action result stored for an action; a hit marks the entry as used.
    *
-   * @param hash The action key.
+   * @param action The action's digest; the entry is named by its hash.
    * @returns The stored bytes, or `undefined`.
    */
-  async getActionResult(hash: string): Promise<Uint8Array | undefined> {
-    const path = this.#path("ac", checkDigest({ hash, sizeBytes: 0 }).hash);
+  async getActionResult(action: Digest): Promise<Uint8Array | undefined> {
+    const path = this.#path("ac", checkDigest(action).hash);
     const bytes = await this.#read(path, () => Deno.readFile(path));
     if (bytes !== undefined) await this.#touch(path);
     return bytes;
   }
 
   /**
-   * Stores an action result under `hash`, replacing any entry. A failure to
+   * Stores an action result for an action, replacing any entry. A failure to
    * write (a full disk) is a warning, not an error.
    *
-   * @param hash The action key.
+   * @param action The action's digest.
    * @param bytes The encoded action result.
    * @param _options Unused: the caller stores blobs before their action result.
    */
   async putActionResult(
-    hash: string,
+    action: Digest,
     bytes: Uint8Array,
     _options?: PutActionResultOptions,
   ): Promise<void> {
-    const path = this.#path("ac", checkDigest({ hash, sizeBytes: 0 }).hash);
-    await this.#write(`action result ${hash}`, async () => {
+    const path = this.#path("ac", checkDigest(action).hash);
+    await this.#write(`action result ${digestKey(action)}`, async () => {
       const tmp = tempIn(`${this.dir}/tmp`);
       await this.#inTmp(() => writeNew(tmp, bytes));
       const previous = await _sizeOf(path);
@@ -507,7 +508,7 @@ export class LocalCache implements CacheBackend {
    *
    * const dir = await Deno.makeTempDir();
    * const cache = await LocalCache.open(dir);
-   * await cache.putActionResult("b".repeat(64), new Uint8Array(10));
+   * await cache.putActionResult({ hash: "b".repeat(64), sizeBytes: 1 }, new Uint8Array(10));
    * const result = await cache.trim(0);
    * assert.deepEqual(result, { removedEntries: 1, removedBytes: 10, entries: 0, bytes: 0 });
    * cache.close();
@@ -528,9 +529,10 @@ export class LocalCache implements CacheBackend {
    *
    * const dir = await Deno.makeTempDir();
    * const cache = await LocalCache.open(dir);
-   * await cache.putActionResult("c".repeat(64), new Uint8Array(3));
+   * const action = { hash: "c".repeat(64), sizeBytes: 140 };
+   * await cache.putActionResult(action, new Uint8Array(3));
    * await cache.clear();
-   * assert.equal(await cache.getActionResult("c".repeat(64)), undefined);
+   * assert.equal(await cache.getActionResult(action), undefined);
    * assert.equal((await cache.stats()).entries, 0);
    * cache.close();
    * await Deno.remove(dir, { recursive: true });

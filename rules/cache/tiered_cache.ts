@@ -34,9 +34,9 @@ export type CacheSource = "local" | "remote";
  * const dir = await Deno.makeTempDir();
  * const local = await LocalCache.open(`${dir}/local`);
  * const remote = await LocalCache.open(`${dir}/remote`);
- * await local.putActionResult("3".repeat(64), new Uint8Array([3]));
+ * await local.putActionResult({ hash: "3".repeat(64), sizeBytes: 1 }, new Uint8Array([3]));
  * const hit: ActionResultHit | undefined = await new TieredCache(local, remote)
- *   .lookupActionResult("3".repeat(64));
+ *   .lookupActionResult({ hash: "3".repeat(64), sizeBytes: 1 });
  * assert.deepEqual(hit, { bytes: new Uint8Array([3]), source: "local" });
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -85,10 +85,11 @@ export function describeSource(source: CacheSource): string {
  * const dir = await Deno.makeTempDir();
  * const remote = await LocalCache.open(`${dir}/remote`);
  * const local = await LocalCache.open(`${dir}/local`);
- * await remote.putActionResult("d".repeat(64), new Uint8Array([7]));
+ * const action = { hash: "d".repeat(64), sizeBytes: 140 };
+ * await remote.putActionResult(action, new Uint8Array([7]));
  * const cache = new TieredCache(local, remote);
- * assert.equal((await cache.lookupActionResult("d".repeat(64)))?.source, "remote");
- * assert.equal((await cache.lookupActionResult("d".repeat(64)))?.source, "local");
+ * assert.equal((await cache.lookupActionResult(action))?.source, "remote");
+ * assert.equal((await cache.lookupActionResult(action))?.source, "local");
  * cache.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -117,15 +118,15 @@ export class TieredCache implements CacheBackend {
    * An action result and where it was found; a remote hit is written into
    * the local cache.
    *
-   * @param hash The action key.
+   * @param action The action's digest.
    * @returns The hit, or `undefined` when neither cache has the entry.
    */
-  async lookupActionResult(hash: string): Promise<ActionResultHit | undefined> {
-    const local = await this.local.getActionResult(hash);
+  async lookupActionResult(action: Digest): Promise<ActionResultHit | undefined> {
+    const local = await this.local.getActionResult(action);
     if (local !== undefined) return { bytes: local, source: "local" };
-    const remote = await this.remote.getActionResult(hash);
+    const remote = await this.remote.getActionResult(action);
     if (remote === undefined) return undefined;
-    await _quietly(() => this.local.putActionResult(hash, remote));
+    await _quietly(() => this.local.putActionResult(action, remote));
     return { bytes: remote, source: "remote" };
   }
 
@@ -152,27 +153,27 @@ export class TieredCache implements CacheBackend {
   /**
    * The action result from either tier (see {@linkcode lookupActionResult}).
    *
-   * @param hash The action key.
+   * @param action The action's digest.
    * @returns The bytes, or `undefined`.
    */
-  async getActionResult(hash: string): Promise<Uint8Array | undefined> {
-    return (await this.lookupActionResult(hash))?.bytes;
+  async getActionResult(action: Digest): Promise<Uint8Array | undefined> {
+    return (await this.lookupActionResult(action))?.bytes;
   }
 
   /**
    * Stores an action result in both tiers.
    *
-   * @param hash The action key.
+   * @param action The action's digest.
    * @param bytes The encoded action result.
    * @param options The blobs it refers to.
    */
   async putActionResult(
-    hash: string,
+    action: Digest,
     bytes: Uint8Array,
     options?: PutActionResultOptions,
   ): Promise<void> {
-    await this.local.putActionResult(hash, bytes, options);
-    await this.remote.putActionResult(hash, bytes, options);
+    await this.local.putActionResult(action, bytes, options);
+    await this.remote.putActionResult(action, bytes, options);
   }
 
   /**

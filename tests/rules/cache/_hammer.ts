@@ -39,7 +39,7 @@ function blobContent(i: number): Uint8Array {
 const keys = await Promise.all(
   Array.from(
     { length: KEYS },
-    async (_, i) => (await sha256Digest(new TextEncoder().encode(`key ${i}`))).hash,
+    (_, i) => sha256Digest(new TextEncoder().encode(`key ${i}`)),
   ),
 );
 const blobs = await Promise.all(Array.from({ length: KEYS }, async (_, i) => {

@@ -46,7 +46,10 @@ Deno.test("LocalCache shards entries by the first two hex digits of their key", 
     await cache.putActionResult(k, new Uint8Array([9]));
     const h = a.digest.hash;
     assert.deepEqual(await Deno.readFile(`${dir}/cas/${h.slice(0, 2)}/${h}`), a.bytes);
-    assert.deepEqual(await Deno.readFile(`${dir}/ac/${k.slice(0, 2)}/${k}`), new Uint8Array([9]));
+    assert.deepEqual(
+      await Deno.readFile(`${dir}/ac/${k.hash.slice(0, 2)}/${k.hash}`),
+      new Uint8Array([9]),
+    );
     cache.close();
   });
 });
@@ -81,7 +84,10 @@ Deno.test("LocalCache refuses content that does not match its digest, and stores
     assert.deepEqual(await cache.stats(), { entries: 0, bytes: 0, actionResults: 0, blobs: 0 });
     assert.deepEqual([...Deno.readDirSync(`${dir}/cache/tmp`)], []);
     await assert.rejects(cache.putBlobFromFile(a.digest, `${dir}/missing`), Deno.errors.NotFound);
-    await assert.rejects(cache.getActionResult("../../etc/passwd"), TypeError);
+    await assert.rejects(
+      cache.getActionResult({ hash: "../../etc/passwd", sizeBytes: 1 }),
+      TypeError,
+    );
     cache.close();
   });
 });

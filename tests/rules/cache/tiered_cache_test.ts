@@ -72,7 +72,7 @@ nginxTest("TieredCache stores in both tiers and finds what neither holds", async
     assert.ok(await cache.flush(10_000));
     assert.deepEqual(await local.findMissing([a.digest, b.digest]), []);
     assert.deepEqual(await remote.findMissing([a.digest, b.digest]), []);
-    assert.deepEqual(await Deno.readFile(`${nginx.root}/ac/${k}`), new Uint8Array([5]));
+    assert.deepEqual(await Deno.readFile(`${nginx.root}/ac/${k.hash}`), new Uint8Array([5]));
     // Only in the remote tier: not missing.
     await local.clear();
     assert.deepEqual(await cache.findMissing([a.digest, c.digest]), [c.digest]);
