@@ -27,6 +27,7 @@
  */
 
 import { Throttle } from "../../fiber/throttle.ts";
+import { UploadQueue } from "./upload_queue.ts";
 import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
 import { remoteCacheHeaders } from "./cache_headers.ts";
 import {
@@ -193,13 +194,9 @@ export class HttpCache implements CacheBackend {
   #onWarning: (message: string) => void;
   #client: Deno.HttpClient;
   #closing = new AbortController();
-  #abandoning = new AbortController();
   #uploadSignal: AbortSignal;
-  #uploads: Throttle;
+  #uploads: UploadQueue;
   #lookups: Throttle;
-  #pending = new Set<Promise<void>>();
-  /** Each blob uploaded, being uploaded or found on the server: whether it is there. */
-  #blobs = new Map<string, Promise<boolean>>();
   #probed: Promise<boolean> | undefined;
   #readable = true;
   #writable: boolean;
@@ -250,9 +247,12 @@ export class HttpCache implements CacheBackend {
     this.#retryDelayMs = options.retryDelayMs ?? 100;
     this.#maxActionResultBytes = options.maxActionResultBytes ?? 16 * 1024 * 1024;
     this.#onWarning = options.onWarning ?? ((message) => console.warn(message));
-    this.#uploads = new Throttle(options.uploadConcurrency ?? 4);
+    this.#uploads = new UploadQueue({
+      concurrency: options.uploadConcurrency ?? 4,
+      onError: (error) => this.#failed(error),
+    });
     this.#lookups = new Throttle(options.lookupConcurrency ?? 8);
-    this.#uploadSignal = AbortSignal.any([this.#closing.signal, this.#abandoning.signal]);
+    this.#uploadSignal = AbortSignal.any([this.#closing.signal, this.#uploads.signal]);
     this.#client = Deno.createHttpClient({});
   }
 
@@ -303,18 +303,16 @@ export class HttpCache implements CacheBackend {
   ): Promise<void> {
     const hash = checkDigest(action).hash;
     const path = `/ac/${hash}`;
+    const requires = (options.requires ?? []).map(checkDigest);
     if (!this.#writable) return;
     const copy = bytes.slice();
-    const required = (options.requires ?? []).map((d) => this.#blobs.get(checkDigest(d).hash));
-    this.#background(async () => {
-      const present = await Promise.all(required);
-      if (present.some((ok) => ok === false)) return;
-      await this.#uploads.run(() =>
+    this.#uploads.afterBlobs(
+      requires,
+      () =>
         this.#exchange({ method: "PUT", path, write: true, body: () => copy }, (response) => {
           return this.#stored(response, `action result ${hash}`);
-        })
-      );
-    });
+        }),
+    );
   }
 
   /**
@@ -341,9 +339,7 @@ export class HttpCache implements CacheBackend {
       const length = response.headers.get("content-length");
       return length === null || Number(length) === digest.sizeBytes;
     });
-    if (present === true && !this.#blobs.has(digest.hash)) {
-      this.#blobs.set(digest.hash, Promise.resolve(true));
-    }
+    if (present === true) this.#uploads.present(digest);
     return present;
   }
 
@@ -444,12 +440,11 @@ export class HttpCache implements CacheBackend {
    */
   async putBlob(digest: Digest, bytes: Uint8Array): Promise<void> {
     checkDigest(digest);
-    if (!this.#writable || this.#blobs.has(digest.hash)) return;
+    if (!this.#writable || this.#uploads.knows(digest)) return;
     const actual = await sha256Digest(bytes);
     if (!sameDigest(actual, digest)) {
       throw new DigestMismatchError("bytes", digest, actual);
     }
-    if (this.#blobs.has(digest.hash)) return;
     const copy = bytes.slice();
     this.#uploadBlob(digest, () => () => copy);
   }
@@ -466,7 +461,7 @@ export class HttpCache implements CacheBackend {
   // deno-lint-ignore require-await
   async putBlobFromFile(digest: Digest, path: string): Promise<void> {
     checkDigest(digest);
-    if (!this.#writable || this.#blobs.has(digest.hash)) return;
+    if (!this.#writable || this.#uploads.knows(digest)) return;
     if (digest.sizeBytes <= IN_MEMORY_UPLOAD) {
       this.#uploadBlob(digest, async () => {
         const bytes = await Deno.readFile(path);
@@ -493,24 +488,15 @@ export class HttpCache implements CacheBackend {
     bodyError?: () => Error | undefined,
   ): void {
     const path = `/cas/${digest.hash}`;
-    const uploaded = Promise.withResolvers<boolean>();
-    this.#blobs.set(digest.hash, uploaded.promise);
-    this.#background(async () => {
-      let ok = false;
-      try {
-        ok = await this.#uploads.run(async () => {
-          if (!this.#writable) return false;
-          if (digest.sizeBytes > LOOK_BEFORE_UPLOAD && await this.#has(digest)) return true;
-          const body = await prepare();
-          const request: Request = { method: "PUT", path, write: true, body, bodyError };
-          const stored = await this.#exchange(request, (response) => {
-            return this.#stored(response, `blob ${digestKey(digest)}`);
-          });
-          return stored === true;
-        });
-      } finally {
-        uploaded.resolve(ok);
-      }
+    this.#uploads.blob(digest, async () => {
+      if (!this.#writable) return false;
+      if (digest.sizeBytes > LOOK_BEFORE_UPLOAD && await this.#has(digest)) return true;
+      const body = await prepare();
+      const request: Request = { method: "PUT", path, write: true, body, bodyError };
+      const stored = await this.#exchange(request, (response) => {
+        return this.#stored(response, `blob ${digestKey(digest)}`);
+      });
+      return stored === true;
     });
   }
 
@@ -522,27 +508,13 @@ export class HttpCache implements CacheBackend {
    * @returns Whether every upload finished (successfully or not) in time.
    */
   async flush(timeoutMs = 60_000): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
-    });
-    try {
-      for (;;) {
-        const pending = [...this.#pending];
-        if (pending.length === 0) return true;
-        if (await Promise.race([Promise.all(pending), timedOut]) === "timeout") break;
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-    const unfinished = this.#pending.size;
+    const unfinished = await this.#uploads.flush(timeoutMs);
+    if (unfinished === 0) return true;
     this.#writable = false;
-    this.#abandoning.abort();
     this.#warn(
       "flush",
       `${unfinished} upload(s) to the remote cache ${this.name} unfinished after ${timeoutMs} ms: abandoned`,
     );
-    await Promise.all([...this.#pending]);
     return false;
   }
 
@@ -551,15 +523,8 @@ export class HttpCache implements CacheBackend {
     this.#readable = false;
     this.#writable = false;
     this.#closing.abort();
+    this.#uploads.abandon();
     this.#client.close();
-  }
-
-  /** Runs `job` in the background; it never rejects, and `flush` waits for it. */
-  #background(job: () => Promise<void>): void {
-    const running: Promise<void> = this.#guard(job).then(() => {
-      this.#pending.delete(running);
-    });
-    this.#pending.add(running);
   }
 
   /**
@@ -570,12 +535,16 @@ export class HttpCache implements CacheBackend {
     try {
       return await call();
     } catch (error) {
-      if (this.#closing.signal.aborted) return undefined;
-      const local = localCause(error);
-      const message = (local ?? error as Error)?.message ?? String(error);
-      this.#warn(`error ${message}`, `Remote cache ${this.name}: ${message}`);
+      this.#failed(error);
       return undefined;
     }
+  }
+
+  #failed(error: unknown): void {
+    if (this.#closing.signal.aborted) return;
+    const local = localCause(error);
+    const message = (local ?? error as Error)?.message ?? String(error);
+    this.#warn(`error ${message}`, `Remote cache ${this.name}: ${message}`);
   }
 
   /**
