@@ -27,6 +27,7 @@ import { DigestMismatchError } from "./errors.ts";
 import {
   copyHashing,
   errorCode,
+  parentOf,
   removeQuietly,
   renameInto,
   tempBeside,
@@ -323,8 +324,9 @@ export class LocalCache implements CacheBackend {
     const path = this.#path("cas", checkDigest(digest).hash);
     const bytes = await this.#read(path, () => Deno.readFile(path));
     if (bytes === undefined) return undefined;
-    if (bytes.length !== digest.sizeBytes) {
-      await this.#damaged(path, digest, bytes.length);
+    const actual = bytes.length === digest.sizeBytes ? await sha256Digest(bytes) : undefined;
+    if (actual === undefined || !sameDigest(actual, digest)) {
+      await this.#damaged(path, digest, actual ?? { hash: "", sizeBytes: bytes.length });
       return undefined;
     }
     await this.#touch(path);
@@ -333,9 +335,10 @@ export class LocalCache implements CacheBackend {
 
   /**
    * Restores a blob to `path` by copy (see {@linkcode LocalCacheOptions}
-   * for hard links): written beside `path` and renamed over it, so that
-   * `path` is never half written. A stored blob whose size differs from the
-   * digest is removed and reported, never restored.
+   * for hard links): written beside `path`, hashed on the way, and renamed
+   * over it only if its SHA-256 and size match, so that `path` is never
+   * half written nor wrong. A damaged stored blob is removed and reported,
+   * never restored. (A hard link is checked by size only.)
    *
    * @param digest The blob.
    * @param path Where to restore it; parent directories are created.
@@ -348,10 +351,11 @@ export class LocalCache implements CacheBackend {
     options: RestoreOptions = {},
   ): Promise<boolean> {
     const blob = this.#path("cas", checkDigest(digest).hash);
-    const info = await this.#read(blob, () => Deno.stat(blob));
-    if (info === undefined) return false;
+    using source = await this.#read(blob, () => Deno.open(blob));
+    if (source === undefined) return false;
+    const info = await source.stat();
     if (info.size !== digest.sizeBytes) {
-      await this.#damaged(blob, digest, info.size);
+      await this.#damaged(blob, digest, { hash: "", sizeBytes: info.size });
       return false;
     }
     const executable = options.executable ?? false;
@@ -361,14 +365,13 @@ export class LocalCache implements CacheBackend {
         !(this.#hardLinks && !executable && ((info.mode ?? 0) & 0o111) === 0 &&
           await this.#link(blob, tmp, path))
       ) {
-        await _inDir(tmp, () => Deno.copyFile(blob, tmp));
-        await Deno.chmod(tmp, executable ? 0o755 : 0o644);
-        const copied = (await Deno.stat(tmp)).size;
-        if (copied !== digest.sizeBytes) {
+        const copied = await _copyInto(source, tmp);
+        if (!sameDigest(copied, digest)) {
           await removeQuietly(tmp);
           await this.#damaged(blob, digest, copied);
           return false;
         }
+        if (executable) await Deno.chmod(tmp, 0o755);
       }
       await Deno.rename(tmp, path);
     } catch (error) {
@@ -448,6 +451,58 @@ export class LocalCache implements CacheBackend {
         await this.#place(tmp, path);
         await this.#added(actual.sizeBytes);
       });
+    } finally {
+      await removeQuietly(tmp);
+    }
+  }
+
+  /**
+   * Stores a blob that another cache writes: `download` is given a path in
+   * the cache's own temporary directory, writes the blob there (checked
+   * against its digest, as every cache's `getBlobToFile` does), and the file
+   * is then renamed into place, with no copy. A blob already stored is only
+   * marked as used.
+   *
+   * @param digest The blob.
+   * @param download Writes the blob to the path it is given; resolves
+   * whether it did.
+   * @returns Whether the blob is now stored.
+   *
+   * @example Taking a blob from another cache
+   * ```ts
+   * import { LocalCache } from "./local_cache.ts";
+   * import { sha256Digest } from "../reapi/digest.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const remote = await LocalCache.open(`${dir}/remote`);
+   * const local = await LocalCache.open(`${dir}/local`);
+   * const bytes = new TextEncoder().encode("object code");
+   * const digest = await sha256Digest(bytes);
+   * await remote.putBlob(digest, bytes);
+   * assert.ok(await local.receiveBlob(digest, (path) => remote.getBlobToFile(digest, path)));
+   * assert.deepEqual(await local.getBlob(digest), bytes);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async receiveBlob(
+    digest: Digest,
+    download: (path: string) => Promise<boolean>,
+  ): Promise<boolean> {
+    const path = this.#path("cas", checkDigest(digest).hash);
+    if (await this.#alreadyStored(path, digest)) return true;
+    const tmp = tempIn(`${this.dir}/tmp`);
+    try {
+      if (!await this.#inTmp(() => download(tmp))) return false;
+      const size = await _sizeOf(tmp, -1);
+      if (size !== digest.sizeBytes) return false;
+      let stored = false;
+      await this.#write(`blob ${digestKey(digest)}`, async () => {
+        await this.#place(tmp, path);
+        await this.#added(size);
+        stored = true;
+      });
+      return stored;
     } finally {
       await removeQuietly(tmp);
     }
@@ -619,12 +674,15 @@ export class LocalCache implements CacheBackend {
     }
   }
 
-  async #damaged(path: string, digest: Digest, size: number): Promise<void> {
+  async #damaged(path: string, digest: Digest, actual: Digest): Promise<void> {
+    const got = actual.hash === "" || actual.sizeBytes !== digest.sizeBytes
+      ? `${actual.sizeBytes} bytes`
+      : `SHA-256 ${actual.hash}`;
     this.#warn(
       `damaged ${path}`,
       `Blob ${
         digestKey(digest)
-      } in the action cache at ${this.dir} has ${size} bytes: removed, not restored`,
+      } in the action cache at ${this.dir} is damaged (it has ${got}): removed, not restored`,
     );
     await removeQuietly(path);
   }
@@ -693,6 +751,21 @@ async function _sizeOf(path: string, missing = 0): Promise<number> {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return missing;
     throw error;
+  }
+}
+
+/**
+ * Copies an open file to a new file at `path` (mode 0644), hashing it;
+ * creates `path`'s directory when it is missing.
+ */
+async function _copyInto(source: Deno.FsFile, path: string): Promise<Digest> {
+  try {
+    return await copyHashing(source, path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await Deno.mkdir(parentOf(path), { recursive: true });
+    await source.seek(0, Deno.SeekMode.Start);
+    return await copyHashing(source, path);
   }
 }
 

@@ -129,6 +129,29 @@ Deno.test("LocalCache restores nothing from a blob whose size does not match, an
   });
 });
 
+Deno.test("LocalCache restores nothing from a blob changed in place (same size), and removes it", async () => {
+  await withTempDir(async (dir) => {
+    const seen = warnings();
+    const cache = await LocalCache.open(`${dir}/cache`, { onWarning: seen.onWarning });
+    const a = await blob("twelve bytes");
+    const b = await blob("other twelve");
+    await cache.putBlob(a.digest, a.bytes);
+    const stored = `${dir}/cache/cas/${a.digest.hash.slice(0, 2)}/${a.digest.hash}`;
+    await Deno.writeFile(stored, b.bytes);
+    assert.equal(await cache.getBlobToFile(a.digest, `${dir}/out/a`), false);
+    assert.deepEqual([...Deno.readDirSync(`${dir}/out`)], []);
+    assert.equal(seen.list.length, 1);
+    assert.match(seen.list[0], new RegExp(`${a.digest.hash}/12 .* SHA-256 ${b.digest.hash}`));
+    assert.deepEqual(await cache.findMissing([a.digest]), [a.digest]);
+    // The same for a blob read whole.
+    await cache.putBlob(a.digest, a.bytes);
+    await Deno.writeFile(stored, b.bytes);
+    assert.equal(await cache.getBlob(a.digest), undefined);
+    assert.deepEqual(await cache.findMissing([a.digest]), [a.digest]);
+    cache.close();
+  });
+});
+
 Deno.test("LocalCache restores by hard link when asked, copying executables", async () => {
   await withTempDir(async (dir) => {
     const cache = await LocalCache.open(`${dir}/cache`, { hardLinks: true });
