@@ -203,3 +203,28 @@ export interface CacheBackend {
   /** Releases the cache's resources; background work is abandoned. */
   close(): void;
 }
+
+/**
+ * A cache on a server ({@linkcode CacheBackend} over HTTP or gRPC): whether
+ * it is still used, and what went over the network.
+ *
+ * @example Reporting a remote cache's traffic
+ * ```ts
+ * import type { RemoteCacheBackend } from "./backend.ts";
+ * import { HttpCache } from "./http_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const remote: RemoteCacheBackend = new HttpCache("http://127.0.0.1:9/cache", { headers: {} });
+ * assert.equal(remote.available, true);
+ * assert.equal(remote.bytesDownloaded + remote.bytesUploaded, 0);
+ * remote.close();
+ * ```
+ */
+export interface RemoteCacheBackend extends CacheBackend {
+  /** Whether the server is still used: false once it was found down, slow or refusing reads. */
+  readonly available: boolean;
+  /** Bytes of action results and blobs received and checked. */
+  readonly bytesDownloaded: number;
+  /** Bytes of action results and blobs the server accepted. */
+  readonly bytesUploaded: number;
+}

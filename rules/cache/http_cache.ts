@@ -28,7 +28,7 @@
 
 import { Throttle } from "../../fiber/throttle.ts";
 import { UploadQueue } from "./upload_queue.ts";
-import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
+import type { PutActionResultOptions, RemoteCacheBackend, RestoreOptions } from "./backend.ts";
 import { remoteCacheHeaders } from "./cache_headers.ts";
 import {
   checkDigest,
@@ -178,7 +178,7 @@ interface Request {
  * cache.close();
  * ```
  */
-export class HttpCache implements CacheBackend {
+export class HttpCache implements RemoteCacheBackend {
   /** The server's URL without credentials, for messages. */
   readonly name: string;
   #base: string;
@@ -201,6 +201,8 @@ export class HttpCache implements CacheBackend {
   #readable = true;
   #writable: boolean;
   #warned = new Set<string>();
+  #downloaded = 0;
+  #uploaded = 0;
 
   /**
    * Creates a client; it connects on first use.
@@ -261,6 +263,16 @@ export class HttpCache implements CacheBackend {
     return this.#readable;
   }
 
+  /** Bytes of action results and blobs received and checked. */
+  get bytesDownloaded(): number {
+    return this.#downloaded;
+  }
+
+  /** Bytes of action results and blobs the server accepted. */
+  get bytesUploaded(): number {
+    return this.#uploaded;
+  }
+
   /**
    * The action result stored for an action, unchecked.
    *
@@ -281,6 +293,7 @@ export class HttpCache implements CacheBackend {
             `Action result ${hash} from the remote cache ${this.name} is larger than ${this.#maxActionResultBytes} bytes: treated as a miss`,
           );
         }
+        this.#downloaded += bytes?.length ?? 0;
         return bytes;
       })
     );
@@ -310,7 +323,7 @@ export class HttpCache implements CacheBackend {
       requires,
       () =>
         this.#exchange({ method: "PUT", path, write: true, body: () => copy }, (response) => {
-          return this.#stored(response, `action result ${hash}`);
+          return this.#stored(response, `action result ${hash}`, copy.length);
         }),
     );
   }
@@ -359,7 +372,10 @@ export class HttpCache implements CacheBackend {
         }
         const bytes = await readBodyUpTo(response, watchdog, digest.sizeBytes);
         const actual = bytes && await sha256Digest(bytes);
-        if (actual !== undefined && sameDigest(actual, digest)) return bytes;
+        if (actual !== undefined && sameDigest(actual, digest)) {
+          this.#downloaded += bytes!.length;
+          return bytes;
+        }
         this.#corrupt(digest, actual);
         return undefined;
       })
@@ -401,6 +417,7 @@ export class HttpCache implements CacheBackend {
           }
           await Deno.chmod(tmp, options.executable ? 0o755 : 0o644);
           await Deno.rename(tmp, path);
+          this.#downloaded += digest.sizeBytes;
           return true;
         } finally {
           await removeQuietly(tmp);
@@ -494,7 +511,7 @@ export class HttpCache implements CacheBackend {
       const body = await prepare();
       const request: Request = { method: "PUT", path, write: true, body, bodyError };
       const stored = await this.#exchange(request, (response) => {
-        return this.#stored(response, `blob ${digestKey(digest)}`);
+        return this.#stored(response, `blob ${digestKey(digest)}`, digest.sizeBytes);
       });
       return stored === true;
     });
@@ -658,9 +675,12 @@ export class HttpCache implements CacheBackend {
     return false;
   }
 
-  async #stored(response: Response, what: string): Promise<boolean> {
+  async #stored(response: Response, what: string, size: number): Promise<boolean> {
     await discardBody(response);
-    if (response.status >= 200 && response.status < 300) return true;
+    if (response.status >= 200 && response.status < 300) {
+      this.#uploaded += size;
+      return true;
+    }
     this.#warn(
       `put ${response.status}`,
       `Remote cache ${this.name} did not store ${what}: ${response.status} ${response.statusText}`,

@@ -1,6 +1,6 @@
 /**
  * The action cache over gRPC (`--remote-cache grpc://...`): the
- * {@linkcode CacheBackend} every cache implements (on disk, Bazel's HTTP
+ * {@linkcode RemoteCacheBackend} every remote cache implements (on disk, Bazel's HTTP
  * cache), on the ActionCache, ContentAddressableStorage and ByteStream
  * services of the Remote Execution API.
  *
@@ -32,7 +32,11 @@ import {
   sameDigest,
   sha256Digest,
 } from "../reapi/digest.ts";
-import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "../cache/backend.ts";
+import type {
+  PutActionResultOptions,
+  RemoteCacheBackend,
+  RestoreOptions,
+} from "../cache/backend.ts";
 import { DigestMismatchError } from "../cache/errors.ts";
 import { UploadQueue } from "../cache/upload_queue.ts";
 import { tempBeside, writeFileWhole } from "./_files.ts";
@@ -122,7 +126,7 @@ const _DEADLINE_MS = 20_000;
  * cache.close();
  * ```
  */
-export class GrpcCache implements CacheBackend {
+export class GrpcCache implements RemoteCacheBackend {
   /** The endpoint and instance, for messages. */
   readonly name: string;
   #endpoint: string;
