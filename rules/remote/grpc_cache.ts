@@ -1,8 +1,8 @@
 /**
  * The action cache over gRPC (`--remote-cache grpc://...`): the
- * {@linkcode RemoteCacheBackend} every remote cache implements (on disk, Bazel's HTTP
- * cache), on the ActionCache, ContentAddressableStorage and ByteStream
- * services of the Remote Execution API.
+ * {@linkcode RemoteCacheBackend} that the client of Bazel's HTTP cache
+ * implements too, on the ActionCache, ContentAddressableStorage and
+ * ByteStream services of the Remote Execution API.
  *
  * It behaves as the HTTP cache does:
  * - it reads only, unless `upload` is on (`--remote-cache-upload`);
