@@ -108,3 +108,33 @@ Deno.test("GrpcCache over BuildStream's CAS: blobs work; its missing action cach
     }
   });
 });
+
+Deno.test("GrpcCache over BuildStream's CAS: a blob damaged on the server is a miss with one warning, never a file", async () => {
+  await withBuildStream(async (url, server) => {
+    await withTempDir(async (dir) => {
+      const warnings: string[] = [];
+      const writer = new GrpcCache(url, { upload: true, onWarning: (m) => warnings.push(m) });
+      const good = await blob("the real program");
+      await writer.putBlob(good.digest, good.data);
+      assert.equal(await writer.flush(10_000), true);
+      writer.close();
+      const h = good.digest.hash;
+      // Same size, other bytes: the server cannot tell, the client must.
+      const objects = `${server.repo}/cas/objects`;
+      await Deno.writeTextFile(`${objects}/${h.slice(0, 2)}/${h.slice(2)}`, "the evil program");
+
+      const cache = new GrpcCache(url, { onWarning: (m) => warnings.push(m) });
+      try {
+        assert.deepEqual(await cache.findMissing([good.digest]), []);
+        assert.equal(await cache.getBlob(good.digest), undefined);
+        assert.equal(await cache.getBlobToFile(good.digest, join(dir, "app")), false);
+        assert.deepEqual([...Deno.readDirSync(dir)], []);
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0], /DATA_LOSS.*treated as a miss/);
+        assert.equal(cache.available, true);
+      } finally {
+        cache.close();
+      }
+    });
+  });
+});
