@@ -22,6 +22,7 @@
  * @module
  */
 
+import { parseEndpoint } from "./endpoint.ts";
 import { GrpcCode, RemoteError } from "./errors.ts";
 import { connectRemote, type Remote, type RemoteOptions } from "./remote.ts";
 import {
@@ -146,8 +147,10 @@ export class GrpcCache implements RemoteCacheBackend {
    * @param endpoint `grpc://HOST:PORT` or `grpcs://HOST:PORT`.
    * @param options Instance, headers, TLS roots, deadlines, retries,
    * uploads, warnings.
+   * @throws {TypeError} If the endpoint is not a grpc:// or grpcs:// URL.
    */
   constructor(endpoint: string, options: GrpcCacheOptions = {}) {
+    parseEndpoint(endpoint);
     this.#endpoint = endpoint;
     this.#options = { ...options, deadlineMs: options.deadlineMs ?? _DEADLINE_MS };
     this.#writable = options.upload ?? false;
@@ -400,8 +403,9 @@ export class GrpcCache implements RemoteCacheBackend {
       this.#remote ??= connectRemote(this.#endpoint, this.#options);
       remote = await this.#remote;
     } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
-      this.#down(error.message);
+      // Unreachable, refused, or a channel that cannot be made (TLS to an
+      // address): the build goes on without the cache either way.
+      this.#down((error as Error).message);
       return undefined;
     }
     try {

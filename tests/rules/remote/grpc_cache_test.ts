@@ -138,3 +138,17 @@ Deno.test("GrpcCache over BuildStream's CAS: a blob damaged on the server is a m
     });
   });
 });
+
+Deno.test("GrpcCache refuses an endpoint it cannot parse, and a channel it cannot make is one warning", async () => {
+  assert.throws(() => new GrpcCache("grpc://127.0.0.1:8980/main"), TypeError);
+  const warnings: string[] = [];
+  const cache = new GrpcCache("grpcs://127.0.0.1:8980", { onWarning: (m) => warnings.push(m) });
+  try {
+    assert.equal(await cache.getActionResult((await blob("a")).digest), undefined);
+    assert.equal(await cache.getBlob((await blob("b")).digest), undefined);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /TLS needs a host name/);
+  } finally {
+    cache.close();
+  }
+});
