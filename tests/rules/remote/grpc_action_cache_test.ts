@@ -118,3 +118,19 @@ Deno.test("ActionCache over gRPC: a server stopped mid-build is one warning, the
     cache!.close();
   });
 });
+
+Deno.test("ActionCache over gRPC uploads nothing unless upload is on", async () => {
+  await withExecutor({}, async (executor) => {
+    await withTempDir(async (dir) => {
+      const made = await makeAction(`${dir}/dev`, "local only", { "a.o": "object" });
+      const dev = (await openActionCache({ cacheDir: `${dir}/dev-cache`, remote: executor.url }))!;
+      await dev.store(made.action, made.result, made.outputs, made.blobs);
+      assert.equal(await dev.flush(10_000), true);
+      assert.equal(dev.stats().bytesUploaded, 0);
+      dev.close();
+      const other = (await openActionCache({ cacheDir: `${dir}/other`, remote: executor.url }))!;
+      assert.match((await other.lookup(made.action) as { miss: string }).miss, /^no entry for key/);
+      other.close();
+    });
+  });
+});
