@@ -611,15 +611,19 @@ function _short(action: Digest): string {
   return `${action.hash.slice(0, 12)}…`;
 }
 
-/** The non-empty blobs a result names: its output files, stdout and stderr. */
+/** The non-empty blobs a result names (output files, stdout, stderr), each once. */
 function _blobsOf(result: ActionResult): _Named[] {
-  const named: _Named[] = result.outputFiles.map((file) => ({
-    digest: file.digest,
-    what: file.path,
-  }));
-  if (result.stdoutDigest) named.push({ digest: result.stdoutDigest, what: "stdout" });
-  if (result.stderrDigest) named.push({ digest: result.stderrDigest, what: "stderr" });
-  return named.filter((blob) => blob.digest.sizeBytes > 0);
+  const named = new Map<string, _Named>();
+  const add = (digest: Digest | undefined, what: string) => {
+    const key = digest && digestKey(digest);
+    if (key !== undefined && digest!.sizeBytes > 0 && !named.has(key)) {
+      named.set(key, { digest: digest!, what });
+    }
+  };
+  for (const file of result.outputFiles) add(file.digest, file.path);
+  add(result.stdoutDigest, "stdout");
+  add(result.stderrDigest, "stderr");
+  return [...named.values()];
 }
 
 /** What a blob of a result is, for a miss reason: the first output with that digest. */

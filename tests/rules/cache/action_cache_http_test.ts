@@ -60,6 +60,7 @@ nginxTest(
       const made = await makeAction(`${dir}/ci`, "link", {
         "bin/tool.sh": "#!/bin/sh\necho remote\n",
         "lib/a.txt": "a",
+        "lib/same-as-a.txt": "a",
       }, "linking\n");
       await fillRemote(dir, nginx.url, [made]);
 
