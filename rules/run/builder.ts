@@ -22,6 +22,8 @@ import type { Reporter } from "../report/reporter.ts";
 import { combineReporters } from "../report/combine.ts";
 import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
 import { buildRequest, loadBuild, type LoadValue, useBuildContext } from "./nodes.ts";
+import { BuildCache } from "./build_cache.ts";
+import type { ActionCacheOptions } from "../cache/cache_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
 import { digestOfFile } from "../../memo/stat/digest.ts";
@@ -60,6 +62,19 @@ export interface BuilderOptions {
    * @default false
    */
   dryRun?: boolean;
+  /**
+   * The action cache: where it is and what is behind it, or false for
+   * none. Opened when the first command would run.
+   * @default as the environment says: a local cache under
+   * `$XDG_CACHE_HOME/barchan`, unless `BARCHAN_CACHE=off` (see docs/cache.md)
+   */
+  cache?: ActionCacheOptions | false;
+  /**
+   * The cache namespace, part of every command's key: builds of different
+   * namespaces never share results.
+   * @default `BARCHAN_CACHE_NAMESPACE`, or none
+   */
+  cacheNamespace?: string;
 }
 
 /** Options of {@linkcode Builder.build}. */
@@ -137,6 +152,8 @@ export class Builder {
   readonly scheduler: Scheduler;
   /** Loads build.ts. */
   readonly #loader: ProjectLoader;
+  /** The action cache, opened when a command first needs it. */
+  readonly #cache: BuildCache | undefined;
   #options: BuilderOptions;
   #reporter: Reporter;
   #outputs: OutputLog;
@@ -180,6 +197,9 @@ export class Builder {
       this.scheduler.jobs = options.jobs;
     }
     this.#loader = new ProjectLoader(this.file);
+    this.#cache = options.cache === false || options.dryRun
+      ? undefined
+      : new BuildCache(options.cache, (message) => this.#reporter.note?.(message));
     useBuildContext(this.engine, {
       loader: this.#loader,
       runner: this.scheduler,
@@ -254,6 +274,8 @@ export class Builder {
       reporter,
       signal,
       dryRun: this.#options.dryRun ?? false,
+      cache: this.#cache,
+      namespace: this.#options.cacheNamespace ?? Deno.env.get("BARCHAN_CACHE_NAMESPACE") ?? "",
       project: () => this.#project(),
     });
     this.engine.onExecute = (call) => {
@@ -285,6 +307,9 @@ export class Builder {
       this.engine.onExecute = undefined;
       this.#one = undefined;
       if (!this.#options.dryRun) this.engine.checkpoint();
+      if (this.#cache?.opened && !(await this.#cache.flush())) {
+        reporter.note?.("uploads to the remote cache did not finish in time: some were dropped");
+      }
     }
     const result: BuildResult = {
       ok: failed.length === 0,
@@ -296,7 +321,8 @@ export class Builder {
     };
     reporter.buildFinished?.({
       ok: result.ok,
-      ran: result.ran.length,
+      ran: result.ran.length - one.restored.length,
+      restored: one.restored.length,
       failed: failed.length,
       failures: failed.map((f) => f.message),
       durationMs: result.durationMs,
@@ -343,6 +369,7 @@ export class Builder {
     this.#outputs.close();
     this.#lock?.close();
     this.#lock = undefined;
+    void this.#cache?.close();
   }
 
   /** Deletes the outputs of rules build.ts no longer has, when unchanged since barchan wrote them. */
