@@ -404,9 +404,9 @@ export class ActionRunner {
     found: (deps: readonly DepSpec[]) => void,
   ): ActionContext {
     const root = this.root;
-    const command = async (spec: CommandSpec): Promise<SpawnResult> => {
+    const command = async (spec: CommandSpec, quiet?: boolean): Promise<SpawnResult> => {
       try {
-        return await steps.command(spec);
+        return await steps.command(spec, { quiet });
       } catch (error) {
         throw await this.#commandError(rule, spec, error);
       }
@@ -430,8 +430,8 @@ export class ActionRunner {
         inputs.add(normal);
         found(normal);
       },
-      run: (cmd, args = [], options = {}) => command(spec(cmd, args, options)),
-      sh: (script, options = {}) => command(spec("sh", ["-c", script], options)),
+      run: (cmd, args = [], options = {}) => command(spec(cmd, args, options), options.quiet),
+      sh: (script, options = {}) => command(spec("sh", ["-c", script], options), options.quiet),
       readText: async (path) => {
         const p = normalizePath(root, path);
         inputs.add([{ kind: "path", path: p }]);

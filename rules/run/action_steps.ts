@@ -179,7 +179,7 @@ export class ActionSteps {
    * @throws {ProcessError} When it failed; {@linkcode RestartAction} when
    * the action must start again.
    */
-  async command(spec: CommandSpec): Promise<CommandOutcome> {
+  async command(spec: CommandSpec, options: { quiet?: boolean } = {}): Promise<CommandOutcome> {
     this.#checkRestart();
     const before = this.#live ? this.#state : this.#replay!.state;
     const key = await this.#key(spec, before);
@@ -190,9 +190,9 @@ export class ActionSteps {
     }
     const command: LiveCommand = { index: this.#steps.length, spec, before, early: key };
     this.#commands.push(command);
-    const hit = await this.#restore(spec, key);
+    const hit = await this.#restore(spec, key, options.quiet ?? false);
     if (hit !== undefined) return hit;
-    return await this.#run(command);
+    return await this.#run(command, options.quiet ?? false);
   }
 
   /**
@@ -266,7 +266,11 @@ export class ActionSteps {
     });
   }
 
-  async #restore(spec: CommandSpec, key: CommandKey): Promise<CommandOutcome | undefined> {
+  async #restore(
+    spec: CommandSpec,
+    key: CommandKey,
+    quiet: boolean,
+  ): Promise<CommandOutcome | undefined> {
     const cache = this.#init.cache;
     if (cache === undefined) return undefined;
     let answer = await cache.lookup(key.actionDigest);
@@ -326,8 +330,8 @@ export class ActionSteps {
       if (!outputs.has(target)) removeIfPresent(join(root, target));
     }
     this.#init.restored(source, key.actionDigest);
-    if (stdout.length > 0) this.#init.show(stdout);
-    if (stderr.length > 0) this.#init.show(stderr);
+    if (stdout.length > 0 && !quiet) this.#init.show(stdout);
+    if (stderr.length > 0 && !quiet) this.#init.show(stderr);
     const decoder = new TextDecoder();
     const outcome = {
       code: 0,
@@ -351,14 +355,14 @@ export class ActionSteps {
     }
   }
 
-  async #run(command: LiveCommand): Promise<CommandOutcome> {
+  async #run(command: LiveCommand, quiet: boolean): Promise<CommandOutcome> {
     const init = this.#init;
     const { spec, early } = command;
     const stdout = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stdout`) });
     const stderr = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stderr`) });
     const sink = (into: CapturedOutput) => (chunk: Uint8Array) => {
       into.push(chunk);
-      init.show(chunk);
+      if (!quiet) init.show(chunk);
     };
     this.#spawned = true;
     let durationMs = 0;
@@ -367,6 +371,8 @@ export class ActionSteps {
     } catch (error) {
       stdout.close();
       stderr.close();
+      // A quiet command's output is shown when it fails.
+      if (quiet) { for (const captured of [stdout, stderr]) init.show(captured.bytes()); }
       if (error instanceof ProcessError) {
         const step = commandStep(early.actionDigest.hash, error.code, stdout.text(), stderr.text());
         await this.#record(step);
