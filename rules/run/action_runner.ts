@@ -43,7 +43,13 @@ import type { CacheSource, CommandCache } from "../command/command_cache.ts";
 import { type Step, targetState } from "../command/steps.ts";
 import { sha256OfFile } from "../command/file_sha256.ts";
 import { OUTPUT_DIR, STATE_DIR } from "../state.ts";
-import { ActionSteps, type ActionStepsInit, RestartAction } from "./action_steps.ts";
+import {
+  ActionSteps,
+  type ActionStepsInit,
+  type BuildEnvironment,
+  RestartAction,
+} from "./action_steps.ts";
+import { allowlistedEnvironment } from "../command/command_key.ts";
 import { InputSet, type Need } from "./inputs.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
@@ -131,6 +137,12 @@ export class ActionRunner {
   readonly signal: AbortSignal;
   readonly dryRun: boolean;
   #init: ActionRunnerInit;
+  /** What keys see of the environment, read once per build. */
+  #environment: BuildEnvironment = {
+    allowlisted: allowlistedEnvironment(),
+    path: Deno.env.get("PATH") ?? "",
+    programs: new Map(),
+  };
 
   constructor(init: ActionRunnerInit) {
     this.root = init.root;
@@ -260,6 +272,7 @@ export class ActionRunner {
       inputs,
       cache: rule.cache ? this.#init.cache : undefined,
       namespace: this.#init.namespace ?? "",
+      environment: this.#environment,
       spillPath: (stream) => this.#spillPath(rule, stream),
       spawn: (spec, stdout, stderr) => {
         firstStart ??= fileClock() ?? Date.now() - CLOCK_SLACK_MS;

@@ -77,6 +77,8 @@ export interface ActionStepsInit {
   cache?: CommandCache;
   /** The cache namespace (part of every key). */
   namespace: string;
+  /** The build's environment as keys see it: the allowlisted variables and `PATH`. */
+  environment: BuildEnvironment;
   /** Where output that does not fit in memory goes. */
   spillPath(stream: string): string;
   /**
@@ -101,6 +103,16 @@ export interface ActionStepsInit {
   need(deps: readonly Need[]): Promise<boolean>;
 }
 
+/** What of barchan's environment keys depend on, read once per build. */
+export interface BuildEnvironment {
+  /** The variables of the key's allowlist that are set. */
+  readonly allowlisted: Readonly<Record<string, string>>;
+  /** `PATH`, where programs are found. */
+  readonly path: string;
+  /** Programs found so far, by name, directory and `PATH`. */
+  readonly programs: Map<string, Digest | null>;
+}
+
 /** Where a manifest entry keeps its list of dependencies: an output file of this name. */
 export const MANIFEST_PATH = ".barchan-found-dependencies.json";
 
@@ -113,6 +125,8 @@ interface LiveCommand {
   before: TargetStates;
   /** Its key over what was known when it started. */
   early: CommandKey;
+  /** How many dependencies the action had found when it started. */
+  found: number;
   /** What it left, for the cache: undefined when it came from the cache. */
   ran?: {
     outputs: Map<string, { digest: Digest; executable: boolean }>;
@@ -188,7 +202,13 @@ export class ActionSteps {
       if (step !== undefined) return replayed(spec, step);
       await this.#diverge();
     }
-    const command: LiveCommand = { index: this.#steps.length, spec, before, early: key };
+    const command: LiveCommand = {
+      index: this.#steps.length,
+      spec,
+      before,
+      early: key,
+      found: this.#init.inputs.found.length,
+    };
     this.#commands.push(command);
     const hit = await this.#restore(spec, key, options.quiet ?? false);
     if (hit !== undefined) return hit;
@@ -258,11 +278,19 @@ export class ActionSteps {
       const [hash, size] = parseTargetState(value).sha256.split("/");
       inputs.push({ path, digest: { hash, sizeBytes: Number(size) } });
     }
+    const environment = this.#init.environment;
     const cwd = join(root, spec.cwd);
-    const tool = await toolDigest(spec.program, cwd, spec.env.PATH ?? Deno.env.get("PATH") ?? "");
+    const path = spec.env.PATH ?? environment.path;
+    const program = `${spec.program}\0${cwd}\0${path}`;
+    let tool = environment.programs.get(program);
+    if (tool === undefined) {
+      tool = (await toolDigest(spec.program, cwd, path))?.digest ?? null;
+      environment.programs.set(program, tool);
+    }
     return await keyCommand(spec, dedupe(inputs), {
       namespace: this.#init.namespace,
-      tool: tool?.digest ?? null,
+      tool,
+      ambient: environment.allowlisted,
     });
   }
 
@@ -398,7 +426,10 @@ export class ActionSteps {
     const cache = this.#init.cache;
     const failed = (step: Step) => "e" in step && step.e !== undefined;
     for (const command of this.#commands) {
-      const full = await this.#key(command.spec, command.before);
+      // Nothing found since it started: its key is the one it was asked under.
+      const full = this.#init.inputs.found.length === command.found
+        ? command.early
+        : await this.#key(command.spec, command.before);
       const step = this.#steps[command.index];
       if (step !== undefined && "k" in step) {
         this.#steps[command.index] = { ...step, k: full.actionDigest.hash };
