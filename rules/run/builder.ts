@@ -23,6 +23,7 @@ import { combineReporters } from "../report/combine.ts";
 import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
 import { buildRequest, loadBuild, type LoadValue, useBuildContext } from "./nodes.ts";
 import { BuildCache } from "./build_cache.ts";
+import { replayOutput } from "./replay_output.ts";
 import type { ActionCacheOptions } from "../cache/cache_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
@@ -69,6 +70,12 @@ export interface BuilderOptions {
    * `$XDG_CACHE_HOME/barchan`, unless `BARCHAN_CACHE=off` (see docs/cache.md)
    */
   cache?: ActionCacheOptions | false;
+  /**
+   * Also print what the actions that were up to date printed when they last
+   * ran (`build --replay`), from their rules' values.
+   * @default false
+   */
+  replay?: boolean;
   /**
    * The cache namespace, part of every command's key: builds of different
    * namespaces never share results.
@@ -296,6 +303,7 @@ export class Builder {
         await buildRequest(request);
       });
       this.engine.markVerified(requestId(request));
+      if (this.#options.replay) replayOutput(this.engine, request, one, reporter);
     } catch (error) {
       if (isCancellation(error)) throw error;
       const aborted = signals.find((s) => s.aborted);

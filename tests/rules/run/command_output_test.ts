@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildIn, buildOk, MOD, readMaybe, withProject } from "../_util.ts";
+import { buildIn, buildOk, cli, MOD, readMaybe, withProject } from "../_util.ts";
 
 Deno.test("a quiet command's output is returned but not shown, unless it fails", async () => {
   const buildTs = (fail: boolean) =>
@@ -42,5 +42,24 @@ rule({ targets: "out.txt", action: sh("head -c 20000000 /dev/zero | tr '\\\\0' x
     assert.ok(where !== undefined, shown.slice(0, 300));
     assert.ok((await Deno.stat(where)).size >= 20_000_000);
     assert.ok(where.startsWith(join(root, "_build/.barchan/output/")));
+  });
+});
+
+Deno.test("build --replay prints what up-to-date actions printed when they last ran", async () => {
+  const buildTs = `import { rule, sh } from "${MOD}";
+rule({ targets: "a.txt", action: sh("echo warning: unused variable >&2; echo a > a.txt") });
+rule({ targets: "b.txt", deps: ["a.txt"], action: sh("cat a.txt > b.txt") });
+`;
+  await withProject({ "build.ts": buildTs }, async (root) => {
+    await cli(root, "build");
+    const plain = await cli(root, "build");
+    assert.doesNotMatch(plain.stderr, /unused variable/);
+    const replayed = await cli(root, "build", "--replay");
+    assert.equal(replayed.code, 0);
+    assert.match(
+      replayed.stderr,
+      /a\.txt: \(its output when it last ran\)\n\s+warning: unused variable/,
+    );
+    assert.match(replayed.stderr, /Done: 0 actions ran/);
   });
 });
