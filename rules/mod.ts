@@ -82,6 +82,9 @@ export { serveBuilds } from "./daemon/server.ts";
 export type { BuildRequest, BuildServer } from "./daemon/server.ts";
 export { buildThroughServer, serverSocketPath, sessionListening } from "./daemon/client.ts";
 
+// cache/
+export type { ActionCacheOptions } from "./cache/cache_options.ts";
+
 // state.ts
 export {
   BUILD_DIR,
