@@ -65,6 +65,8 @@ export type {
   ActionStarted,
   BuildFinished,
   BuildStarted,
+  CommandFinished,
+  CommandStarted,
   PhaseFinished,
   Reporter,
 } from "./report/reporter.ts";

@@ -169,7 +169,12 @@ export class ActionRunner {
     const display = displayOf(rule);
     if (this.dryRun) {
       this.#init.started(rule);
-      this.reporter.actionStarted?.({ rule: rule.id, command: display, reason });
+      this.reporter.actionStarted?.({
+        rule: rule.id,
+        command: display,
+        reason,
+        showsCommand: true,
+      });
       const unknown: Record<string, string> = { "": `would run ${performance.now()}` };
       for (const t of rule.targets) unknown[t] = "would be rebuilt";
       return { value: { t: unknown }, status: "ran" };
@@ -244,7 +249,9 @@ export class ActionRunner {
       }
     };
     const display = new CapturedOutput({ spillPath: this.#spillPath(rule, "log") });
-    const event = { rule: rule.id, command: displayOf(rule), reason };
+    const showsCommand = rule.action.kind === "data" &&
+      (rule.action.spec[0] === "copy" || rule.action.spec[0] === "write");
+    const event = { rule: rule.id, command: displayOf(rule), reason, showsCommand };
     let started = 0;
     let restored: CacheSource | undefined;
     let cacheMiss: string | undefined;

@@ -23,6 +23,7 @@ import { combineReporters } from "../report/combine.ts";
 import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
 import { buildRequest, loadBuild, type LoadValue, useBuildContext } from "./nodes.ts";
 import { BuildCache } from "./build_cache.ts";
+import { commandLine } from "../command/command.ts";
 import { replayOutput } from "./replay_output.ts";
 import type { ActionCacheOptions } from "../cache/cache_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
@@ -291,6 +292,17 @@ export class Builder {
     };
     const failed: BuildFailure[] = [];
     this.loadFailure = undefined;
+    // Commands holding job slots, as the reporter sees them (not actions
+    // waiting for their dependencies or for a slot).
+    const unlisten = this.scheduler.listen((event) => {
+      if (event.label === undefined || (event.kind !== "started" && event.kind !== "finished")) {
+        return;
+      }
+      const command = commandLine(event.cmd, event.args);
+      const base = { rule: event.label, command, slot: event.slot };
+      if (event.kind === "started") reporter.commandStarted?.(base);
+      else reporter.commandFinished?.({ ...base, durationMs: event.durationMs, code: event.code });
+    });
     const flusher = this.#options.dryRun ? undefined : setInterval(() => this.engine.flush(), 1000);
     try {
       await this.#registerMemoFunctions();
@@ -311,6 +323,7 @@ export class Builder {
       failed.push(...failuresOf(error));
       this.loadFailure = loadFailure;
     } finally {
+      unlisten();
       clearInterval(flusher);
       this.engine.onExecute = undefined;
       this.#one = undefined;
