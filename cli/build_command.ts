@@ -42,6 +42,8 @@ export interface BuildFlags {
   cache?: CacheSettings;
   /** `--replay`: print also what up-to-date actions printed when they last ran. */
   replay?: boolean;
+  /** `--sandbox`: commands run with the project read-only but for their targets. */
+  sandbox?: boolean;
 }
 
 /**
@@ -104,7 +106,7 @@ async function buildIn(
   };
   if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
   // While a watch session runs in the project, it builds plain requests.
-  if (!flags.dryRun && !flags.replay) {
+  if (!flags.dryRun && !flags.replay && !flags.sandbox) {
     const answer = await buildThroughServer(root, targets, reporter);
     if (answer !== undefined) {
       printFailures(answer.failures);
@@ -149,6 +151,7 @@ async function buildIn(
       signal: controller.signal,
       dryRun: flags.dryRun,
       replay: flags.replay,
+      sandbox: flags.sandbox,
       ...cacheOptionsOf(flags),
     }));
     printFailures(result.failed.map((f) => f.message));
@@ -193,6 +196,7 @@ async function watchCommand(
       reporter,
       signal: controller.signal,
       dryRun: flags.dryRun,
+      sandbox: flags.sandbox,
       ...cacheOptionsOf(flags),
       onRestart: (changed) => restart = changed,
       serve: true,

@@ -45,6 +45,8 @@ Options:
       --explain        Print, for each action that runs, why it runs (or why its
                        result was not in the action cache, or where it came from)
       --replay         Print also what up-to-date actions printed when they last ran
+      --sandbox        Run commands under bubblewrap, the project read-only but for
+                       the targets of their rule: a write elsewhere fails the rule
       --json           Print events as JSON lines on standard output
       --trace-file F   Write a Chrome trace (opens in Perfetto) of each build to F
   -v, --verbose        Print each command as it starts
@@ -98,6 +100,7 @@ export async function main(args: string[]): Promise<number> {
       "dry-run": { type: "boolean", short: "n" },
       explain: { type: "boolean" },
       replay: { type: "boolean" },
+      sandbox: { type: "boolean" },
       json: { type: "boolean" },
       "trace-file": { type: "string" },
       format: { type: "string" },
@@ -140,6 +143,7 @@ export async function main(args: string[]): Promise<number> {
           json: values.json,
           traceFile: values["trace-file"],
           replay: values.replay,
+          sandbox: values.sandbox,
           cache: Object.keys(CACHE_OPTIONS).some((name) => name in values)
             ? (await import("./cache_flags.ts")).cacheSettingsFromArgs(values)
             : undefined,

@@ -51,6 +51,8 @@ import {
 } from "./action_steps.ts";
 import { allowlistedEnvironment } from "../command/command_key.ts";
 import { InputSet, type Need } from "./inputs.ts";
+import { refusedWrite, type Sandbox, type SandboxedCommand, sandboxed } from "./sandbox.ts";
+import { findProgram } from "../command/tool_digest.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
 
@@ -90,6 +92,8 @@ export interface ActionRunnerInit {
   needPath(path: string, from: RuleSpec): Promise<boolean>;
   /** Where build.ts defines a rule, for messages. */
   siteOf(id: string): Promise<string>;
+  /** Runs commands under bubblewrap (`--sandbox`). @default undefined */
+  sandbox?: Sandbox;
   /** Told when a rule's action starts for real (not replayed). */
   started(rule: RuleSpec): void;
   /** Told when a command of a rule was restored from the cache. */
@@ -358,7 +362,20 @@ export class ActionRunner {
         finish("a dependency it needed failed");
         throw error;
       }
-      const failure = await this.#asRuleError(rule, error, display.display());
+      let failure = await this.#asRuleError(rule, error, display.display());
+      const refused = this.#init.sandbox === undefined ? undefined : refusedWrite(failure.output ?? "");
+      if (refused !== undefined) {
+        failure = new RuleError({
+          rule: failure.rule,
+          site: failure.site,
+          message: `${failure.message}; under --sandbox the project is read-only but for the ` +
+            `rule's targets, and it tried to write elsewhere (${refused}): declare what it writes ` +
+            `as targets`,
+          command: failure.command,
+          code: failure.code,
+          output: failure.output,
+        });
+      }
       finish(failure.message);
       throw failure;
     }
@@ -480,16 +497,32 @@ export class ActionRunner {
     stdout: (chunk: Uint8Array) => void,
     stderr: (chunk: Uint8Array) => void,
   ): Promise<{ durationMs: number }> {
-    const result = await this.scheduler.spawn(spec.program, [...spec.args], {
-      cwd: join(this.root, spec.cwd),
-      env: { ...spec.env },
-      stdin: spec.stdin === undefined ? "null" : { text: spec.stdin },
-      stdout,
-      stderr,
-      signal: this.signal,
-      label: rule.id,
-    });
-    return { durationMs: result.durationMs };
+    const cwd = join(this.root, spec.cwd);
+    let program = spec.program;
+    let args = [...spec.args];
+    let sandbox: SandboxedCommand | undefined;
+    if (this.#init.sandbox !== undefined) {
+      // Under bubblewrap a missing program would be bubblewrap's error.
+      if (findProgram(spec.program, cwd, spec.env.PATH ?? this.#environment.path) === null) {
+        throw new MissingProgramError(spec.program);
+      }
+      sandbox = sandboxed(this.#init.sandbox, this.root, rule.targets, spec.program, spec.args);
+      ({ program, args } = sandbox);
+    }
+    try {
+      const result = await this.scheduler.spawn(program, args, {
+        cwd,
+        env: { ...spec.env },
+        stdin: spec.stdin === undefined ? "null" : { text: spec.stdin },
+        stdout,
+        stderr,
+        signal: this.signal,
+        label: rule.id,
+      });
+      return { durationMs: result.durationMs };
+    } finally {
+      sandbox?.done();
+    }
   }
 
   async #commandError(rule: RuleSpec, spec: CommandSpec, error: unknown): Promise<unknown> {

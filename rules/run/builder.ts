@@ -23,6 +23,7 @@ import { combineReporters } from "../report/combine.ts";
 import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
 import { buildRequest, loadBuild, type LoadValue, useBuildContext } from "./nodes.ts";
 import { BuildCache } from "./build_cache.ts";
+import { findSandbox, type Sandbox } from "./sandbox.ts";
 import { commandLine } from "../command/command.ts";
 import { replayOutput } from "./replay_output.ts";
 import type { ActionCacheOptions } from "../cache/cache_options.ts";
@@ -71,6 +72,12 @@ export interface BuilderOptions {
    * `$XDG_CACHE_HOME/barchan`, unless `BARCHAN_CACHE=off` (see docs/cache.md)
    */
   cache?: ActionCacheOptions | false;
+  /**
+   * Run every command under bubblewrap, the project read-only but for the
+   * targets of its rule (`build --sandbox`).
+   * @default false
+   */
+  sandbox?: boolean;
   /**
    * Also print what the actions that were up to date printed when they last
    * ran (`build --replay`), from their rules' values.
@@ -162,6 +169,8 @@ export class Builder {
   readonly #loader: ProjectLoader;
   /** The action cache, opened when a command first needs it. */
   readonly #cache: BuildCache | undefined;
+  /** Bubblewrap, under `--sandbox`. */
+  readonly #sandbox: Sandbox | undefined;
   #options: BuilderOptions;
   #reporter: Reporter;
   #outputs: OutputLog;
@@ -205,6 +214,11 @@ export class Builder {
       this.scheduler.jobs = options.jobs;
     }
     this.#loader = new ProjectLoader(this.file);
+    if (options.sandbox) {
+      const found = findSandbox();
+      if (typeof found === "string") throw new Error(found);
+      this.#sandbox = found;
+    }
     this.#cache = options.cache === false || options.dryRun
       ? undefined
       : new BuildCache(options.cache, (message) => this.#reporter.note?.(message));
@@ -284,6 +298,7 @@ export class Builder {
       dryRun: this.#options.dryRun ?? false,
       cache: this.#cache,
       namespace: this.#options.cacheNamespace ?? Deno.env.get("BARCHAN_CACHE_NAMESPACE") ?? "",
+      sandbox: this.#sandbox,
       project: () => this.#project(),
     });
     this.engine.onExecute = (call) => {

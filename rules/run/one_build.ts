@@ -18,6 +18,7 @@ import type { Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
 import { ActionRunner } from "./action_runner.ts";
 import type { CommandCache } from "../command/command_cache.ts";
+import type { Sandbox } from "./sandbox.ts";
 import type { LoadedProject } from "./loader.ts";
 import { buildAlias, buildRule, buildTarget, ruleSpec, type RuleValue } from "./nodes.ts";
 import {
@@ -59,6 +60,8 @@ export interface OneBuildInit {
   cache?: CommandCache;
   /** The cache namespace. @default "" */
   namespace?: string;
+  /** Runs commands under bubblewrap. @default undefined */
+  sandbox?: Sandbox;
   /**
    * The project evaluated in this process, without a dependency on it (for
    * messages), evaluating build.ts when needed.
@@ -103,6 +106,7 @@ export class OneBuild {
       engine: this.engine,
       cache: init.cache,
       namespace: init.namespace,
+      sandbox: init.sandbox,
       started: (rule) => this.ran.push({ rule: rule.id, reason: this.#reasonOf(rule.id) }),
       missed: (rule, reason) => this.misses.set(rule.id, reason),
       scheduler: this.scheduler,
