@@ -302,3 +302,50 @@ rule({ targets: "b", action: run("sleep", "${marker}") });
     await assertNoProcess(`sleep ${marker}`);
   });
 });
+
+Deno.test("an error thrown while build.ts is evaluated names the line it was thrown at", async () => {
+  await withProject({
+    "build.ts": IMPORT + `import { check } from "./helpers/check.ts";
+rule({ targets: "a.txt", action: write("a.txt", "a") });
+check("only one object supported");
+`,
+    "helpers/check.ts": `export function check(what: string): void {
+  throw new TypeError(what);
+}
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /build\.ts: cannot be loaded: only one object supported \(thrown at helpers\/check\.ts:2\)/,
+    );
+    assert.equal(result.stderr.split("only one object supported").length, 2, "said once");
+  });
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "x", deps: [{}], action: write("x", "x") });
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Cannot depend on \[object Object\].*\(thrown at build\.ts:3\)/);
+  });
+});
+
+Deno.test("Deno.exit() called by build.ts is reported as a load error with its line, exit 1", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "a.txt", action: write("a.txt", "a") });
+if (!Deno.env.get("CONFIGURED")) Deno.exit(3);
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /build\.ts: cannot be loaded: it called Deno\.exit\(3\) at build\.ts:4 while it was evaluated/,
+    );
+    assert.equal(await readMaybe(root, "a.txt"), undefined);
+  });
+});
