@@ -12,7 +12,14 @@
  */
 import { join } from "node:path";
 import { CancelledError, errorsOf, isCancellation, Scheduler } from "../../fiber/mod.ts";
-import { Engine, MemoError, messageOf, type RootVerdict, type Store } from "../../memo/mod.ts";
+import {
+  CycleError,
+  Engine,
+  MemoError,
+  messageOf,
+  type RootVerdict,
+  type Store,
+} from "../../memo/mod.ts";
 import { BuildFileError, RuleError } from "../dsl/errors.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import { isSameFile, lockState } from "./lock.ts";
@@ -25,6 +32,8 @@ import { buildRequest, type LoadValue, useBuildContext } from "./nodes.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
 import { digestOfFile } from "../../memo/stat/digest.ts";
+import { cycleMessage } from "./cycle_message.ts";
+import type { Project } from "../project/project.ts";
 
 export { lockState, STATE_DIR };
 
@@ -267,7 +276,7 @@ export class Builder {
       if (isCancellation(error)) throw error;
       const aborted = signals.find((s) => s.aborted);
       if (aborted !== undefined) throw new CancelledError(aborted.reason);
-      failed.push(...failuresOf(error));
+      failed.push(...await this.#withSites(failuresOf(error)));
       this.loadFailure = loadFailure;
     } finally {
       clearInterval(flusher);
@@ -292,6 +301,20 @@ export class Builder {
       dryRun: result.dryRun,
     });
     return result;
+  }
+
+  /** Failures, with each cycle's rules and aliases shown with their build.ts locations. */
+  async #withSites(failures: FoundFailure[]): Promise<BuildFailure[]> {
+    if (!failures.some((f) => f.cycle !== undefined)) return failures;
+    let project: Project | undefined;
+    try {
+      project = (await this.project()).project;
+    } catch {
+      // build.ts does not load: the cycle is shown without locations.
+    }
+    return failures.map((f) =>
+      f.cycle === undefined ? f : { message: cycleMessage(f.cycle.frames, project) }
+    );
   }
 
   /**
@@ -364,13 +387,16 @@ export class Builder {
   }
 }
 
+/** A failure as {@linkcode failuresOf} finds it: a cycle keeps its calls, to be shown with sites. */
+type FoundFailure = BuildFailure & { cycle?: CycleError };
+
 /**
  * Flattens an error tree into distinct failures, and notes the first that
  * is build.ts's own (see {@linkcode Builder.loadFailure}).
  */
-function failuresOf(error: unknown): BuildFailure[] {
+function failuresOf(error: unknown): FoundFailure[] {
   const seen = new Set<unknown>();
-  const out: BuildFailure[] = [];
+  const out: FoundFailure[] = [];
   loadFailure = undefined;
   const visit = (e: unknown): void => {
     for (const x of errorsOf(e)) {
@@ -381,6 +407,7 @@ function failuresOf(error: unknown): BuildFailure[] {
       if (seen.has(x)) continue;
       seen.add(x);
       if (x instanceof RuleError) out.push({ rule: x.rule, message: x.message, output: x.output });
+      else if (x instanceof CycleError) out.push({ message: x.message, cycle: x });
       else out.push({ message: messageOf(x) });
       if (x instanceof BuildFileError) loadFailure ??= x;
     }

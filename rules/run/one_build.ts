@@ -10,10 +10,18 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { forkAndJoin, parallelIter, type Scheduler } from "../../fiber/mod.ts";
-import { type Engine, type ExecutionInfo, glob, pathPresent, stat } from "../../memo/mod.ts";
+import {
+  CycleError,
+  type Engine,
+  type ExecutionInfo,
+  glob,
+  pathPresent,
+  stat,
+} from "../../memo/mod.ts";
 import { closest, RuleError } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
-import { type DepSpec, normalizeDeps } from "../project/project.ts";
+import { type DepSpec, normalizeDeps, type Project } from "../project/project.ts";
+import { cycleMessage } from "./cycle_message.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
 import { ActionRunner } from "./action_runner.ts";
@@ -96,7 +104,7 @@ export class OneBuild {
       reporter: this.reporter,
       signal: this.signal,
       dryRun: this.dryRun,
-      need: (deps, from) => this.need(deps, from),
+      need: (deps, from) => this.#needFromAction(deps, from),
       needPath: (path, from) => this.needPath(path, from),
       siteOf: (id) => this.siteOf(id),
     });
@@ -189,6 +197,26 @@ export class OneBuild {
   async need(deps: readonly Need[], from: RuleSpec | undefined): Promise<void> {
     if (deps.length === 1) return await this.#needOne(deps[0], from);
     await parallelIter(deps, (dep) => this.#needOne(dep, from), { limit: this.#fanOut });
+  }
+
+  /**
+   * Builds what an action discovers (`ctx.need`). A cycle through it fails
+   * the action, whose error keeps the message only: it is given here, with
+   * the location of each rule and alias in the cycle.
+   */
+  async #needFromAction(deps: readonly Need[], from: RuleSpec): Promise<void> {
+    try {
+      await this.need(deps, from);
+    } catch (error) {
+      if (!(error instanceof CycleError)) throw error;
+      let project: Project | undefined;
+      try {
+        project = (await this.#project()).project;
+      } catch {
+        // build.ts does not load: no locations.
+      }
+      throw await this.problem(from, cycleMessage(error.frames, project));
+    }
   }
 
   async #needOne(dep: Need, from: RuleSpec | undefined): Promise<void> {
