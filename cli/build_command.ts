@@ -57,19 +57,37 @@ export async function buildCommand(
   const targets = requests.map((t) => t.startsWith("@") ? t : relative(root, resolve(cwd, t)));
   const reporters: Reporter[] = [];
   const encoder = new TextEncoder();
+  const shown = new Set<string>();
   if (flags.json) {
     const { jsonReporter } = await import("../rules/report/json.ts");
     reporters.push(jsonReporter((l) => Deno.stdout.writeSync(encoder.encode(l + "\n"))));
   } else {
-    reporters.push(plainReporter({
-      verbose: flags.verbose || flags.dryRun,
-      quiet: flags.quiet,
-      explain: flags.explain || flags.dryRun,
-      color: useColor(),
-      statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
-    }));
+    reporters.push(notingFailures(
+      plainReporter({
+        verbose: flags.verbose || flags.dryRun,
+        quiet: flags.quiet,
+        explain: flags.explain || flags.dryRun,
+        color: useColor(),
+        statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
+      }),
+      shown,
+    ));
   }
-  return await buildIn({ cwd, root, targets, flags, reporters });
+  return await buildIn({ cwd, root, targets, flags, reporters, shown });
+}
+
+/**
+ * The reporter, noting in `shown` the failure of each action it prints (with
+ * the action's output): the list of errors after the build leaves those out,
+ * so that each error is printed once.
+ */
+function notingFailures(reporter: Reporter, shown: Set<string>): Reporter {
+  const finished = reporter.actionFinished;
+  reporter.actionFinished = (event) => {
+    if (event.error !== undefined) shown.add(event.error);
+    finished?.(event);
+  };
+  return reporter;
 }
 
 /** What buildIn needs from buildCommand. */
@@ -79,10 +97,12 @@ interface BuildContext {
   targets: string[];
   flags: BuildFlags;
   reporters: Reporter[];
+  /** The failures the reporter printed already. */
+  shown: ReadonlySet<string>;
 }
 
 async function buildIn(
-  { cwd, root, targets, flags, reporters }: BuildContext,
+  { cwd, root, targets, flags, reporters, shown }: BuildContext,
 ): Promise<number> {
   const trace = flags.traceFile === undefined
     ? undefined
@@ -94,7 +114,8 @@ async function buildIn(
   }
   const reporter = await asOne(reporters);
   const printFailures = (failures: readonly string[]) => {
-    if (!flags.json) { for (const failure of failures) console.error(`Error: ${failure}`); }
+    if (flags.json) return;
+    for (const failure of failures) if (!shown.has(failure)) console.error(`Error: ${failure}`);
   };
   if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
   // While a watch session runs in the project, it builds plain requests.

@@ -349,3 +349,28 @@ if (!Deno.env.get("CONFIGURED")) Deno.exit(3);
     assert.equal(await readMaybe(root, "a.txt"), undefined);
   });
 });
+
+Deno.test("each error is printed once, and one error is counted as 1 error", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "bad.txt", action: sh("echo compiler says no | tr a-z A-Z; exit 4") });
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.split("command exited with code 4").length, 2, result.stderr);
+    assert.equal(result.stderr.split("COMPILER SAYS NO").length, 2, "its output once");
+    assert.match(result.stderr, /Failed: 1 error, 1 action ran/);
+    assert.doesNotMatch(result.stderr, /1 errors/);
+  });
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "a.txt", deps: ["missing.txt"], action: sh("cat missing.txt > a.txt") });
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.split('no rule to build "missing.txt"').length, 2, result.stderr);
+    assert.match(result.stderr, /Failed: 1 error, 0 actions ran/);
+  });
+});

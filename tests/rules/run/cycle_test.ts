@@ -57,6 +57,7 @@ Deno.test("a cycle closed by ctx.need in a function action lists each rule with 
   await withProject({ "build.ts": PROJECT }, async (root) => {
     const result = await cli(root, "build", "g.txt");
     assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr.split("Dependency cycle").length, 2, "said once");
     assert.deepEqual(linesFrom(result.stderr, "Dependency cycle:").slice(0, 4), [
       "Dependency cycle:",
       "rule f.txt (build.ts:8)",
