@@ -349,6 +349,13 @@ export class OneBuild {
   }
 
   async #missingMessage(path: string): Promise<string> {
+    if (path.includes("\uFFFD")) {
+      // The runtime lists a name that is not UTF-8 with U+FFFD in place of
+      // the bytes it cannot decode, and no file has that name.
+      return `cannot read "${path}": its name is not valid UTF-8 (\uFFFD stands for the ` +
+        `bytes that are not), and barchan names files in UTF-8; rename it (for instance ` +
+        `with convmv -f latin1 -t utf8), or keep it out of the rule's globs`;
+    }
     const candidates = new Set<string>();
     try {
       const { project } = await this.#project();
