@@ -33,6 +33,7 @@ import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
 import { digestOfFile } from "../../memo/stat/digest.ts";
 import { cycleMessage } from "./cycle_message.ts";
+import { recordedOutputs } from "./recorded_outputs.ts";
 import type { Project } from "../project/project.ts";
 
 export { lockState, STATE_DIR };
@@ -183,7 +184,11 @@ export class Builder {
     if (state.verdict !== undefined) this.engine.trustUnchanged(state.verdict);
     const load = state.store?.indexOf(LOAD_ID) ?? -1;
     this.#loadDirty = state.verdict !== undefined && (load < 0 || !state.verdict.isClean(load));
-    this.#outputs = new OutputLog(stateDir);
+    this.#outputs = new OutputLog(stateDir, {
+      root: this.root,
+      recorded: () => recordedOutputs(this.engine),
+      note: (m) => this.#reporter.note?.(m),
+    });
     this.scheduler = options.scheduler ?? new Scheduler({ jobs: options.jobs });
     if (options.scheduler !== undefined && options.jobs !== undefined) {
       this.scheduler.jobs = options.jobs;
