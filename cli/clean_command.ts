@@ -22,7 +22,7 @@ export async function cleanCommand(cwd: string, quiet: boolean): Promise<number>
     return 1;
   }
   const { clean } = await import("../rules/run/clean.ts");
-  const removed = await clean(cwd);
+  const removed = await clean(cwd, { note: (m) => console.error(m) });
   if (!quiet) console.error(`Removed ${removed.length} built files and the state`);
   return 0;
 }

@@ -71,6 +71,17 @@ Deno.test("a deleted outputs.log is recovered from the store: one note, and the 
   });
 });
 
+Deno.test("a deleted outputs.log is recovered by clean alone", async () => {
+  await withProject(FILES, async (root) => {
+    assert.equal((await cli(root, "build")).code, 0);
+    await Deno.remove(join(root, LOG));
+    const cleaned = await cli(root, "clean");
+    assert.equal(cleaned.code, 0, cleaned.stderr);
+    assert.match(cleaned.stderr, /Removed 3 built files/);
+    assert.deepEqual(Object.keys(await snapshot(root, [])), ["build.ts", "src.txt"]);
+  });
+});
+
 Deno.test("a NUL byte in a path of outputs.log is damage: noted once, recovered, no TypeError", async () => {
   await afterDamage((_, log) =>
     editLines(log, (lines) => {
