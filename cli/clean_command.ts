@@ -23,6 +23,7 @@ export async function cleanCommand(cwd: string, quiet: boolean): Promise<number>
   }
   const { clean } = await import("../rules/run/clean.ts");
   const removed = await clean(cwd, { note: (m) => console.error(m) });
-  if (!quiet) console.error(`Removed ${removed.length} built files and the state`);
+  const files = `${removed.length} built file${removed.length === 1 ? "" : "s"}`;
+  if (!quiet) console.error(`Removed ${files} and the state`);
   return 0;
 }

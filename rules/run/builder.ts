@@ -17,13 +17,14 @@ import {
   Engine,
   MemoError,
   messageOf,
+  pathPresent,
   type RootVerdict,
   type Store,
 } from "../../memo/mod.ts";
 import { BuildFileError, RuleError } from "../dsl/errors.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import { isSameFile, lockState } from "./lock.ts";
-import { OutputLog } from "./outputs.ts";
+import { OutputLog, regularFileDigest } from "./outputs.ts";
 import { BUILD_LOCK, STATE_DIR } from "../state.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { combineReporters } from "../report/combine.ts";
@@ -31,9 +32,9 @@ import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
 import { buildRequest, type LoadValue, useBuildContext } from "./nodes.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
-import { digestOfFile } from "../../memo/stat/digest.ts";
 import { cycleMessage } from "./cycle_message.ts";
 import { recordedOutputs } from "./recorded_outputs.ts";
+import { withOsHint } from "./os_errors.ts";
 import type { Project } from "../project/project.ts";
 
 export { lockState, STATE_DIR };
@@ -271,7 +272,17 @@ export class Builder {
     };
     const failed: BuildFailure[] = [];
     this.loadFailure = undefined;
-    const flusher = this.#options.dryRun ? undefined : setInterval(() => this.engine.flush(), 1000);
+    let unsaved: unknown;
+    const save = (write: () => void) => {
+      try {
+        write();
+      } catch (error) {
+        unsaved ??= error;
+      }
+    };
+    const flusher = this.#options.dryRun
+      ? undefined
+      : setInterval(() => save(() => this.engine.flush()), 1000);
     try {
       await this.#registerMemoFunctions();
       const request = { targets: [...targets], tool: TOOL };
@@ -287,8 +298,9 @@ export class Builder {
       clearInterval(flusher);
       this.engine.onExecute = undefined;
       this.#one = undefined;
-      if (!this.#options.dryRun) this.engine.checkpoint();
+      if (!this.#options.dryRun) save(() => this.engine.checkpoint());
     }
+    if (unsaved !== undefined) failed.push({ message: unsavedMessage(unsaved) });
     const result: BuildResult = {
       ok: failed.length === 0,
       ran: one.ran,
@@ -356,8 +368,15 @@ export class Builder {
       this.#lock?.close();
       return;
     }
-    this.engine.close();
-    this.#outputs.close();
+    // A state that cannot be written (a full disk) costs the next build
+    // work, not correctness: said, not thrown.
+    for (const close of [() => this.engine.close(), () => this.#outputs.close()]) {
+      try {
+        close();
+      } catch (error) {
+        this.#reporter.note?.(unsavedMessage(error));
+      }
+    }
     this.#lock?.close();
     this.#lock = undefined;
   }
@@ -368,13 +387,12 @@ export class Builder {
     for (const path of this.#outputs.paths()) {
       if (project.producers.has(path)) continue;
       const abs = join(project.root, path);
-      let digest: string | undefined;
-      try {
-        digest = digestOfFile(abs);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
-      if (digest !== undefined) {
+      const digest = regularFileDigest(abs);
+      if (digest === undefined && pathPresent(abs)) {
+        this.#reporter.note?.(
+          `Kept ${path}: no rule produces it any more, and it is not a file barchan wrote`,
+        );
+      } else if (digest !== undefined) {
         const wrote = this.#outputs.digest(path);
         if (wrote !== "" && digest === wrote) {
           if (!dry) Deno.removeSync(abs);
@@ -411,12 +429,20 @@ function failuresOf(error: unknown): FoundFailure[] {
       }
       if (seen.has(x)) continue;
       seen.add(x);
-      if (x instanceof RuleError) out.push({ rule: x.rule, message: x.message, output: x.output });
-      else if (x instanceof CycleError) out.push({ message: x.message, cycle: x });
-      else out.push({ message: messageOf(x) });
+      if (x instanceof RuleError) {
+        out.push({ rule: x.rule, message: withOsHint(x.message), output: x.output });
+      } else if (x instanceof CycleError) out.push({ message: x.message, cycle: x });
+      else out.push({ message: withOsHint(messageOf(x)) });
       if (x instanceof BuildFileError) loadFailure ??= x;
     }
   };
   visit(error);
   return out;
+}
+
+/** Why the build's state could not be saved, and what that means. */
+function unsavedMessage(error: unknown): string {
+  const message = `Cannot save the build's state: ${messageOf(error)}`;
+  const hinted = withOsHint(message);
+  return hinted !== message ? hinted : `${message}; the next build redoes what was not recorded`;
 }

@@ -9,12 +9,13 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { forkAndJoin, parallelIter, type Scheduler } from "../../fiber/mod.ts";
+import { forkAndJoin, isCancellation, parallelIter, type Scheduler } from "../../fiber/mod.ts";
 import {
   CycleError,
   type Engine,
   type ExecutionInfo,
   glob,
+  messageOf,
   pathPresent,
   stat,
 } from "../../memo/mod.ts";
@@ -22,6 +23,7 @@ import { closest, RuleError } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
 import { type DepSpec, normalizeDeps, type Project } from "../project/project.ts";
 import { cycleMessage } from "./cycle_message.ts";
+import { withOsHint } from "./os_errors.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
 import { ActionRunner } from "./action_runner.ts";
@@ -101,7 +103,7 @@ export class OneBuild {
       root: this.root,
       scheduler: this.scheduler,
       outputs: this.outputs,
-      reporter: this.reporter,
+      reporter: withHints(this.reporter),
       signal: this.signal,
       dryRun: this.dryRun,
       need: (deps, from) => this.#needFromAction(deps, from),
@@ -318,8 +320,37 @@ export class OneBuild {
    */
   async execute(spec: RuleSpec, previous: RuleValue | undefined): Promise<RuleValue> {
     const reason = this.#reasons.get(spec.id) ?? "new rule (never built before)";
+    if (!this.dryRun) {
+      const directory = spec.targets.find((t) => isDirectory(join(this.root, t)));
+      if (directory !== undefined) {
+        throw await this.problem(
+          spec,
+          `"${directory}" is a directory, where the rule's target file should be: targets are ` +
+            `files. Remove the directory if nothing in it is yours to keep (rm -r ${directory}), ` +
+            `or change the rule's targets to name the files in it`,
+        );
+      }
+    }
     this.ran.push({ rule: spec.id, reason });
-    return await this.#runner.run(spec, reason, previous);
+    let value: RuleValue;
+    try {
+      value = await this.#runner.run(spec, reason, previous);
+    } catch (error) {
+      if (error instanceof RuleError || isCancellation(error)) throw error;
+      // What failed around the action (its targets' removal, the outputs
+      // record), named with the rule.
+      throw await this.problem(spec, withOsHint(messageOf(error)));
+    }
+    if (this.dryRun) return value;
+    const made = spec.targets.find((t) => isDirectory(join(this.root, t)));
+    if (made !== undefined) {
+      throw await this.problem(
+        spec,
+        `the action made a directory at "${made}", where its target should be a file: name ` +
+          `the files it writes in that directory as the rule's targets instead`,
+      );
+    }
+    return value;
   }
 
   /**
@@ -374,5 +405,29 @@ export class OneBuild {
     const guess = closest(path, candidates);
     return `no rule to build "${path}" and no such file` +
       (guess === undefined ? "" : ` (did you mean "${guess}"?)`);
+  }
+}
+
+/** The reporter, with what to do added to each failed action's operating-system error. */
+function withHints(reporter: Reporter): Reporter {
+  if (reporter.actionFinished === undefined) return reporter;
+  return {
+    buildStarted: (event) => reporter.buildStarted?.(event),
+    buildFinished: (event) => reporter.buildFinished?.(event),
+    actionStarted: (event) => reporter.actionStarted?.(event),
+    actionFinished: (event) =>
+      reporter.actionFinished?.(
+        event.error === undefined ? event : { ...event, error: withOsHint(event.error) },
+      ),
+    note: (message) => reporter.note?.(message),
+    phase: (event) => reporter.phase?.(event),
+  };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isDirectory;
+  } catch {
+    return false;
   }
 }

@@ -34,6 +34,7 @@
 import { join } from "node:path";
 import { checksumOf, digestOfFile } from "../../memo/mod.ts";
 import { OUTPUTS_LOG, STATE_DIR } from "../state.ts";
+import { naming } from "./os_errors.ts";
 
 const CLAIMED = "";
 /** A log this short is never rewritten, however many of its lines are stale. */
@@ -337,7 +338,7 @@ export class OutputLog {
       } catch {
         this.#stale = true;
       }
-      throw error;
+      throw naming(error, "write", this.#path);
     }
     this.#size += bytes.length;
     this.#lines += lines;
