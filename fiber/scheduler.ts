@@ -26,6 +26,16 @@ import type { SpawnOptions, SpawnResult } from "./spawn_options.ts";
 import { Job } from "./_job.ts";
 import { findProgram } from "./_which.ts";
 
+/** A command that holds a job slot, as {@linkcode Scheduler.runningCommands} lists it. */
+export interface RunningCommand {
+  /** The program as the command named it. */
+  readonly cmd: string;
+  /** Its arguments. */
+  readonly args: readonly string[];
+  /** The caller's label, e.g. the rule that runs the command. */
+  readonly label: string | undefined;
+}
+
 /** The reason given to jobs stopped by {@linkcode Scheduler.killAll}. */
 const KILLED = "all jobs killed";
 
@@ -147,6 +157,30 @@ export class Scheduler {
   /** How many jobs hold a slot now: spawning, running or being reaped. */
   get running(): number {
     return this.#active.size;
+  }
+
+  /**
+   * The commands holding a job slot now, in the order they started.
+   * @returns Each one's program, arguments and label.
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@barchan/barchan/fiber";
+   * import assert from "node:assert/strict";
+   *
+   * const scheduler = new Scheduler({ jobs: 1 });
+   * const done = scheduler.spawn("echo", ["hi"], { label: "greeting" });
+   * assert.deepEqual(scheduler.runningCommands().map((c) => c.label), ["greeting"]);
+   * await done;
+   * assert.deepEqual(scheduler.runningCommands(), []);
+   * ```
+   */
+  runningCommands(): RunningCommand[] {
+    return [...this.#active].map((job) => ({
+      cmd: job.cmd,
+      args: job.args,
+      label: job.options.label,
+    }));
   }
 
   /** How many jobs wait for a slot. */
