@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { Mutex } from "../../fiber/mod.ts";
+import { armWatchdog, Mutex } from "../../fiber/mod.ts";
 import { redefine } from "../../memo/mod.ts";
 import { BuildFileError } from "../dsl/errors.ts";
 import { type ReadTracker, recordLoadReads } from "./load_reads.ts";
@@ -46,6 +46,11 @@ async function evaluate(file: string): Promise<Project> {
   setLoadingProject(project);
   const query = `?load=${++loads}`;
   const restoreExit = refuseExit(project.root);
+  // Ctrl-C must work even when build.ts never returns control.
+  const release = armWatchdog(
+    "barchan stopped while build.ts was being evaluated: its top level had not returned " +
+      "(an endless loop, or a wait that never ends?)",
+  );
   try {
     await redefine(() => import(`${fileUrl(file)}${query}`), project.memoFunctions);
   } catch (error) {
@@ -55,6 +60,7 @@ async function evaluate(file: string): Promise<Project> {
       `cannot be loaded: ${loadErrorMessage(error, project.root, query)}`,
     );
   } finally {
+    release();
     restoreExit();
     setLoadingProject(undefined);
   }
