@@ -153,7 +153,7 @@ async function buildIn(
   const uninstall = onInterrupt(scheduler, async () => {
     controller.abort();
     await running.catch(() => {});
-  });
+  }, { report: (signal, stopped) => reportInterrupt(signal, stopped) });
   try {
     const result = await (running = buildOpened(opened.state, {
       root,
@@ -195,7 +195,7 @@ async function watchCommand(
   const uninstall = onInterrupt(scheduler, async () => {
     controller.abort();
     await running.catch(() => {});
-  });
+  }, { report: (signal, stopped) => reportInterrupt(signal, stopped) });
   try {
     let restart: string | undefined;
     running = watchBuild({
@@ -220,6 +220,26 @@ async function watchCommand(
   } finally {
     uninstall();
   }
+}
+
+/** Says what a signal stopped: the commands that were running, or nothing. */
+function reportInterrupt(
+  signal: Deno.Signal,
+  stopped: readonly { cmd: string; args: readonly string[]; label: string | undefined }[],
+): void {
+  const what = signal === "SIGTERM" ? "Terminated" : "Interrupted";
+  if (stopped.length === 0) {
+    console.error(`${what}: no command was running`);
+    return;
+  }
+  const shown = stopped.slice(0, 5).map((c) => {
+    const line = [c.cmd, ...c.args].join(" ");
+    const short = line.length > 60 ? line.slice(0, 57) + "..." : line;
+    return c.label === undefined ? short : `${c.label} (${short})`;
+  });
+  const more = stopped.length > 5 ? ` and ${stopped.length - 5} more` : "";
+  const n = `${stopped.length} running command${stopped.length === 1 ? "" : "s"}`;
+  console.error(`${what}: stopped ${n}: ${shown.join(", ")}${more}`);
 }
 
 /**

@@ -272,7 +272,7 @@ rule({ targets: "a.txt", action: sh("echo chatty; touch a.txt") });
   });
 });
 
-Deno.test("Ctrl-C (SIGINT to the build's process group) exits 130 without reporting the commands it killed", async () => {
+Deno.test("Ctrl-C (SIGINT to the build's process group) exits 130, saying which commands it stopped, not as failures", async () => {
   const marker = `100.${Math.floor(Math.random() * 1e9)}`;
   await withProject({
     "build.ts": IMPORT + `
@@ -299,6 +299,13 @@ rule({ targets: "b", action: run("sleep", "${marker}") });
     const output = (await stdout) + (await stderr);
     assert.equal(status.code, 130, output);
     assert.doesNotMatch(output, /FAILED|Error/);
+    assert.match(
+      output,
+      new RegExp(
+        `^Interrupted: stopped 2 running commands: (a \\(sh -c echo started; sleep ${marker}[^)]*\\)|b \\(sleep ${marker}\\)), (a|b) \\(`,
+        "m",
+      ),
+    );
     await assertNoProcess(`sleep ${marker}`);
   });
 });
