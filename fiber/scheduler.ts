@@ -36,6 +36,17 @@ export interface RunningCommand {
   readonly label: string | undefined;
 }
 
+/** Told of each process a {@linkcode Scheduler} spawns (see {@linkcode Scheduler.observeProcesses}). */
+export interface ProcessObserver {
+  /**
+   * A process was just spawned. Called synchronously: what it records is
+   * recorded before the process has run for long.
+   * @param pid Its process id.
+   * @param label The label of the command it runs.
+   */
+  spawned(pid: number, label: string | undefined): void;
+}
+
 /** The reason given to jobs stopped by {@linkcode Scheduler.killAll}. */
 const KILLED = "all jobs killed";
 
@@ -116,6 +127,7 @@ export class Scheduler {
   #slots: boolean[] = [];
   /** Jobs holding a slot, from their started event until their child is reaped. */
   #active = new Set<Job>();
+  #observer: ProcessObserver | undefined;
 
   /**
    * Creates a scheduler.
@@ -183,6 +195,35 @@ export class Scheduler {
     }));
   }
 
+  /**
+   * Tells `observer` of every process spawned from now on, until the
+   * returned function is called (one observer at a time): to record the
+   * processes a build runs, so that those a killed build left running can
+   * be stopped later.
+   * @param observer Told each process's pid and label.
+   * @returns A function that stops telling it.
+   *
+   * @example Seeing the pid of each command
+   * ```ts
+   * import { Scheduler } from "@barchan/barchan/fiber";
+   * import assert from "node:assert/strict";
+   *
+   * const scheduler = new Scheduler();
+   * const seen: string[] = [];
+   * const stop = scheduler.observeProcesses({ spawned: (pid, label) => seen.push(`${label}`) });
+   * await scheduler.spawn("true", [], { label: "nothing" });
+   * stop();
+   * await scheduler.spawn("true", []);
+   * assert.deepEqual(seen, ["nothing"]);
+   * ```
+   */
+  observeProcesses(observer: ProcessObserver): () => void {
+    this.#observer = observer;
+    return () => {
+      if (this.#observer === observer) this.#observer = undefined;
+    };
+  }
+
   /** How many jobs wait for a slot. */
   get waiting(): number {
     return this.#throttle.waiting;
@@ -220,7 +261,16 @@ export class Scheduler {
       return Promise.reject(error);
     }
     const id = ++this.#lastId;
-    const job = new Job(id, cmd, args, program, options, this.#epoch, this.#killGraceMs);
+    const job = new Job(
+      id,
+      cmd,
+      args,
+      program,
+      options,
+      this.#epoch,
+      this.#killGraceMs,
+      (pid) => this.#observer?.spawned(pid, options.label),
+    );
     const signal = options.signal;
     if (this.#onEvent === undefined) {
       return this.#throttle.run(() => this.#run(job), signal && { signal });
