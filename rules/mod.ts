@@ -77,4 +77,11 @@ export type { BuildRequest, BuildServer } from "./daemon/server.ts";
 export { buildThroughServer, serverSocketPath, sessionListening } from "./daemon/client.ts";
 
 // state.ts
-export { BUILD_DIR, BUILD_LOCK, OUTPUTS_LOG, SERVER_SOCKET, STATE_DIR } from "./state.ts";
+export {
+  BUILD_DIR,
+  BUILD_LOCK,
+  OUTPUTS_LOG,
+  RUNNING_LOG,
+  SERVER_SOCKET,
+  STATE_DIR,
+} from "./state.ts";

@@ -38,5 +38,8 @@ export const BUILD_LOCK = "build.lock";
 /** The record of the outputs barchan wrote, in {@linkcode STATE_DIR}. */
 export const OUTPUTS_LOG = "outputs.log";
 
+/** The record of the commands the running build started, in {@linkcode STATE_DIR}. */
+export const RUNNING_LOG = "running.log";
+
 /** The Unix socket a watch session serves builds on, in {@linkcode STATE_DIR}. */
 export const SERVER_SOCKET = "server.sock";

@@ -34,6 +34,7 @@ import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
 import { cycleMessage } from "./cycle_message.ts";
 import { recordedOutputs } from "./recorded_outputs.ts";
+import { RunningLog } from "./running_log.ts";
 import { withOsHint } from "./os_errors.ts";
 import type { Project } from "../project/project.ts";
 
@@ -153,6 +154,9 @@ export class Builder {
   #outputs: OutputLog;
   #lock: Deno.FsFile | undefined;
   #one: OneBuild | undefined;
+  /** The commands the build under way started, for the next build if this one is killed. */
+  #running: RunningLog | undefined;
+  #unobserve: (() => void) | undefined;
   /** Why build.ts could not be evaluated, when that failed the last build. */
   loadFailure: BuildFileError | undefined;
   /** Whether the check of the request found build.ts changed: the build evaluates it anyway. */
@@ -193,6 +197,10 @@ export class Builder {
     this.scheduler = options.scheduler ?? new Scheduler({ jobs: options.jobs });
     if (options.scheduler !== undefined && options.jobs !== undefined) {
       this.scheduler.jobs = options.jobs;
+    }
+    if (!options.dryRun) {
+      this.#running = new RunningLog(stateDir);
+      this.#unobserve = this.scheduler.observeProcesses(this.#running);
     }
     this.loader = new ProjectLoader(this.file);
     useBuildContext(this.engine, {
@@ -299,6 +307,8 @@ export class Builder {
       this.engine.onExecute = undefined;
       this.#one = undefined;
       if (!this.#options.dryRun) save(() => this.engine.checkpoint());
+      // Every command of this build has ended.
+      save(() => this.#running?.clear());
     }
     if (unsaved !== undefined) failed.push({ message: unsavedMessage(unsaved) });
     const result: BuildResult = {
@@ -368,9 +378,15 @@ export class Builder {
       this.#lock?.close();
       return;
     }
+    this.#unobserve?.();
     // A state that cannot be written (a full disk) costs the next build
     // work, not correctness: said, not thrown.
-    for (const close of [() => this.engine.close(), () => this.#outputs.close()]) {
+    const closes = [
+      () => this.engine.close(),
+      () => this.#outputs.close(),
+      () => this.#running?.clear(),
+    ];
+    for (const close of closes) {
       try {
         close();
       } catch (error) {
