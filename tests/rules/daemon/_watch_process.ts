@@ -141,6 +141,17 @@ export class WatchProcess implements AsyncDisposable {
   }
 
   /**
+   * The next whole build that a change of `path` started; builds before it
+   * (an earlier change's events arriving late) are passed over.
+   */
+  async buildAfter(path: string): Promise<SeenBuild> {
+    for (;;) {
+      const build = await this.nextBuild();
+      if (build.trigger.includes(path)) return build;
+    }
+  }
+
+  /**
    * Waits until watching has settled: no build starts within `quietMs`
    * (after the build that started, if one did, has finished).
    * @returns The last build-finished event seen, if any.

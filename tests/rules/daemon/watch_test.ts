@@ -228,15 +228,17 @@ for (const name of Deno.readDirSync(here("src"))) {
     assert.deepEqual((await watch.nextBuild()).ran, ["_build/a"]);
 
     await Deno.writeTextFile(join(root, "src/b"), "b\n");
-    const added = await watch.nextBuild();
+    const added = await watch.buildAfter("src/b");
     assert.deepEqual(added.ran, ["_build/b"]);
     assert.equal(await read(root, "_build/b"), "b\n");
+    await watch.settle();
 
     await Deno.writeTextFile(join(root, "prefix.txt"), "not-a-command\n");
-    const broken = await watch.nextBuild();
+    const broken = await watch.buildAfter("prefix.txt");
     assert.equal(broken.finished.ok, false);
+    await watch.settle();
     await Deno.writeTextFile(join(root, "prefix.txt"), "cp -p\n");
-    const fixed = await watch.nextBuild();
+    const fixed = await watch.buildAfter("prefix.txt");
     assert.equal(fixed.finished.ok, true);
     assert.deepEqual(fixed.ran, ["_build/a", "_build/b"]);
   });
