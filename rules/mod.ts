@@ -50,6 +50,7 @@ export type { OpenedRequest, RunBuildOptions } from "./run/open_build.ts";
 export { isRequest, requestId, TOOL } from "./run/request.ts";
 export type { BuildRequestKey } from "./run/request.ts";
 export { clean } from "./run/clean.ts";
+export type { CleanOptions } from "./run/clean.ts";
 export { graphToDot, ruleGraph } from "./run/graph.ts";
 export type { GraphEdge, GraphNode, RuleGraph } from "./run/graph.ts";
 
