@@ -86,3 +86,28 @@ function valueAfter(args: readonly string[], i: number, option: string): string 
   }
   return value;
 }
+
+/**
+ * The action cache's options, taken by `build` and `cache`
+ * (cache_flags.ts turns their values into the cache's options).
+ *
+ * @example Parsing them
+ * ```ts
+ * import { CACHE_OPTIONS, parseCommandLine } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { values } = parseCommandLine(["--remote-cache", "http://cache", "--no-cache"], CACHE_OPTIONS);
+ * assert.equal(values["remote-cache"], "http://cache");
+ * assert.equal(values["no-cache"], true);
+ * ```
+ */
+export const CACHE_OPTIONS = {
+  "cache-dir": { type: "string" },
+  "no-cache": { type: "boolean" },
+  "remote-cache": { type: "string" },
+  "remote-cache-upload": { type: "boolean" },
+  "cache-namespace": { type: "string" },
+  "remote-instance": { type: "string" },
+  "cache-trusted-keys": { type: "string" },
+  "cache-signing-key": { type: "string" },
+} as const satisfies Record<string, OptionSpec>;

@@ -2,12 +2,13 @@
  * The `barchan` command line: from the arguments to a command, and from the
  * command to an exit code. Each command is a file of its own
  * (`build_command.ts`, `clean_command.ts`, `targets_command.ts`,
- * `graph_command.ts`, `check_command.ts`); argument parsing is `args.ts`'s.
+ * `graph_command.ts`, `check_command.ts`, `cache_command.ts`); argument
+ * parsing is `args.ts`'s.
  * Everything else is the library's.
  *
  * @module
  */
-import { parseCommandLine } from "./args.ts";
+import { CACHE_OPTIONS, parseCommandLine } from "./args.ts";
 import { resolvePath as resolve } from "../memo/stat/paths.ts";
 import { BuildFileError } from "../rules/dsl/errors.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -31,6 +32,8 @@ Commands:
   graph     Print the rule graph, with dependencies the last build found
             while running (--format dot|json, default dot)
   check     Type-check build.ts
+  cache     The local action cache: stats, trim [SIZE], clear;
+            keygen [NAME] writes a key pair to sign remote cache entries
   help      Show this help
 
 Options:
@@ -44,6 +47,21 @@ Options:
       --trace-file F   Write a Chrome trace (opens in Perfetto) of each build to F
   -v, --verbose        Print each command as it starts
   -q, --quiet          Print only failures
+
+Cache options:
+      --cache-dir DIR          The local cache (default: $XDG_CACHE_HOME/barchan or
+                               ~/.cache/barchan; BARCHAN_CACHE_DIR)
+      --no-cache               No action cache at all (BARCHAN_CACHE=off)
+      --remote-cache URL       A remote cache: http(s):// (Bazel's HTTP cache: nginx,
+                               bazel-remote) or grpc(s):// (REAPI); BARCHAN_REMOTE_CACHE
+      --remote-cache-upload    Write to the remote cache (trusted CI only);
+                               BARCHAN_REMOTE_CACHE_UPLOAD=1
+      --remote-instance NAME   The REAPI instance of a grpc remote cache
+      --cache-namespace NAME   Keys of this namespace only (BARCHAN_CACHE_NAMESPACE)
+      --cache-trusted-keys P   Use remote entries only if signed by a public key in
+                               file or directory P (BARCHAN_CACHE_TRUSTED_KEYS)
+      --cache-signing-key F    Sign the entries stored with this private key
+                               (BARCHAN_CACHE_SIGNING_KEY: a path or the PEM text)
   -h, --help           Show this help
   -V, --version        Print the version
 
@@ -83,6 +101,7 @@ export async function main(args: string[]): Promise<number> {
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
+      ...CACHE_OPTIONS,
     });
   } catch (error) {
     return usage((error as Error).message);
@@ -124,6 +143,12 @@ export async function main(args: string[]): Promise<number> {
         return await (await import("./targets_command.ts")).targetsCommand(cwd);
       case "check":
         return await (await import("./check_command.ts")).checkCommand(cwd);
+      case "cache":
+        return await (await import("./cache_command.ts")).cacheCommand(rest, {
+          cacheDir: values["cache-dir"],
+          json: values.json,
+          cwd,
+        });
       case "graph": {
         const format = values.format ?? "dot";
         if (format !== "dot" && format !== "json") {

@@ -284,9 +284,6 @@ export class Engine {
   }
 
   /**
-   * Writes what changed since the last flush to the store, if there is one.
-   */
-  /**
    * Marks in the store that a root was verified in the current run, with
    * nothing under it failing: a later check of that root may then take
    * what the store's checkpoint says of it, even after records written
@@ -297,6 +294,16 @@ export class Engine {
     this.#verified.add(id);
   }
 
+  /**
+   * Writes what changed since the last flush to the store, if there is one.
+   *
+   * @example
+   * ```ts
+   * import { Engine } from "@barchan/barchan/memo";
+   *
+   * new Engine().flush(); // no store: nothing to write
+   * ```
+   */
   flush(): void {
     const store = this.#store;
     if (store === undefined) return;

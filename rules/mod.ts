@@ -43,7 +43,13 @@ export type { AliasDef, DepSpec, Project, Rule } from "./project/project.ts";
 export { build } from "./run/build.ts";
 export type { BuildOptions } from "./run/build.ts";
 export { Builder } from "./run/builder.ts";
-export type { BuildCallOptions, BuilderOptions, BuildFailure, BuildResult } from "./run/builder.ts";
+export type {
+  BuildCallOptions,
+  BuilderOptions,
+  BuildFailure,
+  BuildResult,
+  OpenedState,
+} from "./run/builder.ts";
 export type { RanRule } from "./run/one_build.ts";
 export { buildOpened, openRequest, runBuild } from "./run/open_build.ts";
 export type { OpenedRequest, RunBuildOptions } from "./run/open_build.ts";
@@ -81,6 +87,7 @@ export { buildThroughServer, serverSocketPath, sessionListening } from "./daemon
 export {
   BUILD_DIR,
   BUILD_LOCK,
+  OUTPUT_DIR,
   OUTPUTS_LOG,
   RUNNING_LOG,
   SERVER_SOCKET,

@@ -8,6 +8,8 @@
  * - {@linkcode OUTPUTS_LOG}: the outputs barchan wrote, with their digests;
  * - {@linkcode RUNNING_LOG}: the commands the running build started;
  * - {@linkcode BUILD_LOCK}: held by the build that runs, and by a watch session;
+ * - {@linkcode OUTPUT_DIR}: the whole output of commands that printed more
+ *   than a build keeps in memory, one file per rule and stream;
  * - {@linkcode SERVER_SOCKET}: where a watch session serves builds (in the
  *   temporary directory when this path is too long for a socket);
  * - `.watch-mark-PID-N`: a watch session's marks in its stream of file
@@ -36,6 +38,9 @@
  *   (`isSameFile`) and taken again.
  * - {@linkcode SERVER_SOCKET}: a socket nobody listens on (a session that
  *   was killed) refuses the connection, and the build runs by itself.
+ * - {@linkcode OUTPUT_DIR}: a command's whole output, written afresh for
+ *   each run of its rule and read back only by the build that wrote it;
+ *   nothing in a later build is decided from it.
  * - `.watch-mark-PID-N`, the `.tmp` files: never read; a mark names its
  *   session's pid, and a temporary file is written whole before each use.
  *
@@ -67,3 +72,6 @@ export const RUNNING_LOG = "running.log";
 
 /** The Unix socket a watch session serves builds on, in {@linkcode STATE_DIR}. */
 export const SERVER_SOCKET = "server.sock";
+
+/** Where output too long to keep in memory goes, under {@linkcode STATE_DIR}. */
+export const OUTPUT_DIR = "output";

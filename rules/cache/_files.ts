@@ -1,8 +1,7 @@
 // File helpers of the caches: temporary names, rename into place, copies that
 // hash what they copy.
 
-import { createSha256, sha256Hex } from "./_sha256.ts";
-import type { Digest } from "./digest.ts";
+import { createDigester, type Digest, sha256Digest } from "../reapi/digest.ts";
 
 let counter = 0;
 
@@ -86,24 +85,22 @@ export async function copyHashing(source: Deno.FsFile, to: string): Promise<Dige
     if (extra === null) {
       const content = bytes.subarray(0, filled);
       await writeNew(to, content);
-      return { hash: await sha256Hex(content), sizeBytes: filled };
+      return await sha256Digest(content);
     }
     // It grew: fall through to the streaming copy from the start.
     await source.seek(0, Deno.SeekMode.Start);
   }
   using target = await Deno.open(to, { write: true, createNew: true, mode: 0o644 });
-  const hash = await createSha256();
+  const digester = await createDigester();
   const buffer = new Uint8Array(CHUNK);
-  let sizeBytes = 0;
   for (;;) {
     const n = await source.read(buffer);
     if (n === null) break;
     const chunk = buffer.subarray(0, n);
-    hash.update(chunk);
+    digester.update(chunk);
     await writeAll(target, chunk);
-    sizeBytes += n;
   }
-  return { hash: hash.hex(), sizeBytes };
+  return digester.digest();
 }
 
 /** The code of an OS error (`EXDEV`, `ENOSPC`...), if it has one. */

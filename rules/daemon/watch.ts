@@ -118,7 +118,7 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   };
   /** A module build.ts imports (other than build.ts) among `paths`: then start afresh. */
   const changedModule = (paths: readonly string[]) =>
-    paths.find((p) => p !== builder.file && builder.loader.modules.has(p));
+    paths.find((p) => p !== builder.file && builder.modules.has(p));
   // A second after the last activity, the memory a build grew is given back.
   const collector = await idleCollector(IDLE_COLLECT_MS);
   try {

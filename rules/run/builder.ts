@@ -29,7 +29,7 @@ import { BUILD_LOCK, STATE_DIR } from "../state.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { combineReporters } from "../report/combine.ts";
 import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
-import { buildRequest, type LoadValue, useBuildContext } from "./nodes.ts";
+import { buildRequest, loadBuild, type LoadValue, useBuildContext } from "./nodes.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
 import { cycleMessage } from "./cycle_message.ts";
@@ -148,7 +148,7 @@ export class Builder {
   /** The scheduler commands run on. */
   readonly scheduler: Scheduler;
   /** Loads build.ts. */
-  readonly loader: ProjectLoader;
+  readonly #loader: ProjectLoader;
   #options: BuilderOptions;
   #reporter: Reporter;
   #outputs: OutputLog;
@@ -202,9 +202,9 @@ export class Builder {
       this.#running = new RunningLog(stateDir);
       this.#unobserve = this.scheduler.observeProcesses(this.#running);
     }
-    this.loader = new ProjectLoader(this.file);
+    this.#loader = new ProjectLoader(this.file);
     useBuildContext(this.engine, {
-      loader: this.loader,
+      loader: this.#loader,
       runner: this.scheduler,
       one: () => {
         if (this.#one === undefined) throw new Error("No build is under way");
@@ -235,15 +235,20 @@ export class Builder {
   }
 
   /**
-   * The project as this process evaluated build.ts last, evaluating it now
-   * when it did not (for messages, `targets`, `graph`).
-   * @returns The project.
+   * The modules build.ts is made of, as this process evaluated it last: a
+   * change to one other than build.ts needs a new process (a watch session
+   * restarts).
    */
-  async project(): Promise<LoadedProject> {
-    const loaded = this.loader.loaded;
+  get modules(): ReadonlySet<string> {
+    return this.#loader.modules;
+  }
+
+  /** The project as this process evaluated build.ts last, evaluating it now when it did not. */
+  async #project(): Promise<LoadedProject> {
+    const loaded = this.#loader.loaded;
     if (loaded !== undefined) return loaded;
     const last = this.engine.lastValue("barchan.load", null) as LoadValue | undefined;
-    return await this.loader.project(last?.code ?? "");
+    return await this.#loader.project(last?.code ?? "");
   }
 
   /**
@@ -272,7 +277,7 @@ export class Builder {
       reporter,
       signal,
       dryRun: this.#options.dryRun ?? false,
-      project: () => this.project(),
+      project: () => this.#project(),
     });
     this.engine.onExecute = (call) => {
       if (call.name !== "barchan.rule") return;
@@ -294,7 +299,13 @@ export class Builder {
     try {
       await this.#registerMemoFunctions();
       const request = { targets: [...targets], tool: TOOL };
-      await this.engine.run(() => buildRequest(request));
+      await this.engine.run(async () => {
+        // build.ts first: evaluating it redefines its memo functions, which
+        // starts a new run; the request, begun after, is built as of that
+        // run, as the specs it reads are.
+        await loadBuild(null).catch(() => {});
+        await buildRequest(request);
+      });
       this.engine.markVerified(requestId(request));
     } catch (error) {
       if (isCancellation(error)) throw error;
@@ -335,7 +346,7 @@ export class Builder {
     if (!failures.some((f) => f.cycle !== undefined)) return failures;
     let project: Project | undefined;
     try {
-      project = (await this.project()).project;
+      project = (await this.#project()).project;
     } catch {
       // build.ts does not load: the cycle is shown without locations.
     }
@@ -351,11 +362,11 @@ export class Builder {
    * anyway, before anything else.
    */
   async #registerMemoFunctions(): Promise<void> {
-    if (this.loader.loaded !== undefined || this.#loadDirty) return;
+    if (this.#loader.loaded !== undefined || this.#loadDirty) return;
     const last = this.engine.lastValue("barchan.load", null) as LoadValue | undefined;
     if (last === undefined || last.memo.length === 0) return;
     try {
-      await this.loader.project(last.code);
+      await this.#loader.project(last.code);
     } catch {
       // build.ts does not load now: the load node reports it.
     }

@@ -9,7 +9,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { forkAndJoin, isCancellation, parallelIter, type Scheduler } from "../../fiber/mod.ts";
+import { forkAndJoin, parallelIter, type Scheduler } from "../../fiber/mod.ts";
 import {
   CycleError,
   type Engine,
@@ -23,10 +23,11 @@ import { closest, RuleError } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
 import { type DepSpec, normalizeDeps, type Project } from "../project/project.ts";
 import { cycleMessage } from "./cycle_message.ts";
-import { withOsHint } from "./os_errors.ts";
+import { isOsError, withOsHint } from "./os_errors.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
 import { ActionRunner } from "./action_runner.ts";
+import type { CommandCache } from "../command/command_cache.ts";
 import type { LoadedProject } from "./loader.ts";
 import { buildAlias, buildRule, buildTarget, ruleSpec, type RuleValue } from "./nodes.ts";
 import {
@@ -64,6 +65,10 @@ export interface OneBuildInit {
   signal: AbortSignal;
   /** Say what would run; run and write nothing. */
   dryRun?: boolean;
+  /** The action cache, unless it is off. */
+  cache?: CommandCache;
+  /** The cache namespace. @default "" */
+  namespace?: string;
   /**
    * The project evaluated in this process, without a dependency on it (for
    * messages), evaluating build.ts when needed.
@@ -84,8 +89,12 @@ export class OneBuild {
   readonly signal: AbortSignal;
   /** Say what would run; run and write nothing. */
   readonly dryRun: boolean;
-  /** Rules whose action ran, in order. */
+  /** Rules whose action ran, in order (restored ones included). */
   readonly ran: RanRule[] = [];
+  /** Rules whose every command was restored from an action cache. */
+  readonly restored: string[] = [];
+  /** Why commands were not found in the action cache, by rule. */
+  readonly misses = new Map<string, string>();
   #reasons = new Map<string, string>();
   #runner: ActionRunner;
   #project: () => Promise<LoadedProject>;
@@ -101,6 +110,11 @@ export class OneBuild {
     this.#project = init.project;
     this.#runner = new ActionRunner({
       root: this.root,
+      engine: this.engine,
+      cache: init.cache,
+      namespace: init.namespace,
+      started: (rule) => this.ran.push({ rule: rule.id, reason: this.#reasonOf(rule.id) }),
+      missed: (rule, reason) => this.misses.set(rule.id, reason),
       scheduler: this.scheduler,
       outputs: this.outputs,
       reporter: withHints(this.reporter),
@@ -313,13 +327,13 @@ export class OneBuild {
 
   /**
    * Runs a rule's action (action_runner.ts) and returns its value; the rule
-   * is added to `ran` first, with the reason it runs.
+   * is added to `ran` when its action starts for real (a replay that
+   * matches every step of the last run does not count).
    * @param spec The rule.
    * @param previous Its value from its last successful run.
    * @returns Its value.
    */
   async execute(spec: RuleSpec, previous: RuleValue | undefined): Promise<RuleValue> {
-    const reason = this.#reasons.get(spec.id) ?? "new rule (never built before)";
     if (!this.dryRun) {
       const directory = spec.targets.find((t) => isDirectory(join(this.root, t)));
       if (directory !== undefined) {
@@ -331,16 +345,18 @@ export class OneBuild {
         );
       }
     }
-    this.ran.push({ rule: spec.id, reason });
-    let value: RuleValue;
+    let outcome;
     try {
-      value = await this.#runner.run(spec, reason, previous);
+      outcome = await this.#runner.run(spec, this.#reasonOf(spec.id), previous);
     } catch (error) {
-      if (error instanceof RuleError || isCancellation(error)) throw error;
-      // What failed around the action (its targets' removal, the outputs
-      // record), named with the rule.
+      // What the file system refused around the action (removing its old
+      // targets, recording its outputs), named with the rule; a
+      // dependency's failure stays the dependency's.
+      if (error instanceof RuleError || !isOsError(error)) throw error;
       throw await this.problem(spec, withOsHint(messageOf(error)));
     }
+    const { value, status } = outcome;
+    if (status === "restored") this.restored.push(spec.id);
     if (this.dryRun) return value;
     const made = spec.targets.find((t) => isDirectory(join(this.root, t)));
     if (made !== undefined) {
@@ -351,6 +367,10 @@ export class OneBuild {
       );
     }
     return value;
+  }
+
+  #reasonOf(id: string): string {
+    return this.#reasons.get(id) ?? "new rule (never built before)";
   }
 
   /**
