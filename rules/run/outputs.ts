@@ -4,8 +4,8 @@
  *
  * Format of `outputs.log`: a first line `barchan outputs 2`, then one entry
  * a line, tab-separated, each line ending in a checksum of what precedes it
- * (8 hex digits: memo's `checksumOf` of the line's UTF-8 bytes before its
- * last tab). `c PATH SUM` claims a path before an action may write it;
+ * (8 hex digits: FNV-1a of the line's UTF-8 bytes before its last tab,
+ * `_line_sum.ts`). `c PATH SUM` claims a path before an action may write it;
  * `w PATH DIGEST SUM` records what barchan wrote; `r PATH SUM` releases it.
  * A claim is appended before the action starts, so after a crash at any
  * moment every file an action may have written is claimed. When a build
@@ -16,9 +16,8 @@
  *
  * Damage. A last line without its newline was cut short by a crash: its
  * claim was written before anything else, so nothing was written after it,
- * and it is dropped. Any other line whose checksum is wrong, that is not
- * UTF-8, or that names a path no rule could have (absolute, with `..`, with
- * a control character), and a log without its first line (damaged, or an
+ * and it is dropped. Any other line whose checksum is wrong or that is not
+ * UTF-8 or not an entry, and a log without its first line (damaged, or an
  * older barchan's), make the log untrusted: one note says so, and ownership
  * is recovered from content instead. A path is barchan's when its file holds
  * what barchan recorded of it: in a checksummed line of the log, or in the
@@ -27,14 +26,17 @@
  * is neither overwritten nor deleted; a file a killed action left half
  * written then needs deleting by hand. A log that is missing or empty while
  * the store recorded outputs is recovered the same way. A recovered log is
- * written afresh before anything is appended to it.
+ * written afresh before anything is appended to it. A path is taken as one a
+ * rule can write ({@linkcode isOutputPath}) before anything is deleted on
+ * its word: a checksum tells damage, not intent.
  *
  * @module
  */
 import { join } from "node:path";
-import { checksumOf, digestOfFile } from "../../memo/mod.ts";
+import { digestOfFile } from "../../memo/mod.ts";
 import { OUTPUTS_LOG, STATE_DIR } from "../state.ts";
 import { naming } from "./os_errors.ts";
+import { lineSum, parseSum, summedLine } from "./_line_sum.ts";
 
 const CLAIMED = "";
 /** A log this short is never rewritten, however many of its lines are stale. */
@@ -167,10 +169,11 @@ export class OutputLog {
     text: string | undefined,
     decoder: TextDecoder,
   ): string | undefined {
-    const lastTab = bytes.lastIndexOf(TAB, end);
-    if (lastTab < start) return "no checksum";
-    const sum = end - lastTab - 1 === 8 ? parseHex(bytes, lastTab + 1, end) : -1;
-    if (sum !== checksumOf(bytes.subarray(start, lastTab))) return "its checksum does not match";
+    const lastTab = end - 9;
+    if (lastTab <= start || bytes[lastTab] !== TAB) return "no checksum";
+    if (parseSum(bytes, lastTab + 1) !== lineSum(bytes, start, lastTab)) {
+      return "its checksum does not match";
+    }
     let body: string;
     if (text !== undefined) body = text.slice(start, lastTab);
     else {
@@ -180,14 +183,16 @@ export class OutputLog {
         return "not UTF-8";
       }
     }
-    const fields = body.split("\t");
-    const [op, path] = fields;
-    if (!isOutputPath(path ?? "")) return `${JSON.stringify(path)} is not a path a rule can write`;
-    if (op === "c" && fields.length === 2) {
+    const op = body[0];
+    if (body[1] !== "\t") return "not an entry";
+    const second = body.indexOf("\t", 2);
+    if (op === "w" && second > 2 && second < body.length - 1) {
+      this.#entries.set(body.slice(2, second), body.slice(second + 1));
+    } else if (second >= 0 || body.length === 2) return "not an entry";
+    else if (op === "c") {
+      const path = body.slice(2);
       if (!this.#entries.has(path)) this.#entries.set(path, CLAIMED);
-    } else if (op === "w" && fields.length === 3 && fields[2] !== "") {
-      this.#entries.set(path, fields[2]);
-    } else if (op === "r" && fields.length === 2) this.#entries.delete(path);
+    } else if (op === "r") this.#entries.delete(body.slice(2));
     else return "not an entry";
     return undefined;
   }
@@ -252,7 +257,7 @@ export class OutputLog {
       if (this.#entries.has(p)) continue;
       this.#entries.set(p, CLAIMED);
       added.push(p);
-      text += this.#line(`c\t${p}`);
+      text += summedLine(`c\t${p}`);
       lines++;
     }
     try {
@@ -271,7 +276,7 @@ export class OutputLog {
   wrote(path: string, digest: string): void {
     if (this.#entries.get(path) === digest) return;
     this.#entries.set(path, digest);
-    this.#append(this.#line(`w\t${path}\t${digest}`), 1);
+    this.#append(summedLine(`w\t${path}\t${digest}`), 1);
   }
 
   /**
@@ -280,7 +285,7 @@ export class OutputLog {
    */
   release(path: string): void {
     if (!this.#entries.delete(path)) return;
-    this.#append(this.#line(`r\t${path}`), 1);
+    this.#append(summedLine(`r\t${path}`), 1);
   }
 
   /** Closes the log, rewritten first when it holds many more lines than entries. */
@@ -291,16 +296,10 @@ export class OutputLog {
     if (this.#stale || overgrown) this.#rewrite();
   }
 
-  /** A line of the log: the fields, their checksum, a newline. */
-  #line(body: string): string {
-    const sum = checksumOf(this.#encoder.encode(body)).toString(16).padStart(8, "0");
-    return `${body}\t${sum}\n`;
-  }
-
   #rewrite(): void {
     let text = HEADER;
     for (const [path, digest] of this.#entries) {
-      text += this.#line(digest === CLAIMED ? `c\t${path}` : `w\t${path}\t${digest}`);
+      text += summedLine(digest === CLAIMED ? `c\t${path}` : `w\t${path}\t${digest}`);
     }
     const tmp = this.#path + ".tmp";
     const bytes = this.#encoder.encode(text);
@@ -388,18 +387,6 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   if (bytes.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
   return true;
-}
-
-/** The value of 8 lowercase hex digits, -1 when they are not. */
-function parseHex(bytes: Uint8Array, start: number, end: number): number {
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const c = bytes[i];
-    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (digit < 0) return -1;
-    value = value * 16 + digit;
-  }
-  return value;
 }
 
 function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {

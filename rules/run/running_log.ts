@@ -7,7 +7,7 @@
  * Format: a first line `barchan running 1`, then a line for each process
  * spawned, `s PID START LABEL SUM`, tab-separated: its pid, its start time
  * (field 22 of /proc/PID/stat), its label as JSON, and a checksum of what
- * precedes it on the line (8 hex digits, memo's `checksumOf`). A line is
+ * precedes it on the line (8 hex digits, `_line_sum.ts`). A line is
  * appended as the process is spawned; the file is deleted at the end of each
  * build (when none of its commands runs any more). A file found when a
  * build starts was left by one that did not end: each process it names that
@@ -19,10 +19,10 @@
  * @module
  */
 import { join } from "node:path";
-import { checksumOf } from "../../memo/mod.ts";
 import { type ProcessObserver, processStartTime, stopLeftover } from "../../fiber/mod.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { RUNNING_LOG } from "../state.ts";
+import { lineSum, summedLine } from "./_line_sum.ts";
 
 const HEADER = "barchan running 1\n";
 
@@ -52,9 +52,7 @@ export class RunningLog implements ProcessObserver {
       this.#file = Deno.openSync(this.#path, { create: true, write: true, truncate: true });
       this.#write(HEADER);
     }
-    const body = `s\t${pid}\t${start}\t${JSON.stringify(label ?? "")}`;
-    const sum = checksumOf(this.#encoder.encode(body)).toString(16).padStart(8, "0");
-    this.#write(`${body}\t${sum}\n`);
+    this.#write(summedLine(`s\t${pid}\t${start}\t${JSON.stringify(label ?? "")}`));
   }
 
   /** Forgets the processes recorded: none of them runs any more. */
@@ -114,7 +112,7 @@ function parse(line: string): { pid: number; start: string; label: string } | un
   const lastTab = line.lastIndexOf("\t");
   if (lastTab < 0) return undefined;
   const body = line.slice(0, lastTab);
-  const sum = checksumOf(new TextEncoder().encode(body)).toString(16).padStart(8, "0");
+  const sum = lineSum(new TextEncoder().encode(body)).toString(16).padStart(8, "0");
   if (line.slice(lastTab + 1) !== sum) return undefined;
   const [op, pid, start, label] = body.split("\t");
   if (op !== "s" || !/^\d+$/.test(pid ?? "") || !/^\d+$/.test(start ?? "")) return undefined;

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { checksumOf } from "../../../memo/mod.ts";
+import { lineSum } from "../../../rules/run/_line_sum.ts";
 import { processStartTime } from "../../../fiber/mod.ts";
 import { assertNoProcess, awaitProcesses, pgrep } from "../../fiber/_processes.ts";
 import { CLI, cli, IMPORT, readMaybe, withProject } from "../_util.ts";
@@ -69,7 +69,7 @@ Deno.test("a process is stopped only when its line's checksum holds and its star
       const [reused, damaged, recorded] = bystanders.map((p) => p.pid);
       const line = (fields: string[], damage = false) => {
         const body = fields.join("\t");
-        const sum = checksumOf(new TextEncoder().encode(body)) ^ (damage ? 1 : 0);
+        const sum = lineSum(new TextEncoder().encode(body)) ^ (damage ? 1 : 0);
         return `${body}\t${(sum >>> 0).toString(16).padStart(8, "0")}\n`;
       };
       await Deno.mkdir(join(root, "_build/.barchan"), { recursive: true });
