@@ -70,4 +70,3 @@ export { ListingLeaf } from "./leaves/listing.ts";
 export { EnvLeaf } from "./leaves/env.ts";
 export { pathPresent, statRelativeTo } from "./stat/stat.ts";
 export { STORE_FILE } from "./persist/store.ts";
-export { checksumOf } from "./persist/checksum.ts";

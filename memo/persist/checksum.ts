@@ -14,18 +14,6 @@ import { littleEndianWords } from "../stat/_words.ts";
  * Returns a 32-bit checksum of bytes, for detecting damaged records.
  * @param data The bytes.
  * @returns The checksum, an unsigned 32-bit integer.
- * @internal For barchan's own layers, whose state files check their lines with it.
- *
- * @example A changed byte changes the checksum
- * ```ts
- * import { checksumOf } from "@barchan/barchan/memo";
- * import assert from "node:assert/strict";
- *
- * const line = new TextEncoder().encode("w\tout/a.o\tV0ALGApIO");
- * const damaged = line.slice();
- * damaged[3] ^= 1;
- * assert.notEqual(checksumOf(damaged), checksumOf(line));
- * ```
  */
 export function checksumOf(data: Uint8Array): number {
   const words = data.length >>> 2;
