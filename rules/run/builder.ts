@@ -24,7 +24,7 @@ import {
 import { BuildFileError, RuleError } from "../dsl/errors.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import { isSameFile, lockState } from "./lock.ts";
-import { OutputLog, regularFileDigest } from "./outputs.ts";
+import { isOutputPath, OutputLog, regularFileDigest } from "./outputs.ts";
 import { BUILD_LOCK, STATE_DIR } from "../state.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { combineReporters } from "../report/combine.ts";
@@ -413,6 +413,11 @@ export class Builder {
     const dry = this.#options.dryRun;
     for (const path of this.#outputs.paths()) {
       if (project.producers.has(path)) continue;
+      // Nothing is deleted on the word of a line naming no path a rule can write.
+      if (!isOutputPath(path)) {
+        if (!dry) this.#outputs.release(path);
+        continue;
+      }
       const abs = join(project.root, path);
       const digest = regularFileDigest(abs);
       if (digest === undefined && pathPresent(abs)) {
