@@ -11,6 +11,8 @@
  */
 // The memo files below are imported one by one, on the path of a build with
 // nothing to do: memo/mod.ts would load all of memo.
+import type { CacheSettings } from "./cache_flags.ts";
+import type { ActionCacheOptions } from "../rules/cache/cache_options.ts";
 import { relativePath as relative, resolvePath as resolve } from "../memo/stat/paths.ts";
 import { findBuildFile } from "../rules/project/build_file.ts";
 import { plainReporter } from "../rules/report/plain.ts";
@@ -36,6 +38,8 @@ export interface BuildFlags {
   json?: boolean;
   /** `--trace-file F`: a Chrome trace of each build. */
   traceFile?: string;
+  /** The cache flags, resolved with the environment; undefined: the environment alone. */
+  cache?: CacheSettings;
 }
 
 /**
@@ -162,6 +166,7 @@ async function buildIn(
       reporter,
       signal: controller.signal,
       dryRun: flags.dryRun,
+      ...cacheOptionsOf(flags),
     }));
     printFailures(result.failed.map((f) => f.message));
     return result.ok ? 0 : 1;
@@ -205,6 +210,7 @@ async function watchCommand(
       reporter,
       signal: controller.signal,
       dryRun: flags.dryRun,
+      ...cacheOptionsOf(flags),
       onRestart: (changed) => restart = changed,
       serve: true,
       ignore: flags.traceFile === undefined ? [] : [resolve(cwd, flags.traceFile)],
@@ -319,4 +325,12 @@ async function reexec(): Promise<number> {
   } finally {
     for (const remove of forwards) remove();
   }
+}
+
+/** The builder options the cache flags give. */
+function cacheOptionsOf(
+  flags: BuildFlags,
+): { cache?: ActionCacheOptions; cacheNamespace?: string } {
+  if (flags.cache === undefined) return {};
+  return { cache: flags.cache.options, cacheNamespace: flags.cache.namespace };
 }

@@ -136,6 +136,9 @@ export async function main(args: string[]): Promise<number> {
           explain: values.explain,
           json: values.json,
           traceFile: values["trace-file"],
+          cache: Object.keys(CACHE_OPTIONS).some((name) => name in values)
+            ? (await import("./cache_flags.ts")).cacheSettingsFromArgs(values)
+            : undefined,
         });
       case "clean":
         return await (await import("./clean_command.ts")).cleanCommand(cwd, values.quiet ?? false);

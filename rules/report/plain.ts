@@ -90,6 +90,11 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
     },
     actionFinished(event) {
       status?.finish(event.rule);
+      if (options.explain && event.restored !== undefined && event.error === undefined) {
+        out(`${event.rule}: restored from ${event.restored} cache`);
+      } else if (options.explain && event.cacheMiss !== undefined) {
+        out(`${event.rule}: not in the action cache: ${event.cacheMiss}`);
+      }
       if (event.error !== undefined) {
         out(`${paint("1;31", "FAILED")} ${event.rule}: ${event.error}`);
         if (event.output.trim() !== "") out(indent(event.output));
@@ -107,7 +112,9 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
         out(`Dry run: ${count(event.ran, "action")} would run; nothing was changed`);
         return;
       }
-      const ran = `${count(event.ran, "action")} ran`;
+      const restored = event.restored ?? 0;
+      const ran = `${count(event.ran, "action")} ran` +
+        (restored > 0 ? `, ${restored} restored from cache` : "");
       out(
         event.ok
           ? paint("32", `Done: ${ran} in ${secs}s`)

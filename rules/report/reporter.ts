@@ -27,6 +27,8 @@ export interface ActionFinished extends ActionStarted {
   error?: string;
   /** Where its commands' results came from, when every one came from an action cache. */
   restored?: "local" | "remote";
+  /** Why its last command was not found in the action cache, when it was looked up. */
+  cacheMiss?: string;
 }
 
 /** A build that starts. */

@@ -44,7 +44,7 @@ import { type Step, targetState } from "../command/steps.ts";
 import { sha256OfFile } from "../command/file_sha256.ts";
 import { OUTPUT_DIR, STATE_DIR } from "../state.ts";
 import { ActionSteps, type ActionStepsInit, RestartAction } from "./action_steps.ts";
-import { InputSet } from "./inputs.ts";
+import { InputSet, type Need } from "./inputs.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
 
@@ -103,6 +103,11 @@ export interface ActionOutcome {
    */
   status: "ran" | "restored" | "replayed";
 }
+
+/** What a replay starts from: the last run's steps, targets and found dependencies. */
+type Replayable =
+  | (NonNullable<ActionStepsInit["replay"]> & { found?: readonly Need[] })
+  | undefined;
 
 /** Errors an action got from building a dependency: the dependency's failures, not the action's. */
 const dependencyFailures = new WeakSet<object>();
@@ -168,11 +173,28 @@ export class ActionRunner {
     }
   }
 
-  /** The last run's steps, when the targets are as it left them. */
-  async #replayable(
-    rule: RuleSpec,
-    previous: RuleValue | undefined,
-  ): Promise<ActionStepsInit["replay"]> {
+  /**
+   * Builds dependencies a previous run found (for a replay, or named by a
+   * cache manifest) as the action's own.
+   * @returns Whether they built.
+   */
+  async #needFound(rule: RuleSpec, deps: readonly Need[], inputs: InputSet): Promise<boolean> {
+    try {
+      await this.#init.need(deps as DepSpec[], rule);
+    } catch (error) {
+      // One of them is gone (the rule's own error: no such file): the
+      // action runs for real and finds what it needs now. A rule that fails
+      // building one of them fails this rule as it would have anyway.
+      if (error instanceof RuleError && error.rule === rule.id) return false;
+      if (typeof error === "object" && error !== null) dependencyFailures.add(error);
+      throw error;
+    }
+    inputs.add(deps);
+    return true;
+  }
+
+  /** The last run's steps and what it found, when the targets are as it left them. */
+  async #replayable(rule: RuleSpec, previous: RuleValue | undefined): Promise<Replayable> {
     if (previous?.c === undefined || previous.c.length === 0) return undefined;
     const targets: Record<string, string> = {};
     for (const t of rule.targets) {
@@ -185,13 +207,13 @@ export class ActionRunner {
       targets[t] = targetState(recorded, `${sha256.hash}/${sha256.sizeBytes}`);
     }
     if (Object.keys(previous.t).length !== rule.targets.length) return undefined;
-    return { steps: previous.c as Step[], targets };
+    return { steps: previous.c as Step[], targets, found: previous.n as Need[] | undefined };
   }
 
   async #attempt(
     rule: RuleSpec,
     reason: string,
-    replay: ActionStepsInit["replay"],
+    replay: Replayable,
     mayRetry: boolean,
   ): Promise<ActionOutcome> {
     const root = this.root;
@@ -213,6 +235,7 @@ export class ActionRunner {
     const event = { rule: rule.id, command: displayOf(rule), reason };
     let started = 0;
     let restored: CacheSource | undefined;
+    let cacheMiss: string | undefined;
     let live = false;
     const goLive = async (remove: readonly string[]) => {
       if (replay === undefined) await this.#prepareTargets(rule);
@@ -225,8 +248,11 @@ export class ActionRunner {
       this.reporter.actionStarted?.(event);
       this.#init.started(rule);
     };
-    const inputs = new InputSet(root, this.#init.engine);
-    inputs.add(rule.deps);
+    const inputs = new InputSet(root, this.#init.engine, rule.deps);
+    if (replay?.found !== undefined && !(await this.#needFound(rule, replay.found, inputs))) {
+      // What the last run found cannot be built now: no replay.
+      replay = undefined;
+    }
     const steps = new ActionSteps({
       root,
       targets: rule.targets,
@@ -245,7 +271,11 @@ export class ActionRunner {
         restored = source;
         this.#init.restored?.(rule, source);
       },
-      missed: (why) => this.#init.missed?.(rule, why),
+      need: (deps) => this.#needFound(rule, deps, inputs),
+      missed: (why) => {
+        cacheMiss = why;
+        this.#init.missed?.(rule, why);
+      },
     });
     const finish = (error?: string) => {
       display.close();
@@ -255,6 +285,7 @@ export class ActionRunner {
         durationMs: performance.now() - started,
         error,
         restored: steps.spawned ? undefined : restored,
+        cacheMiss: steps.spawned ? cacheMiss : undefined,
       });
     };
     if (replay === undefined) await goLive([]);
@@ -263,23 +294,24 @@ export class ActionRunner {
       const ctx = this.#context(rule, steps, inputs, found);
       if (rule.action.kind === "data") await actionOfSpec(rule.action.spec).perform(ctx);
       else await (await this.#functionOf(rule))(ctx);
-      recorded = await steps.finish();
-      if (raced) {
-        // A file it found after a command started changed around then: what
-        // the command read is not known to be what the file holds. Again.
-        if (mayRetry) throw new RestartAction();
-        readInput(PROCESS_INPUT);
-        this.reporter.note?.(
-          `${rule.id}: a file it depends on kept changing while its commands ran; ` +
-            `the next build runs it again`,
-        );
-      }
       const missing = rule.targets.filter((t) => !pathPresent(join(root, t)));
       if (missing.length > 0) {
         throw await this.#problem(
           rule,
           `the action did not write its declared target${missing.length > 1 ? "s" : ""} ` +
             missing.map((t) => `"${t}"`).join(", "),
+        );
+      }
+      // A file it found after a command started changed around then: what
+      // the command read is not known to be what the file holds. Again; and
+      // never into the cache.
+      if (raced && mayRetry) throw new RestartAction();
+      recorded = await steps.finish({ store: !raced });
+      if (raced) {
+        readInput(PROCESS_INPUT);
+        this.reporter.note?.(
+          `${rule.id}: a file it depends on kept changing while its commands ran; ` +
+            `the next build runs it again`,
         );
       }
     } catch (error) {
@@ -316,7 +348,9 @@ export class ActionRunner {
       digests[t] = digest;
       if (live) this.outputs.wrote(t, digest);
     }
-    const value: RuleValue = recorded.length > 0 ? { t: digests, c: recorded } : { t: digests };
+    const value: RuleValue = { t: digests };
+    if (recorded.length > 0) value.c = recorded;
+    if (inputs.found.length > 0) value.n = [...inputs.found];
     if (!live) return { value, status: "replayed" };
     finish();
     return { value, status: steps.spawned || restored === undefined ? "ran" : "restored" };

@@ -5,6 +5,17 @@
  * cache when found there, or else run, and recorded for the next time
  * (steps.ts).
  *
+ * What a command may read is every file its rule depended on before it,
+ * and every file the action needed after it: a tool's depfile or module
+ * graph names what it read only once it ran. So a command's key is known
+ * only when the action ends; it is recorded then, and the cache is written
+ * then (never for an execution whose found dependencies changed while it
+ * ran). Before running a command, the cache is asked under the key of what
+ * is known so far: a command that found dependencies last time left there a
+ * manifest of them, whose files are then built and hashed for the second
+ * lookup (ccache's direct mode). A replay needs the dependencies the last
+ * run found before its first step, so that its keys cover them too.
+ *
  * @module
  */
 import { join, normalize } from "node:path";
@@ -27,7 +38,7 @@ import {
 import { toolDigest } from "../command/tool_digest.ts";
 import type { ActionResult, Digest, InputFile, OutputFile } from "../reapi/mod.ts";
 import { sha256Digest } from "../reapi/mod.ts";
-import type { InputSet } from "./inputs.ts";
+import type { InputSet, Need } from "./inputs.ts";
 import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
 
 /** What a command did, as the action's code sees it. */
@@ -67,7 +78,7 @@ export interface ActionStepsInit {
   /** The cache namespace (part of every key). */
   namespace: string;
   /** Where output that does not fit in memory goes. */
-  spillPath(stream: "stdout" | "stderr"): string;
+  spillPath(stream: string): string;
   /**
    * Spawns a command in a job slot with its output going to the sinks;
    * throws `ProcessError` on a failure, `MissingProgramError` when there is
@@ -86,6 +97,28 @@ export interface ActionStepsInit {
   restored(source: CacheSource, action: Digest): void;
   /** Told why a command was not found in the cache. */
   missed?(reason: string): void;
+  /** Builds dependencies a cache manifest names, as the action's own (true when they built). */
+  need(deps: readonly Need[]): Promise<boolean>;
+}
+
+/** Where a manifest entry keeps its list of dependencies: an output file of this name. */
+export const MANIFEST_PATH = ".barchan-found-dependencies.json";
+
+/** A command run or restored in this execution, until its key is known. */
+interface LiveCommand {
+  /** Its place among the steps. */
+  index: number;
+  spec: CommandSpec;
+  /** The targets before it, as inputs. */
+  before: TargetStates;
+  /** Its key over what was known when it started. */
+  early: CommandKey;
+  /** What it left, for the cache: undefined when it came from the cache. */
+  ran?: {
+    outputs: Map<string, { digest: Digest; executable: boolean }>;
+    stdout: CapturedOutput;
+    stderr: CapturedOutput;
+  };
 }
 
 /**
@@ -110,6 +143,8 @@ export class ActionSteps {
   #state: TargetStates = {};
   #restart = false;
   #spawned = false;
+  /** Commands of this execution not replayed, in order. */
+  #commands: LiveCommand[] = [];
 
   constructor(init: ActionStepsInit) {
     this.#init = init;
@@ -146,15 +181,18 @@ export class ActionSteps {
    */
   async command(spec: CommandSpec): Promise<CommandOutcome> {
     this.#checkRestart();
-    const key = await this.#key(spec);
+    const before = this.#live ? this.#state : this.#replay!.state;
+    const key = await this.#key(spec, before);
     if (!this.#live) {
       const step = this.#replay!.command(key.actionDigest.hash);
       if (step !== undefined) return replayed(spec, step);
       await this.#diverge();
     }
+    const command: LiveCommand = { index: this.#steps.length, spec, before, early: key };
+    this.#commands.push(command);
     const hit = await this.#restore(spec, key);
     if (hit !== undefined) return hit;
-    return await this.#run(spec, key);
+    return await this.#run(command);
   }
 
   /**
@@ -178,10 +216,11 @@ export class ActionSteps {
    * goes live here (or must restart).
    * @returns The steps to record, the last without its target states.
    */
-  async finish(): Promise<Step[]> {
+  async finish(options: { store: boolean }): Promise<Step[]> {
     this.#checkRestart();
     if (!this.#live && !this.#replay!.complete) await this.#diverge();
     if (!this.#live) this.#steps = this.#replay!.matched;
+    await this.#keyAndStore(options.store);
     const steps = [...this.#steps];
     const last = steps.length - 1;
     if (last >= 0 && steps[last].o !== undefined) {
@@ -212,9 +251,8 @@ export class ActionSteps {
     await this.#init.goLive(divergence.remove);
   }
 
-  async #key(spec: CommandSpec): Promise<CommandKey> {
+  async #key(spec: CommandSpec, state: TargetStates): Promise<CommandKey> {
     const root = this.#init.root;
-    const state = this.#live ? this.#state : this.#replay!.state;
     const inputs: InputFile[] = await this.#init.inputs.files();
     for (const [path, value] of Object.entries(state)) {
       const [hash, size] = parseTargetState(value).sha256.split("/");
@@ -231,10 +269,26 @@ export class ActionSteps {
   async #restore(spec: CommandSpec, key: CommandKey): Promise<CommandOutcome | undefined> {
     const cache = this.#init.cache;
     if (cache === undefined) return undefined;
-    const answer = await cache.lookup(key.actionDigest);
+    let answer = await cache.lookup(key.actionDigest);
     if ("miss" in answer) {
       this.#init.missed?.(answer.miss);
       return undefined;
+    }
+    const manifest = answer.result.outputFiles.find((f) => f.path === MANIFEST_PATH);
+    if (manifest !== undefined) {
+      // Last time it found dependencies: build them, then ask again with them.
+      const deps = await this.#manifest(cache, manifest.digest);
+      if (deps === undefined || !(await this.#init.need(deps))) {
+        this.#init.missed?.("the dependencies it found last time cannot be built");
+        return undefined;
+      }
+      this.#init.inputs.add(deps);
+      const full = await this.#key(spec, this.#state);
+      answer = await cache.lookup(full.actionDigest);
+      if ("miss" in answer) {
+        this.#init.missed?.(answer.miss);
+        return undefined;
+      }
     }
     const { result, source } = answer;
     const root = this.#init.root;
@@ -282,14 +336,26 @@ export class ActionSteps {
       stderr: decoder.decode(stderr),
       durationMs: 0,
     };
-    await this.#record(commandStep(key, 0, outcome.stdout, outcome.stderr));
+    await this.#record(commandStep(key.actionDigest.hash, 0, outcome.stdout, outcome.stderr));
     return outcome;
   }
 
-  async #run(spec: CommandSpec, key: CommandKey): Promise<CommandOutcome> {
+  async #manifest(cache: CommandCache, digest: Digest): Promise<Need[] | undefined> {
+    const bytes = await cache.getBlob(digest);
+    if (bytes === undefined) return undefined;
+    try {
+      const deps = JSON.parse(new TextDecoder().decode(bytes));
+      return Array.isArray(deps) ? deps as Need[] : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #run(command: LiveCommand): Promise<CommandOutcome> {
     const init = this.#init;
-    const stdout = new CapturedOutput({ spillPath: init.spillPath("stdout") });
-    const stderr = new CapturedOutput({ spillPath: init.spillPath("stderr") });
+    const { spec, early } = command;
+    const stdout = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stdout`) });
+    const stderr = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stderr`) });
     const sink = (into: CapturedOutput) => (chunk: Uint8Array) => {
       into.push(chunk);
       init.show(chunk);
@@ -302,18 +368,72 @@ export class ActionSteps {
       stdout.close();
       stderr.close();
       if (error instanceof ProcessError) {
-        await this.#record(commandStep(key, error.code, stdout.text(), stderr.text()));
+        const step = commandStep(early.actionDigest.hash, error.code, stdout.text(), stderr.text());
+        await this.#record(step);
       }
       throw error;
     }
     stdout.close();
     stderr.close();
     const outcome = lazyOutcome(stdout, stderr, durationMs);
-    const results = await this.#record(commandStep(key, 0, stdout, stderr));
-    if (init.cache !== undefined && key.portable) {
-      await this.#store(spec, key, results, stdout, stderr);
-    }
+    const outputs = await this.#record(commandStep(early.actionDigest.hash, 0, stdout, stderr));
+    command.ran = { outputs, stdout, stderr };
     return outcome;
+  }
+
+  /**
+   * Now that the action ended: each command's key over everything it may
+   * have read, recorded in its step; and, unless told not to, the cache
+   * written for each command that ran and whose outputs are still as it
+   * left them, with a manifest under its early key when it found
+   * dependencies.
+   */
+  async #keyAndStore(store: boolean): Promise<void> {
+    const cache = this.#init.cache;
+    const failed = (step: Step) => "e" in step && step.e !== undefined;
+    for (const command of this.#commands) {
+      const full = await this.#key(command.spec, command.before);
+      const step = this.#steps[command.index];
+      if (step !== undefined && "k" in step) {
+        this.#steps[command.index] = { ...step, k: full.actionDigest.hash };
+      }
+      const ran = command.ran;
+      if (!store || cache === undefined || ran === undefined || !full.portable) continue;
+      if (step === undefined || failed(step) || !this.#intact(ran.outputs)) continue;
+      await this.#store(command.spec, full, ran.outputs, ran.stdout, ran.stderr);
+      if (full.actionDigest.hash !== command.early.actionDigest.hash) {
+        await this.#storeManifest(command.early);
+      }
+    }
+  }
+
+  /** Whether a command's outputs still hold what it wrote (no later step changed them). */
+  #intact(outputs: Map<string, { digest: Digest }>): boolean {
+    for (const [target, { digest }] of outputs) {
+      const now = this.#state[target];
+      if (
+        now === undefined || parseTargetState(now).sha256 !== `${digest.hash}/${digest.sizeBytes}`
+      ) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  async #storeManifest(early: CommandKey): Promise<void> {
+    const bytes = new TextEncoder().encode(JSON.stringify(this.#init.inputs.found));
+    const digest = await sha256Digest(bytes);
+    const result: ActionResult = {
+      outputFiles: [{ path: MANIFEST_PATH, digest, isExecutable: false }],
+      outputDirectories: [],
+      exitCode: 0,
+    };
+    try {
+      await this.#init.cache!.store(early.actionDigest, result, [], [{ digest, bytes }]);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      this.#init.missed?.(`manifest not stored: ${error instanceof Error ? error.message : error}`);
+    }
   }
 
   /** Records a step and the targets after it; returns those of the command's outputs present. */
@@ -384,14 +504,14 @@ function dedupe(inputs: InputFile[]): InputFile[] {
 }
 
 function commandStep(
-  key: CommandKey,
+  key: string,
   code: number,
   stdout: string | CapturedOutput,
   stderr: string | CapturedOutput,
 ): CommandStep {
   const size = (s: string | CapturedOutput) => typeof s === "string" ? s.length : s.size;
   const text = (s: string | CapturedOutput) => typeof s === "string" ? s : s.text();
-  const step: { k: string; e?: number; x?: [string, string] } = { k: key.actionDigest.hash };
+  const step: { k: string; e?: number; x?: [string, string] } = { k: key };
   if (code !== 0) step.e = code;
   if (size(stdout) + size(stderr) <= MAX_KEPT_OUTPUT) step.x = [text(stdout), text(stderr)];
   return step;

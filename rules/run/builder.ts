@@ -30,6 +30,8 @@ import type { Reporter } from "../report/reporter.ts";
 import { combineReporters } from "../report/combine.ts";
 import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
 import { buildRequest, loadBuild, type LoadValue, useBuildContext } from "./nodes.ts";
+import { BuildCache } from "./build_cache.ts";
+import type { ActionCacheOptions } from "../cache/cache_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
 import { cycleMessage } from "./cycle_message.ts";
@@ -72,6 +74,19 @@ export interface BuilderOptions {
    * @default false
    */
   dryRun?: boolean;
+  /**
+   * The action cache: where it is and what is behind it, or false for
+   * none. Opened when the first command would run.
+   * @default as the environment says: a local cache under
+   * `$XDG_CACHE_HOME/barchan`, unless `BARCHAN_CACHE=off` (see docs/cache.md)
+   */
+  cache?: ActionCacheOptions | false;
+  /**
+   * The cache namespace, part of every command's key: builds of different
+   * namespaces never share results.
+   * @default `BARCHAN_CACHE_NAMESPACE`, or none
+   */
+  cacheNamespace?: string;
 }
 
 /** Options of {@linkcode Builder.build}. */
@@ -149,6 +164,8 @@ export class Builder {
   readonly scheduler: Scheduler;
   /** Loads build.ts. */
   readonly #loader: ProjectLoader;
+  /** The action cache, opened when a command first needs it. */
+  readonly #cache: BuildCache | undefined;
   #options: BuilderOptions;
   #reporter: Reporter;
   #outputs: OutputLog;
@@ -203,6 +220,9 @@ export class Builder {
       this.#unobserve = this.scheduler.observeProcesses(this.#running);
     }
     this.#loader = new ProjectLoader(this.file);
+    this.#cache = options.cache === false || options.dryRun
+      ? undefined
+      : new BuildCache(options.cache, (message) => this.#reporter.note?.(message));
     useBuildContext(this.engine, {
       loader: this.#loader,
       runner: this.scheduler,
@@ -277,6 +297,8 @@ export class Builder {
       reporter,
       signal,
       dryRun: this.#options.dryRun ?? false,
+      cache: this.#cache,
+      namespace: this.#options.cacheNamespace ?? Deno.env.get("BARCHAN_CACHE_NAMESPACE") ?? "",
       project: () => this.#project(),
     });
     this.engine.onExecute = (call) => {
@@ -320,6 +342,9 @@ export class Builder {
       if (!this.#options.dryRun) save(() => this.engine.checkpoint());
       // Every command of this build has ended.
       save(() => this.#running?.clear());
+      if (this.#cache?.opened && !(await this.#cache.flush())) {
+        reporter.note?.("uploads to the remote cache did not finish in time: some were dropped");
+      }
     }
     if (unsaved !== undefined) failed.push({ message: unsavedMessage(unsaved) });
     const result: BuildResult = {
@@ -332,7 +357,8 @@ export class Builder {
     };
     reporter.buildFinished?.({
       ok: result.ok,
-      ran: result.ran.length,
+      ran: result.ran.length - one.restored.length,
+      restored: one.restored.length,
       failed: failed.length,
       failures: failed.map((f) => f.message),
       durationMs: result.durationMs,
@@ -406,6 +432,7 @@ export class Builder {
     }
     this.#lock?.close();
     this.#lock = undefined;
+    void this.#cache?.close();
   }
 
   /** Deletes the outputs of rules build.ts no longer has, when unchanged since barchan wrote them. */

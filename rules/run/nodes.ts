@@ -129,8 +129,10 @@ export const ruleSpec = memo(
 export interface RuleValue {
   /** Target path to content digest; in a dry run, "" marks a rule that would run. */
   t: Record<string, string>;
-  /** The commands its action ran, in order (action_runner.ts). */
+  /** The steps its action took, in order (command/steps.ts). */
   c?: unknown[];
+  /** The dependencies its action found while running (`ctx.need`, `ctx.readText`). */
+  n?: unknown[];
 }
 
 /** A rule brought up to date. */

@@ -2,6 +2,7 @@
 // default, `clean`, `targets`, -C and the search for build.ts, messages and
 // exit codes (0 success, 1 failed build, 2 bad usage).
 
+import { ownCacheEnv } from "../_own_cache.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { assertNoProcess, awaitProcesses } from "../fiber/_processes.ts";
@@ -285,6 +286,7 @@ rule({ targets: "b", action: run("sleep", "${marker}") });
       args: ["run", "-A", CLI, "build", "-C", root, "a", "b"],
       stdout: "piped",
       stderr: "piped",
+      env: ownCacheEnv(),
       detached: true,
     }).spawn();
     const stdout = new Response(child.stdout).text();

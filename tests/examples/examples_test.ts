@@ -1,3 +1,4 @@
+import "../_own_cache.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { build } from "../../mod.ts";

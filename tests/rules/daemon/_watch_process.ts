@@ -2,6 +2,7 @@
 // through its JSON event stream, for the tests of watch mode and of builds
 // served by a session.
 
+import { ownCacheEnv } from "../../_own_cache.ts";
 import { CLI } from "../_util.ts";
 
 /** Bound on waiting for an event; generous for a loaded two-core machine, never an assertion. */
@@ -52,6 +53,7 @@ export class WatchProcess implements AsyncDisposable {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      env: ownCacheEnv(),
     }).spawn();
     this.#readers = Promise.all([this.#readStdout(), this.#readStderr()]).then(() => {});
   }

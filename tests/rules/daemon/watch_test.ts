@@ -2,8 +2,10 @@
 // project in a temp dir, followed through its JSON event stream while the
 // test edits files.
 
+import { ownCacheEnv } from "../../_own_cache.ts";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
+import { withOwnCache } from "../_util.ts";
 import {
   EVENT_TIMEOUT_MS,
   isBuildStarted,
@@ -28,7 +30,7 @@ async function withProject(files: Files, fn: (root: string) => Promise<void>): P
   const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "barchan_watch_test_" }));
   try {
     await writeFiles(root, files);
-    await fn(root);
+    await withOwnCache(() => fn(root));
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -57,6 +59,7 @@ async function cliOnce(
     args: ["run", "-A", "--quiet", CLI, ...args, "-C", root],
     stdout: "piped",
     stderr: "piped",
+    env: ownCacheEnv(),
   }).output();
   const text = new TextDecoder().decode(out.stdout);
   const events = text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as WatchEvent);

@@ -4,6 +4,8 @@
 
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
+import { withOwnCache } from "../_util.ts";
+import { ownCacheEnv } from "../../_own_cache.ts";
 
 const MOD = new URL("../../../mod.ts", import.meta.url).href;
 const CLI = new URL("../../../cli.ts", import.meta.url).pathname;
@@ -29,7 +31,7 @@ async function withProject(files: Files, fn: (root: string) => Promise<void>): P
       await Deno.mkdir(dirname(join(root, path)), { recursive: true });
       await Deno.writeTextFile(join(root, path), text);
     }
-    await fn(root);
+    await withOwnCache(() => fn(root));
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -63,7 +65,7 @@ async function cli(
     stdout: "piped",
     stderr: "piped",
     clearEnv: true,
-    env: { ...withoutColorVars(), ...env },
+    env: { ...withoutColorVars(), ...ownCacheEnv(), ...env },
   }).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
@@ -85,8 +87,11 @@ async function cliOk(
 }
 
 /** The `RULE: REASON` lines `--explain` prints, for rules under _build/, sorted. */
+/** The lines of --explain saying why a rule runs (the action cache's lines aside). */
 function explained(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => /^_build\/\S+: /.test(l)).sort();
+  return stderr.split("\n")
+    .filter((l) => /^_build\/\S+: /.test(l) && !/: not in the action cache: /.test(l))
+    .sort();
 }
 
 /** Every file and directory under `root`: path to mtime and content (files only). */
@@ -168,7 +173,10 @@ Deno.test("--explain prints why each action runs", async (t) => {
       "a deleted target is missing (and, rebuilt the same, nothing follows)",
       async () => {
         await Deno.remove(join(root, "_build/x"));
-        assert.deepEqual(await explain(), ["_build/x: target _build/x is missing"]);
+        assert.deepEqual(await explain(), [
+          "_build/x: restored from local cache",
+          "_build/x: target _build/x is missing",
+        ]);
       },
     );
     await t.step("a target edited by hand was modified outside the build", async () => {
@@ -356,7 +364,7 @@ async function onTerminal(
     stdout: "piped",
     stderr: "piped",
     clearEnv: true,
-    env: { ...withoutColorVars(), ...env },
+    env: { ...withoutColorVars(), ...ownCacheEnv(), ...env },
   }).output();
   const text = new TextDecoder().decode(result.stdout);
   assert.equal(result.code, 0, text);

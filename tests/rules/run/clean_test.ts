@@ -9,6 +9,7 @@ import { digestOfFile } from "../../../memo/mod.ts";
 import { summedLine } from "../../../rules/run/_line_sum.ts";
 import { awaitProcesses, uniqueSleep } from "../../fiber/_processes.ts";
 import { CLI, cli, IMPORT, readMaybe, withProject } from "../_util.ts";
+import { ownCacheEnv } from "../../_own_cache.ts";
 
 const LOG = "_build/.barchan/outputs.log";
 
@@ -28,6 +29,7 @@ rule({ targets: "notes.txt", deps: ["done.txt"], action: sh("sleep ${sleep}; ech
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", CLI, "build", "notes.txt"],
       cwd: root,
+      env: ownCacheEnv(),
       stdout: "null",
       stderr: "null",
     }).spawn();

@@ -7,7 +7,16 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildIn, buildOk, CLI, type Files, IMPORT, snapshot, writeFiles } from "../_util.ts";
+import {
+  buildIn,
+  buildOk,
+  CLI,
+  type Files,
+  IMPORT,
+  snapshot,
+  withOwnCache,
+  writeFiles,
+} from "../_util.ts";
 import { prng } from "../../_prng.ts";
 
 const RULES = 40;
@@ -88,7 +97,7 @@ async function cleanBuild(root: string): Promise<Files> {
   const copy = await Deno.makeTempDir({ prefix: "barchan_kill_clean_" });
   try {
     await writeFiles(copy, await snapshot(root, ["_build", "out"]));
-    await buildOk(copy, [], 4);
+    await withOwnCache(() => buildOk(copy, [], 4));
     return await snapshot(copy);
   } finally {
     await Deno.remove(copy, { recursive: true });

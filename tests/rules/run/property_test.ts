@@ -33,6 +33,7 @@ import {
   MOD,
   recordSaysUpToDate,
   snapshot,
+  withOwnCache,
   writeFiles,
 } from "../_util.ts";
 import { prng } from "../../_prng.ts";
@@ -533,7 +534,7 @@ async function cleanBuild(root: string): Promise<Files> {
   const copy = await Deno.makeTempDir({ prefix: "barchan_property_clean_" });
   try {
     await writeFiles(copy, await snapshot(root, ["_build", "out"]));
-    await buildOk(copy);
+    await withOwnCache(() => buildOk(copy));
     return await snapshot(copy);
   } finally {
     await Deno.remove(copy, { recursive: true });

@@ -1,0 +1,127 @@
+/**
+ * The action cache of a builder, opened when the first command needs it: a
+ * build where nothing runs never loads the cache's modules nor opens its
+ * directory. When the cache cannot be opened (a directory that cannot be
+ * written), the build goes on without it after one note.
+ *
+ * @module
+ */
+import type { ActionCache, ActionCacheStats } from "../cache/action_cache.ts";
+import type { ActionCacheOptions } from "../cache/cache_options.ts";
+import type { CacheLookup, CommandCache } from "../command/command_cache.ts";
+import type { ActionResult, Digest } from "../reapi/mod.ts";
+
+/** How long the end of a build waits for uploads still running. */
+const FLUSH_TIMEOUT_MS = 30_000;
+
+/**
+ * An action cache opened on first use.
+ *
+ * @example A cache that is off answers every lookup with a miss
+ * ```ts
+ * import { BuildCache } from "./build_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const cache = new BuildCache({ enabled: false }, () => {});
+ * const answer = await cache.lookup({ hash: "0".repeat(64), sizeBytes: 1 });
+ * assert.ok("miss" in answer);
+ * assert.equal(cache.opened, false);
+ * ```
+ */
+export class BuildCache implements CommandCache {
+  readonly #options: ActionCacheOptions | undefined;
+  readonly #warn: (message: string) => void;
+  #cache: Promise<ActionCache | undefined> | undefined;
+  #opened = false;
+
+  /**
+   * @param options What to open; undefined: as the environment says
+   * (`BARCHAN_CACHE`, `BARCHAN_CACHE_DIR`, `BARCHAN_REMOTE_CACHE`...).
+   * @param warn Where warnings go (a remote cache that is down, a bad blob).
+   */
+  constructor(options: ActionCacheOptions | undefined, warn: (message: string) => void) {
+    this.#options = options;
+    this.#warn = warn;
+  }
+
+  /** Whether a build used it yet. */
+  get opened(): boolean {
+    return this.#opened;
+  }
+
+  #open(): Promise<ActionCache | undefined> {
+    this.#opened = true;
+    return this.#cache ??= (async () => {
+      const [{ openActionCache }, { actionCacheOptionsFromEnv }] = await Promise.all([
+        import("../cache/action_cache.ts"),
+        import("../cache/cache_options.ts"),
+      ]);
+      const options = this.#options ?? actionCacheOptionsFromEnv((name) => Deno.env.get(name));
+      try {
+        return await openActionCache({ ...options, warn: options.warn ?? this.#warn });
+      } catch (error) {
+        this.#warn(
+          `the action cache cannot be opened (${
+            error instanceof Error ? error.message : error
+          }); building without it`,
+        );
+        return undefined;
+      }
+    })();
+  }
+
+  /** @inheritdoc */
+  async lookup(action: Digest): Promise<CacheLookup> {
+    const cache = await this.#open();
+    if (cache === undefined) return { miss: "the action cache is off" };
+    return await cache.lookup(action);
+  }
+
+  /** @inheritdoc */
+  async restoreFile(
+    digest: Digest,
+    path: string,
+    options: { executable: boolean },
+  ): Promise<boolean> {
+    return (await this.#open())?.restoreFile(digest, path, options) ?? false;
+  }
+
+  /** @inheritdoc */
+  async getBlob(digest: Digest): Promise<Uint8Array | undefined> {
+    return await (await this.#open())?.getBlob(digest);
+  }
+
+  /** @inheritdoc */
+  async store(
+    action: Digest,
+    result: ActionResult,
+    outputs: readonly { path: string; digest: Digest }[],
+    blobs: readonly { digest: Digest; bytes: Uint8Array }[],
+  ): Promise<void> {
+    await (await this.#open())?.store(action, result, outputs, blobs);
+  }
+
+  /**
+   * What the cache did so far, when it was opened.
+   * @returns Hits, misses and bytes moved.
+   */
+  async stats(): Promise<ActionCacheStats | undefined> {
+    if (this.#cache === undefined) return undefined;
+    return (await this.#cache)?.stats();
+  }
+
+  /**
+   * Waits (bounded) for uploads still running, at the end of a build.
+   * @returns Whether everything finished.
+   */
+  async flush(): Promise<boolean> {
+    if (this.#cache === undefined) return true;
+    return (await (await this.#cache)?.flush(FLUSH_TIMEOUT_MS)) ?? true;
+  }
+
+  /** Closes the cache if it was opened. */
+  async close(): Promise<void> {
+    if (this.#cache === undefined) return;
+    (await this.#cache)?.close();
+  }
+}
