@@ -40,6 +40,8 @@ export interface BuildFlags {
   traceFile?: string;
   /** The cache flags, resolved with the environment; undefined: the environment alone. */
   cache?: CacheSettings;
+  /** `--replay`: print also what up-to-date actions printed when they last ran. */
+  replay?: boolean;
 }
 
 /**
@@ -123,7 +125,7 @@ async function buildIn(
   };
   if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
   // While a watch session runs in the project, it builds plain requests.
-  if (!flags.dryRun) {
+  if (!flags.dryRun && !flags.replay) {
     const answer = await buildThroughServer(root, targets, reporter);
     if (answer !== undefined) {
       printFailures(answer.failures);
@@ -140,6 +142,7 @@ async function buildIn(
       reporter,
       signal: session.signal,
       dryRun: flags.dryRun,
+      replay: flags.replay,
     });
   } catch (error) {
     const answer = session.answer();
@@ -166,6 +169,7 @@ async function buildIn(
       reporter,
       signal: controller.signal,
       dryRun: flags.dryRun,
+      replay: flags.replay,
       ...cacheOptionsOf(flags),
     }));
     printFailures(result.failed.map((f) => f.message));

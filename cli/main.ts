@@ -42,7 +42,9 @@ Options:
   -w, --watch          Build, then rebuild whenever something the build read changes;
                        meanwhile other builds in the project are sent to this one
   -n, --dry-run        Print what would run and why; run and change nothing
-      --explain        Print, for each action that runs, why it runs
+      --explain        Print, for each action that runs, why it runs (or why its
+                       result was not in the action cache, or where it came from)
+      --replay         Print also what up-to-date actions printed when they last ran
       --json           Print events as JSON lines on standard output
       --trace-file F   Write a Chrome trace (opens in Perfetto) of each build to F
   -v, --verbose        Print each command as it starts
@@ -95,6 +97,7 @@ export async function main(args: string[]): Promise<number> {
       watch: { type: "boolean", short: "w" },
       "dry-run": { type: "boolean", short: "n" },
       explain: { type: "boolean" },
+      replay: { type: "boolean" },
       json: { type: "boolean" },
       "trace-file": { type: "string" },
       format: { type: "string" },
@@ -136,6 +139,7 @@ export async function main(args: string[]): Promise<number> {
           explain: values.explain,
           json: values.json,
           traceFile: values["trace-file"],
+          replay: values.replay,
           cache: Object.keys(CACHE_OPTIONS).some((name) => name in values)
             ? (await import("./cache_flags.ts")).cacheSettingsFromArgs(values)
             : undefined,

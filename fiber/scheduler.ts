@@ -119,6 +119,7 @@ export interface SchedulerOptions {
 export class Scheduler {
   #throttle: Throttle;
   #onEvent: ((event: JobEvent) => void) | undefined;
+  #listeners = new Set<(event: JobEvent) => void>();
   #killGraceMs: number;
   #lastId = 0;
   /** Bumped by killAll: jobs queued in an earlier epoch never start. */
@@ -272,7 +273,7 @@ export class Scheduler {
       (pid) => this.#observer?.spawned(pid, options.label),
     );
     const signal = options.signal;
-    if (this.#onEvent === undefined) {
+    if (!this.#listened) {
       return this.#throttle.run(() => this.#run(job), signal && { signal });
     }
     this.#emit({ kind: "queued", id, cmd, args, label: options.label });
@@ -320,12 +321,12 @@ export class Scheduler {
     const { signal, label } = job.options;
     const { id, cmd, args } = job;
     if (job.epoch !== this.#epoch || signal?.aborted) {
-      if (this.#onEvent !== undefined) this.#emit({ kind: "cancelled", id, cmd, args, label });
+      if (this.#listened) this.#emit({ kind: "cancelled", id, cmd, args, label });
       throw new CancelledError(signal?.aborted ? signal.reason : KILLED);
     }
     const slot = job.slot = this.#takeSlot();
     this.#active.add(job);
-    if (this.#onEvent !== undefined) this.#emit({ kind: "started", id, cmd, args, label, slot });
+    if (this.#listened) this.#emit({ kind: "started", id, cmd, args, label, slot });
     const onAbort = () => job.cancel(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -334,7 +335,7 @@ export class Scheduler {
       signal?.removeEventListener("abort", onAbort);
       this.#active.delete(job);
       this.#slots[slot] = false;
-      if (this.#onEvent !== undefined) {
+      if (this.#listened) {
         this.#emit({
           kind: "finished",
           id,
@@ -359,11 +360,43 @@ export class Scheduler {
     return slot;
   }
 
+  /**
+   * Hears every job event from now on, besides the `onEvent` the scheduler
+   * was made with: a build relays the jobs of its rules to its reporter.
+   * @param listener Receives each event.
+   * @returns A function that stops it.
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@barchan/barchan/fiber";
+   * import assert from "node:assert/strict";
+   *
+   * const scheduler = new Scheduler({ jobs: 1 });
+   * const kinds: string[] = [];
+   * const stop = scheduler.listen((event) => kinds.push(event.kind));
+   * await scheduler.spawn("true", []);
+   * stop();
+   * await scheduler.spawn("true", []);
+   * assert.deepEqual(kinds, ["queued", "started", "finished"]);
+   * ```
+   */
+  listen(listener: (event: JobEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  get #listened(): boolean {
+    return this.#onEvent !== undefined || this.#listeners.size > 0;
+  }
+
   #emit(event: JobEvent): void {
-    try {
-      this.#onEvent!(event);
-    } catch (error) {
-      reportError(error);
+    for (const listener of [this.#onEvent, ...this.#listeners]) {
+      if (listener === undefined) continue;
+      try {
+        listener(event);
+      } catch (error) {
+        reportError(error);
+      }
     }
   }
 }

@@ -66,6 +66,8 @@ export type {
   ActionStarted,
   BuildFinished,
   BuildStarted,
+  CommandFinished,
+  CommandStarted,
   PhaseFinished,
   Reporter,
 } from "./report/reporter.ts";
@@ -82,6 +84,9 @@ export type { WatchBuildOptions } from "./daemon/watch.ts";
 export { serveBuilds } from "./daemon/server.ts";
 export type { BuildRequest, BuildServer } from "./daemon/server.ts";
 export { buildThroughServer, serverSocketPath, sessionListening } from "./daemon/client.ts";
+
+// cache/
+export type { ActionCacheOptions } from "./cache/cache_options.ts";
 
 // state.ts
 export {

@@ -29,13 +29,15 @@ import {
   errorCode,
   parentOf,
   removeQuietly,
-  renameInto,
+  renameIntoSync,
   tempBeside,
   tempIn,
   writeNew,
+  writeNewSync,
 } from "./_files.ts";
 import { type Eviction, evictOldest, removeStaleTemps, scanEntries } from "./_scan.ts";
 import { SizeJournal } from "./_size_journal.ts";
+import { pathPresent, statPath } from "../../memo/mod.ts";
 
 /**
  * Options for {@linkcode LocalCache.open}.
@@ -150,6 +152,10 @@ const LOCK = "lock";
 const LOW_WATER = 0.9;
 const COMPACT_JOURNAL_BYTES = 64 * 1024;
 const STALE_TEMP_MS = 60 * 60 * 1000;
+/** Files up to this size are stored with synchronous calls: a thread hop costs more than the copy. */
+const SMALL_FILE = 256 * 1024;
+/** The journal gets a record once this much was added (or at the end of a build). */
+const JOURNAL_BATCH_BYTES = 1 << 20;
 
 /**
  * An action cache in a local directory.
@@ -192,6 +198,8 @@ export class LocalCache implements CacheBackend {
   /** What this cache added since it last read the journal. */
   #addedSinceRead = 0;
   #trimming: Promise<void> | undefined;
+  /** Bytes added since the journal was last appended to. */
+  #unjournaled = 0;
   #warned = new Set<string>();
 
   private constructor(dir: string, journal: SizeJournal, options: LocalCacheOptions) {
@@ -268,8 +276,11 @@ export class LocalCache implements CacheBackend {
    */
   async getActionResult(action: Digest): Promise<Uint8Array | undefined> {
     const path = this.#path("ac", checkDigest(action).hash);
-    const bytes = await this.#read(path, () => Deno.readFile(path));
-    if (bytes !== undefined) await this.#touch(path);
+    // Most lookups of a build that runs are misses: asked without an
+    // exception (a thrown NotFound costs more than the lookup itself).
+    if (!pathPresent(path)) return undefined;
+    const bytes = await this.#read(path, () => Promise.resolve(Deno.readFileSync(path)));
+    if (bytes !== undefined) this.#touch(path);
     return bytes;
   }
 
@@ -289,8 +300,8 @@ export class LocalCache implements CacheBackend {
     const path = this.#path("ac", checkDigest(action).hash);
     await this.#write(`action result ${digestKey(action)}`, async () => {
       const tmp = tempIn(`${this.dir}/tmp`);
-      await this.#inTmp(() => writeNew(tmp, bytes));
-      const previous = await _sizeOf(path);
+      await this.#inTmp(() => Promise.resolve(writeNewSync(tmp, bytes)));
+      const previous = statPath(path)?.size ?? 0;
       await this.#place(tmp, path);
       await this.#added(bytes.length - previous);
     });
@@ -307,8 +318,8 @@ export class LocalCache implements CacheBackend {
     const missing: Digest[] = [];
     for (const digest of digests) {
       const path = this.#path("cas", checkDigest(digest).hash);
-      const size = await this.#read(path, () => _sizeOf(path, -1));
-      if (size === digest.sizeBytes) await this.#touch(path);
+      const size = statPath(path)?.size ?? -1;
+      if (size === digest.sizeBytes) this.#touch(path);
       else missing.push(digest);
     }
     return missing;
@@ -329,7 +340,7 @@ export class LocalCache implements CacheBackend {
       await this.#damaged(path, digest, actual ?? { hash: "", sizeBytes: bytes.length });
       return undefined;
     }
-    await this.#touch(path);
+    this.#touch(path);
     return bytes;
   }
 
@@ -386,7 +397,7 @@ export class LocalCache implements CacheBackend {
       );
       return false;
     }
-    await this.#touch(blob);
+    this.#touch(blob);
     return true;
   }
 
@@ -422,7 +433,11 @@ export class LocalCache implements CacheBackend {
     }
     await this.#write(`blob ${digestKey(digest)}`, async () => {
       const tmp = tempIn(`${this.dir}/tmp`);
-      await this.#inTmp(() => writeNew(tmp, bytes));
+      await this.#inTmp(() =>
+        bytes.length <= SMALL_FILE
+          ? Promise.resolve(writeNewSync(tmp, bytes))
+          : writeNew(tmp, bytes)
+      );
       await this.#place(tmp, path);
       await this.#added(bytes.length);
     });
@@ -439,6 +454,19 @@ export class LocalCache implements CacheBackend {
   async putBlobFromFile(digest: Digest, file: string): Promise<void> {
     const path = this.#path("cas", checkDigest(digest).hash);
     if (await this.#alreadyStored(path, digest)) return;
+    if (digest.sizeBytes <= SMALL_FILE) {
+      // A small file: read, checked and written at once, with no thread hops.
+      const bytes = Deno.readFileSync(file);
+      const actual = await sha256Digest(bytes);
+      if (!sameDigest(actual, digest)) throw new DigestMismatchError(file, digest, actual);
+      await this.#write(`blob ${digestKey(digest)}`, async () => {
+        const tmp = tempIn(`${this.dir}/tmp`);
+        await this.#inTmp(() => Promise.resolve(writeNewSync(tmp, bytes)));
+        await this.#place(tmp, path);
+        await this.#added(bytes.length);
+      });
+      return;
+    }
     // A source that cannot be read is the caller's error, thrown as is.
     using source = await Deno.open(file);
     const tmp = tempIn(`${this.dir}/tmp`);
@@ -516,6 +544,7 @@ export class LocalCache implements CacheBackend {
    * @returns Always `true`.
    */
   async flush(_timeoutMs?: number): Promise<boolean> {
+    await this.#writeJournal();
     await this.#rereadJournal();
     if (this.#total > this.#maxBytes) await this.#enforceCap();
     return true;
@@ -608,8 +637,12 @@ export class LocalCache implements CacheBackend {
     });
   }
 
-  /** Nothing to release: the local cache keeps no file open between calls. */
-  close(): void {}
+  /** Appends what the size journal has yet to hear; the cache keeps no file open between calls. */
+  close(): void {
+    const delta = this.#unjournaled;
+    this.#unjournaled = 0;
+    this.#journal.addSync(delta);
+  }
 
   #path(kind: "ac" | "cas", hash: string): string {
     return `${this.dir}/${kind}/${hash.slice(0, 2)}/${hash}`;
@@ -654,20 +687,20 @@ export class LocalCache implements CacheBackend {
   }
 
   async #place(tmp: string, path: string): Promise<void> {
-    await renameInto(tmp, path);
-    if (this.#datesStores) await this.#touch(path);
+    renameIntoSync(tmp, path);
+    if (this.#datesStores) this.#touch(path);
   }
 
   async #alreadyStored(path: string, digest: Digest): Promise<boolean> {
-    if (await this.#read(path, () => _sizeOf(path, -1)) !== digest.sizeBytes) return false;
-    await this.#touch(path);
+    if ((statPath(path)?.size ?? -1) !== digest.sizeBytes) return false;
+    this.#touch(path);
     return true;
   }
 
-  async #touch(path: string): Promise<void> {
+  #touch(path: string): void {
     const now = new Date(this.#now());
     try {
-      await Deno.utime(path, now, now);
+      Deno.utimeSync(path, now, now);
     } catch (error) {
       // Evicted meanwhile, or a cache shared read-only: the entry only ages.
       if (errorCode(error) === undefined) throw error;
@@ -694,7 +727,10 @@ export class LocalCache implements CacheBackend {
   }
 
   async #added(delta: number): Promise<void> {
-    await this.#journal.add(delta);
+    // Appended to the journal in batches (and by flush): a record a store
+    // cost an open, a write and a close each.
+    this.#unjournaled += delta;
+    if (Math.abs(this.#unjournaled) >= JOURNAL_BATCH_BYTES) await this.#writeJournal();
     this.#total += delta;
     this.#addedSinceRead += delta;
     // Other builds add to the journal too: read it again when this one has
@@ -703,10 +739,17 @@ export class LocalCache implements CacheBackend {
     if (this.#total > this.#maxBytes) await this.#enforceCap();
   }
 
+  async #writeJournal(): Promise<void> {
+    const delta = this.#unjournaled;
+    this.#unjournaled = 0;
+    await this.#journal.add(delta);
+  }
+
   async #rereadJournal(): Promise<void> {
     const state = await this.#journal.read();
     this.#addedSinceRead = 0;
-    this.#total = state.damaged ? Infinity : state.total;
+    // What this cache added and has yet to append counts too.
+    this.#total = state.damaged ? Infinity : state.total + this.#unjournaled;
   }
 
   /**
@@ -715,6 +758,7 @@ export class LocalCache implements CacheBackend {
    */
   #enforceCap(always = false): Promise<void> {
     this.#trimming ??= this.#withLock(async () => {
+      await this.#writeJournal();
       const state = await this.#journal.read();
       if (always || state.damaged || state.total > this.#maxBytes) {
         await this.#scanAndEvict(this.#maxBytes, Math.floor(this.#maxBytes * LOW_WATER));

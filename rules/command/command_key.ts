@@ -50,13 +50,37 @@ export const ENV_ALLOWLIST: readonly string[] = Object.freeze([
   "TZ",
 ]);
 
+/**
+ * The variables of {@linkcode ENV_ALLOWLIST} that are set in this process:
+ * what a build reads once and hands to every key.
+ * @returns Name to value.
+ *
+ * @example
+ * ```ts
+ * import { allowlistedEnvironment } from "./command_key.ts";
+ * import assert from "node:assert/strict";
+ *
+ * Deno.env.set("TZ", "UTC");
+ * assert.equal(allowlistedEnvironment().TZ, "UTC");
+ * assert.equal(allowlistedEnvironment().HOME, undefined);
+ * ```
+ */
+export function allowlistedEnvironment(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ENV_ALLOWLIST) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
 /** What keys a command beyond its spec and inputs. */
 export interface KeyOptions {
   /** The cache namespace: keys of different namespaces never meet. @default "" */
   namespace?: string;
   /** The digest of the program's file, when it was found. @default null */
   tool?: Digest | null;
-  /** Read for the variables of {@linkcode ENV_ALLOWLIST}. @default Deno.env.toObject() */
+  /** Read for the variables of {@linkcode ENV_ALLOWLIST}. @default allowlistedEnvironment() */
   ambient?: Readonly<Record<string, string>>;
 }
 
@@ -93,7 +117,7 @@ export async function keyCommand(
   inputs: readonly InputFile[],
   options: KeyOptions = {},
 ): Promise<CommandKey> {
-  const ambient = options.ambient ?? Deno.env.toObject();
+  const ambient = options.ambient ?? allowlistedEnvironment();
   const environment: Record<string, string> = {};
   for (const name of ENV_ALLOWLIST) {
     const value = ambient[name];

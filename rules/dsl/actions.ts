@@ -1,7 +1,8 @@
 /**
  * Actions: what a rule does to write its targets. Data actions (`run`, `sh`,
- * `write`, `copy`) are compared by value; a function action by its source
- * text and the `inputs` of its rule.
+ * `write`, `copy`) are compared by value; a function action by the code
+ * digest of build.ts (its text, the modules it imports, what it read), and
+ * each command it runs by that command's key.
  *
  * @module
  */
@@ -29,6 +30,13 @@ export interface RunOptions {
    * @default the project root
    */
   cwd?: string;
+  /**
+   * Keep what it prints out of the build's output (it is still returned,
+   * and still shown when it fails): for a command whose output is data,
+   * such as `deno info --json`.
+   * @default false
+   */
+  quiet?: boolean;
 }
 
 /** What a function action is given. */

@@ -101,20 +101,26 @@ export class Project {
 
   /**
    * Where a stack captured by {@linkcode Project.captureSite} says a rule or
-   * an alias is defined: its first frame outside barchan's DSL and project
-   * modules, as `build.ts:LINE` relative to the root.
+   * an alias is defined, as `build.ts:LINE` relative to the root: the
+   * outermost frame in build.ts itself (the call that made the rule, when a
+   * helper makes rules for several calls), else the first frame outside
+   * barchan's DSL and project modules.
    * @param capture The captured stack.
    * @returns The site.
    */
   siteOf(capture: Error): string {
     const lines = capture.stack?.split("\n") ?? [];
+    let first: string | undefined;
+    let outermost: string | undefined;
     for (const line of lines.slice(1)) {
       const m = line.match(/(file:\/\/[^\s)]+?):(\d+):\d+\)?$/);
       if (m === null || /\/rules\/(dsl\/(rule|alias)|project\/project)\.ts$/.test(m[1])) continue;
       const path = decodeURIComponent(new URL(m[1]).pathname);
-      return `${relative(this.root, path) || path}:${m[2]}`;
+      const site = `${relative(this.root, path) || path}:${m[2]}`;
+      first ??= site;
+      if (path === this.file) outermost = site;
     }
-    return this.file;
+    return outermost ?? first ?? this.file;
   }
 
   /**

@@ -85,8 +85,17 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
     actionStarted(event) {
       if (options.quiet) return;
       if (options.explain) out(`${event.rule}: ${event.reason}`);
+      // Commands are printed as they start; some actions have none to print.
+      if (options.verbose && event.showsCommand) out(`$ ${event.command}`);
+      status?.start(event.rule);
+    },
+    commandStarted(event) {
+      if (options.quiet) return;
       if (options.verbose) out(`$ ${event.command}`);
-      status?.start(event.rule, event.command);
+      status?.commandStarted(event.slot, event.command);
+    },
+    commandFinished(event) {
+      status?.commandFinished(event.slot);
     },
     actionFinished(event) {
       status?.finish(event.rule);

@@ -43,7 +43,13 @@ import type { CacheSource, CommandCache } from "../command/command_cache.ts";
 import { type Step, targetState } from "../command/steps.ts";
 import { sha256OfFile } from "../command/file_sha256.ts";
 import { OUTPUT_DIR, STATE_DIR } from "../state.ts";
-import { ActionSteps, type ActionStepsInit, RestartAction } from "./action_steps.ts";
+import {
+  ActionSteps,
+  type ActionStepsInit,
+  type BuildEnvironment,
+  RestartAction,
+} from "./action_steps.ts";
+import { allowlistedEnvironment } from "../command/command_key.ts";
 import { InputSet, type Need } from "./inputs.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
@@ -131,6 +137,12 @@ export class ActionRunner {
   readonly signal: AbortSignal;
   readonly dryRun: boolean;
   #init: ActionRunnerInit;
+  /** What keys see of the environment, read once per build. */
+  #environment: BuildEnvironment = {
+    allowlisted: allowlistedEnvironment(),
+    path: Deno.env.get("PATH") ?? "",
+    programs: new Map(),
+  };
 
   constructor(init: ActionRunnerInit) {
     this.root = init.root;
@@ -157,7 +169,12 @@ export class ActionRunner {
     const display = displayOf(rule);
     if (this.dryRun) {
       this.#init.started(rule);
-      this.reporter.actionStarted?.({ rule: rule.id, command: display, reason });
+      this.reporter.actionStarted?.({
+        rule: rule.id,
+        command: display,
+        reason,
+        showsCommand: true,
+      });
       const unknown: Record<string, string> = { "": `would run ${performance.now()}` };
       for (const t of rule.targets) unknown[t] = "would be rebuilt";
       return { value: { t: unknown }, status: "ran" };
@@ -232,7 +249,9 @@ export class ActionRunner {
       }
     };
     const display = new CapturedOutput({ spillPath: this.#spillPath(rule, "log") });
-    const event = { rule: rule.id, command: displayOf(rule), reason };
+    const showsCommand = rule.action.kind === "data" &&
+      (rule.action.spec[0] === "copy" || rule.action.spec[0] === "write");
+    const event = { rule: rule.id, command: displayOf(rule), reason, showsCommand };
     let started = 0;
     let restored: CacheSource | undefined;
     let cacheMiss: string | undefined;
@@ -260,6 +279,7 @@ export class ActionRunner {
       inputs,
       cache: rule.cache ? this.#init.cache : undefined,
       namespace: this.#init.namespace ?? "",
+      environment: this.#environment,
       spillPath: (stream) => this.#spillPath(rule, stream),
       spawn: (spec, stdout, stderr) => {
         firstStart ??= fileClock() ?? Date.now() - CLOCK_SLACK_MS;
@@ -404,9 +424,9 @@ export class ActionRunner {
     found: (deps: readonly DepSpec[]) => void,
   ): ActionContext {
     const root = this.root;
-    const command = async (spec: CommandSpec): Promise<SpawnResult> => {
+    const command = async (spec: CommandSpec, quiet?: boolean): Promise<SpawnResult> => {
       try {
-        return await steps.command(spec);
+        return await steps.command(spec, { quiet });
       } catch (error) {
         throw await this.#commandError(rule, spec, error);
       }
@@ -430,8 +450,8 @@ export class ActionRunner {
         inputs.add(normal);
         found(normal);
       },
-      run: (cmd, args = [], options = {}) => command(spec(cmd, args, options)),
-      sh: (script, options = {}) => command(spec("sh", ["-c", script], options)),
+      run: (cmd, args = [], options = {}) => command(spec(cmd, args, options), options.quiet),
+      sh: (script, options = {}) => command(spec("sh", ["-c", script], options), options.quiet),
       readText: async (path) => {
         const p = normalizePath(root, path);
         inputs.add([{ kind: "path", path: p }]);

@@ -77,6 +77,8 @@ export interface ActionStepsInit {
   cache?: CommandCache;
   /** The cache namespace (part of every key). */
   namespace: string;
+  /** The build's environment as keys see it: the allowlisted variables and `PATH`. */
+  environment: BuildEnvironment;
   /** Where output that does not fit in memory goes. */
   spillPath(stream: string): string;
   /**
@@ -101,6 +103,16 @@ export interface ActionStepsInit {
   need(deps: readonly Need[]): Promise<boolean>;
 }
 
+/** What of barchan's environment keys depend on, read once per build. */
+export interface BuildEnvironment {
+  /** The variables of the key's allowlist that are set. */
+  readonly allowlisted: Readonly<Record<string, string>>;
+  /** `PATH`, where programs are found. */
+  readonly path: string;
+  /** Programs found so far, by name, directory and `PATH`. */
+  readonly programs: Map<string, Digest | null>;
+}
+
 /** Where a manifest entry keeps its list of dependencies: an output file of this name. */
 export const MANIFEST_PATH = ".barchan-found-dependencies.json";
 
@@ -113,6 +125,8 @@ interface LiveCommand {
   before: TargetStates;
   /** Its key over what was known when it started. */
   early: CommandKey;
+  /** How many dependencies the action had found when it started. */
+  found: number;
   /** What it left, for the cache: undefined when it came from the cache. */
   ran?: {
     outputs: Map<string, { digest: Digest; executable: boolean }>;
@@ -179,7 +193,7 @@ export class ActionSteps {
    * @throws {ProcessError} When it failed; {@linkcode RestartAction} when
    * the action must start again.
    */
-  async command(spec: CommandSpec): Promise<CommandOutcome> {
+  async command(spec: CommandSpec, options: { quiet?: boolean } = {}): Promise<CommandOutcome> {
     this.#checkRestart();
     const before = this.#live ? this.#state : this.#replay!.state;
     const key = await this.#key(spec, before);
@@ -188,11 +202,17 @@ export class ActionSteps {
       if (step !== undefined) return replayed(spec, step);
       await this.#diverge();
     }
-    const command: LiveCommand = { index: this.#steps.length, spec, before, early: key };
+    const command: LiveCommand = {
+      index: this.#steps.length,
+      spec,
+      before,
+      early: key,
+      found: this.#init.inputs.found.length,
+    };
     this.#commands.push(command);
-    const hit = await this.#restore(spec, key);
+    const hit = await this.#restore(spec, key, options.quiet ?? false);
     if (hit !== undefined) return hit;
-    return await this.#run(command);
+    return await this.#run(command, options.quiet ?? false);
   }
 
   /**
@@ -258,15 +278,27 @@ export class ActionSteps {
       const [hash, size] = parseTargetState(value).sha256.split("/");
       inputs.push({ path, digest: { hash, sizeBytes: Number(size) } });
     }
+    const environment = this.#init.environment;
     const cwd = join(root, spec.cwd);
-    const tool = await toolDigest(spec.program, cwd, spec.env.PATH ?? Deno.env.get("PATH") ?? "");
+    const path = spec.env.PATH ?? environment.path;
+    const program = `${spec.program}\0${cwd}\0${path}`;
+    let tool = environment.programs.get(program);
+    if (tool === undefined) {
+      tool = (await toolDigest(spec.program, cwd, path))?.digest ?? null;
+      environment.programs.set(program, tool);
+    }
     return await keyCommand(spec, dedupe(inputs), {
       namespace: this.#init.namespace,
-      tool: tool?.digest ?? null,
+      tool,
+      ambient: environment.allowlisted,
     });
   }
 
-  async #restore(spec: CommandSpec, key: CommandKey): Promise<CommandOutcome | undefined> {
+  async #restore(
+    spec: CommandSpec,
+    key: CommandKey,
+    quiet: boolean,
+  ): Promise<CommandOutcome | undefined> {
     const cache = this.#init.cache;
     if (cache === undefined) return undefined;
     let answer = await cache.lookup(key.actionDigest);
@@ -326,8 +358,8 @@ export class ActionSteps {
       if (!outputs.has(target)) removeIfPresent(join(root, target));
     }
     this.#init.restored(source, key.actionDigest);
-    if (stdout.length > 0) this.#init.show(stdout);
-    if (stderr.length > 0) this.#init.show(stderr);
+    if (stdout.length > 0 && !quiet) this.#init.show(stdout);
+    if (stderr.length > 0 && !quiet) this.#init.show(stderr);
     const decoder = new TextDecoder();
     const outcome = {
       code: 0,
@@ -351,14 +383,14 @@ export class ActionSteps {
     }
   }
 
-  async #run(command: LiveCommand): Promise<CommandOutcome> {
+  async #run(command: LiveCommand, quiet: boolean): Promise<CommandOutcome> {
     const init = this.#init;
     const { spec, early } = command;
     const stdout = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stdout`) });
     const stderr = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stderr`) });
     const sink = (into: CapturedOutput) => (chunk: Uint8Array) => {
       into.push(chunk);
-      init.show(chunk);
+      if (!quiet) init.show(chunk);
     };
     this.#spawned = true;
     let durationMs = 0;
@@ -367,6 +399,8 @@ export class ActionSteps {
     } catch (error) {
       stdout.close();
       stderr.close();
+      // A quiet command's output is shown when it fails.
+      if (quiet) { for (const captured of [stdout, stderr]) init.show(captured.bytes()); }
       if (error instanceof ProcessError) {
         const step = commandStep(early.actionDigest.hash, error.code, stdout.text(), stderr.text());
         await this.#record(step);
@@ -392,7 +426,10 @@ export class ActionSteps {
     const cache = this.#init.cache;
     const failed = (step: Step) => "e" in step && step.e !== undefined;
     for (const command of this.#commands) {
-      const full = await this.#key(command.spec, command.before);
+      // Nothing found since it started: its key is the one it was asked under.
+      const full = this.#init.inputs.found.length === command.found
+        ? command.early
+        : await this.#key(command.spec, command.before);
       const step = this.#steps[command.index];
       if (step !== undefined && "k" in step) {
         this.#steps[command.index] = { ...step, k: full.actionDigest.hash };

@@ -33,6 +33,9 @@ export class BuildCache implements CommandCache {
   readonly #warn: (message: string) => void;
   #cache: Promise<ActionCache | undefined> | undefined;
   #opened = false;
+  /** Stores run one after another, beside the build. */
+  #queue: Promise<void> = Promise.resolve();
+  #storing = new Set<Promise<void>>();
 
   /**
    * @param options What to open; undefined: as the environment says
@@ -91,14 +94,31 @@ export class BuildCache implements CommandCache {
     return await (await this.#open())?.getBlob(digest);
   }
 
-  /** @inheritdoc */
-  async store(
+  /**
+   * Stores a result in the background: a rule's targets do not change again
+   * in its build, so its dependents need not wait for the copy. The end of
+   * the build waits for every store ({@linkcode BuildCache.flush}).
+   */
+  store(
     action: Digest,
     result: ActionResult,
     outputs: readonly { path: string; digest: Digest }[],
     blobs: readonly { digest: Digest; bytes: Uint8Array }[],
   ): Promise<void> {
-    await (await this.#open())?.store(action, result, outputs, blobs);
+    const task = async () => {
+      try {
+        await (await this.#open())?.store(action, result, outputs, blobs);
+      } catch (error) {
+        this.#warn(
+          `not stored in the action cache: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+    };
+    const queued = this.#queue.then(task, task);
+    this.#queue = queued;
+    this.#storing.add(queued);
+    void queued.finally(() => this.#storing.delete(queued));
+    return Promise.resolve();
   }
 
   /**
@@ -116,6 +136,7 @@ export class BuildCache implements CommandCache {
    */
   async flush(): Promise<boolean> {
     if (this.#cache === undefined) return true;
+    await Promise.all(this.#storing);
     return (await (await this.#cache)?.flush(FLUSH_TIMEOUT_MS)) ?? true;
   }
 

@@ -31,6 +31,8 @@ import { combineReporters } from "../report/combine.ts";
 import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
 import { buildRequest, loadBuild, type LoadValue, useBuildContext } from "./nodes.ts";
 import { BuildCache } from "./build_cache.ts";
+import { commandLine } from "../command/command.ts";
+import { replayOutput } from "./replay_output.ts";
 import type { ActionCacheOptions } from "../cache/cache_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
@@ -81,6 +83,12 @@ export interface BuilderOptions {
    * `$XDG_CACHE_HOME/barchan`, unless `BARCHAN_CACHE=off` (see docs/cache.md)
    */
   cache?: ActionCacheOptions | false;
+  /**
+   * Also print what the actions that were up to date printed when they last
+   * ran (`build --replay`), from their rules' values.
+   * @default false
+   */
+  replay?: boolean;
   /**
    * The cache namespace, part of every command's key: builds of different
    * namespaces never share results.
@@ -307,6 +315,17 @@ export class Builder {
     };
     const failed: BuildFailure[] = [];
     this.loadFailure = undefined;
+    // Commands holding job slots, as the reporter sees them (not actions
+    // waiting for their dependencies or for a slot).
+    const unlisten = this.scheduler.listen((event) => {
+      if (event.label === undefined || (event.kind !== "started" && event.kind !== "finished")) {
+        return;
+      }
+      const command = commandLine(event.cmd, event.args);
+      const base = { rule: event.label, command, slot: event.slot };
+      if (event.kind === "started") reporter.commandStarted?.(base);
+      else reporter.commandFinished?.({ ...base, durationMs: event.durationMs, code: event.code });
+    });
     let unsaved: unknown;
     const save = (write: () => void) => {
       try {
@@ -329,6 +348,7 @@ export class Builder {
         await buildRequest(request);
       });
       this.engine.markVerified(requestId(request));
+      if (this.#options.replay) replayOutput(this.engine, request, one, reporter);
     } catch (error) {
       if (isCancellation(error)) throw error;
       const aborted = signals.find((s) => s.aborted);
@@ -336,6 +356,7 @@ export class Builder {
       failed.push(...await this.#withSites(failuresOf(error)));
       this.loadFailure = loadFailure;
     } finally {
+      unlisten();
       clearInterval(flusher);
       this.engine.onExecute = undefined;
       this.#one = undefined;

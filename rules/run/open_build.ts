@@ -70,7 +70,10 @@ export async function openRequest(options: RunBuildOptions = {}): Promise<Opened
     // Files whose stat fields moved but not their content keep their new
     // fields: the next check does not hash them again.
     if (verdict.refreshed.length > 0) store.append(store.lastRun + 1, verdict.refreshed);
-    if (!verdict.upToDate) return { upToDate: false, state: { file, lock, store, verdict } };
+    // A replay of what up-to-date actions printed needs their values: the builder's.
+    if (!verdict.upToDate || options.replay) {
+      return { upToDate: false, state: { file, lock, store, verdict } };
+    }
     store.close();
     lock.close();
     reporter.buildStarted?.({ trigger: [] });

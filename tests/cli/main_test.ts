@@ -173,6 +173,24 @@ Deno.test("barchan targets lists rules and aliases with their build.ts locations
   });
 });
 
+Deno.test("barchan targets names where build.ts calls a helper that makes rules, not the line inside it", async () => {
+  const buildTs = IMPORT + `function object(name: string) {
+  rule({ targets: "_build/" + name + ".o", deps: [], action: async (ctx) => { await ctx.sh("echo > _build/" + name + ".o"); }, description: "compile " + name });
+}
+object("lapi");
+for (const name of ["lcode", "ldo"]) {
+  object(name);
+}
+`;
+  await withProject({ "build.ts": buildTs }, async (root) => {
+    const result = await cli(root, "targets");
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^_build\/lapi.o\tbuild.ts:5\tcompile lapi$/m);
+    assert.match(result.stdout, /^_build\/lcode.o\tbuild.ts:7\tcompile lcode$/m);
+    assert.match(result.stdout, /^_build\/ldo.o\tbuild.ts:7\tcompile ldo$/m);
+  });
+});
+
 Deno.test("bad usage exits 2 with a message", async () => {
   await withProject({ "build.ts": SMALL }, async (root) => {
     for (

@@ -238,7 +238,8 @@ Deno.test("LocalCache keeps a size journal, so that opening and storing scan not
     await cache.putBlob(b.digest, b.bytes);
     cache.close();
     const journal = await Deno.readTextFile(`${dir}/size-journal`);
-    assert.equal(journal, "barchan cache size v1\n=0\n+100\n-60\n+1\n");
+    // What a cache adds is appended in batches: here all at once, on close.
+    assert.equal(journal, "barchan cache size v1\n=0\n+41\n");
     const again = await LocalCache.open(dir, { maxBytes: 1_000_000 });
     assert.equal(await Deno.readTextFile(`${dir}/size-journal`), journal);
     again.close();
