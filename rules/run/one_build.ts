@@ -24,7 +24,7 @@ import type { OutputLog } from "./outputs.ts";
 import { type DepSpec, normalizeDeps, type Project } from "../project/project.ts";
 import { cycleMessage } from "./cycle_message.ts";
 import { isOsError, withOsHint } from "./os_errors.ts";
-import type { Reporter } from "../report/reporter.ts";
+import type { ActionFinished, Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
 import { ActionRunner } from "./action_runner.ts";
 import type { CommandCache } from "../command/command_cache.ts";
@@ -428,20 +428,25 @@ export class OneBuild {
   }
 }
 
-/** The reporter, with what to do added to each failed action's operating-system error. */
+/**
+ * The reporter, with what to do added to each failed action's
+ * operating-system error; every other event passes as it is.
+ */
 function withHints(reporter: Reporter): Reporter {
-  if (reporter.actionFinished === undefined) return reporter;
-  return {
-    buildStarted: (event) => reporter.buildStarted?.(event),
-    buildFinished: (event) => reporter.buildFinished?.(event),
-    actionStarted: (event) => reporter.actionStarted?.(event),
-    actionFinished: (event) =>
-      reporter.actionFinished?.(
-        event.error === undefined ? event : { ...event, error: withOsHint(event.error) },
-      ),
-    note: (message) => reporter.note?.(message),
-    phase: (event) => reporter.phase?.(event),
-  };
+  const finished = reporter.actionFinished;
+  if (finished === undefined) return reporter;
+  const actionFinished = (event: ActionFinished) =>
+    finished.call(
+      reporter,
+      event.error === undefined ? event : { ...event, error: withOsHint(event.error) },
+    );
+  return new Proxy(reporter, {
+    get(target, key) {
+      if (key === "actionFinished") return actionFinished;
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 function isDirectory(path: string): boolean {
