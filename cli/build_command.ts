@@ -65,19 +65,37 @@ export async function buildCommand(
   const targets = requests.map((t) => t.startsWith("@") ? t : relative(root, resolve(cwd, t)));
   const reporters: Reporter[] = [];
   const encoder = new TextEncoder();
+  const shown = new Set<string>();
   if (flags.json) {
     const { jsonReporter } = await import("../rules/report/json.ts");
     reporters.push(jsonReporter((l) => Deno.stdout.writeSync(encoder.encode(l + "\n"))));
   } else {
-    reporters.push(plainReporter({
-      verbose: flags.verbose || flags.dryRun,
-      quiet: flags.quiet,
-      explain: flags.explain || flags.dryRun,
-      color: useColor(),
-      statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
-    }));
+    reporters.push(notingFailures(
+      plainReporter({
+        verbose: flags.verbose || flags.dryRun,
+        quiet: flags.quiet,
+        explain: flags.explain || flags.dryRun,
+        color: useColor(),
+        statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
+      }),
+      shown,
+    ));
   }
-  return await buildIn({ cwd, root, targets, flags, reporters });
+  return await buildIn({ cwd, root, targets, flags, reporters, shown });
+}
+
+/**
+ * The reporter, noting in `shown` the failure of each action it prints (with
+ * the action's output): the list of errors after the build leaves those out,
+ * so that each error is printed once.
+ */
+function notingFailures(reporter: Reporter, shown: Set<string>): Reporter {
+  const finished = reporter.actionFinished;
+  reporter.actionFinished = (event) => {
+    if (event.error !== undefined) shown.add(event.error);
+    finished?.(event);
+  };
+  return reporter;
 }
 
 /** What buildIn needs from buildCommand. */
@@ -87,10 +105,12 @@ interface BuildContext {
   targets: string[];
   flags: BuildFlags;
   reporters: Reporter[];
+  /** The failures the reporter printed already. */
+  shown: ReadonlySet<string>;
 }
 
 async function buildIn(
-  { cwd, root, targets, flags, reporters }: BuildContext,
+  { cwd, root, targets, flags, reporters, shown }: BuildContext,
 ): Promise<number> {
   const trace = flags.traceFile === undefined
     ? undefined
@@ -102,7 +122,8 @@ async function buildIn(
   }
   const reporter = await asOne(reporters);
   const printFailures = (failures: readonly string[]) => {
-    if (!flags.json) { for (const failure of failures) console.error(`Error: ${failure}`); }
+    if (flags.json) return;
+    for (const failure of failures) if (!shown.has(failure)) console.error(`Error: ${failure}`);
   };
   if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
   // While a watch session runs in the project, it builds plain requests.
@@ -141,7 +162,7 @@ async function buildIn(
   const uninstall = onInterrupt(scheduler, async () => {
     controller.abort();
     await running.catch(() => {});
-  });
+  }, { report: (signal, stopped) => reportInterrupt(signal, stopped) });
   try {
     const result = await (running = buildOpened(opened.state, {
       root,
@@ -186,7 +207,7 @@ async function watchCommand(
   const uninstall = onInterrupt(scheduler, async () => {
     controller.abort();
     await running.catch(() => {});
-  });
+  }, { report: (signal, stopped) => reportInterrupt(signal, stopped) });
   try {
     let restart: string | undefined;
     running = watchBuild({
@@ -213,6 +234,26 @@ async function watchCommand(
   } finally {
     uninstall();
   }
+}
+
+/** Says what a signal stopped: the commands that were running, or nothing. */
+function reportInterrupt(
+  signal: Deno.Signal,
+  stopped: readonly { cmd: string; args: readonly string[]; label: string | undefined }[],
+): void {
+  const what = signal === "SIGTERM" ? "Terminated" : "Interrupted";
+  if (stopped.length === 0) {
+    console.error(`${what}: no command was running`);
+    return;
+  }
+  const shown = stopped.slice(0, 5).map((c) => {
+    const line = [c.cmd, ...c.args].join(" ");
+    const short = line.length > 60 ? line.slice(0, 57) + "..." : line;
+    return c.label === undefined ? short : `${c.label} (${short})`;
+  });
+  const more = stopped.length > 5 ? ` and ${stopped.length - 5} more` : "";
+  const n = `${stopped.length} running command${stopped.length === 1 ? "" : "s"}`;
+  console.error(`${what}: stopped ${n}: ${shown.join(", ")}${more}`);
 }
 
 /**

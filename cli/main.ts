@@ -175,6 +175,12 @@ export async function main(args: string[]): Promise<number> {
       console.error(`barchan: ${error.message}`);
       return 1;
     }
+    // A full disk, a read-only project: said in one paragraph, without a trace.
+    const { isOsError, withOsHint } = await import("../rules/run/os_errors.ts");
+    if (isOsError(error)) {
+      console.error(`barchan: ${withOsHint((error as Error).message)}`);
+      return 1;
+    }
     throw error;
   }
 }

@@ -521,6 +521,33 @@ export class Engine {
   }
 
   /**
+   * The last value of every call of a memo function that this engine or its
+   * store holds one for, without bringing any up to date: for recovering
+   * what other state summarised from it (the outputs a build wrote). Reads
+   * the whole store; not for a build's own path.
+   * @param name The memo function's name.
+   * @returns Each call's input and last value.
+   */
+  lastValues(name: string): [input: unknown, value: unknown][] {
+    if (definitionNamed(name) === undefined) return [];
+    const prefix = name + "\u0000";
+    const store = this.#store;
+    if (store !== undefined) {
+      for (let i = 0; i < store.tableSize; i++) {
+        const id = store.stringAt(i);
+        if (id.startsWith(prefix) && !this.#cells.has(id)) this.#load(id);
+      }
+    }
+    const out: [unknown, unknown][] = [];
+    for (const [id, cell] of this.#cells) {
+      if (!id.startsWith(prefix) || !(cell instanceof MemoNode)) continue;
+      const success = cell.success;
+      if (success !== undefined) out.push([cell.input, success.value]);
+    }
+    return out;
+  }
+
+  /**
    * Whether a path this engine tracks differs from what it recorded: a file
    * whose stat fields moved (or that appeared or went), a directory holding
    * such a file, or an entry of a listed directory or glob (which counts as

@@ -56,6 +56,7 @@ export type { OpenedRequest, RunBuildOptions } from "./run/open_build.ts";
 export { isRequest, requestId, TOOL } from "./run/request.ts";
 export type { BuildRequestKey } from "./run/request.ts";
 export { clean } from "./run/clean.ts";
+export type { CleanOptions } from "./run/clean.ts";
 export { graphToDot, ruleGraph } from "./run/graph.ts";
 export type { GraphEdge, GraphNode, RuleGraph } from "./run/graph.ts";
 
@@ -93,6 +94,7 @@ export {
   BUILD_LOCK,
   OUTPUT_DIR,
   OUTPUTS_LOG,
+  RUNNING_LOG,
   SERVER_SOCKET,
   STATE_DIR,
 } from "./state.ts";

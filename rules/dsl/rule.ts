@@ -10,6 +10,7 @@ import type { Action, Dep } from "./actions.ts";
 import { RuleHandle } from "./handle.ts";
 import { type DepSpec, loadingProject, type Project, type Rule } from "../project/project.ts";
 import { STATE_DIR } from "../state.ts";
+import { depProblem, targetProblem } from "./_names.ts";
 
 /** What `rule()` takes. */
 export interface RuleOptions {
@@ -66,9 +67,13 @@ export function rule(options: RuleOptions): RuleHandle {
     rawTargets[0] ?? String(options.alias),
   );
   const site = () => where.site;
-  const targets = rawTargets.map((t) => project.normalizePath(t));
+  const targets = rawTargets.map((t) => typeof t === "string" ? project.normalizePath(t) : "");
   if (targets.length === 0 && options.alias === undefined) {
     throw new Error(`The rule at ${site()} has neither targets nor an alias: give it one of them`);
+  }
+  for (let i = 0; i < targets.length; i++) {
+    const problem = targetProblem(rawTargets[i], targets[i]);
+    if (problem !== undefined) throw new Error(`The rule at ${site()} ${problem}`);
   }
   for (const target of targets) {
     if (isAbsolute(target)) {
@@ -92,6 +97,10 @@ export function rule(options: RuleOptions): RuleHandle {
   }
   const extra = typeof action === "function" ? [] : action.reads;
   const deps = project.normalizeDeps([options.deps ?? [], ...extra]);
+  for (const dep of deps) {
+    const problem = depProblem(dep);
+    if (problem !== undefined) throw new Error(`The rule at ${site()} ${problem}`);
+  }
   if (options.description !== undefined && typeof options.description !== "string") {
     throw new TypeError(`The rule at ${site()} has a description that is not a string`);
   }

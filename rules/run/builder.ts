@@ -12,11 +12,19 @@
  */
 import { join } from "node:path";
 import { CancelledError, errorsOf, isCancellation, Scheduler } from "../../fiber/mod.ts";
-import { Engine, MemoError, messageOf, type RootVerdict, type Store } from "../../memo/mod.ts";
+import {
+  CycleError,
+  Engine,
+  MemoError,
+  messageOf,
+  pathPresent,
+  type RootVerdict,
+  type Store,
+} from "../../memo/mod.ts";
 import { BuildFileError, RuleError } from "../dsl/errors.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import { isSameFile, lockState } from "./lock.ts";
-import { OutputLog } from "./outputs.ts";
+import { isOutputPath, OutputLog, regularFileDigest } from "./outputs.ts";
 import { BUILD_LOCK, STATE_DIR } from "../state.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { combineReporters } from "../report/combine.ts";
@@ -29,7 +37,11 @@ import { replayOutput } from "./replay_output.ts";
 import type { ActionCacheOptions } from "../cache/cache_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
-import { digestOfFile } from "../../memo/stat/digest.ts";
+import { cycleMessage } from "./cycle_message.ts";
+import { recordedOutputs } from "./recorded_outputs.ts";
+import { RunningLog } from "./running_log.ts";
+import { withOsHint } from "./os_errors.ts";
+import type { Project } from "../project/project.ts";
 
 export { lockState, STATE_DIR };
 
@@ -176,6 +188,9 @@ export class Builder {
   #outputs: OutputLog;
   #lock: Deno.FsFile | undefined;
   #one: OneBuild | undefined;
+  /** The commands the build under way started, for the next build if this one is killed. */
+  #running: RunningLog | undefined;
+  #unobserve: (() => void) | undefined;
   /** Why build.ts could not be evaluated, when that failed the last build. */
   loadFailure: BuildFileError | undefined;
   /** Whether the check of the request found build.ts changed: the build evaluates it anyway. */
@@ -208,10 +223,18 @@ export class Builder {
     if (state.verdict !== undefined) this.engine.trustUnchanged(state.verdict);
     const load = state.store?.indexOf(LOAD_ID) ?? -1;
     this.#loadDirty = state.verdict !== undefined && (load < 0 || !state.verdict.isClean(load));
-    this.#outputs = new OutputLog(stateDir);
+    this.#outputs = new OutputLog(stateDir, {
+      root: this.root,
+      recorded: () => recordedOutputs(this.engine),
+      note: (m) => this.#reporter.note?.(m),
+    });
     this.scheduler = options.scheduler ?? new Scheduler({ jobs: options.jobs });
     if (options.scheduler !== undefined && options.jobs !== undefined) {
       this.scheduler.jobs = options.jobs;
+    }
+    if (!options.dryRun) {
+      this.#running = new RunningLog(stateDir);
+      this.#unobserve = this.scheduler.observeProcesses(this.#running);
     }
     this.#loader = new ProjectLoader(this.file);
     if (options.sandbox) {
@@ -318,7 +341,17 @@ export class Builder {
       if (event.kind === "started") reporter.commandStarted?.(base);
       else reporter.commandFinished?.({ ...base, durationMs: event.durationMs, code: event.code });
     });
-    const flusher = this.#options.dryRun ? undefined : setInterval(() => this.engine.flush(), 1000);
+    let unsaved: unknown;
+    const save = (write: () => void) => {
+      try {
+        write();
+      } catch (error) {
+        unsaved ??= error;
+      }
+    };
+    const flusher = this.#options.dryRun
+      ? undefined
+      : setInterval(() => save(() => this.engine.flush()), 1000);
     try {
       await this.#registerMemoFunctions();
       const request = { targets: [...targets], tool: TOOL };
@@ -335,18 +368,21 @@ export class Builder {
       if (isCancellation(error)) throw error;
       const aborted = signals.find((s) => s.aborted);
       if (aborted !== undefined) throw new CancelledError(aborted.reason);
-      failed.push(...failuresOf(error));
+      failed.push(...await this.#withSites(failuresOf(error)));
       this.loadFailure = loadFailure;
     } finally {
       unlisten();
       clearInterval(flusher);
       this.engine.onExecute = undefined;
       this.#one = undefined;
-      if (!this.#options.dryRun) this.engine.checkpoint();
+      if (!this.#options.dryRun) save(() => this.engine.checkpoint());
+      // Every command of this build has ended.
+      save(() => this.#running?.clear());
       if (this.#cache?.opened && !(await this.#cache.flush())) {
         reporter.note?.("uploads to the remote cache did not finish in time: some were dropped");
       }
     }
+    if (unsaved !== undefined) failed.push({ message: unsavedMessage(unsaved) });
     const result: BuildResult = {
       ok: failed.length === 0,
       ran: one.ran,
@@ -365,6 +401,20 @@ export class Builder {
       dryRun: result.dryRun,
     });
     return result;
+  }
+
+  /** Failures, with each cycle's rules and aliases shown with their build.ts locations. */
+  async #withSites(failures: FoundFailure[]): Promise<BuildFailure[]> {
+    if (!failures.some((f) => f.cycle !== undefined)) return failures;
+    let project: Project | undefined;
+    try {
+      project = (await this.#project()).project;
+    } catch {
+      // build.ts does not load: the cycle is shown without locations.
+    }
+    return failures.map((f) =>
+      f.cycle === undefined ? f : { message: cycleMessage(f.cycle.frames, project) }
+    );
   }
 
   /**
@@ -401,8 +451,21 @@ export class Builder {
       this.#lock?.close();
       return;
     }
-    this.engine.close();
-    this.#outputs.close();
+    this.#unobserve?.();
+    // A state that cannot be written (a full disk) costs the next build
+    // work, not correctness: said, not thrown.
+    const closes = [
+      () => this.engine.close(),
+      () => this.#outputs.close(),
+      () => this.#running?.clear(),
+    ];
+    for (const close of closes) {
+      try {
+        close();
+      } catch (error) {
+        this.#reporter.note?.(unsavedMessage(error));
+      }
+    }
     this.#lock?.close();
     this.#lock = undefined;
     void this.#cache?.close();
@@ -413,14 +476,18 @@ export class Builder {
     const dry = this.#options.dryRun;
     for (const path of this.#outputs.paths()) {
       if (project.producers.has(path)) continue;
-      const abs = join(project.root, path);
-      let digest: string | undefined;
-      try {
-        digest = digestOfFile(abs);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      // Nothing is deleted on the word of a line naming no path a rule can write.
+      if (!isOutputPath(path)) {
+        if (!dry) this.#outputs.release(path);
+        continue;
       }
-      if (digest !== undefined) {
+      const abs = join(project.root, path);
+      const digest = regularFileDigest(abs);
+      if (digest === undefined && pathPresent(abs)) {
+        this.#reporter.note?.(
+          `Kept ${path}: no rule produces it any more, and it is not a file barchan wrote`,
+        );
+      } else if (digest !== undefined) {
         const wrote = this.#outputs.digest(path);
         if (wrote !== "" && digest === wrote) {
           if (!dry) Deno.removeSync(abs);
@@ -438,13 +505,16 @@ export class Builder {
   }
 }
 
+/** A failure as {@linkcode failuresOf} finds it: a cycle keeps its calls, to be shown with sites. */
+type FoundFailure = BuildFailure & { cycle?: CycleError };
+
 /**
  * Flattens an error tree into distinct failures, and notes the first that
  * is build.ts's own (see {@linkcode Builder.loadFailure}).
  */
-function failuresOf(error: unknown): BuildFailure[] {
+function failuresOf(error: unknown): FoundFailure[] {
   const seen = new Set<unknown>();
-  const out: BuildFailure[] = [];
+  const out: FoundFailure[] = [];
   loadFailure = undefined;
   const visit = (e: unknown): void => {
     for (const x of errorsOf(e)) {
@@ -454,11 +524,20 @@ function failuresOf(error: unknown): BuildFailure[] {
       }
       if (seen.has(x)) continue;
       seen.add(x);
-      if (x instanceof RuleError) out.push({ rule: x.rule, message: x.message, output: x.output });
-      else out.push({ message: messageOf(x) });
+      if (x instanceof RuleError) {
+        out.push({ rule: x.rule, message: withOsHint(x.message), output: x.output });
+      } else if (x instanceof CycleError) out.push({ message: x.message, cycle: x });
+      else out.push({ message: withOsHint(messageOf(x)) });
       if (x instanceof BuildFileError) loadFailure ??= x;
     }
   };
   visit(error);
   return out;
+}
+
+/** Why the build's state could not be saved, and what that means. */
+function unsavedMessage(error: unknown): string {
+  const message = `Cannot save the build's state: ${messageOf(error)}`;
+  const hinted = withOsHint(message);
+  return hinted !== message ? hinted : `${message}; the next build redoes what was not recorded`;
 }

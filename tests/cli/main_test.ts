@@ -291,7 +291,7 @@ rule({ targets: "a.txt", action: sh("echo chatty; touch a.txt") });
   });
 });
 
-Deno.test("Ctrl-C (SIGINT to the build's process group) exits 130 without reporting the commands it killed", async () => {
+Deno.test("Ctrl-C (SIGINT to the build's process group) exits 130, saying which commands it stopped, not as failures", async () => {
   const marker = `100.${Math.floor(Math.random() * 1e9)}`;
   await withProject({
     "build.ts": IMPORT + `
@@ -319,6 +319,85 @@ rule({ targets: "b", action: run("sleep", "${marker}") });
     const output = (await stdout) + (await stderr);
     assert.equal(status.code, 130, output);
     assert.doesNotMatch(output, /FAILED|Error/);
+    assert.match(
+      output,
+      new RegExp(
+        `^Interrupted: stopped 2 running commands: (a \\(sh -c echo started; sleep ${marker}[^)]*\\)|b \\(sleep ${marker}\\)), (a|b) \\(`,
+        "m",
+      ),
+    );
     await assertNoProcess(`sleep ${marker}`);
+  });
+});
+
+Deno.test("an error thrown while build.ts is evaluated names the line it was thrown at", async () => {
+  await withProject({
+    "build.ts": IMPORT + `import { check } from "./helpers/check.ts";
+rule({ targets: "a.txt", action: write("a.txt", "a") });
+check("only one object supported");
+`,
+    "helpers/check.ts": `export function check(what: string): void {
+  throw new TypeError(what);
+}
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /build\.ts: cannot be loaded: only one object supported \(thrown at helpers\/check\.ts:2\)/,
+    );
+    assert.equal(result.stderr.split("only one object supported").length, 2, "said once");
+  });
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "x", deps: [{}], action: write("x", "x") });
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Cannot depend on \[object Object\].*\(thrown at build\.ts:3\)/);
+  });
+});
+
+Deno.test("Deno.exit() called by build.ts is reported as a load error with its line, exit 1", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "a.txt", action: write("a.txt", "a") });
+if (!Deno.env.get("CONFIGURED")) Deno.exit(3);
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /build\.ts: cannot be loaded: it called Deno\.exit\(3\) at build\.ts:4 while it was evaluated/,
+    );
+    assert.equal(await readMaybe(root, "a.txt"), undefined);
+  });
+});
+
+Deno.test("each error is printed once, and one error is counted as 1 error", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "bad.txt", action: sh("echo compiler says no | tr a-z A-Z; exit 4") });
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.split("command exited with code 4").length, 2, result.stderr);
+    assert.equal(result.stderr.split("COMPILER SAYS NO").length, 2, "its output once");
+    assert.match(result.stderr, /Failed: 1 error, 1 action ran/);
+    assert.doesNotMatch(result.stderr, /1 errors/);
+  });
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "a.txt", deps: ["missing.txt"], action: sh("cat missing.txt > a.txt") });
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.split('no rule to build "missing.txt"').length, 2, result.stderr);
+    assert.match(result.stderr, /Failed: 1 error, 0 actions ran/);
   });
 });
