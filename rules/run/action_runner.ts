@@ -260,6 +260,7 @@ export class ActionRunner {
       inputs,
       cache: rule.cache ? this.#init.cache : undefined,
       namespace: this.#init.namespace ?? "",
+      platform: rule.platform ?? undefined,
       spillPath: (stream) => this.#spillPath(rule, stream),
       spawn: (spec, stdout, stderr) => {
         firstStart ??= fileClock() ?? Date.now() - CLOCK_SLACK_MS;

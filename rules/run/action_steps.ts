@@ -36,6 +36,7 @@ import {
   type TargetStates,
 } from "../command/steps.ts";
 import { toolDigest } from "../command/tool_digest.ts";
+import { type PlatformProperties, underPlatform } from "../command/platform.ts";
 import type { ActionResult, Digest, InputFile, OutputFile } from "../reapi/mod.ts";
 import { sha256Digest } from "../reapi/mod.ts";
 import type { InputSet, Need } from "./inputs.ts";
@@ -77,6 +78,8 @@ export interface ActionStepsInit {
   cache?: CommandCache;
   /** The cache namespace (part of every key). */
   namespace: string;
+  /** The platform the rule's commands run on (platform.ts); none is this machine. */
+  platform?: PlatformProperties;
   /** Where output that does not fit in memory goes. */
   spillPath(stream: string): string;
   /**
@@ -179,8 +182,9 @@ export class ActionSteps {
    * @throws {ProcessError} When it failed; {@linkcode RestartAction} when
    * the action must start again.
    */
-  async command(spec: CommandSpec, options: { quiet?: boolean } = {}): Promise<CommandOutcome> {
+  async command(given: CommandSpec, options: { quiet?: boolean } = {}): Promise<CommandOutcome> {
     this.#checkRestart();
+    const spec = underPlatform(given, this.#init.platform);
     const before = this.#live ? this.#state : this.#replay!.state;
     const key = await this.#key(spec, before);
     if (!this.#live) {
@@ -258,11 +262,19 @@ export class ActionSteps {
       const [hash, size] = parseTargetState(value).sha256.split("/");
       inputs.push({ path, digest: { hash, sizeBytes: Number(size) } });
     }
-    const cwd = join(root, spec.cwd);
-    const tool = await toolDigest(spec.program, cwd, spec.env.PATH ?? Deno.env.get("PATH") ?? "");
+    const platform = this.#init.platform;
+    // Under a platform, the program is the platform's: this machine's is not digested.
+    const tool = platform === undefined
+      ? await toolDigest(
+        spec.program,
+        join(root, spec.cwd),
+        spec.env.PATH ?? Deno.env.get("PATH") ?? "",
+      )
+      : null;
     return await keyCommand(spec, dedupe(inputs), {
       namespace: this.#init.namespace,
       tool: tool?.digest ?? null,
+      platform,
     });
   }
 
