@@ -45,6 +45,7 @@ import { sha256OfFile } from "../command/file_sha256.ts";
 import { OUTPUT_DIR, STATE_DIR } from "../state.ts";
 import { ActionSteps, type ActionStepsInit, RestartAction } from "./action_steps.ts";
 import { InputSet, type Need } from "./inputs.ts";
+import type { BuildExecutor } from "./build_executor.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
 
@@ -78,6 +79,8 @@ export interface ActionRunnerInit {
   cache?: CommandCache;
   /** The cache namespace. @default "" */
   namespace?: string;
+  /** The remote executor, for rules that allow it. */
+  executor?: BuildExecutor;
   /** Builds dependencies an action discovers (`ctx.need`). */
   need(deps: readonly DepSpec[], from: RuleSpec): Promise<void>;
   /** Builds one path an action reads (`ctx.readText`); true when a rule produces it. */
@@ -90,6 +93,8 @@ export interface ActionRunnerInit {
   restored?(rule: RuleSpec, source: CacheSource): void;
   /** Told why a command of a rule was not found in the cache. */
   missed?(rule: RuleSpec, reason: string): void;
+  /** Told when a rule's action finished with a command run on the remote executor. */
+  ranRemotely?(rule: RuleSpec): void;
 }
 
 /** What running a rule's action gave. */
@@ -261,6 +266,9 @@ export class ActionRunner {
       cache: rule.cache ? this.#init.cache : undefined,
       namespace: this.#init.namespace ?? "",
       platform: rule.platform ?? undefined,
+      // Rules that must not be cached are not sent where results are cached.
+      executor: rule.remote && rule.cache ? this.#init.executor : undefined,
+      signal: this.signal,
       spillPath: (stream) => this.#spillPath(rule, stream),
       spawn: (spec, stdout, stderr) => {
         firstStart ??= fileClock() ?? Date.now() - CLOCK_SLACK_MS;
@@ -287,7 +295,9 @@ export class ActionRunner {
         error,
         restored: steps.spawned ? undefined : restored,
         cacheMiss: steps.spawned ? cacheMiss : undefined,
+        remote: steps.remote || undefined,
       });
+      if (steps.remote) this.#init.ranRemotely?.(rule);
     };
     if (replay === undefined) await goLive([]);
     let recorded: Step[];

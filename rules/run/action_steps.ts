@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { join, normalize } from "node:path";
+import { join, normalize, relative } from "node:path";
 import { digestOf } from "../../memo/mod.ts";
 import { isCancellation, ProcessError } from "../../fiber/mod.ts";
 import { CapturedOutput } from "../command/captured_output.ts";
@@ -40,6 +40,7 @@ import { type PlatformProperties, underPlatform } from "../command/platform.ts";
 import type { ActionResult, Digest, InputFile, OutputFile } from "../reapi/mod.ts";
 import { sha256Digest } from "../reapi/mod.ts";
 import type { InputSet, Need } from "./inputs.ts";
+import type { BuildExecutor } from "./build_executor.ts";
 import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
 
 /** What a command did, as the action's code sees it. */
@@ -80,6 +81,10 @@ export interface ActionStepsInit {
   namespace: string;
   /** The platform the rule's commands run on (platform.ts); none is this machine. */
   platform?: PlatformProperties;
+  /** The remote executor, when the build has one and the rule may use it. */
+  executor?: BuildExecutor;
+  /** Cancels remote executions (local ones are the scheduler's). */
+  signal?: AbortSignal;
   /** Where output that does not fit in memory goes. */
   spillPath(stream: string): string;
   /**
@@ -116,6 +121,8 @@ interface LiveCommand {
   before: TargetStates;
   /** Its key over what was known when it started. */
   early: CommandKey;
+  /** The files of that key, project-relative. */
+  inputs: readonly InputFile[];
   /** What it left, for the cache: undefined when it came from the cache. */
   ran?: {
     outputs: Map<string, { digest: Digest; executable: boolean }>;
@@ -146,6 +153,7 @@ export class ActionSteps {
   #state: TargetStates = {};
   #restart = false;
   #spawned = false;
+  #remote = false;
   /** Commands of this execution not replayed, in order. */
   #commands: LiveCommand[] = [];
 
@@ -165,9 +173,14 @@ export class ActionSteps {
     return this.#live;
   }
 
-  /** Whether a command was spawned. */
+  /** Whether a command was spawned (here or remotely). */
   get spawned(): boolean {
     return this.#spawned;
+  }
+
+  /** Whether a command ran on the remote executor. */
+  get remote(): boolean {
+    return this.#remote;
   }
 
   /** Whether the action must start again (its code may have caught {@linkcode RestartAction}). */
@@ -186,13 +199,13 @@ export class ActionSteps {
     this.#checkRestart();
     const spec = underPlatform(given, this.#init.platform);
     const before = this.#live ? this.#state : this.#replay!.state;
-    const key = await this.#key(spec, before);
+    const { key, inputs } = await this.#keyed(spec, before);
     if (!this.#live) {
       const step = this.#replay!.command(key.actionDigest.hash);
       if (step !== undefined) return replayed(spec, step);
       await this.#diverge();
     }
-    const command: LiveCommand = { index: this.#steps.length, spec, before, early: key };
+    const command: LiveCommand = { index: this.#steps.length, spec, before, early: key, inputs };
     this.#commands.push(command);
     const hit = await this.#restore(spec, key, options.quiet ?? false);
     if (hit !== undefined) return hit;
@@ -256,6 +269,13 @@ export class ActionSteps {
   }
 
   async #key(spec: CommandSpec, state: TargetStates): Promise<CommandKey> {
+    return (await this.#keyed(spec, state)).key;
+  }
+
+  async #keyed(
+    spec: CommandSpec,
+    state: TargetStates,
+  ): Promise<{ key: CommandKey; inputs: InputFile[] }> {
     const root = this.#init.root;
     const inputs: InputFile[] = await this.#init.inputs.files();
     for (const [path, value] of Object.entries(state)) {
@@ -271,11 +291,13 @@ export class ActionSteps {
         spec.env.PATH ?? Deno.env.get("PATH") ?? "",
       )
       : null;
-    return await keyCommand(spec, dedupe(inputs), {
+    const files = dedupe(inputs);
+    const key = await keyCommand(spec, files, {
       namespace: this.#init.namespace,
       tool: tool?.digest ?? null,
       platform,
     });
+    return { key, inputs: files };
   }
 
   async #restore(
@@ -369,7 +391,7 @@ export class ActionSteps {
 
   async #run(command: LiveCommand, quiet: boolean): Promise<CommandOutcome> {
     const init = this.#init;
-    const { spec, early } = command;
+    const { early } = command;
     const stdout = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stdout`) });
     const stderr = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stderr`) });
     const sink = (into: CapturedOutput) => (chunk: Uint8Array) => {
@@ -379,7 +401,7 @@ export class ActionSteps {
     this.#spawned = true;
     let durationMs = 0;
     try {
-      ({ durationMs } = await init.spawn(spec, sink(stdout), sink(stderr)));
+      ({ durationMs } = await this.#execute(command, sink(stdout), sink(stderr)));
     } catch (error) {
       stdout.close();
       stderr.close();
@@ -397,6 +419,38 @@ export class ActionSteps {
     const outputs = await this.#record(commandStep(early.actionDigest.hash, 0, stdout, stderr));
     command.ran = { outputs, stdout, stderr };
     return outcome;
+  }
+
+  /**
+   * Runs a command on the remote executor when the action has one and the
+   * command can run elsewhere as keyed, else spawns it here; the executor
+   * falls back to here itself (build_executor.ts). What goes remote is the
+   * key of what is known when the command starts: everything it can read
+   * there.
+   */
+  async #execute(
+    command: LiveCommand,
+    stdout: (chunk: Uint8Array) => void,
+    stderr: (chunk: Uint8Array) => void,
+  ): Promise<{ durationMs: number }> {
+    const { spec, early } = command;
+    const init = this.#init;
+    const local = () => init.spawn(spec, stdout, stderr);
+    if (init.executor === undefined || !early.portable) return await local();
+    const root = init.root;
+    const outputs = new Map(
+      spec.outputs.map((o) => [spec.cwd === "" ? o : relative(spec.cwd, o), join(root, o)]),
+    );
+    return await init.executor.run({
+      spec,
+      key: early,
+      inputs: command.inputs.map((i) => ({ path: join(root, i.path), digest: i.digest })),
+      outputs,
+      stdout,
+      stderr,
+      signal: init.signal,
+      ranRemotely: () => this.#remote = true,
+    }, local);
   }
 
   /**

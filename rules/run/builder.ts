@@ -24,6 +24,11 @@ import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
 import { buildRequest, loadBuild, type LoadValue, useBuildContext } from "./nodes.ts";
 import { BuildCache } from "./build_cache.ts";
 import type { ActionCacheOptions } from "../cache/cache_options.ts";
+import { BuildExecutor } from "./build_executor.ts";
+import {
+  type RemoteExecutionOptions,
+  remoteExecutionOptionsFromEnv,
+} from "../remote/executor_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
 import { digestOfFile } from "../../memo/stat/digest.ts";
@@ -75,6 +80,14 @@ export interface BuilderOptions {
    * @default `BARCHAN_CACHE_NAMESPACE`, or none
    */
   cacheNamespace?: string;
+  /**
+   * The remote executor commands run on, or false for none: every command
+   * runs here. Unless the cache options name a remote cache, the executor's
+   * endpoint serves as one.
+   * @default as the environment says: `BARCHAN_REMOTE_EXECUTOR` and the
+   * variables beside it (see docs/remote.md), else none
+   */
+  remote?: RemoteExecutionOptions | false;
 }
 
 /** Options of {@linkcode Builder.build}. */
@@ -154,6 +167,8 @@ export class Builder {
   readonly #loader: ProjectLoader;
   /** The action cache, opened when a command first needs it. */
   readonly #cache: BuildCache | undefined;
+  /** The remote executor, connected when a command first goes remote. */
+  readonly #executor: BuildExecutor;
   #options: BuilderOptions;
   #reporter: Reporter;
   #outputs: OutputLog;
@@ -197,9 +212,15 @@ export class Builder {
       this.scheduler.jobs = options.jobs;
     }
     this.#loader = new ProjectLoader(this.file);
-    this.#cache = options.cache === false || options.dryRun
+    const remote = options.remote === false || options.dryRun
       ? undefined
-      : new BuildCache(options.cache, (message) => this.#reporter.note?.(message));
+      : options.remote ?? remoteExecutionOptionsFromEnv((name) => Deno.env.get(name));
+    this.#executor = new BuildExecutor(remote, (message) => this.#reporter.note?.(message));
+    this.#cache = options.cache === false || options.dryRun ? undefined : new BuildCache(
+      options.cache,
+      (message) => this.#reporter.note?.(message),
+      remote && { options: remote, executor: this.#executor },
+    );
     useBuildContext(this.engine, {
       loader: this.#loader,
       runner: this.scheduler,
@@ -276,6 +297,7 @@ export class Builder {
       dryRun: this.#options.dryRun ?? false,
       cache: this.#cache,
       namespace: this.#options.cacheNamespace ?? Deno.env.get("BARCHAN_CACHE_NAMESPACE") ?? "",
+      executor: this.#executor,
       project: () => this.#project(),
     });
     this.engine.onExecute = (call) => {
@@ -323,6 +345,7 @@ export class Builder {
       ok: result.ok,
       ran: result.ran.length - one.restored.length,
       restored: one.restored.length,
+      remote: one.remote.length,
       failed: failed.length,
       failures: failed.map((f) => f.message),
       durationMs: result.durationMs,
@@ -370,6 +393,7 @@ export class Builder {
     this.#lock?.close();
     this.#lock = undefined;
     void this.#cache?.close();
+    this.#executor.close();
   }
 
   /** Deletes the outputs of rules build.ts no longer has, when unchanged since barchan wrote them. */
