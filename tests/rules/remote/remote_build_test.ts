@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { build } from "../../../mod.ts";
 import type { ActionFinished, BuildFinished } from "../../../rules/report/reporter.ts";
 import type { RemoteExecutionOptions } from "../../../rules/remote/executor_options.ts";
-import { IMPORT, writeFiles } from "../_util.ts";
+import { cliWithEnv, IMPORT, writeFiles } from "../_util.ts";
 import { withExecutor, withTempDir, writeRandomFile } from "./_util.ts";
 
 /** A build in `root` with its own cache directory, and what it reported. */
@@ -227,6 +227,44 @@ rule({ targets: "remote.txt", action: sh("echo remote > remote.txt") });
       } finally {
         await Deno.remove(outside);
       }
+    });
+  });
+});
+
+Deno.test("barchan build --remote-executor runs commands remotely, and says so with --explain", async () => {
+  await withExecutor({}, async (server) => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, {
+        "build.ts": IMPORT + `
+rule({ targets: "a.txt", action: sh("echo a > a.txt") });
+rule({ targets: "b.txt", deps: ["a.txt"], action: sh("cat a.txt a.txt > b.txt") });
+`,
+      });
+      const flags = await cliWithEnv(
+        { BARCHAN_CACHE_DIR: `${dir}/_cache1` },
+        dir,
+        "build",
+        "--explain",
+        "--remote-executor",
+        server.url,
+        "--remote-jobs",
+        "2",
+      );
+      assert.equal(flags.code, 0, flags.stderr);
+      assert.match(flags.stderr, /a\.txt: ran on the remote executor/);
+      assert.match(flags.stderr, /Done: 2 actions ran \(2 remotely\)/);
+      assert.equal(await Deno.readTextFile(`${dir}/b.txt`), "a\na\n");
+
+      await Deno.remove(`${dir}/_build`, { recursive: true });
+      await Deno.remove(`${dir}/a.txt`);
+      await Deno.remove(`${dir}/b.txt`);
+      const env = await cliWithEnv(
+        { BARCHAN_CACHE_DIR: `${dir}/_cache2`, BARCHAN_REMOTE_EXECUTOR: server.url },
+        dir,
+        "build",
+      );
+      assert.equal(env.code, 0, env.stderr);
+      assert.match(env.stderr, /Done: 0 actions ran, 2 restored from cache/);
     });
   });
 });
