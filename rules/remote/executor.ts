@@ -6,17 +6,20 @@
  *
  * For each command:
  * 1. the `Action`, the `Command`, the input root's `Directory` messages and
- *    the input files go to the CAS: `FindMissingBlobs` first, for those not
- *    known to be there, then batches for small blobs and ByteStream for the
- *    others, files read as they are sent;
+ *    the input files go to the CAS, those not known to be there: blobs of a
+ *    few KiB in one batch at once (asking first would cost as much as
+ *    sending: the messages are new for every command), the others after
+ *    `FindMissingBlobs`, in batches or through ByteStream, files read as
+ *    they are sent;
  * 2. `Execute` with the action's digest, letting the server answer from its
  *    action cache (`skip_cache_lookup` false) and cache what it runs (the
  *    action's `do_not_cache` is false); the operation is followed to its end,
  *    with `WaitExecution` after a dropped stream; a server that lost an input
  *    meanwhile (`FAILED_PRECONDITION`) gets the blobs again, once;
- * 3. the output files are downloaded beside their local paths, checked
- *    against their SHA-256 and size, given their executable bit and renamed
- *    into place; stdout and stderr are downloaded and checked too.
+ * 3. the output files, stdout and stderr are downloaded (the small ones in
+ *    one batch), checked against their SHA-256 and size; each file is
+ *    written beside its local path, given its executable bit and renamed
+ *    into place.
  *
  * A command that exits non-zero is an outcome like any other. The failure of
  * the server (unreachable, refusing, no execution service, a blob it serves
@@ -39,7 +42,8 @@ import { type Digest, digestKey, sameDigest, sha256Digest } from "../reapi/diges
 import { parseEndpoint } from "./endpoint.ts";
 import { GrpcCode, RemoteError } from "./errors.ts";
 import { type BlobSource, connectRemote, type Remote, type RemoteOptions } from "./remote.ts";
-import { tempBeside, writeFileWhole } from "./_files.ts";
+import { mapBounded } from "./_bounded.ts";
+import { parentDir, tempBeside } from "./_files.ts";
 
 /**
  * Options of {@linkcode GrpcExecutor}: the connection's.
@@ -152,7 +156,7 @@ export class GrpcExecutor implements CommandExecutor {
       outcome = await remote.execution.execute(digest, { signal: request.signal });
     }
     const { result, cachedResult } = outcome;
-    for (const file of result.outputFiles) {
+    const files = result.outputFiles.map((file) => {
       const path = request.outputs.get(file.path);
       if (path === undefined) {
         throw new ExecutorError(
@@ -160,12 +164,21 @@ export class GrpcExecutor implements CommandExecutor {
             `does not declare: the result was not used`,
         );
       }
-      await this.#download(remote, file, path);
+      return { file, path };
+    });
+    // The small blobs of the result in one batch; the others one by one.
+    const wanted = [
+      ...files.filter(({ file }) => !_inline(file)).map(({ file }) => file.digest),
+      ...[result.stdoutDigest, result.stderrDigest].filter((d) => d !== undefined),
+    ].filter((d) => d.sizeBytes > 0 && remote.cas.fitsInBatch(d.sizeBytes));
+    const fetched = await remote.cas.batchRead(wanted);
+    for (const { file, path } of files) {
+      await this.#download(remote, file, path, fetched);
       written.push(path);
     }
     const [stdout, stderr] = await Promise.all([
-      this.#printed(remote, result.stdoutRaw, result.stdoutDigest, "stdout"),
-      this.#printed(remote, result.stderrRaw, result.stderrDigest, "stderr"),
+      this.#printed(remote, result.stdoutRaw, result.stdoutDigest, "stdout", fetched),
+      this.#printed(remote, result.stderrRaw, result.stderrDigest, "stderr", fetched),
     ]);
     return {
       exitCode: result.exitCode,
@@ -201,18 +214,35 @@ export class GrpcExecutor implements CommandExecutor {
     })();
   }
 
-  /** Sends the blobs the server lacks; all of them are asked about when `again`. */
+  /**
+   * Sends the blobs not known to be on the server: small ones at once,
+   * others if it lacks them; when `again`, every blob it lacks.
+   */
   async #upload(remote: Remote, blobs: readonly BlobSource[], again: boolean): Promise<void> {
     const unknown = again ? blobs : blobs.filter((b) => !this.#present.has(digestKey(b.digest)));
-    if (unknown.length === 0) return;
-    await remote.uploadMissing(unknown);
+    const small = again ? [] : unknown.filter((b) => b.digest.sizeBytes <= _SEND_UNASKED_BYTES);
+    const asked = again ? unknown : unknown.filter((b) => b.digest.sizeBytes > _SEND_UNASKED_BYTES);
+    if (small.length > 0) {
+      await remote.cas.batchUpdate(
+        await mapBounded(small, 16, async (blob) => ({
+          digest: blob.digest,
+          data: "data" in blob ? blob.data : await Deno.readFile(blob.path),
+        })),
+      );
+    }
+    if (asked.length > 0) await remote.uploadMissing(asked);
     for (const blob of unknown) this.#present.add(digestKey(blob.digest));
   }
 
   /** Writes an output file beside `path`, checked, then renames it into place. */
-  async #download(remote: Remote, file: OutputFile, path: string): Promise<void> {
+  async #download(
+    remote: Remote,
+    file: OutputFile,
+    path: string,
+    fetched: ReadonlyMap<string, Uint8Array>,
+  ): Promise<void> {
     const mode = file.isExecutable ? 0o755 : 0o644;
-    const inline = file.contents !== undefined && file.contents.length > 0;
+    const inline = _inline(file);
     if (inline && !sameDigest(await sha256Digest(file.contents!), file.digest)) {
       throw new ExecutorError(
         `Remote execution on ${this.name} sent output "${file.path}" inline with content that ` +
@@ -221,15 +251,22 @@ export class GrpcExecutor implements CommandExecutor {
     }
     const temp = tempBeside(path);
     try {
-      if (inline || file.digest.sizeBytes === 0) {
-        await writeFileWhole(temp, inline ? file.contents! : new Uint8Array());
+      const data = inline
+        ? file.contents!
+        : file.digest.sizeBytes === 0
+        ? new Uint8Array()
+        : fetched.get(digestKey(file.digest));
+      if (data !== undefined) await _writeNew(temp, data, mode);
+      else if (remote.cas.fitsInBatch(file.digest.sizeBytes)) {
+        // Asked for in the batch, and not there.
+        throw this.#missing(file.path, file.digest);
       } else if (!await remote.downloadToFile(file.digest, temp)) {
         throw this.#missing(file.path, file.digest);
-      }
-      await Deno.chmod(temp, mode);
+      } else await Deno.chmod(temp, mode);
       await Deno.rename(temp, path);
-    } finally {
+    } catch (error) {
       await Deno.remove(temp).catch(() => {});
+      throw error;
     }
   }
 
@@ -238,10 +275,12 @@ export class GrpcExecutor implements CommandExecutor {
     raw: Uint8Array | undefined,
     digest: Digest | undefined,
     what: string,
+    fetched: ReadonlyMap<string, Uint8Array>,
   ): Promise<Uint8Array> {
     if (raw !== undefined && raw.length > 0) return raw;
     if (digest === undefined || digest.sizeBytes === 0) return new Uint8Array();
-    const bytes = await remote.download(digest);
+    const bytes = fetched.get(digestKey(digest)) ??
+      (remote.cas.fitsInBatch(digest.sizeBytes) ? undefined : await remote.download(digest));
     if (bytes === undefined) throw this.#missing(what, digest);
     return bytes;
   }
@@ -253,6 +292,26 @@ export class GrpcExecutor implements CommandExecutor {
       }) the server does not hold: the result was not used`,
     );
   }
+}
+
+/** Blobs up to this size are sent without asking whether the server holds them. */
+const _SEND_UNASKED_BYTES = 16 * 1024;
+
+/** Writes a new file with its mode (kept whatever the umask), creating its directory if need be. */
+async function _writeNew(path: string, data: Uint8Array, mode: number): Promise<void> {
+  try {
+    await Deno.writeFile(path, data, { mode, createNew: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await Deno.mkdir(parentDir(path), { recursive: true });
+    await Deno.writeFile(path, data, { mode, createNew: true });
+  }
+  if (mode & 0o111) await Deno.chmod(path, mode);
+}
+
+/** Whether an output file's content came in the result. */
+function _inline(file: OutputFile): boolean {
+  return file.contents !== undefined && file.contents.length > 0;
 }
 
 /** The blobs a command needs in the CAS, each once: its messages, then its input files. */
