@@ -166,6 +166,11 @@ export class BuildExecutor {
     }
     this.#executed++;
     command.ranRemotely?.();
+    // A target the command did not leave remotely is not left here either.
+    const written = new Set(outcome.written);
+    for (const path of command.outputs.values()) {
+      if (!written.has(path)) await Deno.remove(path).catch(() => {});
+    }
     if (outcome.stdout.length > 0) command.stdout(outcome.stdout);
     if (outcome.stderr.length > 0) command.stderr(outcome.stderr);
     if (outcome.exitCode !== 0) {

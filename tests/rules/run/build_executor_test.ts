@@ -155,3 +155,24 @@ Deno.test("BuildExecutor: a command waiting for a remote slot stops when its sig
   gate.resolve(outcome());
   assert.equal((await busy).remote, true);
 });
+
+Deno.test("BuildExecutor: a target the command did not leave remotely is removed here", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const kept = `${dir}/kept.txt`;
+    const gone = `${dir}/gone.txt`;
+    await Deno.writeTextFile(kept, "written remotely");
+    await Deno.writeTextFile(gone, "left by an earlier command");
+    const remote = new BuildExecutor(
+      OPTIONS,
+      () => {},
+      () => executorOf(() => Promise.resolve({ ...outcome(), written: [kept] })),
+    );
+    const outputs = new Map([["kept.txt", kept], ["gone.txt", gone]]);
+    assert.equal((await remote.run({ ...command(), outputs }, local)).remote, true);
+    assert.equal(await Deno.readTextFile(kept), "written remotely");
+    await assert.rejects(Deno.stat(gone), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
