@@ -13,6 +13,7 @@
 // nothing to do: memo/mod.ts would load all of memo.
 import type { CacheSettings } from "./cache_flags.ts";
 import type { ActionCacheOptions } from "../rules/cache/cache_options.ts";
+import type { RemoteExecutionOptions } from "../rules/remote/executor_options.ts";
 import { relativePath as relative, resolvePath as resolve } from "../memo/stat/paths.ts";
 import { findBuildFile } from "../rules/project/build_file.ts";
 import { plainReporter } from "../rules/report/plain.ts";
@@ -44,6 +45,11 @@ export interface BuildFlags {
   replay?: boolean;
   /** `--sandbox`: commands run with the project read-only but for their targets. */
   sandbox?: boolean;
+  /**
+   * The remote executor flags, resolved with the environment (false: no
+   * executor); undefined: the environment alone.
+   */
+  remote?: RemoteExecutionOptions | false;
 }
 
 /**
@@ -335,10 +341,15 @@ async function reexec(): Promise<number> {
   }
 }
 
-/** The builder options the cache flags give. */
+/** The builder options the cache and remote executor flags give. */
 function cacheOptionsOf(
   flags: BuildFlags,
-): { cache?: ActionCacheOptions; cacheNamespace?: string } {
-  if (flags.cache === undefined) return {};
-  return { cache: flags.cache.options, cacheNamespace: flags.cache.namespace };
+): {
+  cache?: ActionCacheOptions;
+  cacheNamespace?: string;
+  remote?: RemoteExecutionOptions | false;
+} {
+  const remote = flags.remote === undefined ? {} : { remote: flags.remote };
+  if (flags.cache === undefined) return remote;
+  return { cache: flags.cache.options, cacheNamespace: flags.cache.namespace, ...remote };
 }

@@ -1,12 +1,13 @@
 /**
  * From the cache's command-line options to the action cache's options and
- * the cache namespace, with the environment (see
- * rules/cache/cache_options.ts for the names and the precedence: a flag
+ * the cache namespace, and from the remote executor's to remote execution's
+ * options, with the environment (see rules/cache/cache_options.ts and
+ * rules/remote/executor_options.ts for the names and the precedence: a flag
  * over its variable over the default).
  *
  * @module
  */
-import type { CACHE_OPTIONS, OptionValues } from "./args.ts";
+import type { CACHE_OPTIONS, OptionValues, REMOTE_OPTIONS } from "./args.ts";
 import {
   type ActionCacheOptions,
   actionCacheOptionsFromEnv,
@@ -14,6 +15,10 @@ import {
   cacheNamespaceFromEnv,
   type EnvReader,
 } from "../rules/cache/cache_options.ts";
+import {
+  type RemoteExecutionOptions,
+  remoteExecutionOptionsFromEnv,
+} from "../rules/remote/executor_options.ts";
 
 /**
  * The values of the cache's options as `parseCommandLine` returns them.
@@ -28,6 +33,21 @@ import {
  * ```
  */
 export type CacheOptionValues = OptionValues<typeof CACHE_OPTIONS>;
+
+/**
+ * The values of the remote executor's options (and the cache's, for
+ * `--remote-instance`) as `parseCommandLine` returns them.
+ *
+ * @example Values by long name
+ * ```ts
+ * import type { RemoteOptionValues } from "./cache_flags.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const values: RemoteOptionValues = { "remote-executor": "grpc://127.0.0.1:8980", "remote-jobs": "8" };
+ * assert.equal(values["remote-only"], undefined);
+ * ```
+ */
+export type RemoteOptionValues = OptionValues<typeof REMOTE_OPTIONS> & CacheOptionValues;
 
 /**
  * What a build needs to use the cache: the cache's options, and the
@@ -63,7 +83,9 @@ export interface CacheSettings {
  * assert.equal(cacheFlagsFromArgs({ "remote-cache-upload": true }).remoteCacheUpload, true);
  * ```
  */
-export function cacheFlagsFromArgs(values: CacheOptionValues): CacheFlags {
+export function cacheFlagsFromArgs(
+  values: CacheOptionValues & { "remote-ca"?: string },
+): CacheFlags {
   return {
     cacheDir: values["cache-dir"],
     noCache: values["no-cache"],
@@ -73,6 +95,7 @@ export function cacheFlagsFromArgs(values: CacheOptionValues): CacheFlags {
     remoteInstance: values["remote-instance"],
     cacheTrustedKeys: values["cache-trusted-keys"],
     cacheSigningKey: values["cache-signing-key"],
+    remoteCa: values["remote-ca"],
   };
 }
 
@@ -104,7 +127,7 @@ export function cacheFlagsFromArgs(values: CacheOptionValues): CacheFlags {
  * ```
  */
 export function cacheSettingsFromArgs(
-  values: CacheOptionValues,
+  values: CacheOptionValues & { "remote-ca"?: string },
   env: EnvReader = (name) => Deno.env.get(name),
 ): CacheSettings {
   const flags = cacheFlagsFromArgs(values);
@@ -112,4 +135,45 @@ export function cacheSettingsFromArgs(
     options: actionCacheOptionsFromEnv(env, flags),
     namespace: cacheNamespaceFromEnv(env, flags),
   };
+}
+
+/**
+ * Remote execution's options from the parsed command line and the
+ * environment.
+ *
+ * @param values The parsed options.
+ * @param env Reads an environment variable.
+ * @returns The options, or `undefined` when no executor is configured.
+ * @throws {Error} If a flag or variable cannot be used (the message says
+ * which); a usage error.
+ *
+ * @example CI: 32 commands at a time on the executor, none here
+ * ```ts
+ * import { parseCommandLine, CACHE_OPTIONS, REMOTE_OPTIONS } from "./args.ts";
+ * import { remoteSettingsFromArgs } from "./cache_flags.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { values } = parseCommandLine(
+ *   ["--remote-executor", "grpcs://remote.example.com", "--remote-jobs", "32", "--remote-only"],
+ *   { ...CACHE_OPTIONS, ...REMOTE_OPTIONS },
+ * );
+ * const remote = remoteSettingsFromArgs(values, () => undefined);
+ * assert.deepEqual(remote, {
+ *   executor: "grpcs://remote.example.com",
+ *   jobs: 32,
+ *   remoteOnly: true,
+ * });
+ * ```
+ */
+export function remoteSettingsFromArgs(
+  values: RemoteOptionValues,
+  env: EnvReader = (name) => Deno.env.get(name),
+): RemoteExecutionOptions | undefined {
+  return remoteExecutionOptionsFromEnv(env, {
+    remoteExecutor: values["remote-executor"],
+    remoteInstance: values["remote-instance"],
+    remoteJobs: values["remote-jobs"],
+    remoteOnly: values["remote-only"],
+    remoteCa: values["remote-ca"],
+  });
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { CACHE_OPTIONS, parseCommandLine } from "./args.ts";
+import { CACHE_OPTIONS, parseCommandLine, REMOTE_OPTIONS } from "./args.ts";
 import { resolvePath as resolve } from "../memo/stat/paths.ts";
 import { BuildFileError } from "../rules/dsl/errors.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -51,6 +51,8 @@ Options:
       --trace-file F   Write a Chrome trace (opens in Perfetto) of each build to F
   -v, --verbose        Print each command as it starts
   -q, --quiet          Print only failures
+  -h, --help           Show this help
+  -V, --version        Print the version
 
 Cache options:
       --cache-dir DIR          The local cache (default: $XDG_CACHE_HOME/barchan or
@@ -66,8 +68,17 @@ Cache options:
                                file or directory P (BARCHAN_CACHE_TRUSTED_KEYS)
       --cache-signing-key F    Sign the entries stored with this private key
                                (BARCHAN_CACHE_SIGNING_KEY: a path or the PEM text)
-  -h, --help           Show this help
-  -V, --version        Print the version
+
+Remote execution options (build):
+      --remote-executor URL    Run commands on a REAPI executor, grpc(s)://HOST:PORT
+                               (BARCHAN_REMOTE_EXECUTOR); its cache is the remote cache
+                               unless --remote-cache names another
+      --remote-jobs N          Commands on the executor at once, beside -j (default 50;
+                               BARCHAN_REMOTE_JOBS)
+      --remote-only            Fail a command the executor cannot run instead of running
+                               it here (BARCHAN_REMOTE_ONLY=1)
+      --remote-ca FILE         CA certificates for grpcs:// (BARCHAN_REMOTE_CA); tokens go
+                               in BARCHAN_REMOTE_HEADERS=Name=value,...
 
 Colours follow NO_COLOR and FORCE_COLOR.
 
@@ -108,6 +119,7 @@ export async function main(args: string[]): Promise<number> {
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
       ...CACHE_OPTIONS,
+      ...REMOTE_OPTIONS,
     });
   } catch (error) {
     return usage((error as Error).message);
@@ -132,7 +144,27 @@ export async function main(args: string[]): Promise<number> {
   const cwd = resolve(values.directory ?? ".");
   try {
     switch (command) {
-      case "build":
+      case "build": {
+        const given = (options: object) => Object.keys(options).some((name) => name in values);
+        const cacheGiven = given({ ...CACHE_OPTIONS, "remote-ca": 0 });
+        const remoteGiven = given(REMOTE_OPTIONS) || "remote-instance" in values ||
+          REMOTE_VARIABLES.some((name) => Deno.env.get(name) !== undefined);
+        let settings = {};
+        // The flags module is loaded only when a flag or variable needs it.
+        if (cacheGiven || remoteGiven) {
+          try {
+            const flags = await import("./cache_flags.ts");
+            settings = {
+              cache: cacheGiven ? flags.cacheSettingsFromArgs(values) : undefined,
+              // Read here when set, so that a value that cannot be used is a usage error.
+              remote: remoteGiven
+                ? flags.remoteSettingsFromArgs(values) ?? false as const
+                : undefined,
+            };
+          } catch (error) {
+            return usage((error as Error).message);
+          }
+        }
         return await buildCommand(cwd, rest, {
           jobs,
           verbose: values.verbose,
@@ -144,10 +176,9 @@ export async function main(args: string[]): Promise<number> {
           traceFile: values["trace-file"],
           replay: values.replay,
           sandbox: values.sandbox,
-          cache: Object.keys(CACHE_OPTIONS).some((name) => name in values)
-            ? (await import("./cache_flags.ts")).cacheSettingsFromArgs(values)
-            : undefined,
+          ...settings,
         });
+      }
       case "clean":
         return await (await import("./clean_command.ts")).cleanCommand(cwd, values.quiet ?? false);
       case "targets":
@@ -184,6 +215,14 @@ export async function main(args: string[]): Promise<number> {
     throw error;
   }
 }
+
+/** The variables of remote execution (rules/remote/executor_options.ts). */
+const REMOTE_VARIABLES = [
+  "BARCHAN_REMOTE_EXECUTOR",
+  "BARCHAN_REMOTE_JOBS",
+  "BARCHAN_REMOTE_ONLY",
+  "BARCHAN_REMOTE_CA",
+];
 
 function usage(message: string): number {
   console.error(`barchan: ${message}\nRun "barchan --help" for usage.`);

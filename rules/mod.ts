@@ -31,6 +31,7 @@ export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./dsl/a
 export { alias } from "./dsl/alias.ts";
 export { rule } from "./dsl/rule.ts";
 export type { RuleOptions } from "./dsl/rule.ts";
+export { defaultPlatform } from "./dsl/platform.ts";
 export { RuleHandle } from "./dsl/handle.ts";
 export { BuildFileError, RuleError } from "./dsl/errors.ts";
 export type { RuleErrorInit } from "./dsl/errors.ts";

@@ -326,6 +326,7 @@ async function _openRemote(
     const { GrpcCache } = await import("../remote/grpc_cache.ts");
     return new GrpcCache(url, {
       instanceName: options.instance,
+      caFile: options.caFile,
       headers: options.headers && Object.entries(options.headers),
       upload,
       onWarning: warn,

@@ -12,6 +12,7 @@
  * | `--remote-cache-upload`  | `BARCHAN_REMOTE_CACHE_UPLOAD=1`| read only                      |
  * |                          | `BARCHAN_REMOTE_CACHE_HEADERS` | none                           |
  * | `--remote-instance NAME` | `BARCHAN_REMOTE_INSTANCE`      | `""` (gRPC only)               |
+ * | `--remote-ca FILE`       | `BARCHAN_REMOTE_CA`            | the system's roots (grpcs://)  |
  * | `--cache-namespace NAME` | `BARCHAN_CACHE_NAMESPACE`      | `""`                           |
  * | `--cache-trusted-keys P` | `BARCHAN_CACHE_TRUSTED_KEYS`   | none: signatures not required  |
  * | `--cache-signing-key F`  | `BARCHAN_CACHE_SIGNING_KEY`    | none: nothing signed           |
@@ -83,6 +84,13 @@ export interface ActionCacheOptions {
    */
   instance?: string;
   /**
+   * PEM file of the certificate authorities trusted for a `grpcs://`
+   * remote cache.
+   *
+   * @default {undefined} (the system's roots)
+   */
+  caFile?: string;
+  /**
    * Extra headers sent to the remote cache (a token).
    *
    * @default {undefined} (none over HTTP; `BARCHAN_REMOTE_HEADERS` over gRPC)
@@ -148,6 +156,8 @@ export interface CacheFlags {
   cacheTrustedKeys?: string;
   /** `--cache-signing-key FILE`. */
   cacheSigningKey?: string;
+  /** `--remote-ca FILE`. */
+  remoteCa?: string;
 }
 
 /**
@@ -223,6 +233,8 @@ export function actionCacheOptionsFromEnv(
     if (upload) options.upload = true;
     const instance = _given(flags.remoteInstance) ?? _given(env("BARCHAN_REMOTE_INSTANCE"));
     if (instance !== undefined) options.instance = instance;
+    const ca = _given(flags.remoteCa) ?? _given(env("BARCHAN_REMOTE_CA"));
+    if (ca !== undefined) options.caFile = _absolute(ca);
     if (env("BARCHAN_REMOTE_CACHE_HEADERS") !== undefined) {
       options.headers = remoteCacheHeaders(env);
     }

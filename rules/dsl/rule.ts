@@ -11,6 +11,7 @@ import { RuleHandle } from "./handle.ts";
 import { type DepSpec, loadingProject, type Project, type Rule } from "../project/project.ts";
 import { STATE_DIR } from "../state.ts";
 import { depProblem, targetProblem } from "./_names.ts";
+import { checkPlatform, type PlatformProperties } from "../command/platform.ts";
 
 /** What `rule()` takes. */
 export interface RuleOptions {
@@ -35,6 +36,22 @@ export interface RuleOptions {
    * @default true
    */
   cache?: boolean;
+  /**
+   * Whether its commands may run on a remote executor
+   * (`--remote-executor`). Turn it off for actions that need this machine:
+   * its files outside the project, its devices, its credentials. Rules with
+   * `cache: false` always run here.
+   * @default true
+   */
+  remote?: boolean;
+  /**
+   * The platform its commands run on: REAPI properties a remote worker must
+   * have, as `{ OSFamily: "linux", "container-image": "docker://gcc:14" }`
+   * (see docs/remote.md). They replace this machine's OS, CPU and program
+   * digest in the commands' keys. `{}` is this machine.
+   * @default the project's `defaultPlatform()`, else this machine
+   */
+  platform?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -107,6 +124,12 @@ export function rule(options: RuleOptions): RuleHandle {
   if (options.cache !== undefined && typeof options.cache !== "boolean") {
     throw new TypeError(`The rule at ${site()} has a cache option that is not true or false`);
   }
+  if (options.remote !== undefined && typeof options.remote !== "boolean") {
+    throw new TypeError(`The rule at ${site()} has a remote option that is not true or false`);
+  }
+  const platform = options.platform === undefined
+    ? undefined
+    : checkPlatform(options.platform, `The rule at ${site()}`) ?? {};
   // A rule without targets is named by what it is, which stays the same
   // when build.ts changes elsewhere.
   const actionSpec = typeof action === "function"
@@ -125,6 +148,8 @@ export function rule(options: RuleOptions): RuleHandle {
     where,
   );
   if (options.cache === false) defined.cache = false;
+  if (options.remote === false) defined.remote = false;
+  if (platform !== undefined) defined.platform = platform;
   const added = project.addRule(defined);
   return new RuleHandle(added.id, targets, where);
 }
@@ -170,6 +195,8 @@ class DefinedRule implements Rule {
   readonly description: string | undefined;
   readonly spec: string;
   cache = true;
+  remote = true;
+  platform: PlatformProperties | undefined;
   readonly #where: RuleSite;
 
   constructor(

@@ -7,6 +7,7 @@
 import { isAbsolute, normalize, relative, resolve } from "node:path";
 import type { Action, Dep } from "../dsl/actions.ts";
 import { RuleHandle } from "../dsl/handle.ts";
+import type { PlatformProperties } from "../command/platform.ts";
 
 /** A dependency after normalisation. */
 export type DepSpec =
@@ -31,6 +32,13 @@ export interface Rule {
   readonly description?: string;
   /** Whether the action cache may keep its commands' results. @default true */
   readonly cache?: boolean;
+  /** Whether its commands may run on a remote executor. @default true */
+  readonly remote?: boolean;
+  /**
+   * The platform its commands run on; `{}` is this machine.
+   * @default the project's default platform
+   */
+  readonly platform?: PlatformProperties;
   /** Where it is defined, `build.ts:line`. */
   readonly site: string;
   /**
@@ -70,6 +78,8 @@ export class Project {
   readonly problems: string[] = [];
   /** Memo functions build.ts (or a module it imports) defined while it was loaded. */
   readonly memoFunctions: Set<string> = new Set();
+  /** The platform of rules that give none (`defaultPlatform()`); none is this machine. */
+  defaultPlatform: PlatformProperties | undefined;
   #captureMs = 0;
   #quoted: Map<string, number> | undefined;
 
@@ -296,6 +306,8 @@ function renamed(rule: Rule, id: string): Rule {
     alias: rule.alias,
     description: rule.description,
     cache: rule.cache,
+    remote: rule.remote,
+    platform: rule.platform,
     spec: rule.spec,
     get site() {
       return rule.site;

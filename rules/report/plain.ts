@@ -104,6 +104,7 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
       } else if (options.explain && event.cacheMiss !== undefined) {
         out(`${event.rule}: not in the action cache: ${event.cacheMiss}`);
       }
+      if (options.explain && event.remote) out(`${event.rule}: ran on the remote executor`);
       if (event.error !== undefined) {
         out(`${paint("1;31", "FAILED")} ${event.rule}: ${event.error}`);
         if (event.output.trim() !== "") out(indent(event.output));
@@ -122,7 +123,9 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
         return;
       }
       const restored = event.restored ?? 0;
+      const remote = event.remote ?? 0;
       const ran = `${count(event.ran, "action")} ran` +
+        (remote > 0 ? ` (${remote} remotely)` : "") +
         (restored > 0 ? `, ${restored} restored from cache` : "");
       out(
         event.ok

@@ -53,6 +53,8 @@ export interface ActionFinished extends ActionStarted {
   restored?: "local" | "remote";
   /** Why its last command was not found in the action cache, when it was looked up. */
   cacheMiss?: string;
+  /** Whether a command of it ran on the remote executor. */
+  remote?: boolean;
 }
 
 /** A build that starts. */
@@ -69,6 +71,8 @@ export interface BuildFinished {
   ran: number;
   /** How many actions were restored from an action cache instead (not counted in `ran`). @default 0 */
   restored?: number;
+  /** How many of the actions that ran had a command run on the remote executor. @default 0 */
+  remote?: number;
   /** How many failures. */
   failed: number;
   /** The failures' messages. */

@@ -51,8 +51,9 @@ import {
 } from "./action_steps.ts";
 import { allowlistedEnvironment } from "../command/command_key.ts";
 import { InputSet, type Need } from "./inputs.ts";
-import { refusedWrite, type Sandbox, type SandboxedCommand, sandboxed } from "./sandbox.ts";
+import { refusedWrite, type Sandbox, sandboxed, type SandboxedCommand } from "./sandbox.ts";
 import { findProgram } from "../command/tool_digest.ts";
+import type { BuildExecutor } from "./build_executor.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
 
@@ -86,6 +87,8 @@ export interface ActionRunnerInit {
   cache?: CommandCache;
   /** The cache namespace. @default "" */
   namespace?: string;
+  /** The remote executor, for rules that allow it. */
+  executor?: BuildExecutor;
   /** Builds dependencies an action discovers (`ctx.need`). */
   need(deps: readonly DepSpec[], from: RuleSpec): Promise<void>;
   /** Builds one path an action reads (`ctx.readText`); true when a rule produces it. */
@@ -100,6 +103,8 @@ export interface ActionRunnerInit {
   restored?(rule: RuleSpec, source: CacheSource): void;
   /** Told why a command of a rule was not found in the cache. */
   missed?(rule: RuleSpec, reason: string): void;
+  /** Told when a rule's action finished with a command run on the remote executor. */
+  ranRemotely?(rule: RuleSpec): void;
 }
 
 /** What running a rule's action gave. */
@@ -284,6 +289,10 @@ export class ActionRunner {
       cache: rule.cache ? this.#init.cache : undefined,
       namespace: this.#init.namespace ?? "",
       environment: this.#environment,
+      platform: rule.platform ?? undefined,
+      // Rules that must not be cached are not sent where results are cached.
+      executor: rule.remote && rule.cache ? this.#init.executor : undefined,
+      signal: this.signal,
       spillPath: (stream) => this.#spillPath(rule, stream),
       spawn: (spec, stdout, stderr) => {
         firstStart ??= fileClock() ?? Date.now() - CLOCK_SLACK_MS;
@@ -310,7 +319,9 @@ export class ActionRunner {
         error,
         restored: steps.spawned ? undefined : restored,
         cacheMiss: steps.spawned ? cacheMiss : undefined,
+        remote: steps.remote || undefined,
       });
+      if (steps.remote) this.#init.ranRemotely?.(rule);
     };
     if (replay === undefined) await goLive([]);
     let recorded: Step[];
@@ -363,7 +374,9 @@ export class ActionRunner {
         throw error;
       }
       let failure = await this.#asRuleError(rule, error, display.display());
-      const refused = this.#init.sandbox === undefined ? undefined : refusedWrite(failure.output ?? "");
+      const refused = this.#init.sandbox === undefined
+        ? undefined
+        : refusedWrite(failure.output ?? "");
       if (refused !== undefined) {
         failure = new RuleError({
           rule: failure.rule,

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { join, normalize } from "node:path";
+import { join, normalize, relative } from "node:path";
 import { digestOf } from "../../memo/mod.ts";
 import { isCancellation, ProcessError } from "../../fiber/mod.ts";
 import { CapturedOutput } from "../command/captured_output.ts";
@@ -36,9 +36,11 @@ import {
   type TargetStates,
 } from "../command/steps.ts";
 import { toolDigest } from "../command/tool_digest.ts";
+import { type PlatformProperties, underPlatform } from "../command/platform.ts";
 import type { ActionResult, Digest, InputFile, OutputFile } from "../reapi/mod.ts";
 import { sha256Digest } from "../reapi/mod.ts";
 import type { InputSet, Need } from "./inputs.ts";
+import type { BuildExecutor } from "./build_executor.ts";
 import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
 
 /** What a command did, as the action's code sees it. */
@@ -79,6 +81,12 @@ export interface ActionStepsInit {
   namespace: string;
   /** The build's environment as keys see it: the allowlisted variables and `PATH`. */
   environment: BuildEnvironment;
+  /** The platform the rule's commands run on (platform.ts); none is this machine. */
+  platform?: PlatformProperties;
+  /** The remote executor, when the build has one and the rule may use it. */
+  executor?: BuildExecutor;
+  /** Cancels remote executions (local ones are the scheduler's). */
+  signal?: AbortSignal;
   /** Where output that does not fit in memory goes. */
   spillPath(stream: string): string;
   /**
@@ -127,6 +135,8 @@ interface LiveCommand {
   early: CommandKey;
   /** How many dependencies the action had found when it started. */
   found: number;
+  /** The files of that key, project-relative. */
+  inputs: readonly InputFile[];
   /** What it left, for the cache: undefined when it came from the cache. */
   ran?: {
     outputs: Map<string, { digest: Digest; executable: boolean }>;
@@ -157,6 +167,7 @@ export class ActionSteps {
   #state: TargetStates = {};
   #restart = false;
   #spawned = false;
+  #remote = false;
   /** Commands of this execution not replayed, in order. */
   #commands: LiveCommand[] = [];
 
@@ -176,9 +187,14 @@ export class ActionSteps {
     return this.#live;
   }
 
-  /** Whether a command was spawned. */
+  /** Whether a command was spawned (here or remotely). */
   get spawned(): boolean {
     return this.#spawned;
+  }
+
+  /** Whether a command ran on the remote executor. */
+  get remote(): boolean {
+    return this.#remote;
   }
 
   /** Whether the action must start again (its code may have caught {@linkcode RestartAction}). */
@@ -193,10 +209,11 @@ export class ActionSteps {
    * @throws {ProcessError} When it failed; {@linkcode RestartAction} when
    * the action must start again.
    */
-  async command(spec: CommandSpec, options: { quiet?: boolean } = {}): Promise<CommandOutcome> {
+  async command(given: CommandSpec, options: { quiet?: boolean } = {}): Promise<CommandOutcome> {
     this.#checkRestart();
+    const spec = underPlatform(given, this.#init.platform);
     const before = this.#live ? this.#state : this.#replay!.state;
-    const key = await this.#key(spec, before);
+    const { key, inputs } = await this.#keyed(spec, before);
     if (!this.#live) {
       const step = this.#replay!.command(key.actionDigest.hash);
       if (step !== undefined) return replayed(spec, step);
@@ -208,6 +225,7 @@ export class ActionSteps {
       before,
       early: key,
       found: this.#init.inputs.found.length,
+      inputs,
     };
     this.#commands.push(command);
     const hit = await this.#restore(spec, key, options.quiet ?? false);
@@ -272,6 +290,13 @@ export class ActionSteps {
   }
 
   async #key(spec: CommandSpec, state: TargetStates): Promise<CommandKey> {
+    return (await this.#keyed(spec, state)).key;
+  }
+
+  async #keyed(
+    spec: CommandSpec,
+    state: TargetStates,
+  ): Promise<{ key: CommandKey; inputs: InputFile[] }> {
     const root = this.#init.root;
     const inputs: InputFile[] = await this.#init.inputs.files();
     for (const [path, value] of Object.entries(state)) {
@@ -279,19 +304,27 @@ export class ActionSteps {
       inputs.push({ path, digest: { hash, sizeBytes: Number(size) } });
     }
     const environment = this.#init.environment;
-    const cwd = join(root, spec.cwd);
-    const path = spec.env.PATH ?? environment.path;
-    const program = `${spec.program}\0${cwd}\0${path}`;
-    let tool = environment.programs.get(program);
-    if (tool === undefined) {
-      tool = (await toolDigest(spec.program, cwd, path))?.digest ?? null;
+    const platform = this.#init.platform;
+    let tool: Digest | null = null;
+    // Under a platform, the program is the platform's: this machine's is not digested.
+    if (platform === undefined) {
+      const cwd = join(root, spec.cwd);
+      const path = spec.env.PATH ?? environment.path;
+      const program = `${spec.program}\0${cwd}\0${path}`;
+      const known = environment.programs.get(program);
+      tool = known !== undefined
+        ? known
+        : (await toolDigest(spec.program, cwd, path))?.digest ?? null;
       environment.programs.set(program, tool);
     }
-    return await keyCommand(spec, dedupe(inputs), {
+    const files = dedupe(inputs);
+    const key = await keyCommand(spec, files, {
       namespace: this.#init.namespace,
       tool,
       ambient: environment.allowlisted,
+      platform,
     });
+    return { key, inputs: files };
   }
 
   async #restore(
@@ -385,7 +418,7 @@ export class ActionSteps {
 
   async #run(command: LiveCommand, quiet: boolean): Promise<CommandOutcome> {
     const init = this.#init;
-    const { spec, early } = command;
+    const { early } = command;
     const stdout = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stdout`) });
     const stderr = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stderr`) });
     const sink = (into: CapturedOutput) => (chunk: Uint8Array) => {
@@ -395,7 +428,7 @@ export class ActionSteps {
     this.#spawned = true;
     let durationMs = 0;
     try {
-      ({ durationMs } = await init.spawn(spec, sink(stdout), sink(stderr)));
+      ({ durationMs } = await this.#execute(command, sink(stdout), sink(stderr)));
     } catch (error) {
       stdout.close();
       stderr.close();
@@ -413,6 +446,38 @@ export class ActionSteps {
     const outputs = await this.#record(commandStep(early.actionDigest.hash, 0, stdout, stderr));
     command.ran = { outputs, stdout, stderr };
     return outcome;
+  }
+
+  /**
+   * Runs a command on the remote executor when the action has one and the
+   * command can run elsewhere as keyed, else spawns it here; the executor
+   * falls back to here itself (build_executor.ts). What goes remote is the
+   * key of what is known when the command starts: everything it can read
+   * there.
+   */
+  async #execute(
+    command: LiveCommand,
+    stdout: (chunk: Uint8Array) => void,
+    stderr: (chunk: Uint8Array) => void,
+  ): Promise<{ durationMs: number }> {
+    const { spec, early } = command;
+    const init = this.#init;
+    const local = () => init.spawn(spec, stdout, stderr);
+    if (init.executor === undefined || !early.portable) return await local();
+    const root = init.root;
+    const outputs = new Map(
+      spec.outputs.map((o) => [spec.cwd === "" ? o : relative(spec.cwd, o), join(root, o)]),
+    );
+    return await init.executor.run({
+      spec,
+      key: early,
+      inputs: command.inputs.map((i) => ({ path: join(root, i.path), digest: i.digest })),
+      outputs,
+      stdout,
+      stderr,
+      signal: init.signal,
+      ranRemotely: () => this.#remote = true,
+    }, local);
   }
 
   /**

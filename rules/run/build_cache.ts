@@ -10,6 +10,8 @@ import type { ActionCache, ActionCacheStats } from "../cache/action_cache.ts";
 import type { ActionCacheOptions } from "../cache/cache_options.ts";
 import type { CacheLookup, CommandCache } from "../command/command_cache.ts";
 import type { ActionResult, Digest } from "../reapi/mod.ts";
+import type { BuildExecutor } from "./build_executor.ts";
+import type { RemoteExecutionOptions } from "../remote/executor_options.ts";
 
 /** How long the end of a build waits for uploads still running. */
 const FLUSH_TIMEOUT_MS = 30_000;
@@ -23,14 +25,16 @@ const FLUSH_TIMEOUT_MS = 30_000;
  * import assert from "node:assert/strict";
  *
  * const cache = new BuildCache({ enabled: false }, () => {});
+ * assert.equal(cache.opened, false);
  * const answer = await cache.lookup({ hash: "0".repeat(64), sizeBytes: 1 });
  * assert.ok("miss" in answer);
- * assert.equal(cache.opened, false);
+ * assert.equal(cache.opened, true);
  * ```
  */
 export class BuildCache implements CommandCache {
   readonly #options: ActionCacheOptions | undefined;
   readonly #warn: (message: string) => void;
+  readonly #executor: { options: RemoteExecutionOptions; executor: BuildExecutor } | undefined;
   #cache: Promise<ActionCache | undefined> | undefined;
   #opened = false;
   /** Stores run one after another, beside the build. */
@@ -41,10 +45,18 @@ export class BuildCache implements CommandCache {
    * @param options What to open; undefined: as the environment says
    * (`BARCHAN_CACHE`, `BARCHAN_CACHE_DIR`, `BARCHAN_REMOTE_CACHE`...).
    * @param warn Where warnings go (a remote cache that is down, a bad blob).
+   * @param executor The build's remote executor, whose endpoint is the
+   * remote cache when the options name none; that cache finding the server
+   * down is then the executor's one warning.
    */
-  constructor(options: ActionCacheOptions | undefined, warn: (message: string) => void) {
+  constructor(
+    options: ActionCacheOptions | undefined,
+    warn: (message: string) => void,
+    executor?: { options: RemoteExecutionOptions; executor: BuildExecutor },
+  ) {
     this.#options = options;
     this.#warn = warn;
+    this.#executor = executor;
   }
 
   /** Whether a build used it yet. */
@@ -59,9 +71,32 @@ export class BuildCache implements CommandCache {
         import("../cache/action_cache.ts"),
         import("../cache/cache_options.ts"),
       ]);
-      const options = this.#options ?? actionCacheOptionsFromEnv((name) => Deno.env.get(name));
+      let options = this.#options ?? actionCacheOptionsFromEnv((name) => Deno.env.get(name));
+      let warn = options.warn ?? this.#warn;
+      if (options.enabled !== false && options.remote === undefined && this.#executor) {
+        // As Bazel does: the executor's action cache and CAS are the remote cache.
+        const { options: remote, executor } = this.#executor;
+        options = {
+          ...options,
+          remote: remote.executor,
+          instance: remote.instance,
+          caFile: remote.caFile,
+          headers: options.headers ?? (remote.headers && Object.fromEntries(remote.headers)),
+        };
+        const given = warn;
+        const down = new RegExp(
+          `^Remote cache ${
+            _escape(remote.executor)
+          }.* is unavailable \\((.*)\\): going on without it$`,
+        );
+        warn = (message) => {
+          const match = down.exec(message);
+          if (match) executor.serverDown(match[1]);
+          else given(message);
+        };
+      }
       try {
-        return await openActionCache({ ...options, warn: options.warn ?? this.#warn });
+        return await openActionCache({ ...options, warn });
       } catch (error) {
         this.#warn(
           `the action cache cannot be opened (${
@@ -145,4 +180,8 @@ export class BuildCache implements CommandCache {
     if (this.#cache === undefined) return;
     (await this.#cache)?.close();
   }
+}
+
+function _escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -35,6 +35,11 @@ import { findSandbox, type Sandbox } from "./sandbox.ts";
 import { commandLine } from "../command/command.ts";
 import { replayOutput } from "./replay_output.ts";
 import type { ActionCacheOptions } from "../cache/cache_options.ts";
+import { BuildExecutor } from "./build_executor.ts";
+import {
+  type RemoteExecutionOptions,
+  remoteExecutionOptionsFromEnv,
+} from "../remote/executor_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, TOOL } from "./request.ts";
 import { cycleMessage } from "./cycle_message.ts";
@@ -102,6 +107,14 @@ export interface BuilderOptions {
    * @default `BARCHAN_CACHE_NAMESPACE`, or none
    */
   cacheNamespace?: string;
+  /**
+   * The remote executor commands run on, or false for none: every command
+   * runs here. Unless the cache options name a remote cache, the executor's
+   * endpoint serves as one.
+   * @default as the environment says: `BARCHAN_REMOTE_EXECUTOR` and the
+   * variables beside it (see docs/remote.md), else none
+   */
+  remote?: RemoteExecutionOptions | false;
 }
 
 /** Options of {@linkcode Builder.build}. */
@@ -183,6 +196,8 @@ export class Builder {
   readonly #cache: BuildCache | undefined;
   /** Bubblewrap, under `--sandbox`. */
   readonly #sandbox: Sandbox | undefined;
+  /** The remote executor, connected when a command first goes remote. */
+  readonly #executor: BuildExecutor;
   #options: BuilderOptions;
   #reporter: Reporter;
   #outputs: OutputLog;
@@ -242,9 +257,15 @@ export class Builder {
       if (typeof found === "string") throw new Error(found);
       this.#sandbox = found;
     }
-    this.#cache = options.cache === false || options.dryRun
+    const remote = options.remote === false || options.dryRun
       ? undefined
-      : new BuildCache(options.cache, (message) => this.#reporter.note?.(message));
+      : options.remote ?? remoteExecutionOptionsFromEnv((name) => Deno.env.get(name));
+    this.#executor = new BuildExecutor(remote, (message) => this.#reporter.note?.(message));
+    this.#cache = options.cache === false || options.dryRun ? undefined : new BuildCache(
+      options.cache,
+      (message) => this.#reporter.note?.(message),
+      remote && { options: remote, executor: this.#executor },
+    );
     useBuildContext(this.engine, {
       loader: this.#loader,
       runner: this.scheduler,
@@ -322,6 +343,7 @@ export class Builder {
       cache: this.#cache,
       namespace: this.#options.cacheNamespace ?? Deno.env.get("BARCHAN_CACHE_NAMESPACE") ?? "",
       sandbox: this.#sandbox,
+      executor: this.#executor,
       project: () => this.#project(),
     });
     this.engine.onExecute = (call) => {
@@ -395,6 +417,7 @@ export class Builder {
       ok: result.ok,
       ran: result.ran.length - one.restored.length,
       restored: one.restored.length,
+      remote: one.remote.length,
       failed: failed.length,
       failures: failed.map((f) => f.message),
       durationMs: result.durationMs,
@@ -469,6 +492,7 @@ export class Builder {
     this.#lock?.close();
     this.#lock = undefined;
     void this.#cache?.close();
+    this.#executor.close();
   }
 
   /** Deletes the outputs of rules build.ts no longer has, when unchanged since barchan wrote them. */

@@ -29,6 +29,7 @@ import { BUILD_DIR } from "../state.ts";
 import { ActionRunner } from "./action_runner.ts";
 import type { CommandCache } from "../command/command_cache.ts";
 import type { Sandbox } from "./sandbox.ts";
+import type { BuildExecutor } from "./build_executor.ts";
 import type { LoadedProject } from "./loader.ts";
 import { buildAlias, buildRule, buildTarget, ruleSpec, type RuleValue } from "./nodes.ts";
 import {
@@ -72,6 +73,8 @@ export interface OneBuildInit {
   namespace?: string;
   /** Runs commands under bubblewrap. @default undefined */
   sandbox?: Sandbox;
+  /** The remote executor, if the build has one. */
+  executor?: BuildExecutor;
   /**
    * The project evaluated in this process, without a dependency on it (for
    * messages), evaluating build.ts when needed.
@@ -98,9 +101,12 @@ export class OneBuild {
   readonly restored: string[] = [];
   /** Why commands were not found in the action cache, by rule. */
   readonly misses = new Map<string, string>();
+  /** Rules whose action ran a command on the remote executor. */
+  readonly remote: string[] = [];
   #reasons = new Map<string, string>();
   #runner: ActionRunner;
   #project: () => Promise<LoadedProject>;
+  #remoteJobs: number;
 
   constructor(init: OneBuildInit) {
     this.root = init.root;
@@ -111,12 +117,15 @@ export class OneBuild {
     this.reporter = init.reporter;
     this.signal = init.signal;
     this.#project = init.project;
+    this.#remoteJobs = init.executor?.jobs ?? 0;
     this.#runner = new ActionRunner({
       root: this.root,
       engine: this.engine,
       cache: init.cache,
       namespace: init.namespace,
       sandbox: init.sandbox,
+      executor: init.executor?.configured ? init.executor : undefined,
+      ranRemotely: (rule) => this.remote.push(rule.id),
       started: (rule) => this.ran.push({ rule: rule.id, reason: this.#reasonOf(rule.id) }),
       missed: (rule, reason) => this.misses.set(rule.id, reason),
       scheduler: this.scheduler,
@@ -188,10 +197,11 @@ export class OneBuild {
    * Each one in progress holds a chain of suspended calls (its rule, its
    * action, its command waiting for a job slot), about 12 KB; with no bound,
    * a cold build of 10,000 copies held all of them at once, and peaked at
-   * 380 MB against 265 MB. Four times the job slots keep every slot busy.
+   * 380 MB against 265 MB. Four times the job slots, local and remote, keep
+   * every slot busy.
    */
   get #fanOut(): number {
-    return Math.max(MIN_FAN_OUT, 4 * this.scheduler.jobs);
+    return Math.max(MIN_FAN_OUT, 4 * (this.scheduler.jobs + this.#remoteJobs));
   }
 
   /** A path given on the command line or to a build, normalised. */
