@@ -35,6 +35,8 @@ export { alias } from "./rules/dsl/alias.ts";
 export { rule } from "./rules/dsl/rule.ts";
 export type { RuleOptions } from "./rules/dsl/rule.ts";
 export { copy, run, sh, write } from "./rules/dsl/actions.ts";
+export { moduleGraph } from "./rules/deno/module_graph.ts";
+export type { ModuleGraph } from "./rules/deno/module_graph.ts";
 export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./rules/dsl/actions.ts";
 export { RuleHandle } from "./rules/dsl/handle.ts";
 export { BuildFileError, RuleError } from "./rules/dsl/errors.ts";

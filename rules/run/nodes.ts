@@ -26,6 +26,7 @@
  * @module
  */
 import { currentEngine, type Engine, memo, previousValue, readTogether } from "../../memo/mod.ts";
+import type { Scheduler } from "../../fiber/mod.ts";
 import type { DepSpec } from "../project/project.ts";
 import type { LoadedProject, ProjectLoader } from "./loader.ts";
 import type { InfoRunner } from "../project/modules.ts";
@@ -36,6 +37,8 @@ import {
   type AliasSpec,
   DEFAULT_KEY,
   type DefaultSpec,
+  producerKey,
+  type ProducerSpec,
   ruleKey,
   type RuleSpec,
   sameSpec,
@@ -71,6 +74,49 @@ function context(): BuildContext {
   const found = contexts.get(currentEngine());
   if (found === undefined) throw new Error("A rule was demanded outside a build");
   return found;
+}
+
+/** What a memo function of the library may use of the build it runs in (rules/deno). */
+export interface BuildServices {
+  /** The project root. */
+  readonly root: string;
+  /** Runs its commands, in job slots. */
+  readonly scheduler: Scheduler;
+  /** Aborted when the build is cancelled. */
+  readonly signal: AbortSignal;
+  /**
+   * Brings a path up to date when a rule produces it, as a dependency of
+   * the running memo call.
+   * @returns Whether a rule produces it.
+   */
+  produce(path: string): Promise<boolean>;
+}
+
+/**
+ * The build the running memo call is part of, if any: outside a build (a
+ * script's own engine) there is none.
+ * @returns Its services, or undefined.
+ */
+export function buildServices(): BuildServices | undefined {
+  const found = contexts.get(currentEngine());
+  if (found === undefined) return undefined;
+  let one: OneBuild;
+  try {
+    one = found.one();
+  } catch {
+    return undefined;
+  }
+  return {
+    root: one.root,
+    scheduler: one.scheduler,
+    signal: one.signal,
+    async produce(path) {
+      const producer = await ruleSpec(producerKey(path)) as ProducerSpec | null;
+      if (producer === null) return false;
+      await one.needPath(path, undefined, { producer: producer.rule, single: producer.single });
+      return true;
+    },
+  };
 }
 
 /** What evaluating build.ts gives, as the load node keeps it. */
