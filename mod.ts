@@ -35,6 +35,13 @@ export { alias } from "./rules/dsl/alias.ts";
 export { rule } from "./rules/dsl/rule.ts";
 export type { RuleOptions } from "./rules/dsl/rule.ts";
 export { copy, run, sh, write } from "./rules/dsl/actions.ts";
+export { deno } from "./rules/deno/deno.ts";
+export type {
+  DenoActions,
+  DenoOptions,
+  DenoPermissions,
+  DenoRunOptions,
+} from "./rules/deno/deno.ts";
 export { moduleGraph } from "./rules/deno/module_graph.ts";
 export type { ModuleGraph } from "./rules/deno/module_graph.ts";
 export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./rules/dsl/actions.ts";

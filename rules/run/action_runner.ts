@@ -436,6 +436,7 @@ export class ActionRunner {
         inputs.add(normal);
         found(normal);
       },
+      inputs: async () => (await inputs.files()).map((file) => file.path),
       run: (cmd, args = [], options = {}) => command(spec(cmd, args, options), options.quiet),
       sh: (script, options = {}) => command(spec("sh", ["-c", script], options), options.quiet),
       readText: async (path) => {
