@@ -38,6 +38,8 @@ export interface BuildFlags {
   json?: boolean;
   /** `--trace-file F`: a Chrome trace of each build. */
   traceFile?: string;
+  /** `--no-check`: do not type-check build.ts (nor does `BARCHAN_CHECK=off`). */
+  noCheck?: boolean;
   /** The cache flags, resolved with the environment; undefined: the environment alone. */
   cache?: CacheSettings;
 }
@@ -119,6 +121,7 @@ async function buildIn(
       reporter,
       signal: session.signal,
       dryRun: flags.dryRun,
+      check: checks(flags),
     });
   } catch (error) {
     const answer = session.answer();
@@ -145,6 +148,7 @@ async function buildIn(
       reporter,
       signal: controller.signal,
       dryRun: flags.dryRun,
+      check: checks(flags),
       ...cacheOptionsOf(flags),
     }));
     printFailures(result.failed.map((f) => f.message));
@@ -189,6 +193,7 @@ async function watchCommand(
       reporter,
       signal: controller.signal,
       dryRun: flags.dryRun,
+      check: checks(flags),
       ...cacheOptionsOf(flags),
       onRestart: (changed) => restart = changed,
       serve: true,
@@ -241,6 +246,11 @@ function awaitSession(root: string, targets: string[], reporter: Reporter) {
       clearTimeout(timer);
     },
   };
+}
+
+/** Whether the build type-checks build.ts: unless `--no-check`, `-n` or `BARCHAN_CHECK=off`. */
+function checks(flags: BuildFlags): boolean {
+  return !flags.noCheck && !flags.dryRun && Deno.env.get("BARCHAN_CHECK") !== "off";
 }
 
 function useColor(): boolean {

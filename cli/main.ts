@@ -45,6 +45,8 @@ Options:
       --explain        Print, for each action that runs, why it runs
       --json           Print events as JSON lines on standard output
       --trace-file F   Write a Chrome trace (opens in Perfetto) of each build to F
+      --no-check       Do not type-check build.ts (build does, beside the build,
+                       when build.ts or a module it imports changed; BARCHAN_CHECK=off)
   -v, --verbose        Print each command as it starts
   -q, --quiet          Print only failures
 
@@ -99,6 +101,7 @@ export async function main(args: string[]): Promise<number> {
       "trace-file": { type: "string" },
       format: { type: "string" },
       quiet: { type: "boolean", short: "q" },
+      "no-check": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
       ...CACHE_OPTIONS,
@@ -136,6 +139,7 @@ export async function main(args: string[]): Promise<number> {
           explain: values.explain,
           json: values.json,
           traceFile: values["trace-file"],
+          noCheck: values["no-check"],
           cache: Object.keys(CACHE_OPTIONS).some((name) => name in values)
             ? (await import("./cache_flags.ts")).cacheSettingsFromArgs(values)
             : undefined,

@@ -57,7 +57,7 @@ export type {
 export type { RanRule } from "./run/one_build.ts";
 export { buildOpened, openRequest, runBuild } from "./run/open_build.ts";
 export type { OpenedRequest, RunBuildOptions } from "./run/open_build.ts";
-export { isRequest, requestId, TOOL } from "./run/request.ts";
+export { isRequest, requestId, requestKey, TOOL } from "./run/request.ts";
 export type { BuildRequestKey } from "./run/request.ts";
 export { clean } from "./run/clean.ts";
 export { graphToDot, ruleGraph } from "./run/graph.ts";

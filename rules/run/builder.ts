@@ -25,7 +25,7 @@ import { buildRequest, loadBuild, type LoadValue, useBuildContext } from "./node
 import { BuildCache } from "./build_cache.ts";
 import type { ActionCacheOptions } from "../cache/cache_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
-import { isRequest, requestId, TOOL } from "./request.ts";
+import { isRequest, requestId, requestKey } from "./request.ts";
 import { digestOfFile } from "../../memo/stat/digest.ts";
 
 export { lockState, STATE_DIR };
@@ -75,6 +75,13 @@ export interface BuilderOptions {
    * @default `BARCHAN_CACHE_NAMESPACE`, or none
    */
   cacheNamespace?: string;
+  /**
+   * Type-check build.ts and the local modules it imports (`deno check`,
+   * beside the build, again only when one of them changed); a type error
+   * fails the build as an error of build.ts. The CLI's `build` does.
+   * @default false
+   */
+  check?: boolean;
 }
 
 /** Options of {@linkcode Builder.build}. */
@@ -287,7 +294,7 @@ export class Builder {
     const flusher = this.#options.dryRun ? undefined : setInterval(() => this.engine.flush(), 1000);
     try {
       await this.#registerMemoFunctions();
-      const request = { targets: [...targets], tool: TOOL };
+      const request = requestKey(targets, this.#options.check);
       await this.engine.run(async () => {
         // build.ts first: evaluating it redefines its memo functions, which
         // starts a new run; the request, begun after, is built as of that

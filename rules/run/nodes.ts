@@ -26,7 +26,9 @@
  * @module
  */
 import { currentEngine, type Engine, memo, previousValue, readTogether } from "../../memo/mod.ts";
-import type { Scheduler } from "../../fiber/mod.ts";
+import { forkAndJoin, type Scheduler } from "../../fiber/mod.ts";
+import { BuildFileError } from "../dsl/errors.ts";
+import { typeCheck } from "./type_check.ts";
 import type { DepSpec } from "../project/project.ts";
 import type { LoadedProject, ProjectLoader } from "./loader.ts";
 import type { InfoRunner } from "../project/modules.ts";
@@ -220,16 +222,54 @@ export const buildAlias = memo(
   { description: (name: string) => `alias @${name}` },
 );
 
-/** The root of a build: build.ts, then what was asked for. */
+/**
+ * The type check of build.ts and the modules it imports (type_check.ts):
+ * its type errors, one line each.
+ */
+export const checkBuild = memo(
+  "barchan.check",
+  async (_: null): Promise<string[]> => {
+    const ctx = context();
+    const one = ctx.one();
+    const started = performance.now();
+    const errors = await typeCheck(ctx.loader.file, one.scheduler, one.signal);
+    one.reporter.phase?.({ name: "type-check build.ts", durationMs: performance.now() - started });
+    return errors;
+  },
+  { description: () => "the type check of build.ts" },
+);
+
+/**
+ * The root of a build: build.ts, then what was asked for, and beside it
+ * (when asked) the type check of build.ts.
+ */
 export const buildRequest = memo(
   REQUEST_FUNCTION,
   async (request: BuildRequestKey): Promise<null> => {
-    const one = context().one();
+    const ctx = context();
+    const one = ctx.one();
     await loadBuild(null);
     const deps: readonly (DepSpec | DefaultSpec["deps"][number])[] = request.targets.length === 0
       ? (await ruleSpec(DEFAULT_KEY) as DefaultSpec).deps
       : one.normalizeRequest(request.targets);
-    await readTogether(() => one.need(deps, undefined));
+    if (request.check !== true) {
+      await readTogether(() => one.need(deps, undefined));
+      return null;
+    }
+    await readTogether(() =>
+      forkAndJoin(
+        () => one.need(deps, undefined),
+        async () => {
+          const errors = await checkBuild(null);
+          if (errors.length === 0) return;
+          throw new BuildFileError(
+            ctx.loader.file,
+            `does not type-check (--no-check builds without this check):\n` +
+              errors.map((e) => `  ${e}`).join("\n"),
+          );
+        },
+      )
+    );
     return null;
   },
   {
