@@ -42,6 +42,8 @@ export type {
   DenoPermissions,
   DenoRunOptions,
 } from "./rules/deno/deno.ts";
+export { needDepfile, parseDepfile } from "./rules/command/depfile.ts";
+export type { Depfile, NeedDepfileOptions } from "./rules/command/depfile.ts";
 export { moduleGraph } from "./rules/deno/module_graph.ts";
 export type { ModuleGraph } from "./rules/deno/module_graph.ts";
 export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./rules/dsl/actions.ts";

@@ -29,6 +29,8 @@
 export { copy, run, sh, write } from "./dsl/actions.ts";
 export { deno } from "./deno/deno.ts";
 export type { DenoActions, DenoOptions, DenoPermissions, DenoRunOptions } from "./deno/deno.ts";
+export { needDepfile, parseDepfile } from "./command/depfile.ts";
+export type { Depfile, NeedDepfileOptions } from "./command/depfile.ts";
 export { moduleGraph } from "./deno/module_graph.ts";
 export type { ModuleGraph } from "./deno/module_graph.ts";
 export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./dsl/actions.ts";
