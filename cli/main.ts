@@ -2,7 +2,7 @@
  * The `barchan` command line: from the arguments to a command, and from the
  * command to an exit code. Each command is a file of its own
  * (`build_command.ts`, `clean_command.ts`, `targets_command.ts`,
- * `graph_command.ts`, `check_command.ts`, `cache_command.ts`); argument
+ * `graph_command.ts`, `check_command.ts`, `init_command.ts`, `cache_command.ts`); argument
  * parsing is `args.ts`'s.
  * Everything else is the library's.
  *
@@ -32,6 +32,8 @@ Commands:
   graph     Print the rule graph, with dependencies the last build found
             while running (--format dot|json, default dot)
   check     Type-check build.ts
+  init      Write a build.ts for the Deno project (deno.json) or the C
+            sources in the directory
   cache     The local action cache: stats, trim [SIZE], clear;
             keygen [NAME] writes a key pair to sign remote cache entries
   help      Show this help
@@ -150,6 +152,8 @@ export async function main(args: string[]): Promise<number> {
         return await (await import("./targets_command.ts")).targetsCommand(cwd);
       case "check":
         return await (await import("./check_command.ts")).checkCommand(cwd);
+      case "init":
+        return await (await import("./init_command.ts")).initCommand(cwd);
       case "cache":
         return await (await import("./cache_command.ts")).cacheCommand(rest, {
           cacheDir: values["cache-dir"],
