@@ -18,7 +18,7 @@ import {
   stat,
   statPath,
 } from "../../memo/mod.ts";
-import { buildServices } from "../run/nodes.ts";
+import { buildServices } from "../run/build_services.ts";
 import { readInfoGraph } from "./_deno_info.ts";
 import { denoConfig } from "./config.ts";
 

@@ -26,9 +26,15 @@
  * @module
  */
 import { currentEngine, type Engine, memo, previousValue, readTogether } from "../../memo/mod.ts";
-import { forkAndJoin, type Scheduler } from "../../fiber/mod.ts";
+import { forkAndJoin } from "../../fiber/mod.ts";
 import { BuildFileError } from "../dsl/errors.ts";
 import { typeCheck } from "./type_check.ts";
+import { provideBuildServices } from "./build_services.ts";
+// The library's memo functions, which rules call from their actions, are
+// defined before any evaluation, as the build's own are: a rule's recorded
+// call to one is checked before build.ts (which imports them too) is
+// evaluated, if it is at all.
+import "../deno/module_graph.ts";
 import type { DepSpec } from "../project/project.ts";
 import type { LoadedProject, ProjectLoader } from "./loader.ts";
 import type { InfoRunner } from "../project/modules.ts";
@@ -78,28 +84,9 @@ function context(): BuildContext {
   return found;
 }
 
-/** What a memo function of the library may use of the build it runs in (rules/deno). */
-export interface BuildServices {
-  /** The project root. */
-  readonly root: string;
-  /** Runs its commands, in job slots. */
-  readonly scheduler: Scheduler;
-  /** Aborted when the build is cancelled. */
-  readonly signal: AbortSignal;
-  /**
-   * Brings a path up to date when a rule produces it, as a dependency of
-   * the running memo call.
-   * @returns Whether a rule produces it.
-   */
-  produce(path: string): Promise<boolean>;
-}
-
-/**
- * The build the running memo call is part of, if any: outside a build (a
- * script's own engine) there is none.
- * @returns Its services, or undefined.
- */
-export function buildServices(): BuildServices | undefined {
+// The services library memo functions use (build_services.ts), from the
+// build the running call is part of.
+provideBuildServices(() => {
   const found = contexts.get(currentEngine());
   if (found === undefined) return undefined;
   let one: OneBuild;
@@ -119,7 +106,7 @@ export function buildServices(): BuildServices | undefined {
       return true;
     },
   };
-}
+});
 
 /** What evaluating build.ts gives, as the load node keeps it. */
 export interface LoadValue {

@@ -1,4 +1,4 @@
-// The deno actions: each depends on the module graph of its entries (or the
+// The deno actions and moduleGraph() in builds: each depends on the module graph of its entries (or the
 // files under its paths), so that an edit reruns exactly the rules whose
 // graphs contain the file; deno.run's permissions are its rule's.
 
@@ -229,5 +229,23 @@ Deno.test("edits the module it imports, once", () => {
     await buildOk(root, ["@test"]);
     assert.equal(await readMaybe(root, "runs.log"), "run\nrun\n");
     assert.deepEqual((await buildOk(root, ["@test"])).ranIds, []);
+  });
+});
+
+Deno.test("moduleGraph() in a build builds a generated module before reading its imports", async () => {
+  await withProject({
+    "build.ts": `import { moduleGraph, rule, write } from "${MOD}";
+rule({ action: write("gen/version.ts", 'import "../src/extra.ts"; export const version = "1";\\n') });
+rule({
+  targets: "graph.json",
+  action: async (ctx) => ctx.writeText("graph.json", JSON.stringify(await moduleGraph("src/main.ts"))),
+});
+`,
+    "src/main.ts": `import { version } from "../gen/version.ts";\nconsole.log(version);\n`,
+    "src/extra.ts": "export {};\n",
+  }, async (root) => {
+    await buildOk(root, ["graph.json"]);
+    const graph = JSON.parse(await Deno.readTextFile(join(root, "graph.json")));
+    assert.deepEqual(graph.modules, ["gen/version.ts", "src/extra.ts", "src/main.ts"]);
   });
 });

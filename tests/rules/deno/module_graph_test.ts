@@ -9,7 +9,7 @@ import { moduleGraph } from "../../../rules/deno/module_graph.ts";
 import { readInfoGraph } from "../../../rules/deno/_deno_info.ts";
 import { denoConfig } from "../../../rules/deno/config.ts";
 import { parseJsonc } from "../../../rules/deno/_jsonc.ts";
-import { buildOk, type Files, MOD, withProject, writeFiles } from "../_util.ts";
+import { type Files, writeFiles } from "../_util.ts";
 
 async function inDir<T>(files: Files, fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "barchan_graph_test_" });
@@ -75,24 +75,6 @@ Deno.test("moduleGraph() of an entry that does not exist says which", async () =
       new Engine({ root: dir }).run(() => moduleGraph("nowhere.ts")),
       /entry point "nowhere\.ts" of a module graph does not exist/,
     );
-  });
-});
-
-Deno.test("moduleGraph() in a build builds a generated module before reading its imports", async () => {
-  await withProject({
-    "build.ts": `import { moduleGraph, rule, write } from "${MOD}";
-rule({ action: write("gen/version.ts", 'import "../src/extra.ts"; export const version = "1";\\n') });
-rule({
-  targets: "graph.json",
-  action: async (ctx) => ctx.writeText("graph.json", JSON.stringify(await moduleGraph("src/main.ts"))),
-});
-`,
-    "src/main.ts": `import { version } from "../gen/version.ts";\nconsole.log(version);\n`,
-    "src/extra.ts": "export {};\n",
-  }, async (root) => {
-    await buildOk(root, ["graph.json"]);
-    const graph = JSON.parse(await Deno.readTextFile(join(root, "graph.json")));
-    assert.deepEqual(graph.modules, ["gen/version.ts", "src/extra.ts", "src/main.ts"]);
   });
 });
 
