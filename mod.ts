@@ -37,6 +37,17 @@ export { rule } from "./rules/dsl/rule.ts";
 export type { RuleOptions } from "./rules/dsl/rule.ts";
 export { defaultPlatform } from "./rules/dsl/platform.ts";
 export { copy, run, sh, write } from "./rules/dsl/actions.ts";
+export { deno } from "./rules/deno/deno.ts";
+export type {
+  DenoActions,
+  DenoOptions,
+  DenoPermissions,
+  DenoRunOptions,
+} from "./rules/deno/deno.ts";
+export { needDepfile, parseDepfile } from "./rules/command/depfile.ts";
+export type { Depfile, NeedDepfileOptions } from "./rules/command/depfile.ts";
+export { moduleGraph } from "./rules/deno/module_graph.ts";
+export type { ModuleGraph } from "./rules/deno/module_graph.ts";
 export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./rules/dsl/actions.ts";
 export { RuleHandle } from "./rules/dsl/handle.ts";
 export { BuildFileError, RuleError } from "./rules/dsl/errors.ts";

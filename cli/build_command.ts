@@ -39,6 +39,8 @@ export interface BuildFlags {
   json?: boolean;
   /** `--trace-file F`: a Chrome trace of each build. */
   traceFile?: string;
+  /** `--no-check`: do not type-check build.ts (nor does `BARCHAN_CHECK=off`). */
+  noCheck?: boolean;
   /** The cache flags, resolved with the environment; undefined: the environment alone. */
   cache?: CacheSettings;
   /** `--replay`: print also what up-to-date actions printed when they last ran. */
@@ -151,6 +153,7 @@ async function buildIn(
       signal: session.signal,
       dryRun: flags.dryRun,
       replay: flags.replay,
+      check: checks(flags),
     });
   } catch (error) {
     const answer = session.answer();
@@ -179,6 +182,7 @@ async function buildIn(
       dryRun: flags.dryRun,
       replay: flags.replay,
       sandbox: flags.sandbox,
+      check: checks(flags),
       ...cacheOptionsOf(flags),
     }));
     printFailures(result.failed.map((f) => f.message));
@@ -224,6 +228,7 @@ async function watchCommand(
       signal: controller.signal,
       dryRun: flags.dryRun,
       sandbox: flags.sandbox,
+      check: checks(flags),
       ...cacheOptionsOf(flags),
       onRestart: (changed) => restart = changed,
       serve: true,
@@ -296,6 +301,11 @@ function awaitSession(root: string, targets: string[], reporter: Reporter) {
       clearTimeout(timer);
     },
   };
+}
+
+/** Whether the build type-checks build.ts: unless `--no-check`, `-n` or `BARCHAN_CHECK=off`. */
+function checks(flags: BuildFlags): boolean {
+  return !flags.noCheck && !flags.dryRun && Deno.env.get("BARCHAN_CHECK") !== "off";
 }
 
 function useColor(): boolean {

@@ -2,7 +2,7 @@
  * The `barchan` command line: from the arguments to a command, and from the
  * command to an exit code. Each command is a file of its own
  * (`build_command.ts`, `clean_command.ts`, `targets_command.ts`,
- * `graph_command.ts`, `check_command.ts`, `cache_command.ts`); argument
+ * `graph_command.ts`, `check_command.ts`, `init_command.ts`, `cache_command.ts`); argument
  * parsing is `args.ts`'s.
  * Everything else is the library's.
  *
@@ -32,6 +32,8 @@ Commands:
   graph     Print the rule graph, with dependencies the last build found
             while running (--format dot|json, default dot)
   check     Type-check build.ts
+  init      Write a build.ts for the Deno project (deno.json) or the C
+            sources in the directory
   cache     The local action cache: stats, trim [SIZE], clear;
             keygen [NAME] writes a key pair to sign remote cache entries
   help      Show this help
@@ -49,6 +51,8 @@ Options:
                        the targets of their rule: a write elsewhere fails the rule
       --json           Print events as JSON lines on standard output
       --trace-file F   Write a Chrome trace (opens in Perfetto) of each build to F
+      --no-check       Do not type-check build.ts (build does, beside the build,
+                       when build.ts or a module it imports changed; BARCHAN_CHECK=off)
   -v, --verbose        Print each command as it starts
   -q, --quiet          Print only failures
   -h, --help           Show this help
@@ -116,6 +120,7 @@ export async function main(args: string[]): Promise<number> {
       "trace-file": { type: "string" },
       format: { type: "string" },
       quiet: { type: "boolean", short: "q" },
+      "no-check": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
       ...CACHE_OPTIONS,
@@ -176,6 +181,7 @@ export async function main(args: string[]): Promise<number> {
           traceFile: values["trace-file"],
           replay: values.replay,
           sandbox: values.sandbox,
+          noCheck: values["no-check"],
           ...settings,
         });
       }
@@ -185,6 +191,8 @@ export async function main(args: string[]): Promise<number> {
         return await (await import("./targets_command.ts")).targetsCommand(cwd);
       case "check":
         return await (await import("./check_command.ts")).checkCommand(cwd);
+      case "init":
+        return await (await import("./init_command.ts")).initCommand(cwd);
       case "cache":
         return await (await import("./cache_command.ts")).cacheCommand(rest, {
           cacheDir: values["cache-dir"],

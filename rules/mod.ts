@@ -27,6 +27,12 @@
 
 // dsl/
 export { copy, run, sh, write } from "./dsl/actions.ts";
+export { deno } from "./deno/deno.ts";
+export type { DenoActions, DenoOptions, DenoPermissions, DenoRunOptions } from "./deno/deno.ts";
+export { needDepfile, parseDepfile } from "./command/depfile.ts";
+export type { Depfile, NeedDepfileOptions } from "./command/depfile.ts";
+export { moduleGraph } from "./deno/module_graph.ts";
+export type { ModuleGraph } from "./deno/module_graph.ts";
 export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./dsl/actions.ts";
 export { alias } from "./dsl/alias.ts";
 export { rule } from "./dsl/rule.ts";
@@ -54,7 +60,7 @@ export type {
 export type { RanRule } from "./run/one_build.ts";
 export { buildOpened, openRequest, runBuild } from "./run/open_build.ts";
 export type { OpenedRequest, RunBuildOptions } from "./run/open_build.ts";
-export { isRequest, requestId, TOOL } from "./run/request.ts";
+export { isRequest, requestId, requestKey, TOOL } from "./run/request.ts";
 export type { BuildRequestKey } from "./run/request.ts";
 export { clean } from "./run/clean.ts";
 export type { CleanOptions } from "./run/clean.ts";

@@ -8,6 +8,11 @@
 // (in-process builds by option, the CLI by its environment), never through
 // this process's environment.
 
+// Likewise the CLI's builds type-check build.ts, which takes seconds for
+// each new build.ts: the tests' CLI builds do not, but where a test asks for
+// it (BARCHAN_CHECK=on in the child's environment, as type_check_test.ts does).
+if (Deno.env.get("BARCHAN_CHECK") === undefined) Deno.env.set("BARCHAN_CHECK", "off");
+
 if (Deno.env.get("BARCHAN_CACHE_DIR") === undefined) {
   Deno.env.set("BARCHAN_CACHE_DIR", Deno.makeTempDirSync({ prefix: "barchan_test_cache_" }));
 }

@@ -1,6 +1,6 @@
 /**
  * Actions: what a rule does to write its targets. Data actions (`run`, `sh`,
- * `write`, `copy`) are compared by value; a function action by the code
+ * `write`, `copy`, and the `deno` helpers of rules/deno) are compared by value; a function action by the code
  * digest of build.ts (its text, the modules it imports, what it read), and
  * each command it runs by that command's key.
  *
@@ -9,6 +9,7 @@
 import { resolve } from "node:path";
 import type { SpawnResult } from "../../fiber/mod.ts";
 import type { RuleHandle } from "./handle.ts";
+import { denoDisplay, denoWrites } from "../deno/deno_spec.ts";
 
 /** Something a rule can depend on: a path, `@alias`, a glob, a rule handle, or a list of these. */
 export type Dep = string | RuleHandle | readonly Dep[];
@@ -54,6 +55,12 @@ export interface ActionContext {
    * they are recorded like static ones.
    */
   need(...deps: Dep[]): Promise<void>;
+  /**
+   * The files its commands may read so far, project-relative (absolute
+   * outside the project): every file its dependencies come to (a glob's
+   * matches, a rule's targets) and those it needed while running.
+   */
+  inputs(): Promise<string[]>;
   /** Runs a program (no shell) in a job slot, output captured for the report. */
   run(cmd: string, args?: readonly string[], options?: RunOptions): Promise<SpawnResult>;
   /** Runs a shell script with `sh -c` in a job slot. */
@@ -67,13 +74,15 @@ export interface ActionContext {
 /** An action described as data; barchan knows how to run it and when it changed. */
 export interface DataAction {
   /** What kind of action. */
-  readonly kind: "run" | "sh" | "write" | "copy";
+  readonly kind: "run" | "sh" | "write" | "copy" | "deno";
   /** The action as plain data: what decides whether it changed. */
   readonly spec: readonly string[];
   /** The command line as shown to users. */
   readonly display: string;
   /** Paths the action reads that are dependencies by construction. */
   readonly reads: readonly string[];
+  /** Paths the action writes by construction: a rule's targets when it names none. */
+  readonly writes: readonly string[];
   /** Runs the action. */
   perform(ctx: ActionContext): Promise<void>;
 }
@@ -160,13 +169,13 @@ export function copy(from: string, to: string): DataAction {
  */
 export function actionOfSpec(spec: readonly string[]): DataAction {
   const kind = spec[0];
-  if (kind === "run" || kind === "sh" || kind === "write" || kind === "copy") {
+  if (kind === "run" || kind === "sh" || kind === "write" || kind === "copy" || kind === "deno") {
     return new SpecAction(kind, spec);
   }
   throw new Error(`Unknown action "${kind}"`);
 }
 
-/** Nothing read beyond the rule's dependencies. */
+/** Nothing read beyond the rule's dependencies (or written beyond its targets). */
 const NO_READS: readonly string[] = Object.freeze([]);
 
 /**
@@ -185,6 +194,19 @@ class SpecAction implements DataAction {
     this.reads = kind === "copy" ? [spec[1]] : NO_READS;
   }
 
+  get writes(): readonly string[] {
+    switch (this.kind) {
+      case "write":
+        return [this.spec[1]];
+      case "copy":
+        return [this.spec[2]];
+      case "deno":
+        return denoWrites(this.spec);
+      default:
+        return NO_READS;
+    }
+  }
+
   get display(): string {
     const spec = this.spec;
     switch (this.kind) {
@@ -195,6 +217,8 @@ class SpecAction implements DataAction {
         return spec[1];
       case "write":
         return `write ${spec[1]}`;
+      case "deno":
+        return denoDisplay(spec);
       default:
         return `copy ${spec[1]} ${spec[2]}`;
     }
@@ -214,6 +238,12 @@ class SpecAction implements DataAction {
         return;
       case "copy":
         await Deno.copyFile(resolve(ctx.root, spec[1]), resolve(ctx.root, spec[2]));
+        return;
+      case "deno": {
+        // The module graph's machinery loads when a deno action first runs.
+        const { performDeno } = await import("../deno/deno_action.ts");
+        await performDeno(spec, ctx);
+      }
     }
   }
 }

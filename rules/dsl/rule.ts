@@ -15,7 +15,13 @@ import { checkPlatform, type PlatformProperties } from "../command/platform.ts";
 
 /** What `rule()` takes. */
 export interface RuleOptions {
-  /** The files the rule writes, relative to build.ts. A rule needs targets or an alias. */
+  /**
+   * The files the rule writes, relative to build.ts. A rule needs targets or
+   * an alias.
+   * @default what its action writes by construction: `write(path, ...)`'s
+   * path, `copy(from, to)`'s `to`, the output file of `deno.bundle`,
+   * `deno.compile` and `deno.doc`; else none
+   */
   targets?: string | readonly string[];
   /** What the rule reads: paths, `"@alias"`, globs (`"src/**\/*.c"`), rule handles. */
   deps?: Dep;
@@ -74,9 +80,11 @@ export interface RuleOptions {
  */
 export function rule(options: RuleOptions): RuleHandle {
   const project = loadingProject("rule");
+  const action = options.action;
   const rawTargets = typeof options.targets === "string"
     ? [options.targets]
-    : options.targets ?? [];
+    : options.targets ?? (typeof action === "object" && action !== null ? action.writes : []) ??
+      [];
   // The stack is captured now, and formatted only when a message needs it.
   const where = new RuleSite(
     project,
@@ -106,7 +114,6 @@ export function rule(options: RuleOptions): RuleHandle {
       );
     }
   }
-  const action = options.action;
   if (typeof action !== "function" && (typeof action !== "object" || action === null)) {
     throw new TypeError(
       `The rule at ${site()} has no valid action: use run(), sh(), write(), copy() or a function`,

@@ -43,8 +43,10 @@ export interface PlainReporterOptions {
 
 /**
  * A reporter printing plain lines: failures with their output, output of
- * successful actions grouped per action, notes, and (on request) each
- * command, each reason, and a status line redrawn in place.
+ * successful actions grouped per action, a line for each rule without
+ * targets that passed (a test: `passed @runtest: ./run-tests (1.20s)`),
+ * notes, and (on request) each command, each reason, and a status line
+ * redrawn in place.
  *
  * @param options Options.
  * @returns The reporter.
@@ -60,6 +62,19 @@ export interface PlainReporterOptions {
  *   rule: "out", command: "false", reason: "new", output: "", durationMs: 1, error: "exit 1",
  * });
  * assert.match(lines[0], /FAILED out/);
+ * ```
+ *
+ * @example A test that passed says so
+ * ```ts
+ * import { plainReporter } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const reporter = plainReporter({ write: (l) => lines.push(l) });
+ * reporter.actionFinished?.({
+ *   rule: "@runtest/1a2b3c4d", command: "deno test src/", reason: "new", output: "", durationMs: 1200,
+ * });
+ * assert.deepEqual(lines, ["passed @runtest: deno test src/ (1.20s)"]);
  * ```
  */
 export function plainReporter(options: PlainReporterOptions = {}): Reporter {
@@ -108,6 +123,13 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
       if (event.error !== undefined) {
         out(`${paint("1;31", "FAILED")} ${event.rule}: ${event.error}`);
         if (event.output.trim() !== "") out(indent(event.output));
+      } else if (!options.quiet && event.rule.startsWith("@")) {
+        // A rule without targets (a test, a check) says that it passed.
+        const how = event.restored === undefined
+          ? `${(event.durationMs / 1000).toFixed(2)}s`
+          : `restored from the ${event.restored} cache`;
+        out(`${paint("32", "passed")} ${aliasOf(event.rule)}: ${event.command} (${how})`);
+        if (event.output.trim() !== "") out(indent(event.output));
       } else if (!options.quiet && event.output.trim() !== "") {
         out(`${paint("1", event.rule)}: ${event.command}`);
         out(indent(event.output));
@@ -137,6 +159,12 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
       if (!options.quiet) out(message);
     },
   };
+}
+
+/** `@runtest/1a2b3c4d` (a rule without targets) → `@runtest`. */
+function aliasOf(rule: string): string {
+  const slash = rule.indexOf("/");
+  return slash < 0 ? rule : rule.slice(0, slash);
 }
 
 function indent(text: string): string {

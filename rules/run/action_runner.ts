@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   isCancellation,
   MissingProgramError,
@@ -249,12 +249,18 @@ export class ActionRunner {
     let firstStart: number | undefined;
     let raced = false;
     const found = (deps: readonly DepSpec[]) => {
-      if (firstStart === undefined || raced) return;
+      if (firstStart === undefined) return;
       for (const dep of deps) {
         // A target built in this build is new anyway; its own rule tracks it.
         if (dep.kind !== "path" || this.outputs.owns(dep.path)) continue;
-        const info = statPath(join(root, dep.path));
-        if (info !== null && info.mtime >= firstStart) raced = true;
+        const path = resolve(root, dep.path);
+        const info = statPath(path);
+        if (info !== null && info.mtime >= firstStart) {
+          raced = true;
+          // What this build saw of it may predate the edit: the next attempt looks again.
+          const engine = this.#init.engine;
+          engine.recheckFile(engine.fileLeaf(path));
+        }
       }
     };
     const display = new CapturedOutput({ spillPath: this.#spillPath(rule, "log") });
@@ -480,6 +486,7 @@ export class ActionRunner {
         inputs.add(normal);
         found(normal);
       },
+      inputs: async () => (await inputs.files()).map((file) => file.path),
       run: (cmd, args = [], options = {}) => command(spec(cmd, args, options), options.quiet),
       sh: (script, options = {}) => command(spec("sh", ["-c", script], options), options.quiet),
       readText: async (path) => {
@@ -557,6 +564,7 @@ export class ActionRunner {
         message: `command ${how}: ${line}`,
         command: line,
         code: error.code,
+        cause: error,
       });
     }
     return error;

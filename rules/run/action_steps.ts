@@ -437,6 +437,16 @@ export class ActionSteps {
       if (error instanceof ProcessError) {
         const step = commandStep(early.actionDigest.hash, error.code, stdout.text(), stderr.text());
         await this.#record(step);
+        // As a replayed failure gives it: with what the command printed.
+        const { cmd, args, code, signal } = error;
+        throw new ProcessError({
+          cmd,
+          args,
+          code,
+          signal,
+          stdout: stdout.text(),
+          stderr: stderr.text(),
+        });
       }
       throw error;
     }

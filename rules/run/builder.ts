@@ -41,7 +41,7 @@ import {
   remoteExecutionOptionsFromEnv,
 } from "../remote/executor_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
-import { isRequest, requestId, TOOL } from "./request.ts";
+import { isRequest, requestId, requestKey } from "./request.ts";
 import { cycleMessage } from "./cycle_message.ts";
 import { recordedOutputs } from "./recorded_outputs.ts";
 import { RunningLog } from "./running_log.ts";
@@ -115,6 +115,13 @@ export interface BuilderOptions {
    * variables beside it (see docs/remote.md), else none
    */
   remote?: RemoteExecutionOptions | false;
+  /**
+   * Type-check build.ts and the local modules it imports (`deno check`,
+   * beside the build, again only when one of them changed); a type error
+   * fails the build as an error of build.ts. The CLI's `build` does.
+   * @default false
+   */
+  check?: boolean;
 }
 
 /** Options of {@linkcode Builder.build}. */
@@ -376,7 +383,7 @@ export class Builder {
       : setInterval(() => save(() => this.engine.flush()), 1000);
     try {
       await this.#registerMemoFunctions();
-      const request = { targets: [...targets], tool: TOOL };
+      const request = requestKey(targets, this.#options.check);
       await this.engine.run(async () => {
         // build.ts first: evaluating it redefines its memo functions, which
         // starts a new run; the request, begun after, is built as of that
