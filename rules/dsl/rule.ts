@@ -58,6 +58,16 @@ export interface RuleOptions {
    * @default the project's `defaultPlatform()`, else this machine
    */
   platform?: Readonly<Record<string, string>>;
+  /**
+   * Run its commands under bubblewrap, as `--sandbox` runs every command:
+   * the project read-only but for the rule's targets, so that a write
+   * anywhere else fails the rule naming the path. Where bubblewrap is
+   * missing, the rule fails saying so; it never runs unsandboxed. Turning
+   * it on does not run again commands that already ran (as with
+   * `--sandbox`): they run sandboxed the next time they run.
+   * @default false (unless the build runs with `--sandbox`)
+   */
+  sandbox?: boolean;
 }
 
 /**
@@ -134,6 +144,9 @@ export function rule(options: RuleOptions): RuleHandle {
   if (options.remote !== undefined && typeof options.remote !== "boolean") {
     throw new TypeError(`The rule at ${site()} has a remote option that is not true or false`);
   }
+  if (options.sandbox !== undefined && typeof options.sandbox !== "boolean") {
+    throw new TypeError(`The rule at ${site()} has a sandbox option that is not true or false`);
+  }
   const platform = options.platform === undefined
     ? undefined
     : checkPlatform(options.platform, `The rule at ${site()}`) ?? {};
@@ -157,6 +170,7 @@ export function rule(options: RuleOptions): RuleHandle {
   if (options.cache === false) defined.cache = false;
   if (options.remote === false) defined.remote = false;
   if (platform !== undefined) defined.platform = platform;
+  if (options.sandbox === true) defined.sandbox = true;
   const added = project.addRule(defined);
   return new RuleHandle(added.id, targets, where);
 }
@@ -204,6 +218,7 @@ class DefinedRule implements Rule {
   cache = true;
   remote = true;
   platform: PlatformProperties | undefined;
+  sandbox = false;
   readonly #where: RuleSite;
 
   constructor(

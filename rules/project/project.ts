@@ -39,6 +39,8 @@ export interface Rule {
    * @default the project's default platform
    */
   readonly platform?: PlatformProperties;
+  /** Whether its commands always run under bubblewrap. @default false */
+  readonly sandbox?: boolean;
   /** Where it is defined, `build.ts:line`. */
   readonly site: string;
   /**

@@ -51,7 +51,13 @@ import {
 } from "./action_steps.ts";
 import { allowlistedEnvironment } from "../command/command_key.ts";
 import { InputSet, type Need } from "./inputs.ts";
-import { refusedWrite, type Sandbox, sandboxed, type SandboxedCommand } from "./sandbox.ts";
+import {
+  findSandbox,
+  refusedWrite,
+  type Sandbox,
+  sandboxed,
+  type SandboxedCommand,
+} from "./sandbox.ts";
 import { findProgram } from "../command/tool_digest.ts";
 import type { BuildExecutor } from "./build_executor.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
@@ -147,6 +153,8 @@ export class ActionRunner {
   readonly dryRun: boolean;
   #init: ActionRunnerInit;
   /** What keys see of the environment, read once per build. */
+  /** Bubblewrap, or why it cannot be used, once a rule asked for it. */
+  #bubblewrap: Sandbox | string | undefined;
   #environment: BuildEnvironment = {
     allowlisted: allowlistedEnvironment(),
     path: Deno.env.get("PATH") ?? "",
@@ -380,14 +388,17 @@ export class ActionRunner {
         throw error;
       }
       let failure = await this.#asRuleError(rule, error, display.display());
-      const refused = this.#init.sandbox === undefined
+      const refused = this.#init.sandbox === undefined && !rule.sandbox
         ? undefined
         : refusedWrite(failure.output ?? "");
       if (refused !== undefined) {
         failure = new RuleError({
           rule: failure.rule,
           site: failure.site,
-          message: `${failure.message}; under --sandbox the project is read-only but for the ` +
+          message:
+            `${failure.message}; under ${
+              this.#init.sandbox === undefined ? "sandbox: true" : "--sandbox"
+            } the project is read-only but for the ` +
             `rule's targets, and it tried to write elsewhere (${refused}): declare what it writes ` +
             `as targets`,
           command: failure.command,
@@ -521,12 +532,14 @@ export class ActionRunner {
     let program = spec.program;
     let args = [...spec.args];
     let sandbox: SandboxedCommand | undefined;
-    if (this.#init.sandbox !== undefined) {
+    const bubblewrap = this.#init.sandbox ??
+      (rule.sandbox ? await this.#ruleSandbox(rule) : undefined);
+    if (bubblewrap !== undefined) {
       // Under bubblewrap a missing program would be bubblewrap's error.
       if (findProgram(spec.program, cwd, spec.env.PATH ?? this.#environment.path) === null) {
         throw new MissingProgramError(spec.program);
       }
-      sandbox = sandboxed(this.#init.sandbox, this.root, rule.targets, spec.program, spec.args);
+      sandbox = sandboxed(bubblewrap, this.root, spec.outputs, spec.program, spec.args);
       ({ program, args } = sandbox);
     }
     try {
@@ -543,6 +556,22 @@ export class ActionRunner {
     } finally {
       sandbox?.done();
     }
+  }
+
+  /** Bubblewrap for a rule with `sandbox: true`, found once per build. */
+  async #ruleSandbox(rule: RuleSpec): Promise<Sandbox> {
+    this.#bubblewrap ??= findSandbox();
+    if (typeof this.#bubblewrap === "string") {
+      throw new RuleError({
+        rule: rule.id,
+        site: await this.#init.siteOf(rule.id),
+        message: `its rule says sandbox: true, and ${
+          this.#bubblewrap.replace("--sandbox runs", "a sandbox runs")
+            .replace("build without --sandbox", "remove sandbox: true from the rule")
+        }`,
+      });
+    }
+    return this.#bubblewrap;
   }
 
   async #commandError(rule: RuleSpec, spec: CommandSpec, error: unknown): Promise<unknown> {

@@ -58,6 +58,8 @@ export interface RuleSpec {
   readonly remote: boolean;
   /** The platform its commands run on (its own, else the project's); null is this machine. */
   readonly platform: PlatformProperties | null;
+  /** Whether its commands always run under bubblewrap. */
+  readonly sandbox: boolean;
 }
 
 /** An alias as a build runs it. */
@@ -205,6 +207,9 @@ function ruleSpecOf(project: Project, rule: Rule, code: string): RuleSpec {
   // Only what differs from the default enters the key: rules that set
   // neither keep the key they had before these options existed.
   if (!remote || platform !== null) keyed.push(remote, _sorted(platform));
+  // Like --sandbox, the option changes where commands run, not what they
+  // make: turning it on does not run again what already ran.
+  const sandbox = rule.sandbox === true;
   return {
     key: digestOf(JSON.stringify(keyed)),
     id: rule.id,
@@ -216,6 +221,7 @@ function ruleSpecOf(project: Project, rule: Rule, code: string): RuleSpec {
     cache,
     remote,
     platform,
+    sandbox,
   };
 }
 
@@ -325,6 +331,7 @@ export const specCodec: {
         spec.cache ? 1 : 0,
         spec.remote ? 1 : 0,
         spec.platform,
+        spec.sandbox ? 1 : 0,
       ];
     }
     if ("rules" in spec) return ["a", spec.key, spec.name, spec.deps.map(storeDep), spec.rules];
@@ -351,6 +358,7 @@ export const specCodec: {
           cache: a[8] !== 0,
           remote: a[9] !== 0,
           platform: (a[10] ?? null) as PlatformProperties | null,
+          sandbox: a[11] === 1,
         };
       }
       case "a":

@@ -73,3 +73,55 @@ rule({ targets: "x", action: sh("echo > x") });
     assert.equal(await readMaybe(root, "x"), undefined);
   });
 });
+
+Deno.test({
+  name: "a rule with sandbox: true runs under bubblewrap without --sandbox; other rules do not",
+  ignore: !available,
+  async fn() {
+    const buildTs = (sandboxed: boolean) =>
+      `import { rule, sh } from "${MOD}";
+rule({ targets: "_build/x", deps: ["in"], action: sh("cat in > _build/x; echo pwned > main.c")${
+        sandboxed ? ", sandbox: true" : ""
+      } });
+rule({ targets: "_build/y", deps: ["in"], action: sh("cat in > _build/y; echo log > notes.txt") });
+`;
+    await withProject(
+      { "build.ts": buildTs(true), "in": "in\n", "main.c": "int main;\n" },
+      async (root) => {
+        const result = await build({ root, reporter: recorder(), cache: false });
+        assert.equal(result.ok, false);
+        assert.equal(result.failed.length, 1);
+        assert.equal(result.failed[0].rule, "_build/x");
+        assert.match(result.failed[0].message, /under sandbox: true .*main\.c: Read-only/s);
+        assert.equal(await readMaybe(root, "main.c"), "int main;\n");
+        assert.equal(
+          await readMaybe(root, "notes.txt"),
+          "log\n",
+          "the other rule is not sandboxed",
+        );
+      },
+    );
+  },
+});
+
+Deno.test("a rule with sandbox: true where bubblewrap is missing fails saying so, and runs nothing", async () => {
+  const buildTs = `import { rule, sh } from "${MOD}";
+rule({ targets: "x", action: sh("echo > x"), sandbox: true });
+rule({ targets: "y", action: sh("echo > y") });
+`;
+  await withProject({ "build.ts": buildTs }, async (root) => {
+    // A PATH with a shell and no bubblewrap.
+    const bin = await Deno.makeTempDir();
+    try {
+      await Deno.symlink("/bin/sh", join(bin, "sh"));
+      const result = await cliWithEnv({ PATH: bin, NO_COLOR: "1" }, root, "build");
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /x.*sandbox: true.*bubblewrap \(bwrap\), which is not on PATH/s);
+      assert.match(result.stderr, /remove sandbox: true from the rule/);
+      assert.equal(await readMaybe(root, "x"), undefined);
+      assert.equal(await readMaybe(root, "y"), "\n", "a rule without the option builds");
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  });
+});
