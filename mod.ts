@@ -36,7 +36,7 @@ export { alias } from "./rules/dsl/alias.ts";
 export { rule } from "./rules/dsl/rule.ts";
 export type { RuleOptions } from "./rules/dsl/rule.ts";
 export { defaultPlatform } from "./rules/dsl/platform.ts";
-export { copy, run, sh, write } from "./rules/dsl/actions.ts";
+export { copy, depfile, run, sh, write } from "./rules/dsl/actions.ts";
 export { deno } from "./rules/deno/deno.ts";
 export type {
   DenoActions,
@@ -48,7 +48,14 @@ export { needDepfile, parseDepfile } from "./rules/command/depfile.ts";
 export type { Depfile, NeedDepfileOptions } from "./rules/command/depfile.ts";
 export { moduleGraph } from "./rules/deno/module_graph.ts";
 export type { ModuleGraph } from "./rules/deno/module_graph.ts";
-export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./rules/dsl/actions.ts";
+export type {
+  Action,
+  ActionContext,
+  DataAction,
+  Dep,
+  DepfileOptions,
+  RunOptions,
+} from "./rules/dsl/actions.ts";
 export { RuleHandle } from "./rules/dsl/handle.ts";
 export { BuildFileError, RuleError } from "./rules/dsl/errors.ts";
 export { build } from "./rules/run/build.ts";

@@ -26,14 +26,21 @@
  */
 
 // dsl/
-export { copy, run, sh, write } from "./dsl/actions.ts";
+export { copy, depfile, run, sh, write } from "./dsl/actions.ts";
 export { deno } from "./deno/deno.ts";
 export type { DenoActions, DenoOptions, DenoPermissions, DenoRunOptions } from "./deno/deno.ts";
 export { needDepfile, parseDepfile } from "./command/depfile.ts";
 export type { Depfile, NeedDepfileOptions } from "./command/depfile.ts";
 export { moduleGraph } from "./deno/module_graph.ts";
 export type { ModuleGraph } from "./deno/module_graph.ts";
-export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./dsl/actions.ts";
+export type {
+  Action,
+  ActionContext,
+  DataAction,
+  Dep,
+  DepfileOptions,
+  RunOptions,
+} from "./dsl/actions.ts";
 export { alias } from "./dsl/alias.ts";
 export { rule } from "./dsl/rule.ts";
 export type { RuleOptions } from "./dsl/rule.ts";

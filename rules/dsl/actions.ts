@@ -38,6 +38,23 @@ export interface RunOptions {
    * @default false
    */
   quiet?: boolean;
+  /**
+   * A Make-style depfile the command writes (`gcc -MD -MF _build/a.o.d`):
+   * once it ran, every file the depfile names is needed (as `ctx.need`), a
+   * dependency of the rule and an input of the command's key, and a file
+   * edited while the command ran makes the action run again. Unless it is
+   * one of the rule's targets (then it is kept), the depfile must be under
+   * `_build/` and is deleted once read. Relative paths in it are relative
+   * to `cwd`.
+   * @default undefined
+   */
+  depfile?: string;
+  /**
+   * Whether files outside the project that the depfile names (system
+   * headers) are dependencies too, tracked by content.
+   * @default true
+   */
+  depfileOutside?: boolean;
 }
 
 /** What a function action is given. */
@@ -161,6 +178,69 @@ export function copy(from: string, to: string): DataAction {
   return new SpecAction("copy", ["copy", from, to]);
 }
 
+/** Options of {@linkcode depfile}. */
+export interface DepfileOptions {
+  /**
+   * Whether files outside the project the depfile names (system headers)
+   * are dependencies too.
+   * @default true
+   */
+  outside?: boolean;
+}
+
+/**
+ * A `run` or `sh` action whose command writes a Make-style depfile: once it
+ * ran, every file the depfile names is a dependency of the rule (see
+ * {@linkcode RunOptions.depfile}).
+ * @param path The depfile, relative to the project root: one of the rule's
+ * targets (kept), or under `_build/` (deleted once read).
+ * @param action The command, `run(...)` or `sh(...)`.
+ * @param options Whether system headers count.
+ * @returns The action.
+ *
+ * @example A C object whose headers are found by the compiler
+ * ```ts
+ * import { depfile, run } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * const action = depfile(
+ *   "_build/a.o.d",
+ *   run("cc", "-MD", "-MF", "_build/a.o.d", "-c", "a.c", "-o", "_build/a.o"),
+ * );
+ * assert.equal(action.kind, "run");
+ * assert.equal(action.display, "cc -MD -MF _build/a.o.d -c a.c -o _build/a.o");
+ * ```
+ */
+export function depfile(
+  path: string,
+  action: DataAction,
+  options: DepfileOptions = {},
+): DataAction {
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError("depfile() takes the depfile's path first, then a run() or sh() action");
+  }
+  if ((action.kind !== "run" && action.kind !== "sh") || action.spec[0] === DEPFILE) {
+    throw new TypeError(
+      `depfile("${path}", ...) takes a run() or sh() action, not ${action.kind}: ` +
+        "in a function action, pass { depfile } to ctx.run or ctx.sh",
+    );
+  }
+  return new SpecAction(action.kind, [
+    DEPFILE,
+    path,
+    options.outside === false ? "0" : "1",
+    ...action.spec,
+  ]);
+}
+
+/** The first element of the spec of a command with a depfile. */
+const DEPFILE = "depfile";
+
+/** A command's spec without its depfile's prefix. */
+function commandOf(spec: readonly string[]): readonly string[] {
+  return spec[0] === DEPFILE ? spec.slice(3) : spec;
+}
+
 /**
  * @internal The data action a spec describes, as `run`, `sh`, `write` and
  * `copy` make it (the rule cache keeps only specs).
@@ -168,7 +248,7 @@ export function copy(from: string, to: string): DataAction {
  * @returns The action.
  */
 export function actionOfSpec(spec: readonly string[]): DataAction {
-  const kind = spec[0];
+  const kind = commandOf(spec)[0];
   if (kind === "run" || kind === "sh" || kind === "write" || kind === "copy" || kind === "deno") {
     return new SpecAction(kind, spec);
   }
@@ -208,7 +288,7 @@ class SpecAction implements DataAction {
   }
 
   get display(): string {
-    const spec = this.spec;
+    const spec = commandOf(this.spec);
     switch (this.kind) {
       case "run":
         // Shown only when the rule runs or is listed: quoting waits till then.
@@ -225,13 +305,16 @@ class SpecAction implements DataAction {
   }
 
   async perform(ctx: ActionContext): Promise<void> {
-    const spec = this.spec;
+    const spec = commandOf(this.spec);
+    const options: RunOptions = spec === this.spec
+      ? {}
+      : { depfile: this.spec[1], depfileOutside: this.spec[2] !== "0" };
     switch (this.kind) {
       case "run":
-        await ctx.run(spec[1], spec.slice(2));
+        await ctx.run(spec[1], spec.slice(2), options);
         return;
       case "sh":
-        await ctx.sh(spec[1]);
+        await ctx.sh(spec[1], options);
         return;
       case "write":
         await ctx.writeText(spec[1], spec[2]);

@@ -42,11 +42,14 @@ import type { CommandSpec } from "../command/command.ts";
 import type { CacheSource, CommandCache } from "../command/command_cache.ts";
 import { type Step, targetState } from "../command/steps.ts";
 import { sha256OfFile } from "../command/file_sha256.ts";
-import { OUTPUT_DIR, STATE_DIR } from "../state.ts";
+import { BUILD_DIR, OUTPUT_DIR, STATE_DIR } from "../state.ts";
+import { needDepfile } from "../command/depfile.ts";
+import { commandLine } from "../command/command.ts";
 import {
   ActionSteps,
   type ActionStepsInit,
   type BuildEnvironment,
+  type CommandOutcome,
   RestartAction,
 } from "./action_steps.ts";
 import { allowlistedEnvironment } from "../command/command_key.ts";
@@ -471,7 +474,7 @@ export class ActionRunner {
     found: (deps: readonly DepSpec[]) => void,
   ): ActionContext {
     const root = this.root;
-    const command = async (spec: CommandSpec, quiet?: boolean): Promise<SpawnResult> => {
+    const command = async (spec: CommandSpec, quiet?: boolean): Promise<CommandOutcome> => {
       try {
         return await steps.command(spec, { quiet });
       } catch (error) {
@@ -486,7 +489,42 @@ export class ActionRunner {
       stdin: options.stdin,
       outputs: rule.targets,
     });
-    return {
+    // A command with a depfile: the depfile may be written too, and what it
+    // names is needed once the command ran.
+    const withDepfile = async (spec: CommandSpec, options: RunOptions): Promise<SpawnResult> => {
+      if (options.depfile === undefined) return await command(spec, options.quiet);
+      const path = normalizePath(root, options.depfile);
+      const kept = rule.targets.includes(path);
+      if (!kept && !path.startsWith(`${BUILD_DIR}/`)) {
+        throw await this.#problem(
+          rule,
+          `names the depfile "${path}", which is neither one of its targets nor under ` +
+            `${BUILD_DIR}/: make it a target, or write it under ${BUILD_DIR}/`,
+        );
+      }
+      // A depfile left by a command that was stopped says nothing of this run.
+      if (!kept) removeIfPresent(join(root, path));
+      const outcome = await command(
+        kept ? spec : { ...spec, outputs: [...spec.outputs, path] },
+        options.quiet,
+      );
+      if (await Deno.lstat(join(root, path)).then(() => true, () => false)) {
+        await needDepfile(context, path, {
+          outside: options.depfileOutside ?? true,
+          cwd: spec.cwd,
+        });
+        if (!kept) removeIfPresent(join(root, path));
+      } else if (outcome.ran) {
+        throw await this.#problem(
+          rule,
+          `ran ${commandLine(spec.program, spec.args)}, which did not write its depfile ` +
+            `"${path}": make the command write it (gcc -MD -MF ${path})`,
+        );
+      }
+      // Replayed or restored: the dependencies it found were needed before.
+      return outcome;
+    };
+    const context: ActionContext = {
       rule: rule.id,
       targets: rule.targets,
       root,
@@ -498,8 +536,8 @@ export class ActionRunner {
         found(normal);
       },
       inputs: async () => (await inputs.files()).map((file) => file.path),
-      run: (cmd, args = [], options = {}) => command(spec(cmd, args, options), options.quiet),
-      sh: (script, options = {}) => command(spec("sh", ["-c", script], options), options.quiet),
+      run: (cmd, args = [], options = {}) => withDepfile(spec(cmd, args, options), options),
+      sh: (script, options = {}) => withDepfile(spec("sh", ["-c", script], options), options),
       readText: async (path) => {
         const p = normalizePath(root, path);
         inputs.add([{ kind: "path", path: p }]);
@@ -520,6 +558,7 @@ export class ActionRunner {
         await steps.write(p, text);
       },
     };
+    return context;
   }
 
   async #spawn(

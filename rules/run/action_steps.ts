@@ -55,6 +55,8 @@ export interface CommandOutcome {
   readonly stderr: string;
   /** Milliseconds it ran (0 when replayed or restored). */
   readonly durationMs: number;
+  /** Whether it ran in this build (here or remotely), not replayed or restored. */
+  readonly ran: boolean;
 }
 
 /** Thrown into an action whose replay cannot go on: it runs again from the start. */
@@ -400,6 +402,7 @@ export class ActionSteps {
       stdout: decoder.decode(stdout),
       stderr: decoder.decode(stderr),
       durationMs: 0,
+      ran: false,
     };
     await this.#record(commandStep(key.actionDigest.hash, 0, outcome.stdout, outcome.stderr));
     return outcome;
@@ -641,7 +644,7 @@ function replayed(spec: CommandSpec, step: CommandStep): CommandOutcome {
       stderr,
     });
   }
-  return { code: 0, signal: null, stdout, stderr, durationMs: 0 };
+  return { code: 0, signal: null, stdout, stderr, durationMs: 0, ran: false };
 }
 
 function lazyOutcome(
@@ -661,6 +664,7 @@ function lazyOutcome(
       return err ??= stderr.text();
     },
     durationMs,
+    ran: true,
   };
 }
 
