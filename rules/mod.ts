@@ -88,7 +88,7 @@ export type {
 export { plainReporter } from "./report/plain.ts";
 export type { PlainReporterOptions } from "./report/plain.ts";
 export { jsonReporter } from "./report/json.ts";
-export { traceRecorder } from "./report/trace.ts";
+export { CACHE_LANES, traceRecorder } from "./report/trace.ts";
 export type { TraceEvent, TraceRecorder } from "./report/trace.ts";
 export { combineReporters } from "./report/combine.ts";
 

@@ -1,7 +1,8 @@
 /**
  * A Chrome trace recorder (`--trace-file`): one span per command, on the job
  * slot it held (so a trace at `-j 2` has two lanes, whatever waits for
- * them), and spans for the phases of a build.
+ * them), one per action restored from an action cache or run on a remote
+ * executor, on lanes of their own, and spans for the phases of a build.
  *
  * @module
  */
@@ -11,7 +12,7 @@ import type { Reporter } from "./reporter.ts";
 export interface TraceEvent {
   /** Name shown on the span. */
   name: string;
-  /** Category: `command` or `phase`. */
+  /** Category: `command`, `restore` (from an action cache), `remote` or `phase`. */
   cat: string;
   /** Phase: `X` (complete span). */
   ph: "X";
@@ -21,11 +22,17 @@ export interface TraceEvent {
   dur: number;
   /** Process id (always 1). */
   pid: number;
-  /** Thread id: 1 + the job slot of a command, 0 for phases. */
+  /**
+   * Thread id: 1 + the job slot of a command, 0 for phases, from
+   * {@linkcode CACHE_LANES} for restores and remote actions.
+   */
   tid: number;
   /** Extra data shown on selection. */
   args?: Record<string, unknown>;
 }
+
+/** The first lane of actions restored from a cache or run remotely: past any job slot. */
+export const CACHE_LANES = 1000;
 
 /** A reporter that records spans, and can write them as Chrome trace JSON. */
 export interface TraceRecorder extends Reporter {
@@ -55,6 +62,18 @@ export interface TraceRecorder extends Reporter {
  * assert.equal(span.name, "a.o");
  * assert.equal(span.tid, 2);
  * ```
+ *
+ * @example An action restored from the remote cache: a span of its own
+ * ```ts
+ * import { CACHE_LANES, traceRecorder } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * const trace = traceRecorder();
+ * const started = { rule: "a.o", command: "cc -c a.c", reason: "no record" };
+ * trace.actionFinished?.({ ...started, output: "", durationMs: 40, restored: "remote" });
+ * const [span] = trace.events;
+ * assert.deepEqual([span.name, span.cat, span.tid, span.args], ["a.o", "restore", CACHE_LANES, { from: "remote" }]);
+ * ```
  */
 export function traceRecorder(): TraceRecorder {
   const origin = performance.now();
@@ -73,6 +92,8 @@ export function traceRecorder(): TraceRecorder {
     });
   };
   let buildStart: number | undefined;
+  // When each cache lane is next free, in microseconds.
+  const lanes: number[] = [];
   return {
     events,
     buildStarted() {
@@ -99,6 +120,24 @@ export function traceRecorder(): TraceRecorder {
         pid: 1,
         tid: e.slot + 1,
         args: { command: e.command, ...(e.code !== 0 ? { code: e.code } : {}) },
+      });
+    },
+    actionFinished(e) {
+      if (e.restored === undefined && !e.remote) return;
+      const end = now();
+      const start = end - Math.max(1, Math.round(e.durationMs * 1000));
+      let lane = lanes.findIndex((free) => free <= start);
+      if (lane === -1) lane = lanes.push(0) - 1;
+      lanes[lane] = end;
+      events.push({
+        name: e.rule,
+        cat: e.restored !== undefined ? "restore" : "remote",
+        ph: "X",
+        ts: start,
+        dur: end - start,
+        pid: 1,
+        tid: CACHE_LANES + lane,
+        args: e.restored !== undefined ? { from: e.restored } : { command: e.command },
       });
     },
     phase(e) {

@@ -153,6 +153,26 @@ Deno.test("--trace-file writes one span per command that ran, and spans for buil
   });
 });
 
+Deno.test("--trace-file draws actions restored from the action cache on lanes of their own", async () => {
+  await withProject(CHAIN, async (root) => {
+    const file = join(root, "trace.json");
+    await cliOk(root, ["build"]);
+    // The outputs deleted, state and cache kept: both commands are restored.
+    await Deno.remove(join(root, "_build/x"));
+    await Deno.remove(join(root, "_build/y"));
+    await cliOk(root, ["build", "--trace-file", file]);
+    const events: { name: string; cat: string; tid: number; args?: unknown }[] =
+      JSON.parse(Deno.readTextFileSync(file)).traceEvents;
+    assert.deepEqual(events.filter((e) => e.cat === "command"), [], "no command ran");
+    const restores = events.filter((e) => e.cat === "restore");
+    assert.deepEqual(restores.map((e) => e.name).sort(), ["_build/x", "_build/y"]);
+    for (const e of restores) {
+      assert.ok(e.tid >= 1000, "past the job slots' lanes");
+      assert.deepEqual(e.args, { from: "local" });
+    }
+  });
+});
+
 Deno.test("--explain prints why each action runs", async (t) => {
   await withProject(CHAIN, async (root) => {
     const explain = async () => explained((await cliOk(root, ["build", "--explain"])).stderr);
