@@ -22,7 +22,7 @@ export interface Sandbox {
 }
 
 /**
- * Finds bubblewrap.
+ * Finds bubblewrap, and checks that it can make a sandbox here.
  * @param path The `PATH` to search.
  * @returns The sandbox, or an error message saying how to install it.
  *
@@ -43,6 +43,19 @@ export function findSandbox(path = Deno.env.get("PATH") ?? ""): Sandbox | string
   if (bwrap === null) {
     return "--sandbox runs commands under bubblewrap (bwrap), which is not on PATH: " +
       "install it (Debian and Ubuntu: apt-get install bubblewrap), or build without --sandbox";
+  }
+  // Installed is not enough: a container may forbid the namespaces it needs.
+  const probe = new Deno.Command(bwrap, {
+    args: ["--dev-bind", "/", "/", "--", "true"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).outputSync();
+  if (!probe.success) {
+    const why = new TextDecoder().decode(probe.stderr).trim().split("\n")[0];
+    return `--sandbox runs commands under bubblewrap (${bwrap}), which cannot make a sandbox ` +
+      `here (${why || `exit code ${probe.code}`}): allow unprivileged user namespaces ` +
+      "(sysctl kernel.unprivileged_userns_clone=1), or build without --sandbox";
   }
   return { bwrap };
 }
