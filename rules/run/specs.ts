@@ -58,6 +58,8 @@ export interface RuleSpec {
   readonly remote: boolean;
   /** The platform its commands run on (its own, else the project's); null is this machine. */
   readonly platform: PlatformProperties | null;
+  /** Which of its targets are directories (`dir()`); empty for most rules. */
+  readonly dirs: readonly string[];
 }
 
 /** An alias as a build runs it. */
@@ -205,6 +207,8 @@ function ruleSpecOf(project: Project, rule: Rule, code: string): RuleSpec {
   // Only what differs from the default enters the key: rules that set
   // neither keep the key they had before these options existed.
   if (!remote || platform !== null) keyed.push(remote, _sorted(platform));
+  const dirs = rule.dirs ?? [];
+  if (dirs.length > 0) keyed.push(["dirs", dirs]);
   return {
     key: digestOf(JSON.stringify(keyed)),
     id: rule.id,
@@ -216,6 +220,7 @@ function ruleSpecOf(project: Project, rule: Rule, code: string): RuleSpec {
     cache,
     remote,
     platform,
+    dirs,
   };
 }
 
@@ -234,7 +239,7 @@ function aliasSpecOf(project: Project, alias: AliasDef): AliasSpec {
 }
 
 function producerSpecOf(project: Project, path: string): ProducerSpec | null {
-  const rule = project.producers.get(path);
+  const rule = project.producerOf(path);
   if (rule === undefined) return null;
   const single = rule.targets.length === 1;
   return { key: digestOf(JSON.stringify([rule.id, single])), rule: rule.id, single };
@@ -259,7 +264,7 @@ function defaultSpecOf(project: Project): DefaultSpec {
 export function resolveDeps(project: Project, deps: readonly DepSpec[]): ResolvedDep[] {
   return deps.map((dep): ResolvedDep => {
     if (dep.kind !== "path") return dep;
-    const rule = project.producers.get(dep.path);
+    const rule = project.producerOf(dep.path);
     return {
       kind: "path",
       path: dep.path,
@@ -325,6 +330,7 @@ export const specCodec: {
         spec.cache ? 1 : 0,
         spec.remote ? 1 : 0,
         spec.platform,
+        ...(spec.dirs.length > 0 ? [spec.dirs] : []),
       ];
     }
     if ("rules" in spec) return ["a", spec.key, spec.name, spec.deps.map(storeDep), spec.rules];
@@ -351,6 +357,7 @@ export const specCodec: {
           cache: a[8] !== 0,
           remote: a[9] !== 0,
           platform: (a[10] ?? null) as PlatformProperties | null,
+          dirs: (a[11] ?? []) as string[],
         };
       }
       case "a":
