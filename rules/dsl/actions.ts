@@ -198,7 +198,7 @@ class SpecAction implements DataAction {
     this.reads = kind === "copy" ? [spec[1]] : NO_READS;
   }
 
-  get writes(): readonly string[] {
+  get writes(): readonly (string | DirTarget)[] {
     switch (this.kind) {
       case "write":
         return [this.spec[1]];
