@@ -233,3 +233,17 @@ rule({ targets: "gen/x.txt", action: write("gen/x.txt", "x") });
     await assert.rejects(() => buildIn(root), /fills a directory that contains it/);
   });
 });
+
+Deno.test("with outputs.log lost, a directory target is barchan's again on the store's word", async () => {
+  await withProject({ "build.ts": BUILD, "src/pages.txt": "a b" }, async (root) => {
+    await buildOk(root);
+    await Deno.remove(join(root, "_build/.barchan/outputs.log"));
+    await Deno.writeTextFile(join(root, "src/pages.txt"), "c");
+    const again = await buildOk(root);
+    assert.deepEqual(again.ranIds, ["count.txt", "out/docs"]);
+    assert.deepEqual(await tree(root, "out/docs"), ["out/docs/index.html", "out/docs/p/c.html"]);
+    await Deno.remove(join(root, "_build/.barchan/outputs.log"));
+    assert.ok((await clean(root)).includes("out/docs"));
+    assert.equal(await readMaybe(root, "out/docs/index.html"), undefined);
+  });
+});
