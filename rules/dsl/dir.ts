@@ -13,6 +13,7 @@ export class DirTarget {
   readonly path: string;
 
   /**
+   * Names a directory; {@linkcode dir} is the usual way.
    * @param path The directory, relative to build.ts.
    */
   constructor(path: string) {
