@@ -34,6 +34,7 @@
  */
 export { alias } from "./rules/dsl/alias.ts";
 export { rule } from "./rules/dsl/rule.ts";
+export { dir, DirTarget } from "./rules/dsl/dir.ts";
 export type { RuleOptions } from "./rules/dsl/rule.ts";
 export { defaultPlatform } from "./rules/dsl/platform.ts";
 export { copy, depfile, run, sh, write } from "./rules/dsl/actions.ts";

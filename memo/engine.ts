@@ -451,8 +451,8 @@ export class Engine {
     return this.#leaf(id, () => new InputLeaf(id, key));
   }
 
-  /** @internal Re-checks a file now, whatever this epoch saw of it. */
-  recheckFile(leaf: FileLeaf): void {
+  /** @internal Re-checks a file (or a listing) now, whatever this epoch saw of it. */
+  recheckFile(leaf: FileLeaf | ListingLeaf): void {
     // Whatever this epoch saw of it predates the write: look again.
     if (leaf.refresh(this.currentRun()) && this.#store !== undefined) this.#dirty.add(leaf);
     leaf.checkedEpoch = this.#epoch;

@@ -41,6 +41,7 @@ export {
   readsDigest,
   readText,
   readTogether,
+  recordListing,
   recordWrite,
   stat,
 } from "./reads.ts";

@@ -317,6 +317,38 @@ export function recordWrite(path: string): string | null {
 }
 
 /**
+ * Declares that the running computation wrote a directory's entries: they
+ * are listed afresh and the listing becomes a dependency, so that an entry
+ * someone else adds or removes re-runs the computation.
+ * @param path The directory written.
+ * @returns Its entries, sorted, directories with a trailing `/`.
+ *
+ * @example
+ * ```ts
+ * import { Engine, memo, recordListing } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const make = memo("docRecordListing", async (path: string) => {
+ *   await Deno.writeTextFile(`${path}/a.txt`, "built");
+ *   return recordListing(path);
+ * });
+ * assert.deepEqual(await new Engine().run(() => make(dir)), ["a.txt"]);
+ * ```
+ */
+export function recordListing(path: string): string[] {
+  const frame = currentFrame();
+  if (frame?.node === undefined) {
+    throw new Error(`recordListing(${path}) outside a memo computation`);
+  }
+  const engine = frame.engine;
+  const leaf = engine.listingLeaf(resolve(engine.root, path), null);
+  engine.recheckFile(leaf);
+  frame.addDep(leaf);
+  return [...leaf.entries];
+}
+
+/**
  * Runs `fn`, whose reads form one group: when the computation is next
  * verified, the members of a group are re-checked all at once (memo calls
  * among them in parallel), groups one after another in the order they were

@@ -43,6 +43,7 @@ export type {
 } from "./dsl/actions.ts";
 export { alias } from "./dsl/alias.ts";
 export { rule } from "./dsl/rule.ts";
+export { dir, DirTarget } from "./dsl/dir.ts";
 export type { RuleOptions } from "./dsl/rule.ts";
 export { defaultPlatform } from "./dsl/platform.ts";
 export { RuleHandle } from "./dsl/handle.ts";

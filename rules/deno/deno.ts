@@ -17,6 +17,7 @@
  * @module
  */
 import { actionOfSpec, type DataAction } from "../dsl/actions.ts";
+import { DirTarget } from "../dsl/dir.ts";
 import { type DenoCommand, type DenoPermissions, denoSpec } from "./deno_spec.ts";
 
 export type { DenoPermissions };
@@ -96,15 +97,17 @@ export interface DenoActions {
    */
   compile(entry: string, outFile: string, options?: DenoOptions): DataAction;
   /**
-   * `deno doc --json` of entry points, written to one file; depends on
-   * their module graph. (HTML documentation is a directory of files, which
-   * a rule's targets cannot name yet.)
+   * `deno doc` of entry points; depends on their module graph. Given a file,
+   * `deno doc --json` written to it; given a directory target
+   * (`dir("_build/docs")`), `deno doc --html --output=DIR`, a site of many
+   * files (add `--name=...` to `flags` to title it).
    * @param entries The entry points.
-   * @param outFile The JSON file: the rule's target unless it names others.
+   * @param out The JSON file, or the directory of the HTML documentation:
+   * the rule's target unless it names others.
    * @param options Flags and environment.
    * @returns The action.
    */
-  doc(entries: readonly string[], outFile: string, options?: DenoOptions): DataAction;
+  doc(entries: readonly string[], out: string | DirTarget, options?: DenoOptions): DataAction;
   /**
    * `deno lint` of files and directories; depends on every file it could
    * lint under them (TypeScript and JavaScript) and the configuration.
@@ -133,7 +136,7 @@ export interface DenoActions {
  *
  * @example The actions a deno.json project's build.ts uses
  * ```ts
- * import { deno } from "@barchan/barchan";
+ * import { deno, dir } from "@barchan/barchan";
  * import assert from "node:assert/strict";
  *
  * assert.equal(deno.check(["src/main.ts"]).display, "deno check src/main.ts");
@@ -141,6 +144,8 @@ export interface DenoActions {
  * assert.equal(bundle.display, "deno bundle --minify -o _build/app.js src/main.ts");
  * assert.deepEqual(bundle.writes, ["_build/app.js"]);
  * assert.equal(deno.test(["src/"], { flags: ["--allow-read"] }).display, "deno test --allow-read src/");
+ * const html = deno.doc(["mod.ts"], dir("_build/docs"));
+ * assert.equal(html.display, "deno doc --html --output=_build/docs mod.ts");
  * ```
  */
 export const deno: DenoActions = {
@@ -150,7 +155,10 @@ export const deno: DenoActions = {
   test: (paths, options = {}) => action("test", paths, options),
   bundle: (entry, outFile, options = {}) => action("bundle", [entry], options, { out: outFile }),
   compile: (entry, outFile, options = {}) => action("compile", [entry], options, { out: outFile }),
-  doc: (entries, outFile, options = {}) => action("doc", entries, options, { out: outFile }),
+  doc: (entries, out, options = {}) =>
+    out instanceof DirTarget
+      ? action("doc", entries, options, { out: out.path, html: true })
+      : action("doc", entries, options, { out }),
   lint: (paths, options = {}) => action("lint", paths, options),
   fmt: (paths, options = {}) => action("fmt", paths, options),
 };
@@ -159,7 +167,12 @@ function action(
   command: DenoCommand,
   entries: readonly string[],
   options: DenoOptions,
-  more: { out?: string; args?: readonly string[]; permissions?: DenoPermissions } = {},
+  more: {
+    out?: string;
+    html?: boolean;
+    args?: readonly string[];
+    permissions?: DenoPermissions;
+  } = {},
 ): DataAction {
   if (!Array.isArray(entries) || entries.length === 0) {
     throw new TypeError(
@@ -178,6 +191,7 @@ function action(
     command,
     entries: [...entries],
     out: more.out,
+    html: more.html,
     args: more.args === undefined ? undefined : [...more.args],
     flags: [...(options.flags ?? [])],
     env: { ...(options.env ?? {}) },

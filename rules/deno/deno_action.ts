@@ -63,9 +63,9 @@ export async function performDeno(spec: readonly string[], ctx: ActionContext): 
   try {
     const result = await ctx.run(Deno.execPath(), args, {
       env: runEnv,
-      quiet: params.command === "doc",
+      quiet: params.command === "doc" && !params.html,
     });
-    if (params.command === "doc") await ctx.writeText(params.out!, result.stdout);
+    if (params.command === "doc" && !params.html) await ctx.writeText(params.out!, result.stdout);
   } catch (error) {
     if (params.command === "run") throw permissionError(error) ?? error;
     throw error;
@@ -154,7 +154,9 @@ async function commandArgs(
     case "fmt":
       return ["fmt", "--check", ...flags, ...entries];
     case "doc":
-      return ["doc", "--json", ...flags, ...entries];
+      return params.html
+        ? ["doc", "--html", `--output=${params.out}`, ...flags, ...entries]
+        : ["doc", "--json", ...flags, ...entries];
     case "bundle":
     case "compile":
       return [command, ...flags, "--output", params.out!, entries[0]];

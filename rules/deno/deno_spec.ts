@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { DirTarget } from "../dsl/dir.ts";
 
 /** The Deno subcommands barchan has helpers for. */
 export type DenoCommand = "run" | "check" | "test" | "bundle" | "compile" | "doc" | "lint" | "fmt";
@@ -39,8 +40,10 @@ export interface DenoParams {
   readonly command: DenoCommand;
   /** Entry points or paths, project-relative. */
   readonly entries: readonly string[];
-  /** The file it writes (bundle, compile, doc), if any. */
+  /** The file it writes (bundle, compile, doc), if any; the directory for HTML docs. */
   readonly out?: string;
+  /** Whether `doc` writes HTML into the directory `out` (a directory target). */
+  readonly html?: boolean;
   /** The script's own arguments (run). */
   readonly args?: readonly string[];
   /** Deno flags, after the subcommand. */
@@ -69,6 +72,7 @@ export function denoSpec(params: DenoParams): string[] {
   // Keys in one order, so that equal actions have equal specs.
   const data: Record<string, unknown> = { entries: params.entries };
   if (params.out !== undefined) data.out = params.out;
+  if (params.html === true) data.html = true;
   if (params.args !== undefined && params.args.length > 0) data.args = params.args;
   if (params.flags.length > 0) data.flags = params.flags;
   const env = Object.keys(params.env).sort();
@@ -103,6 +107,7 @@ export function denoParams(spec: readonly string[]): DenoParams {
     command: spec[1] as DenoCommand,
     entries: data.entries ?? [],
     out: data.out,
+    html: data.html === true ? true : undefined,
     args: data.args ?? [],
     flags: data.flags ?? [],
     env: data.env ?? {},
@@ -129,11 +134,12 @@ export function denoDisplay(spec: readonly string[]): string {
   const p = denoParams(spec);
   const words = ["deno", p.command];
   if (p.command === "fmt") words.push("--check");
-  if (p.command === "doc") words.push("--json");
+  if (p.command === "doc") words.push(p.html ? "--html" : "--json");
+  if (p.command === "doc" && p.html) words.push(`--output=${p.out ?? ""}`);
   words.push(...p.flags);
   if (p.command === "bundle" || p.command === "compile") words.push("-o", p.out ?? "");
   words.push(...p.entries, ...(p.args ?? []));
-  if (p.command === "doc") words.push(">", p.out ?? "");
+  if (p.command === "doc" && !p.html) words.push(">", p.out ?? "");
   return words.map(quote).join(" ");
 }
 
@@ -151,9 +157,9 @@ export function denoDisplay(spec: readonly string[]): string {
  * assert.deepEqual(denoWrites(spec), ["app.js"]);
  * ```
  */
-export function denoWrites(spec: readonly string[]): string[] {
-  const out = denoParams(spec).out;
-  return out === undefined ? [] : [out];
+export function denoWrites(spec: readonly string[]): (string | DirTarget)[] {
+  const { out, html } = denoParams(spec);
+  return out === undefined ? [] : [html ? new DirTarget(out) : out];
 }
 
 function quote(arg: string): string {

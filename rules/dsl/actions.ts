@@ -9,10 +9,14 @@
 import { resolve } from "node:path";
 import type { SpawnResult } from "../../fiber/mod.ts";
 import type { RuleHandle } from "./handle.ts";
+import type { DirTarget } from "./dir.ts";
 import { denoDisplay, denoWrites } from "../deno/deno_spec.ts";
 
-/** Something a rule can depend on: a path, `@alias`, a glob, a rule handle, or a list of these. */
-export type Dep = string | RuleHandle | readonly Dep[];
+/**
+ * Something a rule can depend on: a path, `@alias`, a glob, a rule handle, a
+ * directory target (`dir(path)`: its whole tree), or a list of these.
+ */
+export type Dep = string | RuleHandle | DirTarget | readonly Dep[];
 
 /** Options of {@linkcode ActionContext.run}. */
 export interface RunOptions {
@@ -99,7 +103,7 @@ export interface DataAction {
   /** Paths the action reads that are dependencies by construction. */
   readonly reads: readonly string[];
   /** Paths the action writes by construction: a rule's targets when it names none. */
-  readonly writes: readonly string[];
+  readonly writes: readonly (string | DirTarget)[];
   /** Runs the action. */
   perform(ctx: ActionContext): Promise<void>;
 }
@@ -274,7 +278,7 @@ class SpecAction implements DataAction {
     this.reads = kind === "copy" ? [spec[1]] : NO_READS;
   }
 
-  get writes(): readonly string[] {
+  get writes(): readonly (string | DirTarget)[] {
     switch (this.kind) {
       case "write":
         return [this.spec[1]];

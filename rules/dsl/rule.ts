@@ -8,6 +8,7 @@ import { isAbsolute } from "node:path";
 import { digestOf } from "../../memo/mod.ts";
 import type { Action, Dep } from "./actions.ts";
 import { RuleHandle } from "./handle.ts";
+import { DirTarget } from "./dir.ts";
 import { type DepSpec, loadingProject, type Project, type Rule } from "../project/project.ts";
 import { STATE_DIR } from "../state.ts";
 import { depProblem, targetProblem } from "./_names.ts";
@@ -16,13 +17,14 @@ import { checkPlatform, type PlatformProperties } from "../command/platform.ts";
 /** What `rule()` takes. */
 export interface RuleOptions {
   /**
-   * The files the rule writes, relative to build.ts. A rule needs targets or
-   * an alias.
+   * The files the rule writes, relative to build.ts, and the directories it
+   * fills, named with `dir()` (see docs/dsl.md). A rule needs targets or an
+   * alias.
    * @default what its action writes by construction: `write(path, ...)`'s
    * path, `copy(from, to)`'s `to`, the output file of `deno.bundle`,
    * `deno.compile` and `deno.doc`; else none
    */
-  targets?: string | readonly string[];
+  targets?: string | DirTarget | readonly (string | DirTarget)[];
   /** What the rule reads: paths, `"@alias"`, globs (`"src/**\/*.c"`), rule handles. */
   deps?: Dep;
   /** What the rule does. */
@@ -91,10 +93,12 @@ export interface RuleOptions {
 export function rule(options: RuleOptions): RuleHandle {
   const project = loadingProject("rule");
   const action = options.action;
-  const rawTargets = typeof options.targets === "string"
-    ? [options.targets]
-    : options.targets ?? (typeof action === "object" && action !== null ? action.writes : []) ??
-      [];
+  const given: readonly unknown[] = options.targets === undefined
+    ? (typeof action === "object" && action !== null ? action.writes : []) ?? []
+    : Array.isArray(options.targets)
+    ? options.targets
+    : [options.targets];
+  const rawTargets = given.map((t) => t instanceof DirTarget ? t.path : t) as string[];
   // The stack is captured now, and formatted only when a message needs it.
   const where = new RuleSite(
     project,
@@ -103,6 +107,7 @@ export function rule(options: RuleOptions): RuleHandle {
   );
   const site = () => where.site;
   const targets = rawTargets.map((t) => typeof t === "string" ? project.normalizePath(t) : "");
+  const dirs = targets.filter((_, i) => given[i] instanceof DirTarget);
   if (targets.length === 0 && options.alias === undefined) {
     throw new Error(`The rule at ${site()} has neither targets nor an alias: give it one of them`);
   }
@@ -155,7 +160,10 @@ export function rule(options: RuleOptions): RuleHandle {
   const actionSpec = typeof action === "function"
     ? ["function", action.toString()]
     : [...action.spec];
-  const spec = digestOf(JSON.stringify([targets, deps, actionSpec, options.alias ?? null]));
+  const keyed: unknown[] = [targets, deps, actionSpec, options.alias ?? null];
+  // Only rules with directory targets say so: the others keep their ids.
+  if (dirs.length > 0) keyed.push(dirs);
+  const spec = digestOf(JSON.stringify(keyed));
   const id = targets[0] ?? `@${options.alias}/${spec.slice(0, 8)}`;
   const defined = new DefinedRule(
     id,
@@ -171,6 +179,7 @@ export function rule(options: RuleOptions): RuleHandle {
   if (options.remote === false) defined.remote = false;
   if (platform !== undefined) defined.platform = platform;
   if (options.sandbox === true) defined.sandbox = true;
+  if (dirs.length > 0) defined.dirs = dirs;
   const added = project.addRule(defined);
   return new RuleHandle(added.id, targets, where);
 }
@@ -219,6 +228,7 @@ class DefinedRule implements Rule {
   remote = true;
   platform: PlatformProperties | undefined;
   sandbox = false;
+  dirs: readonly string[] | undefined;
   readonly #where: RuleSite;
 
   constructor(

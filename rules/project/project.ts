@@ -7,6 +7,7 @@
 import { isAbsolute, normalize, relative, resolve } from "node:path";
 import type { Action, Dep } from "../dsl/actions.ts";
 import { RuleHandle } from "../dsl/handle.ts";
+import { DirTarget } from "../dsl/dir.ts";
 import type { PlatformProperties } from "../command/platform.ts";
 
 /** A dependency after normalisation. */
@@ -41,6 +42,8 @@ export interface Rule {
   readonly platform?: PlatformProperties;
   /** Whether its commands always run under bubblewrap. @default false */
   readonly sandbox?: boolean;
+  /** Which of its targets are directories (`dir()`), when some are. */
+  readonly dirs?: readonly string[];
   /** Where it is defined, `build.ts:line`. */
   readonly site: string;
   /**
@@ -74,6 +77,8 @@ export class Project {
   readonly rules: Map<string, Rule> = new Map();
   /** The rule producing each target path. */
   readonly producers: Map<string, Rule> = new Map();
+  /** The rule filling each directory target (`dir()`), a subset of `producers`. */
+  readonly dirTargets: Map<string, Rule> = new Map();
   /** Aliases by name. */
   readonly aliases: Map<string, AliasDef> = new Map();
   /** Problems found while loading, reported together. */
@@ -198,10 +203,47 @@ export class Project {
         return rule;
       }
     }
+    if (this.dirTargets.size > 0 || rule.dirs !== undefined) {
+      const overlap = this.#dirOverlap(rule);
+      if (overlap !== undefined) {
+        this.problems.push(overlap);
+        return rule;
+      }
+    }
     this.rules.set(rule.id, rule);
     for (const target of rule.targets) this.producers.set(target, rule);
+    for (const dir of rule.dirs ?? []) this.dirTargets.set(dir, rule);
     if (rule.alias !== undefined) this.alias(rule.alias, () => rule.site).rules.push(rule.id);
     return rule;
+  }
+
+  /**
+   * The rule producing a path: its target, or a file in one of its
+   * directory targets.
+   * @param path A project-relative path.
+   * @returns The rule, or undefined for a source.
+   */
+  producerOf(path: string): Rule | undefined {
+    const rule = this.producers.get(path);
+    if (rule !== undefined || this.dirTargets.size === 0) return rule;
+    return this.dirTargets.get(enclosingDir(this.dirTargets, path) ?? "");
+  }
+
+  /** What is wrong with a rule writing inside another's directory target, or around one. */
+  #dirOverlap(rule: Rule): string | undefined {
+    const clash = (target: string, other: Rule) =>
+      `The rule at ${rule.site} writes "${target}", and the rule at ${other.site} fills a ` +
+      `directory that contains it or is in it: a directory target is its rule's alone`;
+    for (const target of rule.targets) {
+      const outer = enclosingDir(this.dirTargets, target);
+      if (outer !== undefined) return clash(target, this.dirTargets.get(outer)!);
+    }
+    for (const dir of rule.dirs ?? []) {
+      for (const [path, other] of this.producers) {
+        if (path.startsWith(dir + "/")) return clash(dir, other);
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -253,7 +295,8 @@ export function normalizeDeps(root: string, deps: Dep | undefined): DepSpec[] {
   const out: DepSpec[] = [];
   const add = (dep: Dep | undefined): void => {
     if (dep === undefined) return;
-    if (dep instanceof RuleHandle) {
+    if (dep instanceof DirTarget) out.push({ kind: "path", path: normalizePath(root, dep.path) });
+    else if (dep instanceof RuleHandle) {
       if (dep.targets.length === 0) out.push({ kind: "rule", id: dep.id });
       else for (const t of dep.targets) out.push({ kind: "path", path: t });
     } else if (typeof dep === "string") {
@@ -265,6 +308,20 @@ export function normalizeDeps(root: string, deps: Dep | undefined): DepSpec[] {
   };
   add(deps);
   return out;
+}
+
+/**
+ * The directory target a path is inside, if any.
+ * @param dirs The directory targets.
+ * @param path A project-relative path.
+ * @returns The directory target holding it.
+ */
+export function enclosingDir(dirs: ReadonlyMap<string, unknown>, path: string): string | undefined {
+  for (let at = path.lastIndexOf("/"); at > 0; at = path.lastIndexOf("/", at - 1)) {
+    const dir = path.slice(0, at);
+    if (dirs.has(dir)) return dir;
+  }
+  return undefined;
 }
 
 /** A relative path with no `.`/`..` segments, empty segments or trailing slash. */
@@ -310,6 +367,7 @@ function renamed(rule: Rule, id: string): Rule {
     cache: rule.cache,
     remote: rule.remote,
     platform: rule.platform,
+    dirs: rule.dirs,
     spec: rule.spec,
     get site() {
       return rule.site;

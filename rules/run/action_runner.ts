@@ -65,6 +65,7 @@ import { findProgram } from "../command/tool_digest.ts";
 import type { BuildExecutor } from "./build_executor.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
+import { isDirDigest, isRealDirectory, recordTree, removeOwned } from "./dir_targets.ts";
 
 /**
  * How many times an action runs in one build when it must start again (its
@@ -233,6 +234,8 @@ export class ActionRunner {
   /** The last run's steps and what it found, when the targets are as it left them. */
   async #replayable(rule: RuleSpec, previous: RuleValue | undefined): Promise<Replayable> {
     if (previous?.c === undefined || previous.c.length === 0) return undefined;
+    // Steps record files' states only: what a directory held after each is unknown.
+    if (rule.dirs.length > 0) return undefined;
     const targets: Record<string, string> = {};
     for (const t of rule.targets) {
       const recorded = previous.t[t];
@@ -303,12 +306,15 @@ export class ActionRunner {
       targets: rule.targets,
       replay,
       inputs,
-      cache: rule.cache ? this.#init.cache : undefined,
+      // Directory targets are neither stored nor restored, nor sent away (docs/cache.md).
+      cache: rule.cache && rule.dirs.length === 0 ? this.#init.cache : undefined,
       namespace: this.#init.namespace ?? "",
       environment: this.#environment,
       platform: rule.platform ?? undefined,
       // Rules that must not be cached are not sent where results are cached.
-      executor: rule.remote && rule.cache ? this.#init.executor : undefined,
+      executor: rule.remote && rule.cache && rule.dirs.length === 0
+        ? this.#init.executor
+        : undefined,
       signal: this.signal,
       spillPath: (stream) => this.#spillPath(rule, stream),
       spawn: (spec, stdout, stderr) => {
@@ -347,6 +353,14 @@ export class ActionRunner {
       if (rule.action.kind === "data") await actionOfSpec(rule.action.spec).perform(ctx);
       else await (await this.#functionOf(rule))(ctx);
       const missing = rule.targets.filter((t) => !pathPresent(join(root, t)));
+      const notDir = rule.dirs.find((d) => !isRealDirectory(join(root, d)));
+      if (notDir !== undefined) {
+        throw await this.#problem(
+          rule,
+          `the action left no directory at "${notDir}", which it should fill (a directory ` +
+            `target): it is created empty before the action runs; leave a directory there`,
+        );
+      }
       if (missing.length > 0) {
         throw await this.#problem(
           rule,
@@ -379,7 +393,8 @@ export class ActionRunner {
       // Nothing of barchan's is left at these paths: a file someone puts
       // there before the next build is theirs, and must not be overwritten.
       for (const t of rule.targets) {
-        removeIfPresent(join(root, t));
+        if (rule.dirs.includes(t)) removeOwned(join(root, t));
+        else removeIfPresent(join(root, t));
         this.outputs.release(t);
         // The engine learns they are gone, so that a watch session does not
         // take their deletion for an edit to repair.
@@ -414,7 +429,7 @@ export class ActionRunner {
     }
     const digests: Record<string, string> = {};
     for (const t of rule.targets) {
-      const digest = recordWrite(t) ?? "";
+      const digest = rule.dirs.includes(t) ? recordTree(root, t) : recordWrite(t) ?? "";
       digests[t] = digest;
       if (live) this.outputs.wrote(t, digest);
     }
@@ -432,6 +447,14 @@ export class ActionRunner {
     const present = rule.targets.map((t) => pathPresent(join(root, t)));
     for (let i = 0; i < rule.targets.length; i++) {
       const t = rule.targets[i];
+      if (present[i] && !this.outputs.owns(t) && rule.dirs.includes(t)) {
+        throw await this.#problem(
+          rule,
+          `refusing to fill "${t}": it exists and barchan did not create it, and a directory ` +
+            `target is emptied before its action runs; move or delete it (rm -r ${t}), or ` +
+            `change the rule's targets`,
+        );
+      }
       if (present[i] && !this.outputs.owns(t)) {
         throw await this.#problem(
           rule,
@@ -442,8 +465,13 @@ export class ActionRunner {
     }
     this.outputs.claim(rule.targets);
     rule.targets.forEach((t, i) => {
-      if (present[i]) removeIfPresent(join(root, t));
-      Deno.mkdirSync(dirname(join(root, t)), { recursive: true });
+      const path = join(root, t);
+      // What barchan wrote there, a tree included (a file target that was a directory target).
+      if (present[i]) {
+        if (isDirDigest(this.outputs.digest(t)) || rule.dirs.includes(t)) removeOwned(path);
+        else removeIfPresent(path);
+      }
+      Deno.mkdirSync(rule.dirs.includes(t) ? path : dirname(path), { recursive: true });
     });
   }
 
@@ -552,9 +580,11 @@ export class ActionRunner {
       },
       writeText: async (path, text) => {
         const p = normalizePath(root, path);
-        if (!rule.targets.includes(p)) {
+        const inDir = rule.dirs.some((d) => p.startsWith(d + "/"));
+        if (!rule.targets.includes(p) && !inDir) {
           throw await this.#problem(rule, `writes "${p}", which is not one of its targets`);
         }
+        if (inDir) await Deno.mkdir(dirname(join(root, p)), { recursive: true });
         await steps.write(p, text);
       },
     };
@@ -578,7 +608,9 @@ export class ActionRunner {
       if (findProgram(spec.program, cwd, spec.env.PATH ?? this.#environment.path) === null) {
         throw new MissingProgramError(spec.program);
       }
-      sandbox = sandboxed(bubblewrap, this.root, spec.outputs, spec.program, spec.args);
+      sandbox = sandboxed(bubblewrap, this.root, spec.outputs, spec.program, spec.args, {
+        dirs: rule.dirs,
+      });
       ({ program, args } = sandbox);
     }
     try {

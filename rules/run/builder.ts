@@ -44,6 +44,7 @@ import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, requestKey } from "./request.ts";
 import { cycleMessage } from "./cycle_message.ts";
 import { recordedOutputs } from "./recorded_outputs.ts";
+import { isDirDigest, isRealDirectory } from "./dir_targets.ts";
 import { RunningLog } from "./running_log.ts";
 import { withOsHint } from "./os_errors.ts";
 import type { Project } from "../project/project.ts";
@@ -513,6 +514,17 @@ export class Builder {
         continue;
       }
       const abs = join(project.root, path);
+      if (isDirDigest(this.#outputs.digest(path))) {
+        // A directory target whose rule is gone: its tree was all barchan's.
+        if (isRealDirectory(abs)) {
+          if (!dry) Deno.removeSync(abs, { recursive: true });
+          this.#reporter.note?.(
+            `${dry ? "Would delete" : "Deleted"} ${path}/: no rule fills it any more`,
+          );
+        }
+        if (!dry) this.#outputs.release(path);
+        continue;
+      }
       const digest = regularFileDigest(abs);
       if (digest === undefined && pathPresent(abs)) {
         this.#reporter.note?.(

@@ -10,6 +10,7 @@ import { STATE_DIR } from "../state.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import { isOutputPath, OutputLog, regularFileDigest } from "./outputs.ts";
 import { recordedOutputs } from "./recorded_outputs.ts";
+import { isDirDigest, isRealDirectory } from "./dir_targets.ts";
 // Defines the memo function whose values in the store are the rules' targets.
 import "./nodes.ts";
 
@@ -23,8 +24,8 @@ export interface CleanOptions {
 }
 
 /**
- * Removes every file barchan wrote in the project, then its state, then
- * directories left empty by that. A file is removed only when its content is
+ * Removes every file barchan wrote in the project, and every directory
+ * target's whole tree, then its state, then directories left empty by that. A file is removed only when its content is
  * what barchan recorded writing there (in the outputs log, or in the memo
  * store when the log is lost or damaged), and only when it is inside the
  * project: a path with `..`, an absolute one, or one reached through a
@@ -90,8 +91,16 @@ function removeOutputsAndState(
       note(`Kept ${path}: it is not inside the project`);
       continue;
     }
-    const digest = regularFileDigest(abs);
-    if (digest === undefined) {
+    const tree = isDirDigest(outputs.digest(path)) ||
+      [...fromStore.get(path) ?? []].some(isDirDigest);
+    const digest = tree ? undefined : regularFileDigest(abs);
+    if (tree) {
+      // A directory target: the whole tree is barchan's.
+      if (isRealDirectory(abs)) {
+        Deno.removeSync(abs, { recursive: true });
+        removed.push(path);
+      } else if (pathExists(abs)) note(`Kept ${path}: it is not the directory barchan filled`);
+    } else if (digest === undefined) {
       if (pathExists(abs)) note(`Kept ${path}: it is not a file barchan wrote`);
     } else if (digest === outputs.digest(path) || fromStore.get(path)?.has(digest)) {
       Deno.removeSync(abs);

@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { contentDigest, type Engine, glob } from "../../memo/mod.ts";
+import { contentDigest, digestOfFile, type Engine, glob } from "../../memo/mod.ts";
 import { sha256OfFile } from "../command/file_sha256.ts";
 import type { InputFile } from "../reapi/mod.ts";
 import type { DepSpec } from "../project/project.ts";
@@ -23,6 +23,7 @@ import {
   type ResolvedDep,
 } from "./specs.ts";
 import { BUILD_DIR } from "../state.ts";
+import { isDirDigest, treeFiles } from "./dir_targets.ts";
 
 /** A dependency as written, or as its spec resolved it. */
 export type Need = DepSpec | ResolvedDep;
@@ -135,9 +136,23 @@ export class InputSet {
   async #file(path: string, producer: string | null): Promise<void> {
     if (this.#files.has(path)) return;
     const absolute = join(this.#root, path);
-    const fast = producer === null
-      ? await contentDigest(absolute)
-      : (this.#engine.lastValue("barchan.rule", producer) as RuleValue | undefined)?.t[path];
+    const targets = producer === null
+      ? undefined
+      : (this.#engine.lastValue("barchan.rule", producer) as RuleValue | undefined)?.t;
+    let fast = producer === null ? await contentDigest(absolute) : targets?.[path];
+    if (isDirDigest(fast ?? undefined)) {
+      // A directory target: every file of its tree, which its rule's value covers.
+      for (const file of treeFiles(this.#root, path)) await this.#file(file, producer);
+      return;
+    }
+    if (fast === undefined && targets !== undefined && insideTree(targets, path)) {
+      // A file of a directory target (the tree's digest covers it).
+      try {
+        fast = digestOfFile(absolute);
+      } catch {
+        return;
+      }
+    }
     if (fast === null || fast === undefined) return;
     let executable = false;
     try {
@@ -148,4 +163,12 @@ export class InputSet {
     const { sha256 } = await sha256OfFile(absolute, fast);
     this.#files.set(path, { path, digest: sha256, isExecutable: executable });
   }
+}
+
+/** Whether a path is inside one of a rule's directory targets. */
+function insideTree(targets: Record<string, string>, path: string): boolean {
+  for (const [target, digest] of Object.entries(targets)) {
+    if (isDirDigest(digest) && path.startsWith(target + "/")) return true;
+  }
+  return false;
 }

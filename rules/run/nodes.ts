@@ -39,6 +39,7 @@ import type { DepSpec } from "../project/project.ts";
 import type { LoadedProject, ProjectLoader } from "./loader.ts";
 import type { InfoRunner } from "../project/modules.ts";
 import type { OneBuild } from "./one_build.ts";
+import { isDirDigest } from "./dir_targets.ts";
 import { type BuildRequestKey, REQUEST_FUNCTION } from "./request.ts";
 import {
   aliasKey,
@@ -191,7 +192,7 @@ export const buildTarget = memo(
   "barchan.target",
   async (target: { path: string; rule: string }): Promise<[string, string]> => {
     const value = await buildRule(target.rule);
-    return [value.t[target.path] ?? "", value.t[""] ?? ""];
+    return [value.t[target.path] ?? treeOf(value, target.path), value.t[""] ?? ""];
   },
   { description: (target: { path: string }) => `target ${target.path}` },
 );
@@ -264,6 +265,14 @@ export const buildRequest = memo(
       request.targets.length === 0 ? "the build" : `the build of ${request.targets.join(" ")}`,
   },
 );
+
+/** For a file in a directory target, the tree's digest; "" when none holds it. */
+function treeOf(value: RuleValue, path: string): string {
+  for (const [target, digest] of Object.entries(value.t)) {
+    if (isDirDigest(digest) && path.startsWith(target + "/")) return digest;
+  }
+  return "";
+}
 
 function sameDigests(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);

@@ -27,6 +27,7 @@ import { isOsError, withOsHint } from "./os_errors.ts";
 import type { ActionFinished, Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
 import { ActionRunner } from "./action_runner.ts";
+import { isDirDigest } from "./dir_targets.ts";
 import type { CommandCache } from "../command/command_cache.ts";
 import type { Sandbox } from "./sandbox.ts";
 import type { BuildExecutor } from "./build_executor.ts";
@@ -160,7 +161,7 @@ export class OneBuild {
     if (call.changedFile !== undefined) {
       const path = this.normalizePath(call.changedFile);
       const previous = this.engine.lastValue("barchan.rule", id) as RuleValue | undefined;
-      if (previous !== undefined && path in previous.t) {
+      if (previous !== undefined && (path in previous.t || insideTree(previous, path))) {
         return pathPresent(call.changedFile)
           ? `target ${path} was modified outside the build`
           : `target ${path} is missing`;
@@ -349,7 +350,10 @@ export class OneBuild {
    */
   async execute(spec: RuleSpec, previous: RuleValue | undefined): Promise<RuleValue> {
     if (!this.dryRun) {
-      const directory = spec.targets.find((t) => isDirectory(join(this.root, t)));
+      const directory = spec.targets.find((t) =>
+        !spec.dirs.includes(t) && !isDirDigest(this.outputs.digest(t)) &&
+        isDirectory(join(this.root, t))
+      );
       if (directory !== undefined) {
         throw await this.problem(
           spec,
@@ -372,7 +376,9 @@ export class OneBuild {
     const { value, status } = outcome;
     if (status === "restored") this.restored.push(spec.id);
     if (this.dryRun) return value;
-    const made = spec.targets.find((t) => isDirectory(join(this.root, t)));
+    const made = spec.targets.find((t) =>
+      !spec.dirs.includes(t) && isDirectory(join(this.root, t))
+    );
     if (made !== undefined) {
       throw await this.problem(
         spec,
@@ -461,6 +467,14 @@ function withHints(reporter: Reporter): Reporter {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/** Whether a path is inside one of the directory targets a rule's value records. */
+function insideTree(value: RuleValue, path: string): boolean {
+  for (const [target, digest] of Object.entries(value.t)) {
+    if (isDirDigest(digest) && path.startsWith(target + "/")) return true;
+  }
+  return false;
 }
 
 function isDirectory(path: string): boolean {

@@ -26,7 +26,10 @@
  * is neither overwritten nor deleted; a file a killed action left half
  * written then needs deleting by hand. A log that is missing or empty while
  * the store recorded outputs is recovered the same way. A recovered log is
- * written afresh before anything is appended to it. A path is taken as one a
+ * written afresh before anything is appended to it. A directory target's
+ * entry holds its tree's digest (`dir:...`, dir_targets.ts): the whole tree
+ * is barchan's, and a directory at that path is owned again on the word of
+ * a recorded tree digest alone. A path is taken as one a
  * rule can write ({@linkcode isOutputPath}) before anything is deleted on
  * its word: a checksum tells damage, not intent.
  *
@@ -37,6 +40,7 @@ import { digestOfFile } from "../../memo/mod.ts";
 import { OUTPUTS_LOG, STATE_DIR } from "../state.ts";
 import { naming } from "./os_errors.ts";
 import { lineSum, parseSum, summedLine } from "./_line_sum.ts";
+import { isDirDigest, isRealDirectory } from "./dir_targets.ts";
 
 const CLAIMED = "";
 /** A log this short is never rewritten, however many of its lines are stale. */
@@ -214,6 +218,13 @@ export class OutputLog {
     let count = 0;
     for (const [path, digests] of known) {
       if (!isOutputPath(path)) continue;
+      // A directory target is barchan's as a whole: what is in it was never anyone else's.
+      const tree = [...digests].find(isDirDigest);
+      if (tree !== undefined && isRealDirectory(join(this.#root, path))) {
+        this.#entries.set(path, tree);
+        count++;
+        continue;
+      }
       const digest = regularFileDigest(join(this.#root, path));
       if (digest === undefined || !digests.has(digest)) continue;
       this.#entries.set(path, digest);

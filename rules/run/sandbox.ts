@@ -70,6 +70,16 @@ export interface SandboxedCommand {
   done(): void;
 }
 
+/** Options of {@linkcode sandboxed}. */
+export interface SandboxOptions {
+  /**
+   * The targets that are directories (`dir()`): the command may write
+   * anywhere inside them.
+   * @default []
+   */
+  dirs?: readonly string[];
+}
+
 /**
  * Wraps a command: the project read-only, the targets writable.
  * @param sandbox The sandbox.
@@ -77,6 +87,7 @@ export interface SandboxedCommand {
  * @param targets The rule's targets, project-relative.
  * @param program The command's program.
  * @param args Its arguments.
+ * @param options Which targets are directories, writable with what is in them.
  * @returns What to spawn, and what to do after.
  *
  * @example
@@ -97,11 +108,17 @@ export function sandboxed(
   targets: readonly string[],
   program: string,
   args: readonly string[],
+  options: SandboxOptions = {},
 ): SandboxedCommand {
   const mounts = ["--dev-bind", "/", "/", "--ro-bind", root, root];
   const placeholders: string[] = [];
   for (const target of targets) {
     const path = join(root, target);
+    if (options.dirs?.includes(target)) {
+      Deno.mkdirSync(path, { recursive: true });
+      mounts.push("--bind", path, path);
+      continue;
+    }
     Deno.mkdirSync(dirname(path), { recursive: true });
     try {
       Deno.writeFileSync(path, new Uint8Array(), { createNew: true });

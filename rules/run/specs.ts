@@ -60,6 +60,8 @@ export interface RuleSpec {
   readonly platform: PlatformProperties | null;
   /** Whether its commands always run under bubblewrap. */
   readonly sandbox: boolean;
+  /** Which of its targets are directories (`dir()`); empty for most rules. */
+  readonly dirs: readonly string[];
 }
 
 /** An alias as a build runs it. */
@@ -210,6 +212,8 @@ function ruleSpecOf(project: Project, rule: Rule, code: string): RuleSpec {
   // Like --sandbox, the option changes where commands run, not what they
   // make: turning it on does not run again what already ran.
   const sandbox = rule.sandbox === true;
+  const dirs = rule.dirs ?? [];
+  if (dirs.length > 0) keyed.push(["dirs", dirs]);
   return {
     key: digestOf(JSON.stringify(keyed)),
     id: rule.id,
@@ -222,6 +226,7 @@ function ruleSpecOf(project: Project, rule: Rule, code: string): RuleSpec {
     remote,
     platform,
     sandbox,
+    dirs,
   };
 }
 
@@ -240,7 +245,7 @@ function aliasSpecOf(project: Project, alias: AliasDef): AliasSpec {
 }
 
 function producerSpecOf(project: Project, path: string): ProducerSpec | null {
-  const rule = project.producers.get(path);
+  const rule = project.producerOf(path);
   if (rule === undefined) return null;
   const single = rule.targets.length === 1;
   return { key: digestOf(JSON.stringify([rule.id, single])), rule: rule.id, single };
@@ -265,7 +270,7 @@ function defaultSpecOf(project: Project): DefaultSpec {
 export function resolveDeps(project: Project, deps: readonly DepSpec[]): ResolvedDep[] {
   return deps.map((dep): ResolvedDep => {
     if (dep.kind !== "path") return dep;
-    const rule = project.producers.get(dep.path);
+    const rule = project.producerOf(dep.path);
     return {
       kind: "path",
       path: dep.path,
@@ -332,6 +337,7 @@ export const specCodec: {
         spec.remote ? 1 : 0,
         spec.platform,
         spec.sandbox ? 1 : 0,
+        ...(spec.dirs.length > 0 ? [spec.dirs] : []),
       ];
     }
     if ("rules" in spec) return ["a", spec.key, spec.name, spec.deps.map(storeDep), spec.rules];
@@ -359,6 +365,7 @@ export const specCodec: {
           remote: a[9] !== 0,
           platform: (a[10] ?? null) as PlatformProperties | null,
           sandbox: a[11] === 1,
+          dirs: (a[12] ?? []) as string[],
         };
       }
       case "a":

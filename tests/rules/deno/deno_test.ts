@@ -249,3 +249,40 @@ rule({
     assert.deepEqual(graph.modules, ["gen/version.ts", "src/extra.ts", "src/main.ts"]);
   });
 });
+
+Deno.test("deno.doc into a directory target writes HTML documentation, rerun by its module graph", async () => {
+  await withProject({
+    "deno.json": "{}",
+    "build.ts": `import { deno, dir, rule, sh } from "${MOD}";
+rule({ action: deno.doc(["src/util.ts"], dir("_build/docs"), { flags: ["--name=util"] }) });
+rule({ targets: "pages.txt", deps: dir("_build/docs"), action: sh("find _build/docs -name '*.html' | wc -l > pages.txt") });
+`,
+    "src/util.ts": `import { one } from "./one.ts";
+/** Twice. */
+export function twice(n: number): number {
+  return 2 * n * one;
+}
+`,
+    "src/one.ts": "export const one = 1;\n",
+    "src/old.ts": "export const old = 1;\n",
+  }, async (root) => {
+    const first = await buildOk(root);
+    assert.deepEqual(first.ranIds, ["_build/docs", "pages.txt"]);
+    assert.ok(Deno.statSync(join(root, "_build/docs/index.html")).isFile);
+    assert.ok(Number((await readMaybe(root, "pages.txt"))!.trim()) > 0);
+
+    await touchUp(root, "src/old.ts");
+    assert.deepEqual((await buildOk(root)).ranIds, []);
+
+    await Deno.writeTextFile(
+      join(root, "src/util.ts"),
+      (await readMaybe(root, "src/util.ts"))!.replace("/** Twice. */", "/** Twice as much. */"),
+    );
+    const edited = await buildOk(root);
+    assert.deepEqual(edited.ranIds, ["_build/docs", "pages.txt"]);
+    assert.ok(
+      [...Deno.readDirSync(join(root, "_build/docs"))].length > 0,
+      "the tree is written again",
+    );
+  });
+});

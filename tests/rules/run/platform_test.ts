@@ -60,7 +60,7 @@ rule({ targets: "a.txt", platform: { cores: 4 }, action: sh("true") });
   });
 });
 
-Deno.test("a rule spec keeps remote and platform through the store's codec; older records read as the defaults", () => {
+Deno.test("a rule spec keeps remote, platform, sandbox and directory targets through the store's codec; older records read as the defaults", () => {
   const spec: RuleSpec = {
     key: "k",
     id: "out.txt",
@@ -72,8 +72,12 @@ Deno.test("a rule spec keeps remote and platform through the store's codec; olde
     cache: true,
     remote: false,
     platform: { OSFamily: "linux" },
+    sandbox: true,
+    dirs: ["out"],
   };
   assert.deepEqual(specCodec.decode(JSON.parse(JSON.stringify(specCodec.encode(spec)))), spec);
+  const plain = { ...spec, sandbox: false, dirs: [] };
+  assert.deepEqual(specCodec.decode(JSON.parse(JSON.stringify(specCodec.encode(plain)))), plain);
   const older = (specCodec.encode(spec) as unknown[]).slice(0, 9);
   const decoded = specCodec.decode(older) as RuleSpec;
   assert.equal(decoded.remote, true);

@@ -57,6 +57,23 @@ rule({ targets: "_build/d", action: sh("true") });
   },
 });
 
+Deno.test({
+  name: "under --sandbox, a command may write anywhere inside its rule's directory targets",
+  ignore: !available,
+  async fn() {
+    const buildTs = `import { dir, rule, sh } from "${MOD}";
+rule({ targets: dir("_build/site"), action: sh("mkdir -p _build/site/a/b && echo x > _build/site/a/b/c") });
+rule({ targets: dir("_build/bad"), action: sh("echo x > _build/bad/ok; echo pwned > main.c") });
+`;
+    await withProject({ "build.ts": buildTs, "main.c": "int main;\n" }, async (root) => {
+      const result = await build({ root, reporter: recorder(), sandbox: true, cache: false });
+      assert.equal(await readMaybe(root, "_build/site/a/b/c"), "x\n");
+      assert.deepEqual(result.failed.map((f) => f.rule), ["_build/bad"]);
+      assert.equal(await readMaybe(root, "main.c"), "int main;\n");
+    });
+  },
+});
+
 Deno.test("--sandbox where bubblewrap is missing is a clear error, not a build without one", async () => {
   const buildTs = `import { rule, sh } from "${MOD}";
 rule({ targets: "x", action: sh("echo > x") });
