@@ -88,6 +88,7 @@ export class Project {
   /** The platform of rules that give none (`defaultPlatform()`); none is this machine. */
   defaultPlatform: PlatformProperties | undefined;
   #captureMs = 0;
+  #captures = 0;
   #quoted: Map<string, number> | undefined;
 
   /**
@@ -105,14 +106,17 @@ export class Project {
    * Creating an error costs more the larger the calling function is; once
    * captures have cost 10 ms in one load (a generated build.ts with
    * thousands of rules in one body), this returns undefined and sites are
-   * found with {@linkcode Project.findSite} instead.
+   * found with {@linkcode Project.findSite} instead. The first 200 are
+   * always captured, so that a small build.ts's sites do not depend on how
+   * busy the machine is.
    * @returns The captured stack, or undefined past the budget.
    */
   captureSite(): Error | undefined {
-    if (this.#captureMs > 10) return undefined;
+    if (this.#captureMs > 10 && this.#captures >= 200) return undefined;
     const start = performance.now();
     const capture = new Error();
     this.#captureMs += performance.now() - start;
+    this.#captures++;
     return capture;
   }
 
