@@ -46,6 +46,8 @@ export { rule } from "./dsl/rule.ts";
 export { dir, DirTarget } from "./dsl/dir.ts";
 export type { RuleOptions } from "./dsl/rule.ts";
 export { defaultPlatform } from "./dsl/platform.ts";
+export type { PlatformProperties } from "./command/platform.ts";
+export type { RemoteExecutionOptions } from "./remote/executor_options.ts";
 export { RuleHandle } from "./dsl/handle.ts";
 export { BuildFileError, RuleError } from "./dsl/errors.ts";
 export type { RuleErrorInit } from "./dsl/errors.ts";
