@@ -126,6 +126,16 @@ export class Engine {
   #trusted: ReadonlySet<string> | TrustedPlaces | undefined;
   /** Roots verified since the last flush (see {@linkcode Engine.markVerified}). */
   #verified = new Set<string>();
+  /** What {@linkcode Engine.invalidateUnwatched} found last, and for how many files and listings. */
+  #unwatched:
+    | {
+      watches: (path: string) => boolean;
+      fileCount: number;
+      listingCount: number;
+      files: FileLeaf[];
+      listings: ListingLeaf[];
+    }
+    | undefined;
 
   /**
    * Creates an engine, loading its store when `dir` is given.
@@ -203,6 +213,76 @@ export class Engine {
       }
     }
     this.#run++;
+  }
+
+  /**
+   * Marks environment variables as changed: what read them is re-checked on
+   * the next evaluation. For a process that builds with the environments of
+   * other processes (a build server): nothing else tells it that one changed.
+   * @param names The variables whose values may differ from the last build's.
+   * @param reason Why, kept for explanations.
+   */
+  invalidateEnv(names: Iterable<string>, reason = "changed"): void {
+    let found = false;
+    for (const name of names) {
+      const leaf = this.#cells.get("e\u0000" + name);
+      if (!(leaf instanceof EnvLeaf)) continue;
+      leaf.checkedEpoch = -1;
+      this.#reasons.set(leaf.id, reason);
+      found = true;
+    }
+    if (!found) return;
+    this.#trusted = undefined;
+    this.#run++;
+  }
+
+  /**
+   * Checks what a watcher does not report: files whose stat fields moved
+   * since they were checked, and every listing, are marked for checking on
+   * the next evaluation, as after {@linkcode Engine.invalidatePaths}. For a
+   * process that learns of changes from a watcher: whatever lies outside
+   * what it watches (barchan's and build.ts's modules, files outside the
+   * project, ignored directories) is then looked at on each build, as a
+   * build of its own would. Which files and listings those are is worked out
+   * again only when some were added since the last call with the same
+   * `watches`.
+   * @param watches Whether the watcher reports changes to an absolute path.
+   * @param reason Why, kept for explanations.
+   * @returns How many files and listings were marked.
+   */
+  invalidateUnwatched(watches: (path: string) => boolean, reason = "not watched"): number {
+    let unwatched = this.#unwatched;
+    if (
+      unwatched === undefined || unwatched.watches !== watches ||
+      unwatched.fileCount !== this.#files.size || unwatched.listingCount !== this.#listings.size
+    ) {
+      const files: FileLeaf[] = [];
+      const listings: ListingLeaf[] = [];
+      for (const [path, leaf] of this.#files) if (!watches(path)) files.push(leaf);
+      for (const listing of this.#listings) if (!watches(listing.dir)) listings.push(listing);
+      unwatched = this.#unwatched = {
+        watches,
+        fileCount: this.#files.size,
+        listingCount: this.#listings.size,
+        files,
+        listings,
+      };
+    }
+    let marked = 0;
+    for (const leaf of unwatched.files) {
+      if (leaf.checkedEpoch === -1 || !fileMoved(leaf)) continue;
+      leaf.checkedEpoch = -1;
+      this.#reasons.set(leaf.id, `${leaf.path}: ${reason}`);
+      marked++;
+    }
+    for (const listing of unwatched.listings) {
+      listing.checkedEpoch = -1;
+      marked++;
+    }
+    if (marked === 0) return 0;
+    this.#trusted = undefined;
+    this.#run++;
+    return marked;
   }
 
   /**
@@ -359,6 +439,17 @@ export class Engine {
     this.flush();
     this.#store?.close();
     this.#store = undefined;
+  }
+
+  /**
+   * Releases the store without writing what was not flushed; later flushes
+   * write nothing. For a process whose state directory was deleted or
+   * replaced under it: what it would write is no longer its own.
+   */
+  abandon(): void {
+    this.#store?.close();
+    this.#store = undefined;
+    this.#dirty.clear();
   }
 
   // ---- used by the rest of memo/ ----
