@@ -6,9 +6,13 @@
  * - `memo.log` and `lock`: the memo store and its lock (their names and the
  *   store's format are the store's own: `memo/persist/store.ts`, `STORE_FILE`);
  * - {@linkcode OUTPUTS_LOG}: the outputs barchan wrote, with their digests;
- * - {@linkcode BUILD_LOCK}: held by the build that runs, and by a watch session;
- * - {@linkcode SERVER_SOCKET}: where a watch session serves builds (in the
- *   temporary directory when this path is too long for a socket);
+ * - {@linkcode BUILD_LOCK}: held by the build that runs, and for as long as
+ *   they live by the project's build server and by a watch session;
+ * - {@linkcode SERVER_SOCKET}: where the build server or a watch session
+ *   serves builds (in the temporary directory when this path is too long
+ *   for a socket);
+ * - {@linkcode SERVER_PID} and {@linkcode SERVER_LOG}: the build server's
+ *   process id, while it runs, and what it has to say (why it stopped);
  * - `.watch-mark-PID-N`: a watch session's marks in its stream of file
  *   events, named by `fiber/watcher.ts`.
  *
@@ -38,5 +42,11 @@ export const BUILD_LOCK = "build.lock";
 /** The record of the outputs barchan wrote, in {@linkcode STATE_DIR}. */
 export const OUTPUTS_LOG = "outputs.log";
 
-/** The Unix socket a watch session serves builds on, in {@linkcode STATE_DIR}. */
+/** The Unix socket the build server or a watch session serves builds on, in {@linkcode STATE_DIR}. */
 export const SERVER_SOCKET = "server.sock";
+
+/** The build server's process id, while it runs, in {@linkcode STATE_DIR}. */
+export const SERVER_PID = "server.pid";
+
+/** The build server's log (its start, why it stopped), in {@linkcode STATE_DIR}. */
+export const SERVER_LOG = "server.log";

@@ -146,6 +146,8 @@ export class Builder {
   loadFailure: BuildFileError | undefined;
   /** Whether the check of the request found build.ts changed: the build evaluates it anyway. */
   #loadDirty: boolean;
+  /** Set by {@linkcode Builder.abandon}: nothing is written any more. */
+  #abandoned = false;
 
   /**
    * Makes a builder from a project opened by {@linkcode openProjectState}
@@ -321,8 +323,9 @@ export class Builder {
     return lock === undefined || isSameFile(lock, join(this.root, STATE_DIR, BUILD_LOCK));
   }
 
-  /** Saves the state and releases the lock. */
+  /** Saves the state and releases the lock (after {@linkcode Builder.abandon}, nothing). */
   close(): void {
+    if (this.#abandoned) return;
     if (this.#options.dryRun) {
       this.engine.close();
       this.#lock?.close();
@@ -330,6 +333,20 @@ export class Builder {
     }
     this.engine.close();
     this.#outputs.close();
+    this.#lock?.close();
+    this.#lock = undefined;
+  }
+
+  /**
+   * Releases the lock and the store without writing anything more: for a
+   * builder whose state directory was deleted or replaced under it (see
+   * {@linkcode Builder.holdsLock}), whose writes would land in another
+   * build's state. A build still running writes nothing to the store after
+   * this; cancel it.
+   */
+  abandon(): void {
+    this.#abandoned = true;
+    this.engine.abandon();
     this.#lock?.close();
     this.#lock = undefined;
   }

@@ -49,6 +49,26 @@ export async function lockState(
 }
 
 /**
+ * Takes the project's build lock if nobody holds it, without waiting.
+ * @param stateDir The state directory.
+ * @returns The locked file (closing it releases the lock), or undefined
+ * when another process holds the lock.
+ */
+export async function tryLockState(stateDir: string): Promise<Deno.FsFile | undefined> {
+  for (;;) {
+    Deno.mkdirSync(stateDir, { recursive: true });
+    const path = join(stateDir, BUILD_LOCK);
+    const lock = await Deno.open(path, { create: true, write: true });
+    if (!(await lock.tryLock(true))) {
+      lock.close();
+      return undefined;
+    }
+    if (isSameFile(lock, path)) return lock;
+    lock.close();
+  }
+}
+
+/**
  * Whether an open file is the one a path names now (not deleted or replaced).
  * @param file The open file.
  * @param path The path.
