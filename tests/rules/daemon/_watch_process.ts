@@ -2,7 +2,7 @@
 // through its JSON event stream, for the tests of watch mode and of builds
 // served by a session.
 
-import { CLI } from "../_util.ts";
+import { CLI, NO_SERVER } from "../_util.ts";
 
 /** Bound on waiting for an event; generous for a loaded two-core machine, never an assertion. */
 export const EVENT_TIMEOUT_MS = 30_000;
@@ -52,6 +52,7 @@ export class WatchProcess implements AsyncDisposable {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      env: NO_SERVER,
     }).spawn();
     this.#readers = Promise.all([this.#readStdout(), this.#readStderr()]).then(() => {});
   }

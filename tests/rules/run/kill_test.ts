@@ -7,7 +7,16 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildIn, buildOk, CLI, type Files, IMPORT, snapshot, writeFiles } from "../_util.ts";
+import {
+  buildIn,
+  buildOk,
+  CLI,
+  type Files,
+  IMPORT,
+  NO_SERVER,
+  snapshot,
+  writeFiles,
+} from "../_util.ts";
 import { prng } from "../../_prng.ts";
 
 const RULES = 40;
@@ -120,6 +129,7 @@ Deno.test(`a build killed at a random moment is repaired by the next build (seed
         cwd: root,
         stdout: "null",
         stderr: "null",
+        env: NO_SERVER,
       }).spawn();
       await delay(killAfter);
       try {
@@ -135,6 +145,7 @@ Deno.test(`a build killed at a random moment is repaired by the next build (seed
         cwd: root,
         stdout: "piped",
         stderr: "piped",
+        env: NO_SERVER,
       }).output();
       assert.equal(
         recovery.code,
