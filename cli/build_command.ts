@@ -1,11 +1,16 @@
 /**
  * `barchan build`, from the command line's flags to an exit code.
  *
- * Only what a build with nothing to do needs is imported here: the watch
- * session's client, the request's check against the store
- * (rules/run/open_build.ts) and the plain reporter (the JSON and trace
- * reporters load when asked for). The engine, the scheduler and the rest
- * load when a build has work.
+ * A build is sent to the project's build server, started in the background
+ * when none listens (not with `--no-server`, `BARCHAN_SERVER=off`, or when
+ * `CI` is set); a watch session (`build -w`) builds it too. When no server
+ * can build it, it is built here.
+ *
+ * Only what a build with nothing to do needs is imported here: the server's
+ * client, the request's check against the store (rules/run/open_build.ts)
+ * and the plain reporter (the JSON and trace reporters load when asked
+ * for). The engine, the scheduler and the rest load when a build has work
+ * here.
  *
  * @module
  */
@@ -16,7 +21,7 @@ import { findBuildFile } from "../rules/project/build_file.ts";
 import { plainReporter } from "../rules/report/plain.ts";
 import type { Reporter } from "../rules/report/reporter.ts";
 import { buildOpened, openRequest } from "../rules/run/open_build.ts";
-import { buildThroughServer, sessionListening } from "../rules/daemon/client.ts";
+import { buildThroughServer, type ServerAnswer } from "../rules/daemon/client.ts";
 
 /** The options of `barchan build`, as the command line gave them. */
 export interface BuildFlags {
@@ -36,12 +41,38 @@ export interface BuildFlags {
   json?: boolean;
   /** `--trace-file F`: a Chrome trace of each build. */
   traceFile?: string;
+  /** `--no-server`: build in this process, stopping the project's build server if one runs. */
+  noServer?: boolean;
+}
+
+/** A setting that is not one of its values: a usage error. */
+export class SettingError extends Error {}
+
+/**
+ * Whether builds go through a build server: `BARCHAN_SERVER` is `on`,
+ * `off` or `auto` (the default: on, unless `CI` is set); `--no-server`
+ * says off.
+ * @param noServer `--no-server`.
+ * @returns True when a build server may build.
+ * @throws {SettingError} For another value of `BARCHAN_SERVER`.
+ */
+export function serverWanted(noServer = false): boolean {
+  if (noServer) return false;
+  const setting = (Deno.env.get("BARCHAN_SERVER") ?? "").trim().toLowerCase();
+  if (["off", "0", "false", "no"].includes(setting)) return false;
+  if (["on", "1", "true", "yes"].includes(setting)) return true;
+  if (setting !== "" && setting !== "auto") {
+    throw new SettingError(`BARCHAN_SERVER takes on, off or auto, not "${setting}"`);
+  }
+  const ci = (Deno.env.get("CI") ?? "").trim().toLowerCase();
+  return ci === "" || ci === "0" || ci === "false";
 }
 
 /**
- * `barchan build`: sends the request to the project's watch session if one
- * runs, answers it from the up-to-date record when nothing changed, and
- * otherwise builds (or watches), loading the engine only then.
+ * `barchan build`: sends the request to the project's build server (started
+ * now when none listens) or watch session; otherwise answers it from the
+ * store's checkpoint when nothing changed, and builds (or watches), loading
+ * the engine only then.
  * @param cwd The directory the command runs in (`-C`).
  * @param requests Targets (relative to `cwd`) and `@aliases`.
  * @param flags The options.
@@ -92,21 +123,28 @@ async function buildIn(
       buildFinished: () => Deno.writeTextFileSync(resolve(cwd, flags.traceFile!), trace.toJSON()),
     });
   }
-  const reporter = await asOne(reporters);
+  const running = new Set<string>();
+  const reporter = tracking(await asOne(reporters), running);
   const printFailures = (failures: readonly string[]) => {
     if (!flags.json) { for (const failure of failures) console.error(`Error: ${failure}`); }
   };
   if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
-  // While a watch session runs in the project, it builds plain requests.
+  // A dry run changes nothing: it runs here, beside any server.
+  const server = !flags.dryRun && serverWanted(flags.noServer);
   if (!flags.dryRun) {
-    const answer = await buildThroughServer(root, targets, reporter);
+    const answer = await throughServer(root, targets, reporter, flags, server);
     if (answer !== undefined) {
-      printFailures(answer.failures);
+      if (answer.fatal !== undefined) {
+        console.error(`barchan: ${answer.fatal}`);
+        return 1;
+      }
+      if (answer.code === 130) printInterrupted(answer.stopped ?? []);
+      else printFailures(answer.failures);
       return answer.code;
     }
   }
-  // A watch session that starts while this build waits for the lock builds it.
-  const session = awaitSession(root, targets, reporter);
+  // A server that starts listening while this build waits for the lock builds it.
+  const session = awaitSession(root, targets, reporter, { server, jobs: flags.jobs });
   let opened;
   try {
     opened = await openRequest({
@@ -119,7 +157,12 @@ async function buildIn(
   } catch (error) {
     const answer = session.answer();
     if (answer === undefined) throw error;
-    printFailures(answer.failures);
+    if (answer.fatal !== undefined) {
+      console.error(`barchan: ${answer.fatal}`);
+      return 1;
+    }
+    if (answer.code === 130) printInterrupted(answer.stopped ?? []);
+    else printFailures(answer.failures);
     return answer.code;
   } finally {
     session.stop();
@@ -128,13 +171,15 @@ async function buildIn(
   const { isCancellation, onInterrupt, Scheduler } = await import("../fiber/mod.ts");
   const scheduler = new Scheduler({ jobs: flags.jobs });
   const controller = new AbortController();
-  let running: Promise<unknown> = Promise.resolve();
+  let building: Promise<unknown> = Promise.resolve();
   const uninstall = onInterrupt(scheduler, async () => {
+    const stopped = [...running];
     controller.abort();
-    await running.catch(() => {});
+    await building.catch(() => {});
+    printInterrupted(stopped);
   });
   try {
-    const result = await (running = buildOpened(opened.state, {
+    const result = await (building = buildOpened(opened.state, {
       root,
       targets,
       scheduler,
@@ -160,7 +205,10 @@ async function watchCommand(
   flags: BuildFlags,
   reporter: Reporter,
 ): Promise<number> {
-  if (await sessionListening(root)) {
+  // A build server gives way to watching; a second watch session does not.
+  const { stopServer } = await import("../rules/daemon/start.ts");
+  const stop = await stopServer(root);
+  if (stop.kind === "refused") {
     console.error("barchan: a watch session (build -w) already runs in this project");
     return 1;
   }
@@ -212,19 +260,98 @@ async function asOne(reporters: Reporter[]): Promise<Reporter> {
 }
 
 /**
- * Checks every 100 ms for a watch session of the project, while this build
- * waits for the lock, and sends it the request once one listens; `signal`
- * is then aborted, and `answer()` gives its answer.
+ * Sends the build to the project's build server or watch session, starting
+ * a build server when none listens and `server` allows it; says in one line
+ * why not when one was meant to build it and could not.
+ * @returns The server's answer, or undefined when the build is to run here.
  */
-function awaitSession(root: string, targets: string[], reporter: Reporter) {
+async function throughServer(
+  root: string,
+  targets: string[],
+  reporter: Reporter,
+  flags: BuildFlags,
+  server: boolean,
+): Promise<Extract<ServerAnswer, { kind: "done" }> | undefined> {
+  const ask = () => buildThroughServer(root, targets, reporter, { server, jobs: flags.jobs });
+  const here = (why: string) => {
+    reporter.note?.(`${why}: building here`);
+    return undefined;
+  };
+  let answer = await ask();
+  if (answer.kind === "done") return answer;
+  if (answer.kind === "silent") {
+    const { killServer } = await import("../rules/daemon/start.ts");
+    const pid = await killServer(root);
+    return here(`The build server${pid === undefined ? "" : ` (pid ${pid})`} did not answer`);
+  }
+  if (answer.kind === "stopped" && !(server && answer.retry)) return here(answer.reason);
+  if (!server) return undefined;
+  const { serverIdle, startBuildServer } = await import("../rules/daemon/start.ts");
+  const idle = serverIdle();
+  if (typeof idle === "string") return here(`Cannot start a build server: ${idle}`);
+  const start = await startBuildServer(root);
+  // Another build holds the lock: this one waits for it, or for a server that listens meanwhile.
+  if (!start.ok && start.busy) return undefined;
+  if (!start.ok) return here(`Cannot start a build server: ${start.reason}`);
+  answer = await ask();
+  if (answer.kind === "done") return answer;
+  return here(
+    answer.kind === "stopped"
+      ? answer.reason
+      : `The build server (pid ${start.pid}) did not take the build`,
+  );
+}
+
+/**
+ * A reporter that keeps the rules whose actions run in `running`, for
+ * saying what an interruption stopped.
+ */
+function tracking(reporter: Reporter, running: Set<string>): Reporter {
+  return {
+    buildStarted: (e) => reporter.buildStarted?.(e),
+    buildFinished: (e) => reporter.buildFinished?.(e),
+    actionStarted: (e) => {
+      running.add(e.rule);
+      reporter.actionStarted?.(e);
+    },
+    actionFinished: (e) => {
+      running.delete(e.rule);
+      reporter.actionFinished?.(e);
+    },
+    note: (message) => reporter.note?.(message),
+    phase: (e) => reporter.phase?.(e),
+  };
+}
+
+/** Says what a Ctrl-C stopped. */
+function printInterrupted(stopped: readonly string[]): void {
+  const shown = stopped.slice(0, 5).join(", ");
+  const more = stopped.length > 5 ? ` and ${stopped.length - 5} more` : "";
+  console.error(stopped.length === 0 ? "Interrupted" : `Interrupted: stopped ${shown}${more}`);
+}
+
+/**
+ * Checks every 100 ms for a server of the project (a build server or a
+ * watch session), while this build waits for the lock, and sends it the
+ * request once one listens; `signal` is then aborted, and `answer()` gives
+ * its answer.
+ */
+function awaitSession(
+  root: string,
+  targets: string[],
+  reporter: Reporter,
+  options: { server: boolean; jobs?: number },
+) {
   const found = new AbortController();
-  let answer: Awaited<ReturnType<typeof buildThroughServer>>;
+  let answer: Extract<ServerAnswer, { kind: "done" }> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const poll = async () => {
-    answer = await buildThroughServer(root, targets, reporter);
-    if (answer !== undefined) found.abort(new Error("Built by a watch session"));
-    else if (!stopped) timer = setTimeout(poll, 100);
+    const asked = await buildThroughServer(root, targets, reporter, options);
+    if (asked.kind === "done") {
+      answer = asked;
+      found.abort(new Error("Built by the project's server"));
+    } else if (!stopped) timer = setTimeout(poll, 100);
   };
   timer = setTimeout(poll, 100);
   return {

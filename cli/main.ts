@@ -2,7 +2,8 @@
  * The `barchan` command line: from the arguments to a command, and from the
  * command to an exit code. Each command is a file of its own
  * (`build_command.ts`, `clean_command.ts`, `targets_command.ts`,
- * `graph_command.ts`, `check_command.ts`); argument parsing is `args.ts`'s.
+ * `graph_command.ts`, `check_command.ts`, `server_command.ts`); argument
+ * parsing is `args.ts`'s.
  * Everything else is the library's.
  *
  * @module
@@ -11,7 +12,7 @@ import { parseCommandLine } from "./args.ts";
 import { resolvePath as resolve } from "../memo/stat/paths.ts";
 import { BuildFileError } from "../rules/dsl/errors.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { buildCommand } from "./build_command.ts";
+import { buildCommand, SettingError } from "./build_command.ts";
 
 // `build` is the command that must start fast; the others are imported when
 // asked for.
@@ -31,6 +32,8 @@ Commands:
   graph     Print the rule graph, with dependencies the last build found
             while running (--format dot|json, default dot)
   check     Type-check build.ts
+  server    The project's build server, which builds run in:
+            server status|start|stop (default status)
   help      Show this help
 
 Options:
@@ -38,6 +41,8 @@ Options:
   -j, --jobs N         Run at most N commands at once (default: CPUs)
   -w, --watch          Build, then rebuild whenever something the build read changes;
                        meanwhile other builds in the project are sent to this one
+      --no-server      Build in this process, not in the project's build server
+                       (stopping it if it runs)
   -n, --dry-run        Print what would run and why; run and change nothing
       --explain        Print, for each action that runs, why it runs
       --json           Print events as JSON lines on standard output
@@ -46,6 +51,10 @@ Options:
   -q, --quiet          Print only failures
   -h, --help           Show this help
   -V, --version        Print the version
+
+A build runs in the project's build server, started in the background by the
+first build and stopped after 15 minutes without one (BARCHAN_SERVER_IDLE);
+not when CI is set, or with --no-server or BARCHAN_SERVER=off.
 
 Colours follow NO_COLOR and FORCE_COLOR.
 
@@ -81,6 +90,7 @@ export async function main(args: string[]): Promise<number> {
       "trace-file": { type: "string" },
       format: { type: "string" },
       quiet: { type: "boolean", short: "q" },
+      "no-server": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
     });
@@ -117,6 +127,7 @@ export async function main(args: string[]): Promise<number> {
           explain: values.explain,
           json: values.json,
           traceFile: values["trace-file"],
+          noServer: values["no-server"],
         });
       case "clean":
         return await (await import("./clean_command.ts")).cleanCommand(cwd, values.quiet ?? false);
@@ -124,6 +135,8 @@ export async function main(args: string[]): Promise<number> {
         return await (await import("./targets_command.ts")).targetsCommand(cwd);
       case "check":
         return await (await import("./check_command.ts")).checkCommand(cwd);
+      case "server":
+        return await (await import("./server_command.ts")).serverCommand(cwd, rest);
       case "graph": {
         const format = values.format ?? "dot";
         if (format !== "dot" && format !== "json") {
@@ -139,6 +152,7 @@ export async function main(args: string[]): Promise<number> {
       console.error(`barchan: ${error.message}`);
       return 1;
     }
+    if (error instanceof SettingError) return usage(error.message);
     throw error;
   }
 }

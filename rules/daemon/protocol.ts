@@ -1,14 +1,25 @@
 /**
- * The protocol between a watch session and the builds sent to it, one JSON
- * object per line over the project's Unix socket.
+ * The protocol between a long-lived barchan process of a project (the
+ * background build server, or a watch session) and the commands that talk
+ * to it, one JSON object per line over the project's Unix socket.
  *
- * The client sends one {@linkcode RequestMessage}. The server answers with
- * the events of `jsonReporter` (report/json.ts) and a last
- * {@linkcode DoneMessage}; or with a {@linkcode RefusedMessage} when it
- * serves another project or speaks another version; or with a
- * {@linkcode StoppedMessage} when the session stops before the build is done
- * (the client then builds on its own, or with the next session). A client
- * that closes its end before `done` cancels its build.
+ * The client sends one {@linkcode RequestMessage}: a build, a status query
+ * or a stop. The server answers a request it takes with an
+ * {@linkcode AcceptedMessage} at once (so that a client can tell a server
+ * that does not answer from one that is busy), then:
+ *
+ * - for a build, the events of `jsonReporter` (report/json.ts), what the
+ *   build printed on the console ({@linkcode OutputMessage}), and a last
+ *   {@linkcode DoneMessage}; or a {@linkcode StoppedMessage} when the server
+ *   stops before the build is done (the client then builds on its own, or
+ *   through a new server when `retry` says so). A client that closes its end
+ *   before `done` cancels its build;
+ * - for a status query, a {@linkcode StatusMessage};
+ * - for a stop, a {@linkcode StatusMessage}, and the connection closes when
+ *   the process is gone.
+ *
+ * A request for another project, or of another protocol, gets a
+ * {@linkcode RefusedMessage}.
  *
  * @module
  */
@@ -21,35 +32,118 @@ import type {
 } from "../report/reporter.ts";
 
 /** The protocol's version: a server answers only requests of its own. */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 
-/** What a client sends: one build request. */
-export interface RequestMessage {
+/** What every request carries. */
+interface RequestBase {
   /** {@linkcode PROTOCOL}. */
   protocol: number;
   /** The project root, which the server must be serving. */
   root: string;
-  /** Targets and `@aliases`, relative to the root. */
-  targets: readonly string[];
+  /** The client's barchan (`TOOL`, run/request.ts): a build server serves only its own. */
+  tool: string;
 }
 
-/** The server's last line for a request: the build is done. */
+/** A build request. */
+export interface BuildRequestMessage extends RequestBase {
+  command: "build";
+  /** Targets and `@aliases`, relative to the root. */
+  targets: readonly string[];
+  /** The client's environment: the build sees it instead of the server's. */
+  env: Record<string, string>;
+  /** The client's working directory: the build runs in it. */
+  cwd: string;
+  /** `-j`; the number of CPUs when absent. */
+  jobs?: number;
+  /**
+   * False when the client wants no build server (`--no-server`): a build
+   * server then stops and answers `stopped`, and the client builds on its
+   * own; a watch session builds it all the same.
+   */
+  server: boolean;
+}
+
+/** A status query (`barchan server status`). */
+export interface StatusRequestMessage extends RequestBase {
+  command: "status";
+}
+
+/** A stop (`barchan server stop`). */
+export interface StopRequestMessage extends RequestBase {
+  command: "stop";
+}
+
+/** What a client sends: one request. */
+export type RequestMessage = BuildRequestMessage | StatusRequestMessage | StopRequestMessage;
+
+/** The server took the request. */
+export interface AcceptedMessage {
+  event: "accepted";
+  /** The server's process id. */
+  pid: number;
+}
+
+/** The server's last line for a build: it is done. */
 export interface DoneMessage {
   event: "done";
   /** The exit code: 0 built, 1 failed, 130 cancelled. */
   code: number;
   /** The failures' messages. */
   failures: string[];
+  /** Set when build.ts itself could not be loaded: the one message to print. */
+  fatal?: string;
+  /** The rules whose actions a cancelled build stopped. */
+  stopped?: string[];
 }
 
-/** The server serves another project, or speaks another version. */
+/** The server serves another project, or speaks another protocol. */
 export interface RefusedMessage {
   event: "refused";
+  /** Why, in words. */
+  reason: string;
 }
 
-/** The session stopped before the build was done. */
+/** The server stopped before the build was done, or would not build it. */
 export interface StoppedMessage {
   event: "stopped";
+  /** Why, in words (`barchan changed`, `asked to stop`...). */
+  reason: string;
+  /** True when a new server would build it: this one stopped for a cause a new one does not have. */
+  retry: boolean;
+}
+
+/** What `barchan server status` shows. */
+export interface ServerStatus {
+  /** `server` for a background build server, `watch` for a watch session (`build -w`). */
+  kind: "server" | "watch";
+  /** Its process id. */
+  pid: number;
+  /** The project root. */
+  root: string;
+  /** Its barchan (`TOOL`). */
+  tool: string;
+  /** How long it has run, in milliseconds. */
+  uptimeMs: number;
+  /** Its resident memory, in bytes. */
+  rssBytes: number;
+  /** Builds it served. */
+  builds: number;
+  /** When idle, in how many milliseconds it exits; absent for a watch session or while it builds. */
+  idleExitMs?: number;
+}
+
+/** A status line. */
+export interface StatusMessage extends ServerStatus {
+  event: "status";
+}
+
+/** What the build printed on the console (build.ts, a function action), for the client to print. */
+export interface OutputMessage {
+  event: "output";
+  /** Where the client prints it. */
+  stream: "stdout" | "stderr";
+  /** The text, with its newline. */
+  text: string;
 }
 
 /** A reporter event of the build, as `jsonReporter` writes it. */
@@ -62,7 +156,14 @@ export type EventMessage =
   | { event: "note"; message: string };
 
 /** What a server sends. */
-export type ServerMessage = DoneMessage | RefusedMessage | StoppedMessage | EventMessage;
+export type ServerMessage =
+  | AcceptedMessage
+  | DoneMessage
+  | RefusedMessage
+  | StoppedMessage
+  | StatusMessage
+  | OutputMessage
+  | EventMessage;
 
 /**
  * A message as the line that carries it, without its newline.
@@ -125,6 +226,17 @@ export async function writeAll(conn: Deno.UnixConn, bytes: Uint8Array): Promise<
  */
 export function isStrings(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === "string");
+}
+
+/**
+ * Whether a field received is an object of strings, such as an environment.
+ * @param value The field.
+ * @returns True for a plain object whose values are all strings.
+ */
+export function isStringRecord(value: unknown): value is Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const v of Object.values(value)) if (typeof v !== "string") return false;
+  return true;
 }
 
 /**

@@ -32,8 +32,10 @@ import { isCancellation, watch } from "../../fiber/mod.ts";
 import { Builder, type BuilderOptions } from "../run/builder.ts";
 import { STATE_DIR } from "../state.ts";
 import { messageOf } from "../../memo/mod.ts";
+import { TOOL } from "../run/request.ts";
 import { type BuildRequest, type BuildServer, serveBuilds } from "./server.ts";
 import { idleCollector } from "./_idle_collector.ts";
+import { changedModule, changedPaths } from "./_batch.ts";
 
 /** How long a session waits, after its last build or file event, to collect garbage. */
 const IDLE_COLLECT_MS = 1000;
@@ -105,31 +107,56 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   const requests = new Map<number, BuildRequest>();
   let server: BuildServer | undefined;
   const serve = async (request: BuildRequest) => {
+    const running = new Set<string>();
     try {
       const result = await builder.build(request.targets, {
         signal: request.signal,
-        reporter: request.reporter,
+        reporter: {
+          ...request.reporter,
+          actionStarted: (e) => {
+            running.add(e.rule);
+            request.reporter.actionStarted?.(e);
+          },
+          actionFinished: (e) => {
+            running.delete(e.rule);
+            request.reporter.actionFinished?.(e);
+          },
+        },
       });
-      request.finish(result.ok ? 0 : 1, result.failed.map((f) => f.message));
+      const failures = result.failed.map((f) => f.message);
+      const fatal = builder.loadFailure?.message;
+      request.finish(result.ok ? 0 : 1, failures, fatal === undefined ? {} : { fatal });
     } catch (error) {
       if (!isCancellation(error) || options.signal?.aborted) throw error;
-      request.finish(130);
+      request.finish(130, [], { stopped: [...running].sort() });
     }
   };
-  /** A module build.ts imports (other than build.ts) among `paths`: then start afresh. */
-  const changedModule = (paths: readonly string[]) =>
-    paths.find((p) => p !== builder.file && builder.loader.modules.has(p));
   // A second after the last activity, the memory a build grew is given back.
   const collector = await idleCollector(IDLE_COLLECT_MS);
   try {
     if (options.serve) {
       try {
-        server = serveBuilds(builder.root, (request) => {
-          try {
-            requests.set(watcher.mark(), request);
-          } catch (error) {
-            request.finish(1, [messageOf(error)]);
-          }
+        const started = performance.now();
+        let builds = 0;
+        server = serveBuilds(builder.root, {
+          kind: "watch",
+          build(request) {
+            builds++;
+            try {
+              requests.set(watcher.mark(), request);
+            } catch (error) {
+              request.finish(1, [messageOf(error)]);
+            }
+          },
+          status: () => ({
+            kind: "watch",
+            pid: Deno.pid,
+            root: builder.root,
+            tool: TOOL,
+            uptimeMs: performance.now() - started,
+            rssBytes: Deno.memoryUsage().rss,
+            builds,
+          }),
         });
       } catch (error) {
         // Watching goes on; other builds wait for the lock instead.
@@ -140,6 +167,8 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
     collector.schedule();
     for await (const batch of watcher) {
       if (!builder.holdsLock()) {
+        // What it would write now would land in another build's state.
+        builder.abandon();
         reporter.note?.(`${STATE_DIR} was deleted: starting afresh`);
         options.onRestart?.(stateDir);
         return;
@@ -148,10 +177,8 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
         reporter.note?.("File events were lost: checking every file again");
         builder.engine.invalidateAll("file events were lost");
       }
-      const changed = batch.paths.filter((p) =>
-        !ignored.has(p) && builder.engine.tracks(p) && builder.engine.moved(p)
-      );
-      const module = changedModule(changed);
+      const changed = changedPaths(builder, batch, ignored);
+      const module = changedModule(builder, changed);
       if (module !== undefined && options.onRestart !== undefined) {
         options.onRestart(module);
         return;

@@ -1,0 +1,460 @@
+/**
+ * The project's build server: a process that `barchan build` starts in the
+ * background (start.ts) and sends its builds to, as Bazel's server and
+ * Gradle's daemon are. It keeps one `Builder` open, with build.ts loaded
+ * and the memo graph verified, and learns of changes from a file watcher,
+ * so that a build asks only about what changed since the last one.
+ *
+ * It holds the project's build lock for as long as it lives, and serves the
+ * requests of protocol.ts on the project's socket (server.ts): each build
+ * once the watcher has seen every change made before the request arrived (a
+ * watcher mark), with the client's environment and working directory, `-j`
+ * and console.
+ *
+ * It never answers from a stale memory:
+ *
+ * - lost file events make every file be checked again;
+ * - files it does not watch (outside the project, under `.git` or the state
+ *   directory) and the client's environment variables are checked on every
+ *   build;
+ * - a module build.ts imports that changed, another barchan asking (another
+ *   version, checkout or runtime), barchan's own files changed (a checkout),
+ *   make it stop: the client then starts a new one;
+ * - its state directory deleted or replaced makes it stop at once, writing
+ *   nothing more there, and cancel what it was building.
+ *
+ * It stops after a while without requests (15 minutes by default), when a
+ * build asks for no server (`--no-server`) and when asked to
+ * (`barchan server stop`); a build it has started is finished first, and the
+ * clients still waiting are told to build on their own.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { isCancellation, Scheduler, watch } from "../../fiber/mod.ts";
+import { messageOf } from "../../memo/mod.ts";
+import { findBuildFile } from "../project/build_file.ts";
+import type { Reporter } from "../report/reporter.ts";
+import { Builder } from "../run/builder.ts";
+import { PROCESS_INPUT } from "../run/loader.ts";
+import { tryLockState } from "../run/lock.ts";
+import { TOOL } from "../run/request.ts";
+import { BUILD_LOCK, SERVER_LOG, SERVER_PID, STATE_DIR } from "../state.ts";
+import { changedModule, changedPaths } from "./_batch.ts";
+import { redirectConsole } from "./_console.ts";
+import { takeEnvironment } from "./_environment.ts";
+import { idleCollector } from "./_idle_collector.ts";
+import { SourceFiles } from "./_sources.ts";
+import { formatDuration } from "./duration.ts";
+import { DEFAULT_IDLE_MS } from "./start.ts";
+import type { ServerStatus } from "./protocol.ts";
+import { type BuildRequest, serveBuilds } from "./server.ts";
+
+/** How long a server waits, after its last build or file event, to collect garbage. */
+const IDLE_COLLECT_MS = 1000;
+
+/** How often a server checks that its state directory is still there, besides watching it. */
+const LOCK_CHECK_MS = 1000;
+
+/** How long a starting server tries for the build lock (another server may be releasing it). */
+const LOCK_PATIENCE_MS = 1000;
+
+/** Options of {@linkcode runBuildServer}. */
+export interface BuildServerOptions {
+  /**
+   * Where to look for build.ts (this directory or the nearest above it).
+   * @default Deno.cwd()
+   */
+  root?: string;
+  /**
+   * How long to wait for a request before stopping, in milliseconds.
+   * @default DEFAULT_IDLE_MS (15 minutes)
+   */
+  idleMs?: number;
+  /**
+   * Quiet period that closes a batch of file events, in milliseconds.
+   * @default 8
+   */
+  debounceMs?: number;
+  /**
+   * Stops the server: a running build is cancelled, its client told to build on its own.
+   * @default undefined
+   */
+  signal?: AbortSignal;
+  /**
+   * Called once the server listens on the project's socket.
+   * @default undefined
+   */
+  onListening?: () => void;
+}
+
+/** The build lock is held by another process: a build, a watch session or another server. */
+export class ServerBusyError extends Error {
+  /**
+   * @param stateDir The state directory whose lock is held.
+   */
+  constructor(stateDir: string) {
+    super(`Cannot serve builds: another build holds the lock in ${stateDir}`);
+    this.name = "ServerBusyError";
+  }
+}
+
+/**
+ * Runs the project's build server until it stops: after `idleMs` without a
+ * request, when asked to stop, when it must give way (see the module's
+ * documentation) or when `signal` aborts. Its notes, and why it stopped, go
+ * to `server.log` in the state directory; the console is the clients'.
+ * @param options Where, how long to wait, and a signal.
+ * @returns Why it stopped, in words.
+ * @throws {ServerBusyError} When another process holds the project's build lock.
+ *
+ * @example Serving builds until the first quiet second
+ * ```ts ignore
+ * import { runBuildServer } from "@barchan/barchan/rules";
+ *
+ * console.log(await runBuildServer({ root: "/src/app", idleMs: 1000 }));
+ * ```
+ */
+export async function runBuildServer(options: BuildServerOptions = {}): Promise<string> {
+  const file = findBuildFile(options.root ?? Deno.cwd());
+  const root = dirname(file);
+  const stateDir = join(root, STATE_DIR);
+  const lock = await takeLock(stateDir);
+  const started = performance.now();
+  const log = serverLog(stateDir);
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  log(
+    `Serving builds of ${root} (pid ${Deno.pid}, ${TOOL}); ` +
+      `stopping after ${formatDuration(idleMs)} without a request`,
+  );
+  writePid(stateDir);
+  const sources = new SourceFiles();
+  /** The request being built, whose client gets the console. */
+  let current: BuildRequest | undefined;
+  const restoreConsole = redirectConsole((stream, text) => {
+    if (current !== undefined) current.output(stream, text);
+    else log(text.trimEnd());
+  });
+  const scheduler = new Scheduler();
+  const reporter: Reporter = { note: (message) => log(message) };
+  let builder: Builder;
+  try {
+    builder = new Builder({ file, lock }, { root, scheduler, reporter });
+  } catch (error) {
+    lock.close();
+    restoreConsole();
+    throw error;
+  }
+  // Stopping: why, and whether the clients still waiting should start a new server.
+  let stop: { reason: string; retry: boolean } | undefined;
+  const stopped = new AbortController();
+  const requestStop = (reason: string, retry: boolean) => {
+    if (stop !== undefined) return;
+    stop = { reason, retry };
+    log(`Stopping: ${reason}`);
+    stopped.abort();
+  };
+  const watcher = watch([root], {
+    ignore: [STATE_DIR],
+    debounceMs: options.debounceMs ?? 8,
+    signal: stopped.signal,
+    markDir: stateDir,
+  });
+  const watches = (path: string) => watcher.watches(path);
+  // Requests, by the watcher mark that must be reached before each is built.
+  const requests = new Map<number, BuildRequest>();
+  let building: { request: BuildRequest; cancel: AbortController } | undefined;
+  let builds = 0;
+  let lastActivity = performance.now();
+  // The state directory deleted or replaced: stop at once, writing nothing more there.
+  let lost = false;
+  const checkLock = () => {
+    if (lost || builder.holdsLock()) return;
+    lost = true;
+    builder.abandon();
+    building?.cancel.abort(new Error("The state directory was deleted"));
+    requestStop(`${STATE_DIR} was deleted or replaced`, true);
+  };
+  const lockTimer = setInterval(checkLock, LOCK_CHECK_MS);
+  const stateWatch = watchStateDir(stateDir, checkLock);
+  const idle = idleTimer(idleMs, () => {
+    if (building === undefined && requests.size === 0) {
+      requestStop(`no request for ${formatDuration(idleMs)}`, true);
+    }
+  });
+  const collector = await idleCollector(IDLE_COLLECT_MS);
+  const onSignal = () => {
+    building?.cancel.abort(options.signal?.reason);
+    requestStop("terminated", true);
+  };
+  options.signal?.addEventListener("abort", onSignal, { once: true });
+
+  const server = serveBuilds(root, {
+    kind: "server",
+    build(request) {
+      if (stop !== undefined) return request.withdraw(stoppedBefore(stop.reason), stop.retry);
+      if (!request.server) {
+        request.withdraw("The build server stopped: this build asked for none", false);
+        return requestStop("a build asked for no server (--no-server)", false);
+      }
+      const changed = request.tool !== TOOL ? "barchan changed" : sourcesChanged(sources);
+      if (changed !== undefined) {
+        request.withdraw(`The build server stopped: ${changed}`, true);
+        return requestStop(changed, true);
+      }
+      try {
+        requests.set(watcher.mark(), request);
+        idle.cancel();
+      } catch (error) {
+        checkLock();
+        if (lost) return request.withdraw(stoppedBefore(stop!.reason), true);
+        request.finish(1, [messageOf(error)]);
+      }
+    },
+    status(): ServerStatus {
+      return {
+        kind: "server",
+        pid: Deno.pid,
+        root,
+        tool: TOOL,
+        uptimeMs: performance.now() - started,
+        rssBytes: Deno.memoryUsage().rss,
+        builds,
+        idleExitMs: building === undefined && requests.size === 0
+          ? Math.max(0, lastActivity + idleMs - performance.now())
+          : undefined,
+      };
+    },
+    stop() {
+      requestStop("asked to stop (barchan server stop)", false);
+    },
+    foreign(reason) {
+      requestStop(`another barchan asked: ${reason}`, true);
+    },
+  });
+  options.onListening?.();
+
+  /** Builds one request, with its client's environment, directory, `-j` and console. */
+  const serve = async (request: BuildRequest) => {
+    if (request.signal.aborted) return request.finish(130, [], { stopped: [] });
+    const cancel = new AbortController();
+    building = { request, cancel };
+    current = request;
+    const running = new Set<string>();
+    try {
+      const changedEnv = takeEnvironment(request.env);
+      if (changedEnv.length > 0) builder.engine.invalidateEnv(changedEnv, "changed");
+      // What a load could not track is read again in every process: here, every build.
+      if (loadReadsProcess(builder)) {
+        builder.engine.setInput(PROCESS_INPUT, `${Deno.pid} ${performance.now()} ${Math.random()}`);
+      }
+      builder.engine.invalidateUnwatched(watches, "not watched");
+      enterDirectory(request.cwd, root);
+      scheduler.jobs = request.jobs ?? navigator.hardwareConcurrency;
+      const result = await builder.build(request.targets, {
+        signal: AbortSignal.any([request.signal, cancel.signal]),
+        reporter: relayTo(request, running),
+      });
+      const failures = result.failed.map((f) => f.message);
+      if (builder.loadFailure !== undefined) {
+        request.finish(1, failures, { fatal: builder.loadFailure.message });
+      } else request.finish(result.ok ? 0 : 1, failures);
+    } catch (error) {
+      if (!isCancellation(error)) request.finish(1, [messageOf(error)]);
+      else if (request.signal.aborted) request.finish(130, [], { stopped: [...running].sort() });
+      else request.withdraw(stoppedBefore(stop?.reason ?? "stopped"), stop?.retry ?? true);
+    } finally {
+      current = undefined;
+      building = undefined;
+      builds++;
+    }
+  };
+
+  try {
+    for await (const batch of watcher) {
+      checkLock();
+      if (lost) break;
+      if (batch.rescan) builder.engine.invalidateAll("file events were lost");
+      const changed = changedPaths(builder, batch, new Set());
+      const module = changedModule(builder, changed);
+      if (module !== undefined) {
+        requestStop(`${module} changed, which build.ts imports`, true);
+        break;
+      }
+      if (changed.length > 0) builder.engine.invalidatePaths(changed, "changed on disk");
+      let served = false;
+      for (const mark of batch.marks ?? []) {
+        const request = requests.get(mark);
+        requests.delete(mark);
+        if (request === undefined) continue;
+        if (stop !== undefined) request.withdraw(stoppedBefore(stop.reason), stop.retry);
+        else await serve(request);
+        served = true;
+      }
+      collector.schedule();
+      if (served && requests.size === 0) {
+        lastActivity = performance.now();
+        idle.arm();
+      }
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onSignal);
+    clearInterval(lockTimer);
+    stateWatch.close();
+    idle.cancel();
+    collector.stop();
+    await watcher.close();
+    if (lost) await scheduler.killAll();
+    else builder.close();
+    removePid(stateDir, lost);
+    const why = stop ?? { reason: "stopped", retry: true };
+    await server.close({ reason: stoppedBefore(why.reason), retry: why.retry });
+    restoreConsole();
+  }
+  log(`Stopped: ${stop?.reason ?? "stopped"}`);
+  return stop?.reason ?? "stopped";
+}
+
+/**
+ * A request's reporter, minus what a cancelled build would still say (a
+ * build of its own prints nothing once interrupted but what it stopped),
+ * keeping the rules whose actions run in `running`.
+ */
+function relayTo(request: BuildRequest, running: Set<string>): Reporter {
+  const to = request.reporter;
+  const live = () => !request.signal.aborted;
+  return {
+    buildStarted: (e) => live() && to.buildStarted?.(e),
+    buildFinished: (e) => live() && to.buildFinished?.(e),
+    actionStarted: (e) => {
+      running.add(e.rule);
+      if (live()) to.actionStarted?.(e);
+    },
+    actionFinished: (e) => {
+      running.delete(e.rule);
+      if (live()) to.actionFinished?.(e);
+    },
+    note: (message) => live() && to.note?.(message),
+    phase: (e) => live() && to.phase?.(e),
+  };
+}
+
+/** Whether the last evaluation of build.ts read what the engine cannot check later. */
+function loadReadsProcess(builder: Builder): boolean {
+  const deps = builder.engine.recordedDeps("barchan.load", "null");
+  return deps === undefined || deps.includes(`i\u0000${PROCESS_INPUT}`);
+}
+
+/** Takes the build lock, giving a server that is stopping a moment to release it. */
+async function takeLock(stateDir: string): Promise<Deno.FsFile> {
+  const deadline = performance.now() + LOCK_PATIENCE_MS;
+  for (;;) {
+    const lock = await tryLockState(stateDir);
+    if (lock !== undefined) return lock;
+    if (performance.now() > deadline) throw new ServerBusyError(stateDir);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function stoppedBefore(reason: string): string {
+  return `The build server stopped before this build was done (${reason})`;
+}
+
+/** barchan's own files changed since the server started, in words; undefined when none did. */
+function sourcesChanged(sources: SourceFiles): string | undefined {
+  const changed = sources.changed();
+  return changed === undefined ? undefined : `barchan changed (${changed})`;
+}
+
+/** Goes to the client's directory, or to the project root when it is gone. */
+function enterDirectory(cwd: string, root: string): void {
+  try {
+    Deno.chdir(cwd);
+  } catch {
+    Deno.chdir(root);
+  }
+}
+
+/** A timer that fires once, `ms` after it is armed, unless cancelled or armed again. */
+function idleTimer(ms: number, fire: () => void) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const cancel = () => clearTimeout(timer);
+  const arm = () => {
+    cancel();
+    timer = setTimeout(fire, ms);
+  };
+  arm();
+  return { arm, cancel };
+}
+
+/** Calls `check` on every change to the state directory itself or its lock file. */
+function watchStateDir(stateDir: string, check: () => void): { close(): void } {
+  let fs: Deno.FsWatcher;
+  try {
+    fs = Deno.watchFs(stateDir, { recursive: false });
+  } catch {
+    return { close() {} };
+  }
+  const lock = join(stateDir, BUILD_LOCK);
+  void (async () => {
+    try {
+      for await (const event of fs) {
+        if (event.kind === "remove" || event.paths.some((p) => p === stateDir || p === lock)) {
+          check();
+        }
+      }
+    } catch {
+      // Closed, or the directory went: the periodic check sees it.
+    }
+  })();
+  return {
+    close() {
+      try {
+        fs.close();
+      } catch {
+        // Closed already.
+      }
+    },
+  };
+}
+
+/** Appends timestamped lines to the server's log, written anew by each server. */
+function serverLog(stateDir: string): (line: string) => void {
+  const encoder = new TextEncoder();
+  let file: Deno.FsFile | undefined;
+  try {
+    file = Deno.openSync(join(stateDir, SERVER_LOG), {
+      write: true,
+      create: true,
+      truncate: true,
+    });
+  } catch {
+    // No log then.
+  }
+  return (line) => {
+    if (file === undefined) return;
+    try {
+      file.writeSync(encoder.encode(`${new Date().toISOString()} ${line}\n`));
+    } catch {
+      file = undefined;
+    }
+  };
+}
+
+function writePid(stateDir: string): void {
+  try {
+    Deno.writeTextFileSync(join(stateDir, SERVER_PID), `${Deno.pid}\n`);
+  } catch {
+    // Without it, only a server that answers can be stopped.
+  }
+}
+
+/** Removes the pid file, unless the state directory is another's now. */
+function removePid(stateDir: string, lost: boolean): void {
+  if (lost) return;
+  try {
+    Deno.removeSync(join(stateDir, SERVER_PID));
+  } catch {
+    // Gone already.
+  }
+}
