@@ -126,12 +126,12 @@ export class Engine {
   #trusted: ReadonlySet<string> | TrustedPlaces | undefined;
   /** Roots verified since the last flush (see {@linkcode Engine.markVerified}). */
   #verified = new Set<string>();
-  /** What {@linkcode Engine.invalidateUnwatched} found last, and for how many files and listings. */
+  /** What {@linkcode Engine.invalidateUnwatched} found, and how many files and listings it looked at. */
   #unwatched:
     | {
       watches: (path: string) => boolean;
-      fileCount: number;
-      listingCount: number;
+      filesSeen: number;
+      listingsSeen: number;
       files: FileLeaf[];
       listings: ListingLeaf[];
     }
@@ -244,29 +244,39 @@ export class Engine {
    * what it watches (barchan's and build.ts's modules, files outside the
    * project, ignored directories) is then looked at on each build, as a
    * build of its own would. Which files and listings those are is worked out
-   * again only when some were added since the last call with the same
-   * `watches`.
+   * once for each, on the first call with the same `watches` after it was
+   * added.
    * @param watches Whether the watcher reports changes to an absolute path.
    * @param reason Why, kept for explanations.
    * @returns How many files and listings were marked.
    */
   invalidateUnwatched(watches: (path: string) => boolean, reason = "not watched"): number {
     let unwatched = this.#unwatched;
-    if (
-      unwatched === undefined || unwatched.watches !== watches ||
-      unwatched.fileCount !== this.#files.size || unwatched.listingCount !== this.#listings.size
-    ) {
-      const files: FileLeaf[] = [];
-      const listings: ListingLeaf[] = [];
-      for (const [path, leaf] of this.#files) if (!watches(path)) files.push(leaf);
-      for (const listing of this.#listings) if (!watches(listing.dir)) listings.push(listing);
+    if (unwatched === undefined || unwatched.watches !== watches) {
       unwatched = this.#unwatched = {
         watches,
-        fileCount: this.#files.size,
-        listingCount: this.#listings.size,
-        files,
-        listings,
+        filesSeen: 0,
+        listingsSeen: 0,
+        files: [],
+        listings: [],
       };
+    }
+    // Files and listings are only ever added, in order: only the new ones are looked at.
+    if (unwatched.filesSeen < this.#files.size) {
+      let i = 0;
+      for (const [path, leaf] of this.#files) {
+        if (i++ >= unwatched.filesSeen && !watches(path)) unwatched.files.push(leaf);
+      }
+      unwatched.filesSeen = this.#files.size;
+    }
+    if (unwatched.listingsSeen < this.#listings.size) {
+      let i = 0;
+      for (const listing of this.#listings) {
+        if (i++ >= unwatched.listingsSeen && !watches(listing.dir)) {
+          unwatched.listings.push(listing);
+        }
+      }
+      unwatched.listingsSeen = this.#listings.size;
     }
     let marked = 0;
     for (const leaf of unwatched.files) {
