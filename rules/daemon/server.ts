@@ -99,11 +99,19 @@ export interface BuildServer {
   /** The socket's path. */
   readonly path: string;
   /**
-   * Stops serving: the clients of builds not yet answered are told that
-   * the server stopped, and build on their own (or through a new server,
-   * with `retry`); the connections of stop requests close.
+   * Stops taking connections, and removes the socket if it is still this
+   * server's (not one a later server made at the same path). A server that
+   * stops does this before it releases the build lock, so that it can never
+   * remove the socket of the server that takes the lock next.
+   * @returns Once nothing accepts connections any more.
+   */
+  stopListening(): Promise<void>;
+  /**
+   * Stops serving: listening stops, the clients of builds not yet answered
+   * are told that the server stopped, and build on their own (or through a
+   * new server, with `retry`); the connections of stop requests close.
    * @param why What the clients are told, and whether a new server would build for them.
-   * @returns Once the socket is removed and every answer sent.
+   * @returns Once every answer is sent.
    */
   close(why?: { reason: string; retry: boolean }): Promise<void>;
 }
@@ -130,9 +138,9 @@ export interface BuildServer {
 export function serveBuilds(root: string, host: ServerHost): BuildServer {
   const path = serverSocketPath(root);
   removeIfPresent(path);
-  // Created with no permission for others from the start, then set to 0600.
   const listener = Deno.listen({ transport: "unix", path });
   Deno.chmodSync(path, 0o600);
+  const socket = Deno.lstatSync(path);
   const open: Open = { builds: new Set(), waiting: new Set(), sending: new Set() };
   const stopped = `The ${host.kind === "watch" ? "watch session" : "build server"} stopped ` +
     "before this build was done";
@@ -143,12 +151,24 @@ export function serveBuilds(root: string, host: ServerHost): BuildServer {
       if (!(error instanceof Deno.errors.BadResource)) throw error;
     }
   })();
+  let listening = true;
+  const stopListening = async () => {
+    if (!listening) return;
+    listening = false;
+    listener.close();
+    await accepting;
+    try {
+      const now = Deno.lstatSync(path);
+      if (now.ino === socket.ino && now.dev === socket.dev) Deno.removeSync(path);
+    } catch {
+      // Gone with its directory.
+    }
+  };
   return {
     path,
+    stopListening,
     async close(why = { reason: stopped, retry: false }) {
-      listener.close();
-      await accepting;
-      removeIfPresent(path);
+      await stopListening();
       for (const request of [...open.builds.keys()]) request.withdraw(why.reason, why.retry);
       for (const hangUp of open.waiting) hangUp();
       open.waiting.clear();

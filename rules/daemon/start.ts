@@ -13,7 +13,7 @@
  */
 import { joinPath } from "../../memo/stat/paths.ts";
 import { SERVER_LOG, SERVER_PID, STATE_DIR } from "../state.ts";
-import { askServer, sessionListening } from "./client.ts";
+import { askServer, serverStatus } from "./client.ts";
 import { parseDuration } from "./duration.ts";
 
 /** How long a build server waits for a request before it stops, by default: 15 minutes. */
@@ -121,7 +121,8 @@ export async function startBuildServer(
   void child.status.then((status) => exited = status);
   const deadline = performance.now() + (options.timeoutMs ?? 10_000);
   for (;;) {
-    if (await sessionListening(root)) {
+    // Its own answer, not that of a server that is stopping.
+    if ((await serverStatus(root, 1000))?.pid === child.pid) {
       child.unref();
       return { ok: true, pid: child.pid };
     }
