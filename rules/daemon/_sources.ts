@@ -3,6 +3,8 @@
 // with code its checkout no longer has. Installed from a registry, a version
 // never changes under its URL, and there is nothing to look at.
 
+import { type PathStat, statPath } from "../../memo/mod.ts";
+
 /** The folders and files barchan's code is in, relative to its root. */
 const PARTS = ["cli", "fiber", "memo", "rules", "cli.ts", "mod.ts", "deno.json"];
 
@@ -22,12 +24,8 @@ export class SourceFiles {
     const stack = PARTS.map((part) => `${dir}${part}`);
     while (stack.length > 0) {
       const path = stack.pop()!;
-      let info: Deno.FileInfo;
-      try {
-        info = Deno.statSync(path);
-      } catch {
-        continue;
-      }
+      const info = statPath(path);
+      if (info === null) continue;
       if (info.isDirectory) {
         for (const entry of Deno.readDirSync(path)) stack.push(`${path}/${entry.name}`);
       } else if (/\.(ts|json)$/.test(path)) {
@@ -47,18 +45,13 @@ export class SourceFiles {
    */
   changed(): string | undefined {
     for (const [path, stamp] of this.#files) {
-      let now: string;
-      try {
-        now = stampOf(Deno.statSync(path));
-      } catch {
-        return path;
-      }
-      if (now !== stamp) return path;
+      const info = statPath(path);
+      if (info === null || stampOf(info) !== stamp) return path;
     }
     return undefined;
   }
 }
 
-function stampOf(info: Deno.FileInfo): string {
-  return `${info.mtime?.getTime()} ${info.size} ${info.ino}`;
+function stampOf(info: PathStat): string {
+  return `${info.mtime} ${info.ctime} ${info.size} ${info.ino}`;
 }

@@ -32,13 +32,13 @@
  */
 import { dirname, join } from "node:path";
 import { isCancellation, Scheduler, watch } from "../../fiber/mod.ts";
-import { messageOf } from "../../memo/mod.ts";
+import { messageOf, pathPresent, Store, verifyRoot } from "../../memo/mod.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { Builder } from "../run/builder.ts";
 import { PROCESS_INPUT } from "../run/loader.ts";
-import { tryLockState } from "../run/lock.ts";
-import { TOOL } from "../run/request.ts";
+import { isSameFile, tryLockState } from "../run/lock.ts";
+import { isRequest, requestId, TOOL } from "../run/request.ts";
 import { BUILD_LOCK, SERVER_LOG, SERVER_PID, STATE_DIR } from "../state.ts";
 import { changedModule, changedPaths } from "./_batch.ts";
 import { redirectConsole } from "./_console.ts";
@@ -48,7 +48,7 @@ import { SourceFiles } from "./_sources.ts";
 import { formatDuration } from "./duration.ts";
 import { DEFAULT_IDLE_MS } from "./start.ts";
 import type { ServerStatus } from "./protocol.ts";
-import { type BuildRequest, serveBuilds } from "./server.ts";
+import { type BuildRequest, type BuildServer, serveBuilds } from "./server.ts";
 
 /** How long a server waits, after its last build or file event, to collect garbage. */
 const IDLE_COLLECT_MS = 1000;
@@ -137,21 +137,33 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   });
   const scheduler = new Scheduler();
   const reporter: Reporter = { note: (message) => log(message) };
-  let builder: Builder;
-  try {
-    builder = new Builder({ file, lock }, { root, scheduler, reporter });
-  } catch (error) {
-    lock.close();
-    restoreConsole();
-    throw error;
-  }
+  /**
+   * The builder, made for the first request: the request is checked against
+   * the store's checkpoint first, as a build of its own would be, and what
+   * that found unchanged is taken as verified by its build.
+   */
+  let builder: Builder | undefined;
+  const openBuilder = (targets: string[]) => {
+    const store = new Store(stateDir, (m) => log(m), { lazy: true, roots: isRequest });
+    try {
+      const verdict = verifyRoot(store, requestId({ targets, tool: TOOL }), root);
+      if (verdict.refreshed.length > 0) store.append(store.lastRun + 1, verdict.refreshed);
+      return new Builder({ file, lock, store, verdict }, { root, scheduler, reporter });
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  };
   // Stopping: why, and whether the clients still waiting should start a new server.
   let stop: { reason: string; retry: boolean } | undefined;
+  let server: BuildServer | undefined = undefined;
   const stopped = new AbortController();
   const requestStop = (reason: string, retry: boolean) => {
     if (stop !== undefined) return;
     stop = { reason, retry };
     log(`Stopping: ${reason}`);
+    // New clients find nothing listening, and start or wait for another server.
+    void server?.stopListening();
     stopped.abort();
   };
   const watcher = watch([root], {
@@ -168,14 +180,20 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   let lastActivity = performance.now();
   // The state directory deleted or replaced: stop at once, writing nothing more there.
   let lost = false;
+  const lockPath = join(stateDir, BUILD_LOCK);
   const checkLock = () => {
-    if (lost || builder.holdsLock()) return;
+    if (lost || isSameFile(lock, lockPath)) return;
     lost = true;
-    builder.abandon();
+    if (builder !== undefined) builder.abandon();
+    else lock.close();
     building?.cancel.abort(new Error("The state directory was deleted"));
     requestStop(`${STATE_DIR} was deleted or replaced`, true);
   };
-  const lockTimer = setInterval(checkLock, LOCK_CHECK_MS);
+  const lockTimer = setInterval(() => {
+    checkLock();
+    // A project that went (build.ts deleted or moved) has nothing to serve.
+    if (!lost && !pathPresent(file)) requestStop(`${file} is gone`, true);
+  }, LOCK_CHECK_MS);
   const stateWatch = watchStateDir(stateDir, checkLock);
   const idle = idleTimer(idleMs, () => {
     if (building === undefined && requests.size === 0) {
@@ -189,7 +207,7 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   };
   options.signal?.addEventListener("abort", onSignal, { once: true });
 
-  const server = serveBuilds(root, {
+  server = serveBuilds(root, {
     kind: "server",
     build(request) {
       if (stop !== undefined) return request.withdraw(stoppedBefore(stop.reason), stop.retry);
@@ -232,7 +250,8 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
       requestStop(`another barchan asked: ${reason}`, true);
     },
   });
-  options.onListening?.();
+  if (stop !== undefined) await server.stopListening();
+  else options.onListening?.();
 
   /** Builds one request, with its client's environment, directory, `-j` and console. */
   const serve = async (request: BuildRequest) => {
@@ -243,22 +262,18 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
     const running = new Set<string>();
     try {
       const changedEnv = takeEnvironment(request.env);
+      enterDirectory(request.cwd, root);
+      if (builder === undefined) {
+        builder = openBuilder(request.targets);
+        return await build(builder, request, running, cancel);
+      }
       if (changedEnv.length > 0) builder.engine.invalidateEnv(changedEnv, "changed");
       // What a load could not track is read again in every process: here, every build.
       if (loadReadsProcess(builder)) {
         builder.engine.setInput(PROCESS_INPUT, `${Deno.pid} ${performance.now()} ${Math.random()}`);
       }
       builder.engine.invalidateUnwatched(watches, "not watched");
-      enterDirectory(request.cwd, root);
-      scheduler.jobs = request.jobs ?? navigator.hardwareConcurrency;
-      const result = await builder.build(request.targets, {
-        signal: AbortSignal.any([request.signal, cancel.signal]),
-        reporter: relayTo(request, running),
-      });
-      const failures = result.failed.map((f) => f.message);
-      if (builder.loadFailure !== undefined) {
-        request.finish(1, failures, { fatal: builder.loadFailure.message });
-      } else request.finish(result.ok ? 0 : 1, failures);
+      await build(builder, request, running, cancel);
     } catch (error) {
       if (!isCancellation(error)) request.finish(1, [messageOf(error)]);
       else if (request.signal.aborted) request.finish(130, [], { stopped: [...running].sort() });
@@ -270,10 +285,33 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
     }
   };
 
+  /** Builds the requests whose marks a batch reached, in order. */
+  const serveMarked = async (marks: number[] | undefined) => {
+    let served = false;
+    for (const mark of marks ?? []) {
+      const request = requests.get(mark);
+      requests.delete(mark);
+      if (request === undefined) continue;
+      if (stop !== undefined) request.withdraw(stoppedBefore(stop.reason), stop.retry);
+      else await serve(request);
+      served = true;
+    }
+    collector.schedule();
+    if (served && requests.size === 0) {
+      lastActivity = performance.now();
+      idle.arm();
+    }
+  };
+
   try {
     for await (const batch of watcher) {
       checkLock();
       if (lost) break;
+      // Before the first build, nothing is known to invalidate: it checks everything.
+      if (builder === undefined) {
+        await serveMarked(batch.marks);
+        continue;
+      }
       if (batch.rescan) builder.engine.invalidateAll("file events were lost");
       const changed = changedPaths(builder, batch, new Set());
       const module = changedModule(builder, changed);
@@ -282,20 +320,7 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
         break;
       }
       if (changed.length > 0) builder.engine.invalidatePaths(changed, "changed on disk");
-      let served = false;
-      for (const mark of batch.marks ?? []) {
-        const request = requests.get(mark);
-        requests.delete(mark);
-        if (request === undefined) continue;
-        if (stop !== undefined) request.withdraw(stoppedBefore(stop.reason), stop.retry);
-        else await serve(request);
-        served = true;
-      }
-      collector.schedule();
-      if (served && requests.size === 0) {
-        lastActivity = performance.now();
-        idle.arm();
-      }
+      await serveMarked(batch.marks);
     }
   } finally {
     options.signal?.removeEventListener("abort", onSignal);
@@ -304,14 +329,21 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
     idle.cancel();
     collector.stop();
     await watcher.close();
+    // In this order: what another server would make once it has the lock
+    // (the socket, the pid file, the log) is gone or written before the
+    // lock is released.
+    await server.stopListening();
     if (lost) await scheduler.killAll();
-    else builder.close();
-    removePid(stateDir, lost);
+    else {
+      removePid(stateDir);
+      log(`Stopped: ${stop?.reason ?? "stopped"}`);
+      if (builder !== undefined) builder.close();
+      else lock.close();
+    }
     const why = stop ?? { reason: "stopped", retry: true };
     await server.close({ reason: stoppedBefore(why.reason), retry: why.retry });
     restoreConsole();
   }
-  log(`Stopped: ${stop?.reason ?? "stopped"}`);
   return stop?.reason ?? "stopped";
 }
 
@@ -343,6 +375,24 @@ function relayTo(request: BuildRequest, running: Set<string>): Reporter {
 function loadReadsProcess(builder: Builder): boolean {
   const deps = builder.engine.recordedDeps("barchan.load", "null");
   return deps === undefined || deps.includes(`i\u0000${PROCESS_INPUT}`);
+}
+
+/** Builds a request with the builder, and answers its client. */
+async function build(
+  builder: Builder,
+  request: BuildRequest,
+  running: Set<string>,
+  cancel: AbortController,
+): Promise<void> {
+  builder.scheduler.jobs = request.jobs ?? navigator.hardwareConcurrency;
+  const result = await builder.build(request.targets, {
+    signal: AbortSignal.any([request.signal, cancel.signal]),
+    reporter: relayTo(request, running),
+  });
+  const failures = result.failed.map((f) => f.message);
+  if (builder.loadFailure !== undefined) {
+    request.finish(1, failures, { fatal: builder.loadFailure.message });
+  } else request.finish(result.ok ? 0 : 1, failures);
 }
 
 /** Takes the build lock, giving a server that is stopping a moment to release it. */
@@ -449,9 +499,7 @@ function writePid(stateDir: string): void {
   }
 }
 
-/** Removes the pid file, unless the state directory is another's now. */
-function removePid(stateDir: string, lost: boolean): void {
-  if (lost) return;
+function removePid(stateDir: string): void {
   try {
     Deno.removeSync(join(stateDir, SERVER_PID));
   } catch {
