@@ -52,6 +52,8 @@ async function run(tool: Tool): Promise<number> {
     cwd: tool.tree,
     stdout: "null",
     stderr: "piped",
+    // Each revision builds in its own process (older ones know no build server).
+    env: { BARCHAN_SERVER: "off" },
   }).output();
   const ms = performance.now() - start;
   if (!out.success) {
