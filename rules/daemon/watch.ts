@@ -106,8 +106,11 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   // before each is built.
   const requests = new Map<number, BuildRequest>();
   let server: BuildServer | undefined;
+  const watches = (path: string) => watcher.watches(path);
   const serve = async (request: BuildRequest) => {
     const running = new Set<string>();
+    // What the watcher does not see is checked as a build of its own would.
+    builder.engine.invalidateUnwatched(watches, "not watched");
     try {
       const result = await builder.build(request.targets, {
         signal: request.signal,
