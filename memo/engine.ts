@@ -328,6 +328,17 @@ export class Engine {
   }
 
   /**
+   * Whether nodes are taken as up to date on the word of
+   * {@linkcode Engine.trustUnchanged}: their dependencies may not be loaded,
+   * so that {@linkcode Engine.tracks} does not know of them. A watcher must
+   * then invalidate every path it reports.
+   * @returns True until the trust ends.
+   */
+  get trusting(): boolean {
+    return this.#trusted !== undefined;
+  }
+
+  /**
    * Forgets every check of files, listings and environment variables: the
    * next evaluation re-checks all of them (as after lost file events). Memo
    * results whose inputs turn out unchanged stay valid.
