@@ -88,6 +88,20 @@ Deno.test("build server: the first build starts one, the next builds are built b
   });
 });
 
+Deno.test("build server: one started on a built tree sees the edits after its first build", async () => {
+  await withServerProject(PROJECT, async (root) => {
+    await serverBuild(root, ["--no-server"]);
+    // Its first build finds nothing changed in the store's checkpoint, and trusts it.
+    assert.match((await serverBuild(root)).stderr, /Done: 0 actions ran/);
+    for (const [i, path] of ["src/a.txt", "src/b.txt", "src/a.txt"].entries()) {
+      await Deno.writeTextFile(join(root, path), `edit ${i}\n`);
+      assert.match((await serverBuild(root)).stderr, /Done: 2 actions ran/, `edit ${i}`);
+    }
+    assert.equal(await readMaybe(root, "out/ab.txt"), "edit 2\nedit 1\n");
+    assert.equal((await serverStatus(root))?.builds, 4);
+  });
+});
+
 Deno.test("build server: none with CI set, BARCHAN_SERVER=off or --no-server", async () => {
   await withServerProject(PROJECT, async (root) => {
     await serverBuild(root, ["--no-server"]);
