@@ -321,7 +321,10 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
       }
       if (builder.engine.trusting) {
         // What the first build trusted is not loaded, and not tracked: any path may matter.
-        if (batch.paths.length > 0) builder.engine.invalidatePaths(batch.paths, "changed on disk");
+        if (batch.paths.length > 100) builder.engine.invalidateAll("changed on disk");
+        else if (batch.paths.length > 0) {
+          builder.engine.invalidatePaths(batch.paths, "changed on disk");
+        }
       } else if (changed.length > 0) builder.engine.invalidatePaths(changed, "changed on disk");
       await serveMarked(batch.marks);
     }
