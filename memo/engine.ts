@@ -638,6 +638,8 @@ export class Engine {
     const file = this.#files.get(path);
     if (file !== undefined && fileMoved(file)) return true;
     for (const listing of this.#listings) if (listing.covers(path)) return true;
+    // A file that is still the file recorded holds no other: no need to look under it.
+    if (file !== undefined && file.exists && !file.isDirectory) return false;
     const prefix = path + "/";
     for (const [filePath, leaf] of this.#files) {
       if (filePath.startsWith(prefix) && fileMoved(leaf)) return true;
