@@ -6,11 +6,11 @@
  * `CI` is set); a watch session (`build -w`) builds it too. When no server
  * can build it, it is built here.
  *
- * Only what a build with nothing to do needs is imported here: the server's
- * client, the request's check against the store (rules/run/open_build.ts)
- * and the plain reporter (the JSON and trace reporters load when asked
- * for). The engine, the scheduler and the rest load when a build has work
- * here.
+ * Only what a build sent to a server needs is imported here: the server's
+ * client and the plain reporter (the JSON and trace reporters load when
+ * asked for). A build in this process loads the request's check against the
+ * store (rules/run/open_build.ts) next, and the engine, the scheduler and
+ * the rest only when it has work.
  *
  * @module
  */
@@ -20,7 +20,6 @@ import { relativePath as relative, resolvePath as resolve } from "../memo/stat/p
 import { findBuildFile } from "../rules/project/build_file.ts";
 import { plainReporter } from "../rules/report/plain.ts";
 import type { Reporter } from "../rules/report/reporter.ts";
-import { buildOpened, openRequest } from "../rules/run/open_build.ts";
 import { buildThroughServer, type ServerAnswer } from "../rules/daemon/client.ts";
 
 /** The options of `barchan build`, as the command line gave them. */
@@ -147,6 +146,7 @@ async function buildIn(
   const session = awaitSession(root, targets, reporter, { server, jobs: flags.jobs });
   let opened;
   try {
+    const { openRequest } = await import("../rules/run/open_build.ts");
     opened = await openRequest({
       root,
       targets,
@@ -168,7 +168,10 @@ async function buildIn(
     session.stop();
   }
   if (opened.upToDate) return 0;
-  const { isCancellation, onInterrupt, Scheduler } = await import("../fiber/mod.ts");
+  const [{ isCancellation, onInterrupt, Scheduler }, { buildOpened }] = await Promise.all([
+    import("../fiber/mod.ts"),
+    import("../rules/run/open_build.ts"),
+  ]);
   const scheduler = new Scheduler({ jobs: flags.jobs });
   const controller = new AbortController();
   let building: Promise<unknown> = Promise.resolve();
