@@ -265,7 +265,10 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
       enterDirectory(request.cwd, root);
       if (builder === undefined) {
         builder = openBuilder(request.targets);
-        return await build(builder, request, running, cancel);
+        await build(builder, request, running, cancel);
+        // Answered: which of its files the watcher does not see is worked out now, not then.
+        builder.engine.invalidateUnwatched(watches, "not watched");
+        return;
       }
       if (changedEnv.length > 0) builder.engine.invalidateEnv(changedEnv, "changed");
       // What a load could not track is read again in every process: here, every build.
@@ -274,6 +277,7 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
       }
       builder.engine.invalidateUnwatched(watches, "not watched");
       await build(builder, request, running, cancel);
+      builder.engine.invalidateUnwatched(watches, "not watched");
     } catch (error) {
       if (!isCancellation(error)) request.finish(1, [messageOf(error)]);
       else if (request.signal.aborted) request.finish(130, [], { stopped: [...running].sort() });
