@@ -29,6 +29,7 @@ export type { VarOptions } from "./var.ts";
 export { defaultEngine, Engine } from "./engine.ts";
 export type { EngineOptions, ExecutionInfo, TrustedPlaces } from "./engine.ts";
 export {
+  contentDigest,
   currentEngine,
   env,
   exists,

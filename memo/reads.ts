@@ -16,7 +16,7 @@ import { InputLeaf } from "./leaves/input.ts";
 import { ListingLeaf } from "./leaves/listing.ts";
 import { VarLeaf } from "./leaves/var.ts";
 import { type Cell, MemoNode } from "./node.ts";
-import { digestOf } from "./stat/digest.ts";
+import { digestOf, digestOfFile } from "./stat/digest.ts";
 
 const decoder = new TextDecoder();
 
@@ -109,6 +109,40 @@ export function stat(path: string): Promise<PathInfo | null> {
   frame.addDep(leaf);
   if (leaf.isDirectory) return Promise.resolve({ isFile: false, isDirectory: true });
   return Promise.resolve(leaf.exists ? { isFile: true, isDirectory: false } : null);
+}
+
+/**
+ * The digest of a file's content (as {@linkcode digestOf} gives it), with a
+ * dependency on it, as {@linkcode stat} records: a change of the file re-runs
+ * the computation. Cheap when the file was read before: its digest is known.
+ * @param path The path.
+ * @returns The digest, or null when the path is absent or a directory.
+ *
+ * @example
+ * ```ts
+ * import { contentDigest, digestOf, Engine } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile();
+ * await Deno.writeTextFile(file, "hi");
+ * assert.equal(await new Engine().run(() => contentDigest(file)), digestOf("hi"));
+ * ```
+ */
+export function contentDigest(path: string): Promise<string | null> {
+  const frame = currentFrame();
+  if (frame === undefined) {
+    try {
+      return Promise.resolve(Deno.statSync(path).isFile ? digestOfFile(path) : null);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return Promise.resolve(null);
+      return Promise.reject(error);
+    }
+  }
+  const engine = frame.engine;
+  const leaf = engine.fileLeaf(resolve(engine.root, path));
+  engine.checkLeaf(leaf);
+  frame.addDep(leaf);
+  return Promise.resolve(leaf.exists && !leaf.isDirectory ? leaf.digest : null);
 }
 
 /**

@@ -101,6 +101,7 @@ export type { ServerStart, ServerStop, StartServerOptions } from "./daemon/start
 export {
   BUILD_DIR,
   BUILD_LOCK,
+  OUTPUT_DIR,
   OUTPUTS_LOG,
   SERVER_LOG,
   SERVER_PID,

@@ -8,6 +8,8 @@
  * - {@linkcode OUTPUTS_LOG}: the outputs barchan wrote, with their digests;
  * - {@linkcode BUILD_LOCK}: held by the build that runs, and for as long as
  *   they live by the project's build server and by a watch session;
+ * - {@linkcode OUTPUT_DIR}: the whole output of commands that printed more
+ *   than a build keeps in memory, one file per rule and stream;
  * - {@linkcode SERVER_SOCKET}: where the build server or a watch session
  *   serves builds (in the temporary directory when this path is too long
  *   for a socket);
@@ -50,3 +52,6 @@ export const SERVER_PID = "server.pid";
 
 /** The build server's log (its start, why it stopped), in {@linkcode STATE_DIR}. */
 export const SERVER_LOG = "server.log";
+
+/** Where output too long to keep in memory goes, under {@linkcode STATE_DIR}. */
+export const OUTPUT_DIR = "output";

@@ -151,6 +151,8 @@ let chunk: Uint8Array | undefined;
  * bytes, reading it in chunks of 1 MiB: a large file is never held in
  * memory whole.
  * @param path The file.
+ * @param onChunk Given each chunk as it is read (valid during the call
+ * only), so that another hash can be taken in the same pass.
  * @returns The digest.
  * @throws Deno's error when the file cannot be read.
  *
@@ -164,7 +166,7 @@ let chunk: Uint8Array | undefined;
  * assert.equal(digestOfFile(file), digestOf("abc"));
  * ```
  */
-export function digestOfFile(path: string): string {
+export function digestOfFile(path: string, onChunk?: (bytes: Uint8Array) => void): string {
   const file = Deno.openSync(path, { read: true });
   try {
     const buffer = chunk ??= new Uint8Array(CHUNK);
@@ -174,6 +176,7 @@ export function digestOfFile(path: string): string {
     for (;;) {
       const n = file.readSync(buffer.subarray(filled));
       if (n === null) break;
+      onChunk?.(buffer.subarray(filled, filled + n));
       filled += n;
       length += n;
       if (filled === buffer.length) {

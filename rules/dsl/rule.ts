@@ -27,6 +27,13 @@ export interface RuleOptions {
    * action.
    */
   description?: string;
+  /**
+   * Whether the action cache may keep and restore its commands' results.
+   * Turn it off for actions that use the network, the clock or anything
+   * else their key does not cover (see docs/concepts.md).
+   * @default true
+   */
+  cache?: boolean;
 }
 
 /**
@@ -88,6 +95,9 @@ export function rule(options: RuleOptions): RuleHandle {
   if (options.description !== undefined && typeof options.description !== "string") {
     throw new TypeError(`The rule at ${site()} has a description that is not a string`);
   }
+  if (options.cache !== undefined && typeof options.cache !== "boolean") {
+    throw new TypeError(`The rule at ${site()} has a cache option that is not true or false`);
+  }
   // A rule without targets is named by what it is, which stays the same
   // when build.ts changes elsewhere.
   const actionSpec = typeof action === "function"
@@ -95,9 +105,18 @@ export function rule(options: RuleOptions): RuleHandle {
     : [...action.spec];
   const spec = digestOf(JSON.stringify([targets, deps, actionSpec, options.alias ?? null]));
   const id = targets[0] ?? `@${options.alias}/${spec.slice(0, 8)}`;
-  const added = project.addRule(
-    new DefinedRule(id, targets, deps, action, options.alias, options.description, spec, where),
+  const defined = new DefinedRule(
+    id,
+    targets,
+    deps,
+    action,
+    options.alias,
+    options.description,
+    spec,
+    where,
   );
+  if (options.cache === false) defined.cache = false;
+  const added = project.addRule(defined);
   return new RuleHandle(added.id, targets, where);
 }
 
@@ -141,6 +160,7 @@ class DefinedRule implements Rule {
   readonly alias: string | undefined;
   readonly description: string | undefined;
   readonly spec: string;
+  cache = true;
   readonly #where: RuleSite;
 
   constructor(

@@ -29,6 +29,8 @@ export interface Rule {
   readonly alias: string | undefined;
   /** What it does, in words, when build.ts says. */
   readonly description?: string;
+  /** Whether the action cache may keep its commands' results. @default true */
+  readonly cache?: boolean;
   /** Where it is defined, `build.ts:line`. */
   readonly site: string;
   /**
@@ -287,6 +289,7 @@ function renamed(rule: Rule, id: string): Rule {
     action: rule.action,
     alias: rule.alias,
     description: rule.description,
+    cache: rule.cache,
     spec: rule.spec,
     get site() {
       return rule.site;

@@ -25,6 +25,8 @@ export interface ActionFinished extends ActionStarted {
   durationMs: number;
   /** The failure, if it failed. */
   error?: string;
+  /** Where its commands' results came from, when every one came from an action cache. */
+  restored?: "local" | "remote";
 }
 
 /** A build that starts. */
@@ -39,6 +41,8 @@ export interface BuildFinished {
   ok: boolean;
   /** How many actions ran (or would run, in a dry run). */
   ran: number;
+  /** How many actions were restored from an action cache instead (not counted in `ran`). @default 0 */
+  restored?: number;
   /** How many failures. */
   failed: number;
   /** The failures' messages. */

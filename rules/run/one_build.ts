@@ -17,6 +17,7 @@ import { type DepSpec, normalizeDeps } from "../project/project.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
 import { ActionRunner } from "./action_runner.ts";
+import type { CommandCache } from "../command/command_cache.ts";
 import type { LoadedProject } from "./loader.ts";
 import { buildAlias, buildRule, buildTarget, ruleSpec, type RuleValue } from "./nodes.ts";
 import {
@@ -54,6 +55,10 @@ export interface OneBuildInit {
   signal: AbortSignal;
   /** Say what would run; run and write nothing. */
   dryRun?: boolean;
+  /** The action cache, unless it is off. */
+  cache?: CommandCache;
+  /** The cache namespace. @default "" */
+  namespace?: string;
   /**
    * The project evaluated in this process, without a dependency on it (for
    * messages), evaluating build.ts when needed.
@@ -74,8 +79,12 @@ export class OneBuild {
   readonly signal: AbortSignal;
   /** Say what would run; run and write nothing. */
   readonly dryRun: boolean;
-  /** Rules whose action ran, in order. */
+  /** Rules whose action ran, in order (restored ones included). */
   readonly ran: RanRule[] = [];
+  /** Rules whose every command was restored from an action cache. */
+  readonly restored: string[] = [];
+  /** Why commands were not found in the action cache, by rule. */
+  readonly misses = new Map<string, string>();
   #reasons = new Map<string, string>();
   #runner: ActionRunner;
   #project: () => Promise<LoadedProject>;
@@ -91,6 +100,11 @@ export class OneBuild {
     this.#project = init.project;
     this.#runner = new ActionRunner({
       root: this.root,
+      engine: this.engine,
+      cache: init.cache,
+      namespace: init.namespace,
+      started: (rule) => this.ran.push({ rule: rule.id, reason: this.#reasonOf(rule.id) }),
+      missed: (rule, reason) => this.misses.set(rule.id, reason),
       scheduler: this.scheduler,
       outputs: this.outputs,
       reporter: this.reporter,
@@ -283,15 +297,20 @@ export class OneBuild {
 
   /**
    * Runs a rule's action (action_runner.ts) and returns its value; the rule
-   * is added to `ran` first, with the reason it runs.
+   * is added to `ran` when its action starts for real (a replay that
+   * matches every step of the last run does not count).
    * @param spec The rule.
    * @param previous Its value from its last successful run.
    * @returns Its value.
    */
   async execute(spec: RuleSpec, previous: RuleValue | undefined): Promise<RuleValue> {
-    const reason = this.#reasons.get(spec.id) ?? "new rule (never built before)";
-    this.ran.push({ rule: spec.id, reason });
-    return await this.#runner.run(spec, reason, previous);
+    const { value, status } = await this.#runner.run(spec, this.#reasonOf(spec.id), previous);
+    if (status === "restored") this.restored.push(spec.id);
+    return value;
+  }
+
+  #reasonOf(id: string): string {
+    return this.#reasons.get(id) ?? "new rule (never built before)";
   }
 
   /**

@@ -51,6 +51,8 @@ export interface RuleSpec {
   readonly alias: string | null;
   /** What the rule does, in words, when build.ts says. */
   readonly description: string | null;
+  /** Whether the action cache may keep and restore its commands' results. */
+  readonly cache: boolean;
 }
 
 /** An alias as a build runs it. */
@@ -190,14 +192,16 @@ function ruleSpecOf(project: Project, rule: Rule, code: string): RuleSpec {
     : { kind: "data", spec: rule.action.spec };
   const alias = rule.alias ?? null;
   const description = rule.description ?? null;
+  const cache = rule.cache !== false;
   return {
-    key: digestOf(JSON.stringify([rule.id, rule.targets, deps, action, alias, description])),
+    key: digestOf(JSON.stringify([rule.id, rule.targets, deps, action, alias, description, cache])),
     id: rule.id,
     targets: rule.targets,
     deps,
     action,
     alias,
     description,
+    cache,
   };
 }
 
@@ -300,6 +304,7 @@ export const specCodec: {
         action,
         spec.alias,
         spec.description,
+        spec.cache ? 1 : 0,
       ];
     }
     if ("rules" in spec) return ["a", spec.key, spec.name, spec.deps.map(storeDep), spec.rules];
@@ -323,6 +328,7 @@ export const specCodec: {
             : { kind: "function", code: stored.f },
           alias: a[6] as string | null,
           description: a[7] as string | null,
+          cache: a[8] !== 0,
         };
       }
       case "a":

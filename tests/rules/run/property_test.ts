@@ -323,24 +323,43 @@ async function edit(model: Model, root: string): Promise<string[]> {
   return done;
 }
 
-/** The ids of the rules that must run, from what they saw and the files before and after. */
+/**
+ * Whether a rule's action must execute: it is new, its definition changed,
+ * a file it reads now has other content than it saw (or it reads other
+ * files), or a target is missing or not what it wrote.
+ */
+function mustExecute(model: Model, rule: RuleDef, before: Files, after: Files): boolean {
+  const seen = model.seen.get(rule.name);
+  const reads = model.readsOf(rule, after);
+  return seen === undefined || seen.source !== ruleSource(rule) ||
+    targetsOf(rule).some((t) => before[t] !== seen.wrote.get(t)) ||
+    reads.length !== seen.reads.size ||
+    reads.some((d) => !seen.reads.has(d) || after[d] !== seen.reads.get(d));
+}
+
+/**
+ * The ids of the rules whose action must start, from what they saw and the
+ * files before and after. A function action executes again whenever
+ * build.ts changes, and starts (is reported as run) only when a step
+ * differs from its last run's: here, when what it writes differs, or its
+ * target is not what it wrote.
+ */
 function mustRun(model: Model, before: Files, after: Files): string[] {
   const out: string[] = [];
   for (const rule of model.rules) {
+    if (!mustExecute(model, rule, before, after)) continue;
     const seen = model.seen.get(rule.name);
-    const reads = model.readsOf(rule, after);
-    const runs = seen === undefined || seen.source !== ruleSource(rule) ||
-      targetsOf(rule).some((t) => before[t] !== seen.wrote.get(t)) ||
-      reads.length !== seen.reads.size ||
-      reads.some((d) => !seen.reads.has(d) || after[d] !== seen.reads.get(d));
+    const runs = rule.kind !== "fn" || seen === undefined ||
+      targetsOf(rule).some((t) => before[t] !== seen.wrote.get(t) || after[t] !== before[t]);
     if (runs) out.push(idOf(rule));
   }
   return out.sort();
 }
 
-function remember(model: Model, ran: string[], after: Files): void {
+/** Records what each rule that executed saw. */
+function remember(model: Model, before: Files, after: Files): void {
   for (const rule of model.rules) {
-    if (!ran.includes(idOf(rule))) continue;
+    if (!mustExecute(model, rule, before, after)) continue;
     model.seen.set(rule.name, {
       source: ruleSource(rule),
       reads: new Map(model.readsOf(rule, after).map((d) => [d, after[d]])),
@@ -393,7 +412,7 @@ async function checkSeed(seed: number, functions: boolean): Promise<void> {
         `the checkpoint does not hold after the build (${where})`,
       );
       assert.deepEqual(after, await cleanBuild(root), `not what a clean build gives (${where})`);
-      remember(model, started, after);
+      remember(model, before, after);
     }
     const last = await buildOk(root);
     assert.deepEqual(last.ran, [], `a final build ran something (seed ${seed})`);

@@ -1,0 +1,60 @@
+/**
+ * A command as barchan keys, replays, caches and runs it: the program and
+ * its arguments, the environment the action sets, the working directory,
+ * standard input, and the paths it may write (its rule's targets). What it
+ * may read is given beside it, as the files its rule depends on so far
+ * (command_key.ts).
+ *
+ * @module
+ */
+
+/**
+ * One command of an action.
+ *
+ * @example
+ * ```ts
+ * import type { CommandSpec } from "./command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const cc: CommandSpec = {
+ *   program: "gcc",
+ *   args: ["-c", "main.c", "-o", "_build/main.o"],
+ *   env: {},
+ *   cwd: "",
+ *   outputs: ["_build/main.o"],
+ * };
+ * assert.equal(cc.stdin, undefined);
+ * ```
+ */
+export interface CommandSpec {
+  /** The program: a name looked up in `PATH`, or a path. */
+  readonly program: string;
+  /** Its arguments. */
+  readonly args: readonly string[];
+  /** Variables the action sets, added to the environment barchan runs in. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The working directory, relative to the project root; `""` is the root. */
+  readonly cwd: string;
+  /** Standard input text, if any. */
+  readonly stdin?: string;
+  /** The paths it may write, relative to the project root: its rule's targets. */
+  readonly outputs: readonly string[];
+}
+
+/**
+ * The command line of a command, for messages.
+ * @param spec The command.
+ * @returns Program and arguments, space separated.
+ *
+ * @example
+ * ```ts
+ * import { commandLine } from "./command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const line = commandLine({ program: "cp", args: ["a", "b"], env: {}, cwd: "", outputs: ["b"] });
+ * assert.equal(line, "cp a b");
+ * ```
+ */
+export function commandLine(spec: CommandSpec): string {
+  return [spec.program, ...spec.args].join(" ");
+}

@@ -1,0 +1,133 @@
+/**
+ * The files a rule's commands may read: every file its dependencies come to
+ * (a path, each path a glob matches, each file of an alias, each target of a
+ * rule), with the SHA-256 digests a command's key needs (command_key.ts).
+ * A built file's fast digest comes from its rule's value, a source's from
+ * the file itself; both are dependencies the rule has already recorded.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { contentDigest, type Engine, glob } from "../../memo/mod.ts";
+import { sha256OfFile } from "../command/file_sha256.ts";
+import type { InputFile } from "../reapi/mod.ts";
+import type { DepSpec } from "../project/project.ts";
+import { ruleSpec, type RuleValue } from "./nodes.ts";
+import {
+  aliasKey,
+  type AliasSpec,
+  globKey,
+  type GlobSpec,
+  producerKey,
+  type ProducerSpec,
+  type ResolvedDep,
+} from "./specs.ts";
+import { BUILD_DIR } from "../state.ts";
+
+/** A dependency as written, or as its spec resolved it. */
+export type Need = DepSpec | ResolvedDep;
+
+/**
+ * The input files of one execution of a rule's action, growing as it needs
+ * more.
+ *
+ * @example
+ * ```ts
+ * import { InputSet } from "./inputs.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const inputs = new InputSet("/project", {} as never);
+ * assert.deepEqual(await inputs.files(), []);
+ * ```
+ */
+export class InputSet {
+  readonly #root: string;
+  readonly #engine: Engine;
+  readonly #pending: Need[] = [];
+  readonly #files = new Map<string, InputFile>();
+  readonly #aliases = new Set<string>();
+
+  /**
+   * @param root The project root.
+   * @param engine The build's engine (for the values of built rules).
+   */
+  constructor(root: string, engine: Engine) {
+    this.#root = root;
+    this.#engine = engine;
+  }
+
+  /**
+   * Adds dependencies the action needs.
+   * @param deps The dependencies, already built.
+   */
+  add(deps: readonly Need[]): void {
+    this.#pending.push(...deps);
+  }
+
+  /**
+   * Every input file so far, sorted by path.
+   * @returns The files with their SHA-256 digests.
+   */
+  async files(): Promise<InputFile[]> {
+    while (this.#pending.length > 0) {
+      const deps = this.#pending.splice(0);
+      for (const dep of deps) await this.#resolve(dep);
+    }
+    return [...this.#files.values()].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
+
+  async #resolve(dep: Need): Promise<void> {
+    switch (dep.kind) {
+      case "path": {
+        const producer = "producer" in dep
+          ? dep.producer
+          : (await ruleSpec(producerKey(dep.path)) as ProducerSpec | null)?.rule ?? null;
+        await this.#file(dep.path, producer);
+        return;
+      }
+      case "glob": {
+        const [paths, produced] = await Promise.all([
+          glob(dep.pattern, { skip: [BUILD_DIR] }),
+          ruleSpec(globKey(dep.pattern)) as Promise<GlobSpec>,
+        ]);
+        for (const path of paths) await this.#file(path, produced.produced[path]?.rule ?? null);
+        return;
+      }
+      case "rule":
+        await this.#targetsOf(dep.id);
+        return;
+      case "alias": {
+        if (this.#aliases.has(dep.name)) return;
+        this.#aliases.add(dep.name);
+        const spec = await ruleSpec(aliasKey(dep.name)) as AliasSpec | null;
+        if (spec === null) return;
+        for (const d of spec.deps) await this.#resolve(d);
+        for (const id of spec.rules) await this.#targetsOf(id);
+      }
+    }
+  }
+
+  async #targetsOf(rule: string): Promise<void> {
+    const value = this.#engine.lastValue("barchan.rule", rule) as RuleValue | undefined;
+    for (const path of Object.keys(value?.t ?? {})) {
+      if (path !== "") await this.#file(path, rule);
+    }
+  }
+
+  async #file(path: string, producer: string | null): Promise<void> {
+    if (this.#files.has(path)) return;
+    const absolute = join(this.#root, path);
+    const fast = producer === null
+      ? await contentDigest(absolute)
+      : (this.#engine.lastValue("barchan.rule", producer) as RuleValue | undefined)?.t[path];
+    if (fast === null || fast === undefined) return;
+    let executable = false;
+    try {
+      executable = ((Deno.statSync(absolute).mode ?? 0) & 0o111) !== 0;
+    } catch {
+      return;
+    }
+    const { sha256 } = await sha256OfFile(absolute, fast);
+    this.#files.set(path, { path, digest: sha256, isExecutable: executable });
+  }
+}
