@@ -91,6 +91,7 @@ export interface BuildServerOptions {
 /** The build lock is held by another process: a build, a watch session or another server. */
 export class ServerBusyError extends Error {
   /**
+   * Says whose lock is held.
    * @param stateDir The state directory whose lock is held.
    */
   constructor(stateDir: string) {
