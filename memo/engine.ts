@@ -385,9 +385,6 @@ export class Engine {
   }
 
   /**
-   * Writes what changed since the last flush to the store, if there is one.
-   */
-  /**
    * Marks in the store that a root was verified in the current run, with
    * nothing under it failing: a later check of that root may then take
    * what the store's checkpoint says of it, even after records written
@@ -398,6 +395,9 @@ export class Engine {
     this.#verified.add(id);
   }
 
+  /**
+   * Writes what changed since the last flush to the store, if there is one.
+   */
   flush(): void {
     const store = this.#store;
     if (store === undefined) return;
