@@ -308,8 +308,12 @@ Deno.test("build server: a build sees the client's environment", async () => {
 
 Deno.test("build server: files outside the project, which it does not watch, are checked on every build", async () => {
   await withProject({
-    "proj/build.ts": `import { rule, sh } from "${MOD}";
-rule({ targets: "out.txt", deps: "../shared/lib.txt", action: sh("cat ../shared/lib.txt > out.txt") });
+    "proj/build.ts": `import { rule } from "${MOD}";
+rule({
+  targets: "out.txt",
+  deps: "../shared/lib.txt",
+  action: async (ctx) => ctx.writeText("out.txt", await ctx.readText("../shared/lib.txt")),
+});
 `,
     "shared/lib.txt": "v1\n",
   }, async (dir) => {
