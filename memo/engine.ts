@@ -7,6 +7,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { Frame, frameStorage } from "./context.ts";
 import { emptyStats, type MemoDefinition, type MemoStats } from "./definition.ts";
+import { verifyAhead as verifyNodeAhead } from "./exec.ts";
 import { isJsonData } from "./json.ts";
 import { EnvLeaf } from "./leaves/env.ts";
 import { FileLeaf } from "./leaves/file.ts";
@@ -382,6 +383,21 @@ export class Engine {
       : reason;
     const detail = this.#reasons.get(reason);
     return detail !== undefined ? `${what} changed (${detail})` : `${what} changed`;
+  }
+
+  /**
+   * Verifies ahead of a build, without executing anything, what can be
+   * verified under a node already known to this engine: every node under it
+   * whose dependencies are unchanged is verified for the current run, so
+   * that the build, when it comes, walks only what changed. For a process
+   * that learns of changes before a build is asked for (a build server).
+   * @param id The node's id (a request's root).
+   * @returns True when the node itself is verified: a build of it would run nothing.
+   */
+  verifyAhead(id: string): boolean {
+    const node = this.#cells.get(id);
+    if (!(node instanceof MemoNode)) return false;
+    return verifyNodeAhead(this, node, this.currentRun(), 0, new Set());
   }
 
   /**

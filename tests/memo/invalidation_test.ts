@@ -200,3 +200,41 @@ Deno.test("engine.abandon() writes nothing more to the store", async () => {
     assert.equal((await Deno.stat(log)).size, before);
   });
 });
+
+const aheadLog: string[] = [];
+const aheadPart = memo("invAheadPart", async (path: string) => {
+  aheadLog.push(path);
+  return (await readText(path)).length;
+});
+const aheadSum = memo("invAheadSum", async (paths: string[]) => {
+  aheadLog.push("sum");
+  let total = 0;
+  for (const path of paths) total += await aheadPart(path);
+  return total;
+});
+
+Deno.test("engine.verifyAhead() verifies what nothing changed under, and executes nothing", async () => {
+  await withTempDir(async (dir) => {
+    for (const name of ["a", "b", "c"]) await Deno.writeTextFile(join(dir, name), name);
+    const engine = new Engine({ root: dir });
+    const paths = ["a", "b", "c"];
+    assert.equal(await engine.run(() => aheadSum(paths)), 3);
+    const id = `invAheadSum\u0000${JSON.stringify(paths)}`;
+    // Rewritten with the same content: everything is verified ahead.
+    await Deno.writeTextFile(join(dir, "b"), "b");
+    engine.invalidatePaths(["b"]);
+    aheadLog.length = 0;
+    assert.equal(engine.verifyAhead(id), true);
+    assert.deepEqual(aheadLog, []);
+    // A change: its siblings are verified, it and the sum are left to the build.
+    await Deno.writeTextFile(join(dir, "a"), "aaa");
+    engine.invalidatePaths(["a"]);
+    const revalidated = engine.stats().get("invAheadPart")!.revalidated;
+    assert.equal(engine.verifyAhead(id), false);
+    assert.deepEqual(aheadLog, [], "nothing executed");
+    assert.equal(engine.stats().get("invAheadPart")!.revalidated, revalidated + 2);
+    assert.equal(await engine.run(() => aheadSum(paths)), 5);
+    assert.deepEqual(aheadLog.sort(), ["a", "sum"]);
+    assert.equal(engine.verifyAhead("no such node"), false);
+  });
+});
