@@ -56,6 +56,9 @@ const IDLE_COLLECT_MS = 1000;
 /** How often a server checks that its state directory is still there, besides watching it. */
 const LOCK_CHECK_MS = 1000;
 
+/** How many of the last requests' roots a server verifies ahead after a change. */
+const RECENT_REQUESTS = 4;
+
 /** How long a starting server tries for the build lock (another server may be releasing it). */
 const LOCK_PATIENCE_MS = 1000;
 
@@ -176,6 +179,8 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   const watches = (path: string) => watcher.watches(path);
   // Requests, by the watcher mark that must be reached before each is built.
   const requests = new Map<number, BuildRequest>();
+  // The roots of the requests built last, most recent last: verified ahead after a change.
+  const recent: string[] = [];
   let building: { request: BuildRequest; cancel: AbortController } | undefined;
   let builds = 0;
   let lastActivity = performance.now();
@@ -261,6 +266,9 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
     building = { request, cancel };
     current = request;
     const running = new Set<string>();
+    const id = requestId({ targets: request.targets, tool: TOOL });
+    recent.splice(0, recent.length, ...recent.filter((r) => r !== id), id);
+    if (recent.length > RECENT_REQUESTS) recent.shift();
     try {
       const changedEnv = takeEnvironment(request.env);
       enterDirectory(request.cwd, root);
@@ -324,13 +332,19 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
         requestStop(`${module} changed, which build.ts imports`, true);
         break;
       }
+      let invalidated = changed.length > 0;
       if (builder.engine.trusting) {
         // What the first build trusted is not loaded, and not tracked: any path may matter.
+        invalidated = batch.paths.length > 0;
         if (batch.paths.length > 100) builder.engine.invalidateAll("changed on disk");
-        else if (batch.paths.length > 0) {
-          builder.engine.invalidatePaths(batch.paths, "changed on disk");
-        }
-      } else if (changed.length > 0) builder.engine.invalidatePaths(changed, "changed on disk");
+        else if (invalidated) builder.engine.invalidatePaths(batch.paths, "changed on disk");
+      } else if (invalidated) builder.engine.invalidatePaths(changed, "changed on disk");
+      if (batch.rescan) invalidated = true;
+      // Before the next request: what nothing changed under is verified now, so
+      // that its build walks only what changed.
+      if (invalidated && (batch.marks ?? []).length === 0) {
+        for (const id of recent) builder.engine.verifyAhead(id);
+      }
       await serveMarked(batch.marks);
     }
   } finally {
