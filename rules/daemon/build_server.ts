@@ -275,7 +275,13 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
       if (builder === undefined) {
         builder = openBuilder(request.targets);
         await build(builder, request, running, cancel);
-        // Answered: which of its files the watcher does not see is worked out now, not then.
+        // Answered. What the first build trusted is loaded and checked now, so
+        // that the next one finds it known; which of its files the watcher
+        // does not see is worked out now, not then.
+        if (builder.engine.trusting) {
+          builder.engine.invalidateAll("all inputs checked once");
+          builder.engine.verifyAhead(id);
+        }
         builder.engine.invalidateUnwatched(watches, "not watched");
         return;
       }
