@@ -142,10 +142,11 @@ export async function buildThroughServer(
   };
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, cancel);
-  const silence = setTimeout(
-    () => closeConnection(conn),
-    options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS,
-  );
+  let silent = false;
+  const silence = setTimeout(() => {
+    silent = true;
+    closeConnection(conn);
+  }, options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS);
   let accepted = false;
   try {
     await writeAll(
@@ -197,16 +198,15 @@ export async function buildThroughServer(
           replay(message, reporter);
       }
     }
-    if (!accepted) return { kind: "silent" };
+    if (!accepted) return { kind: silent ? "silent" : "none" };
     return {
       kind: "stopped",
       reason: "The build server exited before the build was done",
       retry: true,
     };
-  } catch (error) {
+  } catch {
     // The connection closed under us: the server went away, or did not answer.
-    if (!accepted && !(error instanceof Deno.errors.BadResource)) return { kind: "none" };
-    if (!accepted) return { kind: "silent" };
+    if (!accepted) return { kind: silent ? "silent" : "none" };
     return {
       kind: "stopped",
       reason: "The build server exited before the build was done",
@@ -296,10 +296,10 @@ export async function* askServer(
       if (message !== undefined) yield message;
     }
   } catch (error) {
-    // Closed by the timer, or by a server that went away.
+    // Closed by the timer (a pending read is interrupted), or by a server that went away.
     if (
       !(error instanceof Deno.errors.BadResource || error instanceof Deno.errors.BrokenPipe ||
-        error instanceof Deno.errors.ConnectionReset)
+        error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.Interrupted)
     ) throw error;
   } finally {
     clearTimeout(timer);

@@ -435,3 +435,58 @@ rule({
     assert.equal(await readMaybe(root, "cwd.txt"), join(root, "sub"));
   });
 });
+
+Deno.test("build server: none can be started: the build runs in its own process and says why", async () => {
+  await withServerProject(PROJECT, async (root) => {
+    const built = await serverBuild(root, [], { BARCHAN_SERVER_IDLE: "soon" });
+    assert.match(
+      built.stderr,
+      /Cannot start a build server: BARCHAN_SERVER_IDLE takes a duration such as 30s, 15m or 1h, not "soon": building here/,
+    );
+    assert.match(built.stderr, /Done: 3 actions ran/);
+    assert.equal(await serverPid(root), undefined);
+    const wrong = await serverCli(root, ["build"], { BARCHAN_SERVER: "sometimes" });
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /BARCHAN_SERVER takes on, off or auto, not "sometimes"/);
+  });
+});
+
+Deno.test("build server: one that does not answer is killed, and the build runs in its own process", async () => {
+  await withServerProject(PROJECT, async (root) => {
+    const silent = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        new URL("../../fixtures/silent_server.ts", import.meta.url).pathname,
+        "server",
+        "run",
+        "-C",
+        root,
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    try {
+      const reader = silent.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      assert.equal((await reader.read()).value?.trim(), "listening");
+      reader.releaseLock();
+      // It holds the lock, and says nothing for 10 s: then it is killed.
+      const built = await serverBuild(root, [], { BARCHAN_SERVER: "off" });
+      assert.match(
+        built.stderr,
+        new RegExp(`The build server \\(pid ${silent.pid}\\) did not answer: building here`),
+      );
+      assert.match(built.stderr, /Done: 3 actions ran/);
+      assert.equal((await silent.status).success, false);
+    } finally {
+      try {
+        silent.kill("SIGKILL");
+      } catch {
+        // Killed by the client.
+      }
+      await silent.status;
+      await silent.stdout.cancel().catch(() => {});
+    }
+  });
+});
