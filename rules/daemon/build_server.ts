@@ -50,8 +50,13 @@ import { DEFAULT_IDLE_MS } from "./start.ts";
 import type { ServerStatus } from "./protocol.ts";
 import { type BuildRequest, type BuildServer, serveBuilds } from "./server.ts";
 
-/** How long a server waits, after its last build or file event, to collect garbage. */
-const IDLE_COLLECT_MS = 1000;
+/**
+ * How long a server waits, after its last build or file event, to collect
+ * garbage: a full collection of a large graph's heap takes a second or more
+ * (N = 50,000 on a busy machine), and a build asked for meanwhile waits for
+ * it; builds asked one after another come sooner than this.
+ */
+const IDLE_COLLECT_MS = 10_000;
 
 /** How often a server checks that its state directory is still there, besides watching it. */
 const LOCK_CHECK_MS = 1000;
