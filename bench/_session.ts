@@ -75,8 +75,8 @@ export class BuildServerSession {
   }
 
   /**
-   * Waits long enough for the server to become idle: it collects garbage a
-   * second after its last build.
+   * Waits long enough for the server to finish what it does after a build
+   * (settling files, verifying ahead).
    */
   async idle(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -429,8 +429,8 @@ export async function measureGraph(
             timing ? undefined : memoryFile,
             envOf(tool),
           );
-          // The server collects garbage a second after its last build: on its
-          // own time, not during the next measurement (after SIGCONT).
+          // Its own work after a build (verifying ahead, settling files) is done
+          // on its own time, not during the next measurement (after SIGCONT).
           if (tool === "session") await session!.idle();
           const m = result.cases[kase][tool] ??= { times: [], reran: [] };
           if (outcome.timedOut) {
@@ -742,8 +742,9 @@ export async function runPeers(
     `(\`barchan server start\`) on a tree a plain build has just built, and builds once, ` +
     `untimed, before the timed runs; its peak memory is the server's own during the case ` +
     `(from /proc, VmHWM reset before the run). The server is stopped (SIGSTOP) while the ` +
-    `other tools run, after the 1.5 s it is given to become idle (it collects garbage a ` +
-    `second after its last build), so that its background work runs on its own time. ` +
+    `other tools run, after the 1.5 s it is given to finish what it does after a build, so ` +
+    `that its background work runs on its own time (it collects garbage only after ten ` +
+    `idle seconds, which the measurements never leave it). ` +
     `Load average (1, 5, 15 min) ` +
     `${loadBefore} at the start, ${loadAverage()} at the end.`,
     "",
