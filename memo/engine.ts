@@ -387,15 +387,17 @@ export class Engine {
 
   /**
    * Verifies ahead of a build, without executing anything, what can be
-   * verified under a node already known to this engine: every node under it
+   * verified under a node: every node under it
    * whose dependencies are unchanged is verified for the current run, so
    * that the build, when it comes, walks only what changed. For a process
    * that learns of changes before a build is asked for (a build server).
+   * Nodes that are not known yet are loaded from the store; those of memo
+   * functions not defined in this process are left unverified.
    * @param id The node's id (a request's root).
    * @returns True when the node itself is verified: a build of it would run nothing.
    */
   verifyAhead(id: string): boolean {
-    const node = this.#cells.get(id);
+    const node = this.#cells.get(id) ?? this.#load(id);
     if (!(node instanceof MemoNode)) return false;
     return verifyNodeAhead(this, node, this.currentRun(), 0, new Set());
   }

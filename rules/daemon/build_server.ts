@@ -152,17 +152,21 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
    * that found unchanged is taken as verified by its build.
    */
   let builder: Builder | undefined;
-  const openBuilder = (targets: string[]) => {
+  const openBuilder = (id: string) => {
+    const started = performance.now();
     const store = new Store(stateDir, (m) => log(m), { lazy: true, roots: isRequest });
     try {
-      const verdict = verifyRoot(store, requestId({ targets, tool: TOOL }), root);
+      const verdict = verifyRoot(store, id, root);
       if (verdict.refreshed.length > 0) store.append(store.lastRun + 1, verdict.refreshed);
-      return new Builder({ file, lock, store, verdict }, { root, scheduler, reporter });
+      // Nothing to build: no builder yet.
+      if (verdict.upToDate) return { builder: new Builder({ file, lock, store }, made), started };
+      return { builder: new Builder({ file, lock, store, verdict }, made), started: undefined };
     } catch (error) {
       store.close();
       throw error;
     }
   };
+  const made = { root, scheduler, reporter };
   // Stopping: why, and whether the clients still waiting should start a new server.
   let stop: { reason: string; retry: boolean } | undefined;
   let server: BuildServer | undefined = undefined;
@@ -278,15 +282,16 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
       const changedEnv = takeEnvironment(request.env);
       enterDirectory(request.cwd, root);
       if (builder === undefined) {
-        builder = openBuilder(request.targets);
-        await build(builder, request, running, cancel);
-        // Answered. What the first build trusted is loaded and checked now, so
-        // that the next one finds it known; which of its files the watcher
-        // does not see is worked out now, not then.
-        if (builder.engine.trusting) {
-          builder.engine.invalidateAll("all inputs checked once");
-          builder.engine.verifyAhead(id);
-        }
+        const opened = openBuilder(id);
+        builder = opened.builder;
+        // Up to date by the store's checkpoint: answered as a build of its own would be.
+        if (opened.started !== undefined) answerUpToDate(request, opened.started);
+        else await build(builder, request, running, cancel);
+        // Answered. What the checkpoint vouched for is loaded and checked now,
+        // so that the next build finds it known; which of its files the
+        // watcher does not see is worked out now, not then.
+        builder.engine.invalidateAll("all inputs checked once");
+        builder.engine.verifyAhead(id);
         builder.engine.invalidateUnwatched(watches, "not watched");
         return;
       }
@@ -411,6 +416,20 @@ function relayTo(request: BuildRequest, running: Set<string>): Reporter {
 function loadReadsProcess(builder: Builder): boolean {
   const deps = builder.engine.recordedDeps("barchan.load", "null");
   return deps === undefined || deps.includes(`i\u0000${PROCESS_INPUT}`);
+}
+
+/** Answers a request that the store's checkpoint found up to date: a build that ran nothing. */
+function answerUpToDate(request: BuildRequest, started: number): void {
+  request.reporter.buildStarted?.({ trigger: [] });
+  request.reporter.buildFinished?.({
+    ok: true,
+    ran: 0,
+    failed: 0,
+    failures: [],
+    durationMs: performance.now() - started,
+    dryRun: false,
+  });
+  request.finish(0);
 }
 
 /** Builds a request with the builder, and answers its client. */
