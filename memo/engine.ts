@@ -252,6 +252,37 @@ export class Engine {
    * @returns How many files and listings were marked.
    */
   invalidateUnwatched(watches: (path: string) => boolean, reason = "not watched"): number {
+    const unwatched = this.#unwatchedBy(watches);
+    let marked = 0;
+    for (const leaf of unwatched.files) {
+      if (leaf.checkedEpoch === -1 || !fileMoved(leaf)) continue;
+      leaf.checkedEpoch = -1;
+      this.#reasons.set(leaf.id, `${leaf.path}: ${reason}`);
+      marked++;
+    }
+    for (const listing of unwatched.listings) {
+      listing.checkedEpoch = -1;
+      marked++;
+    }
+    if (marked === 0) return 0;
+    this.#trusted = undefined;
+    this.#run++;
+    return marked;
+  }
+
+  /**
+   * Works out, for the files and listings added since the last call with
+   * the same `watches`, which ones a watcher does not see (see
+   * {@linkcode Engine.invalidateUnwatched}), checking none: for a process
+   * that would rather pay for it after a build than before the next.
+   * @param watches Whether the watcher reports changes to an absolute path.
+   */
+  classifyUnwatched(watches: (path: string) => boolean): void {
+    this.#unwatchedBy(watches);
+  }
+
+  /** The files and listings `watches` does not see, worked out for those added since last time. */
+  #unwatchedBy(watches: (path: string) => boolean) {
     let unwatched = this.#unwatched;
     if (unwatched === undefined || unwatched.watches !== watches) {
       unwatched = this.#unwatched = {
@@ -279,21 +310,7 @@ export class Engine {
       }
       unwatched.listingsSeen = this.#listings.size;
     }
-    let marked = 0;
-    for (const leaf of unwatched.files) {
-      if (leaf.checkedEpoch === -1 || !fileMoved(leaf)) continue;
-      leaf.checkedEpoch = -1;
-      this.#reasons.set(leaf.id, `${leaf.path}: ${reason}`);
-      marked++;
-    }
-    for (const listing of unwatched.listings) {
-      listing.checkedEpoch = -1;
-      marked++;
-    }
-    if (marked === 0) return 0;
-    this.#trusted = undefined;
-    this.#run++;
-    return marked;
+    return unwatched;
   }
 
   /**

@@ -292,7 +292,7 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
         // watcher does not see is worked out now, not then.
         builder.engine.invalidateAll("all inputs checked once");
         builder.engine.verifyAhead(id);
-        builder.engine.invalidateUnwatched(watches, "not watched");
+        builder.engine.classifyUnwatched(watches);
         return;
       }
       if (changedEnv.length > 0) builder.engine.invalidateEnv(changedEnv, "changed");
@@ -302,7 +302,7 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
       }
       builder.engine.invalidateUnwatched(watches, "not watched");
       await build(builder, request, running, cancel);
-      builder.engine.invalidateUnwatched(watches, "not watched");
+      builder.engine.classifyUnwatched(watches);
     } catch (error) {
       if (!isCancellation(error)) request.finish(1, [messageOf(error)]);
       else if (request.signal.aborted) request.finish(130, [], { stopped: [...running].sort() });
