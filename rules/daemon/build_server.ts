@@ -37,14 +37,22 @@ import { findBuildFile } from "../project/build_file.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { Builder } from "../run/builder.ts";
 import { PROCESS_INPUT } from "../run/loader.ts";
-import { isSameFile, tryLockState } from "../run/lock.ts";
+import { isSameFile } from "../run/lock.ts";
 import { isRequest, requestId, TOOL } from "../run/request.ts";
-import { BUILD_LOCK, SERVER_LOG, SERVER_PID, STATE_DIR } from "../state.ts";
+import { BUILD_LOCK, STATE_DIR } from "../state.ts";
 import { changedModule, changedPaths } from "./_batch.ts";
 import { redirectConsole } from "./_console.ts";
 import { takeEnvironment } from "./_environment.ts";
 import { idleCollector } from "./_idle_collector.ts";
 import { SourceFiles } from "./_sources.ts";
+import {
+  idleTimer,
+  removePid,
+  serverLog,
+  takeLockPatiently,
+  watchStateDir,
+  writePid,
+} from "./_server_files.ts";
 import { formatDuration } from "./duration.ts";
 import { DEFAULT_IDLE_MS } from "./start.ts";
 import type { ServerStatus } from "./protocol.ts";
@@ -63,9 +71,6 @@ const LOCK_CHECK_MS = 1000;
 
 /** How many of the last requests' roots a server verifies ahead after a change. */
 const RECENT_REQUESTS = 4;
-
-/** How long a starting server tries for the build lock (another server may be releasing it). */
-const LOCK_PATIENCE_MS = 1000;
 
 /** Options of {@linkcode runBuildServer}. */
 export interface BuildServerOptions {
@@ -128,7 +133,8 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   const file = findBuildFile(options.root ?? Deno.cwd());
   const root = dirname(file);
   const stateDir = join(root, STATE_DIR);
-  const lock = await takeLock(stateDir);
+  const lock = await takeLockPatiently(stateDir);
+  if (lock === undefined) throw new ServerBusyError(stateDir);
   const started = performance.now();
   const log = serverLog(stateDir);
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
@@ -450,17 +456,6 @@ async function build(
   } else request.finish(result.ok ? 0 : 1, failures);
 }
 
-/** Takes the build lock, giving a server that is stopping a moment to release it. */
-async function takeLock(stateDir: string): Promise<Deno.FsFile> {
-  const deadline = performance.now() + LOCK_PATIENCE_MS;
-  for (;;) {
-    const lock = await tryLockState(stateDir);
-    if (lock !== undefined) return lock;
-    if (performance.now() > deadline) throw new ServerBusyError(stateDir);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 function stoppedBefore(reason: string): string {
   return `The build server stopped before this build was done (${reason})`;
 }
@@ -477,87 +472,5 @@ function enterDirectory(cwd: string, root: string): void {
     Deno.chdir(cwd);
   } catch {
     Deno.chdir(root);
-  }
-}
-
-/** A timer that fires once, `ms` after it is armed, unless cancelled or armed again. */
-function idleTimer(ms: number, fire: () => void) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const cancel = () => clearTimeout(timer);
-  const arm = () => {
-    cancel();
-    timer = setTimeout(fire, ms);
-  };
-  arm();
-  return { arm, cancel };
-}
-
-/** Calls `check` on every change to the state directory itself or its lock file. */
-function watchStateDir(stateDir: string, check: () => void): { close(): void } {
-  let fs: Deno.FsWatcher;
-  try {
-    fs = Deno.watchFs(stateDir, { recursive: false });
-  } catch {
-    return { close() {} };
-  }
-  const lock = join(stateDir, BUILD_LOCK);
-  void (async () => {
-    try {
-      for await (const event of fs) {
-        if (event.kind === "remove" || event.paths.some((p) => p === stateDir || p === lock)) {
-          check();
-        }
-      }
-    } catch {
-      // Closed, or the directory went: the periodic check sees it.
-    }
-  })();
-  return {
-    close() {
-      try {
-        fs.close();
-      } catch {
-        // Closed already.
-      }
-    },
-  };
-}
-
-/** Appends timestamped lines to the server's log, written anew by each server. */
-function serverLog(stateDir: string): (line: string) => void {
-  const encoder = new TextEncoder();
-  let file: Deno.FsFile | undefined;
-  try {
-    file = Deno.openSync(join(stateDir, SERVER_LOG), {
-      write: true,
-      create: true,
-      truncate: true,
-    });
-  } catch {
-    // No log then.
-  }
-  return (line) => {
-    if (file === undefined) return;
-    try {
-      file.writeSync(encoder.encode(`${new Date().toISOString()} ${line}\n`));
-    } catch {
-      file = undefined;
-    }
-  };
-}
-
-function writePid(stateDir: string): void {
-  try {
-    Deno.writeTextFileSync(join(stateDir, SERVER_PID), `${Deno.pid}\n`);
-  } catch {
-    // Without it, only a server that answers can be stopped.
-  }
-}
-
-function removePid(stateDir: string): void {
-  try {
-    Deno.removeSync(join(stateDir, SERVER_PID));
-  } catch {
-    // Gone already.
   }
 }
