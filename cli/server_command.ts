@@ -52,7 +52,7 @@ export async function serverCommand(cwd: string, args: string[]): Promise<number
       }
       const idle = serverIdle();
       if (typeof idle === "string") return usage(idle);
-      const start = await startBuildServer(root);
+      const start = await startBuildServer(root, { retryAfterMs: 0 });
       if (!start.ok) {
         console.error(`barchan: cannot start a build server: ${start.reason}`);
         return 1;

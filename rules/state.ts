@@ -15,6 +15,8 @@
  *   for a socket);
  * - {@linkcode SERVER_PID} and {@linkcode SERVER_LOG}: the build server's
  *   process id, while it runs, and what it has to say (why it stopped);
+ * - {@linkcode SERVER_FAILED}: why a build server could not start, which
+ *   builds do not try again for a while;
  * - `.watch-mark-PID-N`: a watch session's marks in its stream of file
  *   events, named by `fiber/watcher.ts`.
  *
@@ -52,6 +54,9 @@ export const SERVER_PID = "server.pid";
 
 /** The build server's log (its start, why it stopped), in {@linkcode STATE_DIR}. */
 export const SERVER_LOG = "server.log";
+
+/** Why a build server could not start, in {@linkcode STATE_DIR}: builds do not try again for a while. */
+export const SERVER_FAILED = "server.failed";
 
 /** Where output too long to keep in memory goes, under {@linkcode STATE_DIR}. */
 export const OUTPUT_DIR = "output";

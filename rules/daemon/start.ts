@@ -12,9 +12,10 @@
  * @module
  */
 import { joinPath } from "../../memo/stat/paths.ts";
-import { SERVER_LOG, SERVER_PID, STATE_DIR } from "../state.ts";
+import { removeIfPresent } from "../../fiber/mod.ts";
+import { SERVER_FAILED, SERVER_LOG, SERVER_PID, STATE_DIR } from "../state.ts";
 import { askServer, serverStatus } from "./client.ts";
-import { parseDuration } from "./duration.ts";
+import { formatDuration, parseDuration } from "./duration.ts";
 
 /** How long a build server waits for a request before it stops, by default: 15 minutes. */
 export const DEFAULT_IDLE_MS: number = 15 * 60 * 1000;
@@ -51,6 +52,13 @@ export interface StartServerOptions {
    * @default 10000
    */
   timeoutMs?: number;
+  /**
+   * After a start that failed (for another reason than a busy lock), how
+   * long later starts give up at once, with the same reason: a server that
+   * cannot start costs each build the time it takes to find out.
+   * @default 600000 (10 minutes)
+   */
+  retryAfterMs?: number;
   /**
    * The program and arguments that run barchan's command line; `server run
    * -C ROOT` is added.
@@ -100,6 +108,36 @@ export async function startBuildServer(
   if (Deno.build.os === "windows") {
     return { ok: false, reason: "there are no Unix sockets here", busy: false };
   }
+  const failed = joinPath(root, STATE_DIR, SERVER_FAILED);
+  const earlier = recentFailure(failed, options.retryAfterMs ?? 10 * 60 * 1000);
+  if (earlier !== undefined) return { ok: false, reason: earlier, busy: false };
+  const start = await spawnServer(root, options);
+  if (start.ok) removeIfPresent(failed);
+  else if (!start.busy) {
+    try {
+      Deno.writeTextFileSync(failed, start.reason + "\n");
+    } catch {
+      // No state directory: each build tries again.
+    }
+  }
+  return start;
+}
+
+/** Why a start failed, from `file`, when that was less than `ms` ago. */
+function recentFailure(file: string, ms: number): string | undefined {
+  try {
+    const info = Deno.statSync(file);
+    const ago = Date.now() - (info.mtime?.getTime() ?? 0);
+    if (ago > ms || ago < 0) return undefined;
+    const reason = Deno.readTextFileSync(file).trim();
+    return `one could not start ${formatDuration(ago)} ago (${reason}); ` +
+      "barchan server start tries again at once";
+  } catch {
+    return undefined;
+  }
+}
+
+async function spawnServer(root: string, options: StartServerOptions): Promise<ServerStart> {
   const [program, ...args] = options.command ?? barchanCommand();
   let child: Deno.ChildProcess;
   try {

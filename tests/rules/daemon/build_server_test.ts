@@ -490,3 +490,26 @@ Deno.test("build server: one that does not answer is killed, and the build runs 
     }
   });
 });
+
+Deno.test("build server: after one failed to start, builds do not try again for a while; server start does", async () => {
+  await withServerProject(PROJECT, async (root) => {
+    // Something that is not a socket, and cannot be removed, where the socket goes.
+    await Deno.mkdir(join(serverSocketPath(root), "x"), { recursive: true });
+    const first = await serverBuild(root);
+    assert.match(
+      first.stderr,
+      /Cannot start a build server: it exited with code 1 .*: building here/,
+    );
+    assert.match(first.stderr, /Done: 3 actions ran/);
+    const second = await serverBuild(root);
+    assert.match(
+      second.stderr,
+      /Cannot start a build server: one could not start \d+ (ms|s) ago .*barchan server start tries again at once: building here/,
+    );
+    await Deno.remove(serverSocketPath(root), { recursive: true });
+    const started = await serverCli(root, ["server", "start"]);
+    assert.equal(started.code, 0, started.stderr);
+    assert.equal(await readMaybe(root, `${STATE_DIR}/server.failed`), undefined);
+    assert.match((await serverBuild(root)).stderr, /^Done: 0 actions ran/);
+  });
+});
