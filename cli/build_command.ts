@@ -50,13 +50,13 @@ export class SettingError extends Error {}
 /**
  * Whether builds go through a build server: `BARCHAN_SERVER` is `on`,
  * `off` or `auto` (the default: on, unless `CI` is set); `--no-server`
- * says off.
+ * says off. Never on Windows, where servers would need Unix sockets.
  * @param noServer `--no-server`.
  * @returns True when a build server may build.
  * @throws {SettingError} For another value of `BARCHAN_SERVER`.
  */
 export function serverWanted(noServer = false): boolean {
-  if (noServer) return false;
+  if (noServer || Deno.build.os === "windows") return false;
   const setting = (Deno.env.get("BARCHAN_SERVER") ?? "").trim().toLowerCase();
   if (["off", "0", "false", "no"].includes(setting)) return false;
   if (["on", "1", "true", "yes"].includes(setting)) return true;
