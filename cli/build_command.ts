@@ -127,20 +127,22 @@ async function buildIn(
   const printFailures = (failures: readonly string[]) => {
     if (!flags.json) { for (const failure of failures) console.error(`Error: ${failure}`); }
   };
+  /** Prints what a build in this process would print at its end, and gives its exit code. */
+  const served = (answer: Extract<ServerAnswer, { kind: "done" }>) => {
+    if (answer.fatal !== undefined) {
+      console.error(`barchan: ${answer.fatal}`);
+      return 1;
+    }
+    if (answer.code === 130) printInterrupted(answer.stopped ?? []);
+    else printFailures(answer.failures);
+    return answer.code;
+  };
   if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
   // A dry run changes nothing: it runs here, beside any server.
   const server = !flags.dryRun && serverWanted(flags.noServer);
   if (!flags.dryRun) {
     const answer = await throughServer(root, targets, reporter, flags, server);
-    if (answer !== undefined) {
-      if (answer.fatal !== undefined) {
-        console.error(`barchan: ${answer.fatal}`);
-        return 1;
-      }
-      if (answer.code === 130) printInterrupted(answer.stopped ?? []);
-      else printFailures(answer.failures);
-      return answer.code;
-    }
+    if (answer !== undefined) return served(answer);
   }
   // A server that starts listening while this build waits for the lock builds it.
   const session = awaitSession(root, targets, reporter, { server, jobs: flags.jobs });
@@ -157,13 +159,7 @@ async function buildIn(
   } catch (error) {
     const answer = session.answer();
     if (answer === undefined) throw error;
-    if (answer.fatal !== undefined) {
-      console.error(`barchan: ${answer.fatal}`);
-      return 1;
-    }
-    if (answer.code === 130) printInterrupted(answer.stopped ?? []);
-    else printFailures(answer.failures);
-    return answer.code;
+    return served(answer);
   } finally {
     session.stop();
   }
