@@ -3,13 +3,14 @@
  * with `rule`, `alias` and `memo`, and run it with `deno run -A cli.ts build`.
  *
  * This entry point holds what a build.ts author needs: the DSL (`rule`,
- * `alias`, the actions `run`, `sh`, `write`, `copy`), memoized functions and
- * the tracked reads they use (`memo`, `readText`, `glob`, `env`, `Var`...),
- * and `build()` for scripts. The rest has entry points of its own:
- * `@barchan/barchan/rules` (the builder, watch mode, reporters, the watch
- * session's client and server, the rule graph), `@barchan/barchan/memo` (the
- * incremental computation engine), `@barchan/barchan/fiber` (structured
- * concurrency, processes, file watching) and `@barchan/barchan/cli`.
+ * `alias`, the actions `run`, `sh`, `write`, `copy`, and `defaultPlatform`
+ * for remote workers), memoized functions and the tracked reads they use
+ * (`memo`, `readText`, `glob`, `env`, `Var`...), and `build()` for scripts.
+ * The rest has entry points of its own: `@barchan/barchan/rules` (the
+ * builder, watch mode, reporters, the watch session's client and server,
+ * the rule graph), `@barchan/barchan/memo` (the incremental computation
+ * engine), `@barchan/barchan/fiber` (structured concurrency, processes,
+ * file watching) and `@barchan/barchan/cli`.
  *
  * @example A build.ts, built by a script
  * ```ts
@@ -34,8 +35,27 @@
 export { alias } from "./rules/dsl/alias.ts";
 export { rule } from "./rules/dsl/rule.ts";
 export type { RuleOptions } from "./rules/dsl/rule.ts";
-export { copy, run, sh, write } from "./rules/dsl/actions.ts";
-export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./rules/dsl/actions.ts";
+export { defaultPlatform } from "./rules/dsl/platform.ts";
+export { copy, depfile, run, sh, write } from "./rules/dsl/actions.ts";
+export { deno } from "./rules/deno/deno.ts";
+export type {
+  DenoActions,
+  DenoOptions,
+  DenoPermissions,
+  DenoRunOptions,
+} from "./rules/deno/deno.ts";
+export { needDepfile, parseDepfile } from "./rules/command/depfile.ts";
+export type { Depfile, NeedDepfileOptions } from "./rules/command/depfile.ts";
+export { moduleGraph } from "./rules/deno/module_graph.ts";
+export type { ModuleGraph } from "./rules/deno/module_graph.ts";
+export type {
+  Action,
+  ActionContext,
+  DataAction,
+  Dep,
+  DepfileOptions,
+  RunOptions,
+} from "./rules/dsl/actions.ts";
 export { RuleHandle } from "./rules/dsl/handle.ts";
 export { BuildFileError, RuleError } from "./rules/dsl/errors.ts";
 export { build } from "./rules/run/build.ts";

@@ -86,3 +86,53 @@ function valueAfter(args: readonly string[], i: number, option: string): string 
   }
   return value;
 }
+
+/**
+ * The action cache's options, taken by `build` and `cache`
+ * (cache_flags.ts turns their values into the cache's options).
+ *
+ * @example Parsing them
+ * ```ts
+ * import { CACHE_OPTIONS, parseCommandLine } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { values } = parseCommandLine(["--remote-cache", "http://cache", "--no-cache"], CACHE_OPTIONS);
+ * assert.equal(values["remote-cache"], "http://cache");
+ * assert.equal(values["no-cache"], true);
+ * ```
+ */
+export const CACHE_OPTIONS = {
+  "cache-dir": { type: "string" },
+  "no-cache": { type: "boolean" },
+  "remote-cache": { type: "string" },
+  "remote-cache-upload": { type: "boolean" },
+  "cache-namespace": { type: "string" },
+  "remote-instance": { type: "string" },
+  "cache-trusted-keys": { type: "string" },
+  "cache-signing-key": { type: "string" },
+} as const satisfies Record<string, OptionSpec>;
+
+/**
+ * The remote executor's options, taken by `build` (cache_flags.ts turns
+ * their values into remote execution's options). `--remote-instance` is
+ * among {@linkcode CACHE_OPTIONS}: the cache and the executor share it.
+ *
+ * @example Parsing them
+ * ```ts
+ * import { parseCommandLine, REMOTE_OPTIONS } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { values } = parseCommandLine(
+ *   ["--remote-executor", "grpc://127.0.0.1:8980", "--remote-jobs", "32", "--remote-only"],
+ *   REMOTE_OPTIONS,
+ * );
+ * assert.equal(values["remote-jobs"], "32");
+ * assert.equal(values["remote-only"], true);
+ * ```
+ */
+export const REMOTE_OPTIONS = {
+  "remote-executor": { type: "string" },
+  "remote-jobs": { type: "string" },
+  "remote-only": { type: "boolean" },
+  "remote-ca": { type: "string" },
+} as const satisfies Record<string, OptionSpec>;

@@ -16,6 +16,9 @@
  */
 // The memo files below are imported one by one, on the path of a build with
 // nothing to do: memo/mod.ts would load all of memo.
+import type { CacheSettings } from "./cache_flags.ts";
+import type { ActionCacheOptions } from "../rules/cache/cache_options.ts";
+import type { RemoteExecutionOptions } from "../rules/remote/executor_options.ts";
 import { relativePath as relative, resolvePath as resolve } from "../memo/stat/paths.ts";
 import { findBuildFile } from "../rules/project/build_file.ts";
 import { plainReporter } from "../rules/report/plain.ts";
@@ -42,6 +45,19 @@ export interface BuildFlags {
   traceFile?: string;
   /** `--no-server`: build in this process, stopping the project's build server if one runs. */
   noServer?: boolean;
+  /** `--no-check`: do not type-check build.ts (nor does `BARCHAN_CHECK=off`). */
+  noCheck?: boolean;
+  /** The cache flags, resolved with the environment; undefined: the environment alone. */
+  cache?: CacheSettings;
+  /** `--replay`: print also what up-to-date actions printed when they last ran. */
+  replay?: boolean;
+  /** `--sandbox`: commands run with the project read-only but for their targets. */
+  sandbox?: boolean;
+  /**
+   * The remote executor flags, resolved with the environment (false: no
+   * executor); undefined: the environment alone.
+   */
+  remote?: RemoteExecutionOptions | false;
 }
 
 /** A setting that is not one of its values: a usage error. */
@@ -87,19 +103,37 @@ export async function buildCommand(
   const targets = requests.map((t) => t.startsWith("@") ? t : relative(root, resolve(cwd, t)));
   const reporters: Reporter[] = [];
   const encoder = new TextEncoder();
+  const shown = new Set<string>();
   if (flags.json) {
     const { jsonReporter } = await import("../rules/report/json.ts");
     reporters.push(jsonReporter((l) => Deno.stdout.writeSync(encoder.encode(l + "\n"))));
   } else {
-    reporters.push(plainReporter({
-      verbose: flags.verbose || flags.dryRun,
-      quiet: flags.quiet,
-      explain: flags.explain || flags.dryRun,
-      color: useColor(),
-      statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
-    }));
+    reporters.push(notingFailures(
+      plainReporter({
+        verbose: flags.verbose || flags.dryRun,
+        quiet: flags.quiet,
+        explain: flags.explain || flags.dryRun,
+        color: useColor(),
+        statusLine: Deno.stderr.isTerminal() && !flags.verbose && !flags.quiet && !flags.dryRun,
+      }),
+      shown,
+    ));
   }
-  return await buildIn({ cwd, root, targets, flags, reporters });
+  return await buildIn({ cwd, root, targets, flags, reporters, shown });
+}
+
+/**
+ * The reporter, noting in `shown` the failure of each action it prints (with
+ * the action's output): the list of errors after the build leaves those out,
+ * so that each error is printed once.
+ */
+function notingFailures(reporter: Reporter, shown: Set<string>): Reporter {
+  const finished = reporter.actionFinished;
+  reporter.actionFinished = (event) => {
+    if (event.error !== undefined) shown.add(event.error);
+    finished?.(event);
+  };
+  return reporter;
 }
 
 /** What buildIn needs from buildCommand. */
@@ -109,10 +143,12 @@ interface BuildContext {
   targets: string[];
   flags: BuildFlags;
   reporters: Reporter[];
+  /** The failures the reporter printed already. */
+  shown: ReadonlySet<string>;
 }
 
 async function buildIn(
-  { cwd, root, targets, flags, reporters }: BuildContext,
+  { cwd, root, targets, flags, reporters, shown }: BuildContext,
 ): Promise<number> {
   const trace = flags.traceFile === undefined
     ? undefined
@@ -122,10 +158,10 @@ async function buildIn(
       buildFinished: () => Deno.writeTextFileSync(resolve(cwd, flags.traceFile!), trace.toJSON()),
     });
   }
-  const running = new Set<string>();
-  const reporter = tracking(await asOne(reporters), running);
+  const reporter = await asOne(reporters);
   const printFailures = (failures: readonly string[]) => {
-    if (!flags.json) { for (const failure of failures) console.error(`Error: ${failure}`); }
+    if (flags.json) return;
+    for (const failure of failures) if (!shown.has(failure)) console.error(`Error: ${failure}`);
   };
   /** Prints what a build in this process would print at its end, and gives its exit code. */
   const served = (answer: Extract<ServerAnswer, { kind: "done" }>) => {
@@ -155,6 +191,8 @@ async function buildIn(
       reporter,
       signal: session.signal,
       dryRun: flags.dryRun,
+      replay: flags.replay,
+      check: checks(flags),
     });
   } catch (error) {
     const answer = session.answer();
@@ -172,11 +210,9 @@ async function buildIn(
   const controller = new AbortController();
   let building: Promise<unknown> = Promise.resolve();
   const uninstall = onInterrupt(scheduler, async () => {
-    const stopped = [...running];
     controller.abort();
     await building.catch(() => {});
-    printInterrupted(stopped);
-  });
+  }, { report: (signal, stopped) => reportInterrupt(signal, stopped) });
   try {
     const result = await (building = buildOpened(opened.state, {
       root,
@@ -185,6 +221,10 @@ async function buildIn(
       reporter,
       signal: controller.signal,
       dryRun: flags.dryRun,
+      replay: flags.replay,
+      sandbox: flags.sandbox,
+      check: checks(flags),
+      ...cacheOptionsOf(flags),
     }));
     printFailures(result.failed.map((f) => f.message));
     return result.ok ? 0 : 1;
@@ -221,7 +261,7 @@ async function watchCommand(
   const uninstall = onInterrupt(scheduler, async () => {
     controller.abort();
     await running.catch(() => {});
-  });
+  }, { report: (signal, stopped) => reportInterrupt(signal, stopped) });
   try {
     let restart: string | undefined;
     running = watchBuild({
@@ -231,6 +271,9 @@ async function watchCommand(
       reporter,
       signal: controller.signal,
       dryRun: flags.dryRun,
+      sandbox: flags.sandbox,
+      check: checks(flags),
+      ...cacheOptionsOf(flags),
       onRestart: (changed) => restart = changed,
       serve: true,
       ignore: flags.traceFile === undefined ? [] : [resolve(cwd, flags.traceFile)],
@@ -246,6 +289,26 @@ async function watchCommand(
   } finally {
     uninstall();
   }
+}
+
+/** Says what a signal stopped: the commands that were running, or nothing. */
+function reportInterrupt(
+  signal: Deno.Signal,
+  stopped: readonly { cmd: string; args: readonly string[]; label: string | undefined }[],
+): void {
+  const what = signal === "SIGTERM" ? "Terminated" : "Interrupted";
+  if (stopped.length === 0) {
+    console.error(`${what}: no command was running`);
+    return;
+  }
+  const shown = stopped.slice(0, 5).map((c) => {
+    const line = [c.cmd, ...c.args].join(" ");
+    const short = line.length > 60 ? line.slice(0, 57) + "..." : line;
+    return c.label === undefined ? short : `${c.label} (${short})`;
+  });
+  const more = stopped.length > 5 ? ` and ${stopped.length - 5} more` : "";
+  const n = `${stopped.length} running command${stopped.length === 1 ? "" : "s"}`;
+  console.error(`${what}: stopped ${n}: ${shown.join(", ")}${more}`);
 }
 
 /**
@@ -301,27 +364,6 @@ async function throughServer(
   );
 }
 
-/**
- * A reporter that keeps the rules whose actions run in `running`, for
- * saying what an interruption stopped.
- */
-function tracking(reporter: Reporter, running: Set<string>): Reporter {
-  return {
-    buildStarted: (e) => reporter.buildStarted?.(e),
-    buildFinished: (e) => reporter.buildFinished?.(e),
-    actionStarted: (e) => {
-      running.add(e.rule);
-      reporter.actionStarted?.(e);
-    },
-    actionFinished: (e) => {
-      running.delete(e.rule);
-      reporter.actionFinished?.(e);
-    },
-    note: (message) => reporter.note?.(message),
-    phase: (e) => reporter.phase?.(e),
-  };
-}
-
 /** Says what a Ctrl-C stopped. */
 function printInterrupted(stopped: readonly string[]): void {
   const shown = stopped.slice(0, 5).join(", ");
@@ -361,6 +403,11 @@ function awaitSession(
       clearTimeout(timer);
     },
   };
+}
+
+/** Whether the build type-checks build.ts: unless `--no-check`, `-n` or `BARCHAN_CHECK=off`. */
+function checks(flags: BuildFlags): boolean {
+  return !flags.noCheck && !flags.dryRun && Deno.env.get("BARCHAN_CHECK") !== "off";
 }
 
 function useColor(): boolean {
@@ -404,4 +451,17 @@ async function reexec(): Promise<number> {
   } finally {
     for (const remove of forwards) remove();
   }
+}
+
+/** The builder options the cache and remote executor flags give. */
+function cacheOptionsOf(
+  flags: BuildFlags,
+): {
+  cache?: ActionCacheOptions;
+  cacheNamespace?: string;
+  remote?: RemoteExecutionOptions | false;
+} {
+  const remote = flags.remote === undefined ? {} : { remote: flags.remote };
+  if (flags.cache === undefined) return remote;
+  return { cache: flags.cache.options, cacheNamespace: flags.cache.namespace, ...remote };
 }

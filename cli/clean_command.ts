@@ -24,7 +24,8 @@ export async function cleanCommand(cwd: string, quiet: boolean): Promise<number>
     return 1;
   }
   const { clean } = await import("../rules/run/clean.ts");
-  const removed = await clean(cwd);
-  if (!quiet) console.error(`Removed ${removed.length} built files and the state`);
+  const removed = await clean(cwd, { note: (m) => console.error(m) });
+  const files = `${removed.length} built file${removed.length === 1 ? "" : "s"}`;
+  if (!quiet) console.error(`Removed ${files} and the state`);
   return 0;
 }

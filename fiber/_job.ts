@@ -61,6 +61,9 @@ export class Job {
   /** Once the child is reaped its pid may be reused: signal it no more. */
   #reaped = false;
 
+  /** Told each spawned process's pid, before anything else is done with it. */
+  #onSpawn: ((pid: number) => void) | undefined;
+
   constructor(
     id: number,
     cmd: string,
@@ -69,7 +72,9 @@ export class Job {
     options: SpawnOptions,
     epoch: number,
     graceMs: number,
+    onSpawn?: (pid: number) => void,
   ) {
+    this.#onSpawn = onSpawn;
     this.id = id;
     this.cmd = cmd;
     this.args = args;
@@ -116,6 +121,11 @@ export class Job {
     }
     this.#stopper = stopperOf(child);
     void child.status.then(() => this.#reaped = true);
+    try {
+      this.#onSpawn?.(child.pid);
+    } catch (error) {
+      reportError(error);
+    }
     let result: SpawnResult;
     try {
       result = await this.#wait(child, input, stdout, stderr);

@@ -70,8 +70,16 @@ export type {
 } from "./job_event.ts";
 export { MissingProgramError } from "./missing_program.ts";
 export { onInterrupt } from "./on_interrupt.ts";
+export type { OnInterruptOptions } from "./on_interrupt.ts";
+export { armWatchdog } from "./watchdog.ts";
+export { processStartTime, stopLeftover } from "./leftover.ts";
 export { formatCommand, ProcessError, type ProcessErrorInit } from "./process_error.ts";
-export { Scheduler, type SchedulerOptions } from "./scheduler.ts";
+export {
+  type ProcessObserver,
+  type RunningCommand,
+  Scheduler,
+  type SchedulerOptions,
+} from "./scheduler.ts";
 export type { SpawnOptions, SpawnOutput, SpawnResult } from "./spawn_options.ts";
 export {
   watch,

@@ -26,6 +26,27 @@ import type { SpawnOptions, SpawnResult } from "./spawn_options.ts";
 import { Job } from "./_job.ts";
 import { findProgram } from "./_which.ts";
 
+/** A command that holds a job slot, as {@linkcode Scheduler.runningCommands} lists it. */
+export interface RunningCommand {
+  /** The program as the command named it. */
+  readonly cmd: string;
+  /** Its arguments. */
+  readonly args: readonly string[];
+  /** The caller's label, e.g. the rule that runs the command. */
+  readonly label: string | undefined;
+}
+
+/** Told of each process a {@linkcode Scheduler} spawns (see {@linkcode Scheduler.observeProcesses}). */
+export interface ProcessObserver {
+  /**
+   * A process was just spawned. Called synchronously: what it records is
+   * recorded before the process has run for long.
+   * @param pid Its process id.
+   * @param label The label of the command it runs.
+   */
+  spawned(pid: number, label: string | undefined): void;
+}
+
 /** The reason given to jobs stopped by {@linkcode Scheduler.killAll}. */
 const KILLED = "all jobs killed";
 
@@ -98,6 +119,7 @@ export interface SchedulerOptions {
 export class Scheduler {
   #throttle: Throttle;
   #onEvent: ((event: JobEvent) => void) | undefined;
+  #listeners = new Set<(event: JobEvent) => void>();
   #killGraceMs: number;
   #lastId = 0;
   /** Bumped by killAll: jobs queued in an earlier epoch never start. */
@@ -106,6 +128,7 @@ export class Scheduler {
   #slots: boolean[] = [];
   /** Jobs holding a slot, from their started event until their child is reaped. */
   #active = new Set<Job>();
+  #observer: ProcessObserver | undefined;
 
   /**
    * Creates a scheduler.
@@ -149,6 +172,59 @@ export class Scheduler {
     return this.#active.size;
   }
 
+  /**
+   * The commands holding a job slot now, in the order they started.
+   * @returns Each one's program, arguments and label.
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@barchan/barchan/fiber";
+   * import assert from "node:assert/strict";
+   *
+   * const scheduler = new Scheduler({ jobs: 1 });
+   * const done = scheduler.spawn("echo", ["hi"], { label: "greeting" });
+   * assert.deepEqual(scheduler.runningCommands().map((c) => c.label), ["greeting"]);
+   * await done;
+   * assert.deepEqual(scheduler.runningCommands(), []);
+   * ```
+   */
+  runningCommands(): RunningCommand[] {
+    return [...this.#active].map((job) => ({
+      cmd: job.cmd,
+      args: job.args,
+      label: job.options.label,
+    }));
+  }
+
+  /**
+   * Tells `observer` of every process spawned from now on, until the
+   * returned function is called (one observer at a time): to record the
+   * processes a build runs, so that those a killed build left running can
+   * be stopped later.
+   * @param observer Told each process's pid and label.
+   * @returns A function that stops telling it.
+   *
+   * @example Seeing the pid of each command
+   * ```ts
+   * import { Scheduler } from "@barchan/barchan/fiber";
+   * import assert from "node:assert/strict";
+   *
+   * const scheduler = new Scheduler();
+   * const seen: string[] = [];
+   * const stop = scheduler.observeProcesses({ spawned: (pid, label) => seen.push(`${label}`) });
+   * await scheduler.spawn("true", [], { label: "nothing" });
+   * stop();
+   * await scheduler.spawn("true", []);
+   * assert.deepEqual(seen, ["nothing"]);
+   * ```
+   */
+  observeProcesses(observer: ProcessObserver): () => void {
+    this.#observer = observer;
+    return () => {
+      if (this.#observer === observer) this.#observer = undefined;
+    };
+  }
+
   /** How many jobs wait for a slot. */
   get waiting(): number {
     return this.#throttle.waiting;
@@ -186,9 +262,18 @@ export class Scheduler {
       return Promise.reject(error);
     }
     const id = ++this.#lastId;
-    const job = new Job(id, cmd, args, program, options, this.#epoch, this.#killGraceMs);
+    const job = new Job(
+      id,
+      cmd,
+      args,
+      program,
+      options,
+      this.#epoch,
+      this.#killGraceMs,
+      (pid) => this.#observer?.spawned(pid, options.label),
+    );
     const signal = options.signal;
-    if (this.#onEvent === undefined) {
+    if (!this.#listened) {
       return this.#throttle.run(() => this.#run(job), signal && { signal });
     }
     this.#emit({ kind: "queued", id, cmd, args, label: options.label });
@@ -236,12 +321,12 @@ export class Scheduler {
     const { signal, label } = job.options;
     const { id, cmd, args } = job;
     if (job.epoch !== this.#epoch || signal?.aborted) {
-      if (this.#onEvent !== undefined) this.#emit({ kind: "cancelled", id, cmd, args, label });
+      if (this.#listened) this.#emit({ kind: "cancelled", id, cmd, args, label });
       throw new CancelledError(signal?.aborted ? signal.reason : KILLED);
     }
     const slot = job.slot = this.#takeSlot();
     this.#active.add(job);
-    if (this.#onEvent !== undefined) this.#emit({ kind: "started", id, cmd, args, label, slot });
+    if (this.#listened) this.#emit({ kind: "started", id, cmd, args, label, slot });
     const onAbort = () => job.cancel(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -250,7 +335,7 @@ export class Scheduler {
       signal?.removeEventListener("abort", onAbort);
       this.#active.delete(job);
       this.#slots[slot] = false;
-      if (this.#onEvent !== undefined) {
+      if (this.#listened) {
         this.#emit({
           kind: "finished",
           id,
@@ -275,11 +360,43 @@ export class Scheduler {
     return slot;
   }
 
+  /**
+   * Hears every job event from now on, besides the `onEvent` the scheduler
+   * was made with: a build relays the jobs of its rules to its reporter.
+   * @param listener Receives each event.
+   * @returns A function that stops it.
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@barchan/barchan/fiber";
+   * import assert from "node:assert/strict";
+   *
+   * const scheduler = new Scheduler({ jobs: 1 });
+   * const kinds: string[] = [];
+   * const stop = scheduler.listen((event) => kinds.push(event.kind));
+   * await scheduler.spawn("true", []);
+   * stop();
+   * await scheduler.spawn("true", []);
+   * assert.deepEqual(kinds, ["queued", "started", "finished"]);
+   * ```
+   */
+  listen(listener: (event: JobEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  get #listened(): boolean {
+    return this.#onEvent !== undefined || this.#listeners.size > 0;
+  }
+
   #emit(event: JobEvent): void {
-    try {
-      this.#onEvent!(event);
-    } catch (error) {
-      reportError(error);
+    for (const listener of [this.#onEvent, ...this.#listeners]) {
+      if (listener === undefined) continue;
+      try {
+        listener(event);
+      } catch (error) {
+        reportError(error);
+      }
     }
   }
 }

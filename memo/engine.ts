@@ -432,6 +432,13 @@ export class Engine {
 
   /**
    * Writes what changed since the last flush to the store, if there is one.
+   *
+   * @example
+   * ```ts
+   * import { Engine } from "@barchan/barchan/memo";
+   *
+   * new Engine().flush(); // no store: nothing to write
+   * ```
    */
   flush(): void {
     const store = this.#store;
@@ -658,6 +665,33 @@ export class Engine {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * The last value of every call of a memo function that this engine or its
+   * store holds one for, without bringing any up to date: for recovering
+   * what other state summarised from it (the outputs a build wrote). Reads
+   * the whole store; not for a build's own path.
+   * @param name The memo function's name.
+   * @returns Each call's input and last value.
+   */
+  lastValues(name: string): [input: unknown, value: unknown][] {
+    if (definitionNamed(name) === undefined) return [];
+    const prefix = name + "\u0000";
+    const store = this.#store;
+    if (store !== undefined) {
+      for (let i = 0; i < store.tableSize; i++) {
+        const id = store.stringAt(i);
+        if (id.startsWith(prefix) && !this.#cells.has(id)) this.#load(id);
+      }
+    }
+    const out: [unknown, unknown][] = [];
+    for (const [id, cell] of this.#cells) {
+      if (!id.startsWith(prefix) || !(cell instanceof MemoNode)) continue;
+      const success = cell.success;
+      if (success !== undefined) out.push([cell.input, success.value]);
+    }
+    return out;
   }
 
   /**

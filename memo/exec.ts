@@ -213,18 +213,24 @@ async function refresh(
     // made it fail may be outside what it read (a flaky command).
     if (state.success !== undefined && !(failure.stored && failure.own)) {
       const changed = await firstChanged(engine, node, state.success, true);
-      if (changed === undefined) return restore(node, state.success, run);
+      if (changed === undefined) return restore(engine, node, state.success, run);
       if (!failure.stored) node.reason = changed;
     }
   }
   await execute(engine, node, run);
 }
 
-/** Takes back the success a failure followed: every dependency it read has its value again. */
-function restore(node: MemoNode, success: Success, run: number): void {
-  node.state = { kind: "value", success };
+/**
+ * Takes back the success a failure followed: every dependency it read has
+ * its value again. The store learns it too, or its record keeps the failure.
+ */
+function restore(engine: Engine, node: MemoNode, success: Success, run: number): void {
+  // Checked against its dependencies now: built as of this run, for a
+  // check that compares when they changed with when it was built.
+  node.state = { kind: "value", success: { ...success, builtAt: run } };
   node.changedAt = run;
   verified(node, run);
+  engine.nodeExecuted(node, success.deps);
 }
 
 /** Picks up a reloaded definition; returns false when the function no longer exists. */

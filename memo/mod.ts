@@ -54,6 +54,7 @@ export { fileClock, statPath } from "./stat/stat.ts";
 export { Store } from "./persist/store.ts";
 export type { StoreOptions, StoreRecord } from "./persist/store.ts";
 export { verifyRoot } from "./verify_root.ts";
+export type { RootIndex, Summary } from "./persist/checkpoint.ts";
 export type { RootVerdict } from "./verify_root.ts";
 export type { PathStat } from "./stat/stat.ts";
 export { globToRegExp } from "./leaves/glob.ts";

@@ -28,11 +28,25 @@
  */
 
 // dsl/
-export { copy, run, sh, write } from "./dsl/actions.ts";
-export type { Action, ActionContext, DataAction, Dep, RunOptions } from "./dsl/actions.ts";
+export { copy, depfile, run, sh, write } from "./dsl/actions.ts";
+export { deno } from "./deno/deno.ts";
+export type { DenoActions, DenoOptions, DenoPermissions, DenoRunOptions } from "./deno/deno.ts";
+export { needDepfile, parseDepfile } from "./command/depfile.ts";
+export type { Depfile, NeedDepfileOptions } from "./command/depfile.ts";
+export { moduleGraph } from "./deno/module_graph.ts";
+export type { ModuleGraph } from "./deno/module_graph.ts";
+export type {
+  Action,
+  ActionContext,
+  DataAction,
+  Dep,
+  DepfileOptions,
+  RunOptions,
+} from "./dsl/actions.ts";
 export { alias } from "./dsl/alias.ts";
 export { rule } from "./dsl/rule.ts";
 export type { RuleOptions } from "./dsl/rule.ts";
+export { defaultPlatform } from "./dsl/platform.ts";
 export { RuleHandle } from "./dsl/handle.ts";
 export { BuildFileError, RuleError } from "./dsl/errors.ts";
 export type { RuleErrorInit } from "./dsl/errors.ts";
@@ -45,13 +59,20 @@ export type { AliasDef, DepSpec, Project, Rule } from "./project/project.ts";
 export { build } from "./run/build.ts";
 export type { BuildOptions } from "./run/build.ts";
 export { Builder } from "./run/builder.ts";
-export type { BuildCallOptions, BuilderOptions, BuildFailure, BuildResult } from "./run/builder.ts";
+export type {
+  BuildCallOptions,
+  BuilderOptions,
+  BuildFailure,
+  BuildResult,
+  OpenedState,
+} from "./run/builder.ts";
 export type { RanRule } from "./run/one_build.ts";
 export { buildOpened, openRequest, runBuild } from "./run/open_build.ts";
 export type { OpenedRequest, RunBuildOptions } from "./run/open_build.ts";
-export { isRequest, requestId, TOOL } from "./run/request.ts";
+export { isRequest, requestId, requestKey, TOOL } from "./run/request.ts";
 export type { BuildRequestKey } from "./run/request.ts";
 export { clean } from "./run/clean.ts";
+export type { CleanOptions } from "./run/clean.ts";
 export { graphToDot, ruleGraph } from "./run/graph.ts";
 export type { GraphEdge, GraphNode, RuleGraph } from "./run/graph.ts";
 
@@ -61,6 +82,8 @@ export type {
   ActionStarted,
   BuildFinished,
   BuildStarted,
+  CommandFinished,
+  CommandStarted,
   PhaseFinished,
   Reporter,
 } from "./report/reporter.ts";
@@ -97,12 +120,16 @@ export {
 } from "./daemon/start.ts";
 export type { ServerStart, ServerStop, StartServerOptions } from "./daemon/start.ts";
 
+// cache/
+export type { ActionCacheOptions } from "./cache/cache_options.ts";
+
 // state.ts
 export {
   BUILD_DIR,
   BUILD_LOCK,
   OUTPUT_DIR,
   OUTPUTS_LOG,
+  RUNNING_LOG,
   SERVER_FAILED,
   SERVER_LOG,
   SERVER_PID,

@@ -6,6 +6,7 @@
  * - `memo.log` and `lock`: the memo store and its lock (their names and the
  *   store's format are the store's own: `memo/persist/store.ts`, `STORE_FILE`);
  * - {@linkcode OUTPUTS_LOG}: the outputs barchan wrote, with their digests;
+ * - {@linkcode RUNNING_LOG}: the commands the running build started;
  * - {@linkcode BUILD_LOCK}: held by the build that runs, and for as long as
  *   they live by the project's build server and by a watch session;
  * - {@linkcode OUTPUT_DIR}: the whole output of commands that printed more
@@ -22,6 +23,40 @@
  *
  * A file rewritten whole goes through a temporary file beside it, named after
  * it (`.tmp`, or `.PID.tmp`), then renamed.
+ *
+ * Damage to any of them costs a one-line note and a correct, slower build,
+ * never a wrong one:
+ *
+ * - `memo.log`: a header with a format version, then frames each with its
+ *   length and a checksum of its payload (checkpoints included). A torn last
+ *   frame (a crash) is dropped; any other damage is noted and the store
+ *   starts empty, so everything is checked and rebuilt.
+ * - {@linkcode OUTPUTS_LOG}: a format line, then lines each with a checksum.
+ *   A torn last line is dropped; any other damage (or a lost log) is noted
+ *   and ownership is recovered from content: a file is barchan's only when
+ *   it holds what barchan recorded writing there, in the log's good lines or
+ *   in the store (`rules/run/outputs.ts`).
+ * - {@linkcode RUNNING_LOG}: a format line, then lines each with a checksum;
+ *   a process is stopped only on a good line and when it still runs with
+ *   the start time recorded, so damage leaves a process running at worst.
+ * - `lock`, {@linkcode BUILD_LOCK}: locked, never read; their content does
+ *   not matter. A lock file deleted or replaced under a build is found
+ *   (`isSameFile`) and taken again.
+ * - {@linkcode SERVER_SOCKET}: a socket nobody listens on (a server or a
+ *   session that was killed) refuses the connection, and the build starts
+ *   a new server (which replaces the socket) or runs by itself.
+ * - {@linkcode SERVER_PID}: read only to kill a server that does not
+ *   answer, and then only a process of this user whose command line is
+ *   `server run` for this project: damage leaves such a server running at
+ *   worst, until it stops by itself.
+ * - {@linkcode SERVER_LOG}: written, never read.
+ * - {@linkcode SERVER_FAILED}: only its age and its text are read; damage
+ *   at worst makes builds run by themselves for a while, saying why.
+ * - {@linkcode OUTPUT_DIR}: a command's whole output, written afresh for
+ *   each run of its rule and read back only by the build that wrote it;
+ *   nothing in a later build is decided from it.
+ * - `.watch-mark-PID-N`, the `.tmp` files: never read; a mark names its
+ *   session's pid, and a temporary file is written whole before each use.
  *
  * @example Where the outputs record of a project lives
  * ```ts
@@ -45,6 +80,9 @@ export const BUILD_LOCK = "build.lock";
 
 /** The record of the outputs barchan wrote, in {@linkcode STATE_DIR}. */
 export const OUTPUTS_LOG = "outputs.log";
+
+/** The record of the commands the running build started, in {@linkcode STATE_DIR}. */
+export const RUNNING_LOG = "running.log";
 
 /** The Unix socket the build server or a watch session serves builds on, in {@linkcode STATE_DIR}. */
 export const SERVER_SOCKET = "server.sock";

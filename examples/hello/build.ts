@@ -1,27 +1,23 @@
-// A C program: objects compiled from sources, headers found by scanning
-// #include lines (a memo function) and needed while the rule runs.
-import { alias, memo, readText, rule, run, sh } from "../../mod.ts";
-
-const includes = memo(
-  "hello.includes",
-  async (file: string) =>
-    [...(await readText(file)).matchAll(/#include "(.+?)"/g)].map((m) => `src/${m[1]}`),
-);
+// A C program: each object compiled with `cc -MD`, whose depfile names every
+// header the compiler read (needDepfile makes each a dependency of the
+// object's rule, however deeply it was included), then linked.
+import { alias, needDepfile, rule, run, sh } from "../../mod.ts";
 
 const objects = ["main", "util"].map((name) =>
   rule({
-    targets: `_build/${name}.o`,
+    targets: [`_build/${name}.o`, `_build/${name}.o.d`],
     deps: [`src/${name}.c`],
     action: async (ctx) => {
-      await ctx.need(await includes(`src/${name}.c`));
-      await ctx.run("cc", ["-c", `src/${name}.c`, "-o", `_build/${name}.o`]);
+      const [object, depfile] = ctx.targets;
+      await ctx.run("cc", ["-MD", "-MF", depfile, "-c", `src/${name}.c`, "-o", object]);
+      await needDepfile(ctx, depfile);
     },
   })
 );
 
 const hello = rule({
   targets: "_build/hello",
-  deps: objects,
+  deps: objects.map((o) => o.target),
   action: run("cc", "-o", "_build/hello", ...objects.map((o) => o.target)),
 });
 

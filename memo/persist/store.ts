@@ -62,6 +62,9 @@
  * corruption: loading reports it in one line and starts empty (full
  * recompute). Compaction writes all live records to `memo.log.tmp`, syncs
  * it, and renames it over the log, so a crash leaves the old or the new log.
+ * A write that fails (a full disk) is cut off the log, and the store then
+ * writes nothing more in this process: the log keeps the records before it,
+ * and the next process redoes what was not recorded.
  *
  * A `lock` file in the directory is locked for the store's lifetime: a second
  * process opening the same store gets a clear error instead of corrupting it.
@@ -227,8 +230,13 @@ export class Store {
     const file = Deno.openSync(this.#path, { create: true, read: true, write: true });
     this.#file = file;
     if (validBytes === 0) {
-      file.truncateSync(0);
-      writeAll(file, header());
+      try {
+        file.truncateSync(0);
+        writeAll(file, header());
+      } catch (error) {
+        this.close();
+        throw naming(error, this.#path);
+      }
       this.#size = HEADER;
     } else {
       if (validBytes !== fileBytes) file.truncateSync(validBytes);
@@ -358,7 +366,7 @@ export class Store {
     // Indexes the engine knows are the loaded table's: good until a compaction.
     const indexed = this.#strings === this.#loadedStrings;
     const bytes = this.#frame(run, records, this.#strings, indexed);
-    writeAll(this.#file, bytes);
+    this.#write(bytes);
     this.#size += bytes.length;
     this.#sinceCheckpoint += bytes.length;
     if (run > this.lastRun) this.lastRun = run;
@@ -392,7 +400,7 @@ export class Store {
     if (this.#summary === undefined || this.#file === undefined) return;
     const payload = this.#summary.encode(run, this.#strings.list, this.#isRoot);
     const bytes = framed(payload);
-    writeAll(this.#file, bytes);
+    this.#write(bytes);
     this.#size += bytes.length;
     this.#checkpointBytes = bytes.length;
     this.#sinceCheckpoint = 0;
@@ -422,24 +430,59 @@ export class Store {
     const strings = new Strings();
     this.#lines = new LineLengths(records.length);
     this.#summary = new Summary();
-    const out = Deno.openSync(tmp, { create: true, write: true, truncate: true });
     try {
-      writeAll(out, header());
-      const frame = this.#frame(run, records, strings, false);
-      writeAll(out, frame);
-      const checkpoint = framed(this.#summary.encode(run, strings.list, this.#isRoot));
-      writeAll(out, checkpoint);
-      out.syncSync();
-      this.#checkpointBytes = checkpoint.length;
-      this.#sinceCheckpoint = 0;
-    } finally {
-      out.close();
+      const out = Deno.openSync(tmp, { create: true, write: true, truncate: true });
+      try {
+        writeAll(out, header());
+        const frame = this.#frame(run, records, strings, false);
+        writeAll(out, frame);
+        const checkpoint = framed(this.#summary.encode(run, strings.list, this.#isRoot));
+        writeAll(out, checkpoint);
+        out.syncSync();
+        this.#checkpointBytes = checkpoint.length;
+        this.#sinceCheckpoint = 0;
+      } finally {
+        out.close();
+      }
+      Deno.renameSync(tmp, this.#path);
+    } catch (error) {
+      // The log is as it was; what this process knows no longer matches it.
+      try {
+        Deno.removeSync(tmp);
+      } catch {
+        // Never made.
+      }
+      this.#stopWriting();
+      throw error;
     }
-    Deno.renameSync(tmp, this.#path);
     this.#file.close();
     this.#file = Deno.openSync(this.#path, { read: true, write: true });
     this.#size = this.#file.seekSync(0, Deno.SeekMode.End);
     this.#strings = strings;
+  }
+
+  /**
+   * Appends bytes to the log. When that fails (a full disk), what was
+   * written of them is cut off and nothing more is written by this process:
+   * the log stays what it was, a valid prefix of this process's records.
+   */
+  #write(bytes: Uint8Array): void {
+    try {
+      writeAll(this.#file!, bytes);
+    } catch (error) {
+      try {
+        this.#file!.truncateSync(this.#size);
+      } catch {
+        // A torn last frame is dropped when the log is next read.
+      }
+      this.#stopWriting();
+      throw naming(error, this.#path);
+    }
+  }
+
+  #stopWriting(): void {
+    this.#file?.close();
+    this.#file = undefined;
   }
 
   /** Closes the log and releases the lock. */
@@ -788,6 +831,14 @@ function readAt(
     done += n;
   }
   return partial ? done : done === into.length;
+}
+
+/** An error of a write to the log, its message naming the log (a write to an open file does not). */
+function naming(error: unknown, path: string): unknown {
+  if (!(error instanceof Error) || error.message.includes(path)) return error;
+  const named = new Error(`${error.message}: write '${path}'`, { cause: error });
+  named.name = error.name;
+  return named;
 }
 
 function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {

@@ -1,8 +1,7 @@
 // File helpers of the caches: temporary names, rename into place, copies that
 // hash what they copy.
 
-import { createSha256, sha256Hex } from "./_sha256.ts";
-import type { Digest } from "./digest.ts";
+import { createDigester, type Digest, sha256Digest } from "../reapi/digest.ts";
 
 let counter = 0;
 
@@ -28,20 +27,20 @@ export function parentOf(path: string): string {
   return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
 }
 
-/** Renames `from` to `to`, creating `to`'s directory when it is missing. */
-export async function renameInto(from: string, to: string): Promise<void> {
+/**
+ * Renames `from` to `to`, creating `to`'s directory when it is missing;
+ * synchronous, as the small files a build stores by the thousand are.
+ */
+export function renameIntoSync(from: string, to: string): void {
   try {
-    await Deno.rename(from, to);
+    Deno.renameSync(from, to);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
-    // Either `to`'s directory is missing (create it) or `from` is gone (the
-    // second rename says so).
-    await Deno.mkdir(parentOf(to), { recursive: true });
-    await Deno.rename(from, to);
+    Deno.mkdirSync(parentOf(to), { recursive: true });
+    Deno.renameSync(from, to);
   }
 }
 
-/** Removes a file, ignoring any error (it may be gone already). */
 export async function removeQuietly(path: string): Promise<void> {
   try {
     await Deno.remove(path);
@@ -57,6 +56,13 @@ export async function writeNew(path: string, bytes: Uint8Array, mode = 0o644): P
 }
 
 /** Writes every byte, looping over short writes. */
+/** {@linkcode writeNew} with synchronous calls. */
+export function writeNewSync(path: string, bytes: Uint8Array, mode = 0o644): void {
+  using file = Deno.openSync(path, { write: true, createNew: true, mode });
+  let offset = 0;
+  while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+}
+
 export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
@@ -86,24 +92,22 @@ export async function copyHashing(source: Deno.FsFile, to: string): Promise<Dige
     if (extra === null) {
       const content = bytes.subarray(0, filled);
       await writeNew(to, content);
-      return { hash: await sha256Hex(content), sizeBytes: filled };
+      return await sha256Digest(content);
     }
     // It grew: fall through to the streaming copy from the start.
     await source.seek(0, Deno.SeekMode.Start);
   }
   using target = await Deno.open(to, { write: true, createNew: true, mode: 0o644 });
-  const hash = await createSha256();
+  const digester = await createDigester();
   const buffer = new Uint8Array(CHUNK);
-  let sizeBytes = 0;
   for (;;) {
     const n = await source.read(buffer);
     if (n === null) break;
     const chunk = buffer.subarray(0, n);
-    hash.update(chunk);
+    digester.update(chunk);
     await writeAll(target, chunk);
-    sizeBytes += n;
   }
-  return { hash: hash.hex(), sizeBytes };
+  return digester.digest();
 }
 
 /** The code of an OS error (`EXDEV`, `ENOSPC`...), if it has one. */

@@ -1,7 +1,7 @@
 // Helpers of the HTTP cache: a time-out that restarts on progress, the
 // reading of response bodies under it, and the naming of failures.
 
-import { DigestMismatchError } from "./digest.ts";
+import { DigestMismatchError } from "./errors.ts";
 import { errorCode } from "./_files.ts";
 
 /**

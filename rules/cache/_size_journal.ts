@@ -60,6 +60,14 @@ export class SizeJournal {
     await Deno.writeFile(this.path, record, { append: true });
   }
 
+  /** {@linkcode SizeJournal.add}, synchronously (for a cache being closed). */
+  addSync(delta: number): void {
+    if (delta === 0) return;
+    Deno.writeFileSync(this.path, encoder.encode(delta > 0 ? `+${delta}\n` : `${delta}\n`), {
+      append: true,
+    });
+  }
+
   /** Replaces the journal's content by the stamp and `total`. */
   async reset(total: number): Promise<void> {
     const tmp = tempBeside(this.path);

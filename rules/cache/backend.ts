@@ -1,11 +1,12 @@
 /**
  * What every action cache offers, on disk or over the network: action results
- * by key and content-addressed blobs.
+ * under the digest of their REAPI `Action` message, and content-addressed
+ * blobs.
  *
  * @module
  */
 
-import type { Digest } from "./digest.ts";
+import type { Digest } from "../reapi/digest.ts";
 
 /**
  * Options for {@linkcode CacheBackend.getBlobToFile}.
@@ -14,7 +15,7 @@ import type { Digest } from "./digest.ts";
  * ```ts
  * import type { RestoreOptions } from "./backend.ts";
  * import { LocalCache } from "./local_cache.ts";
- * import { sha256Digest } from "./digest.ts";
+ * import { sha256Digest } from "../reapi/digest.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -45,7 +46,7 @@ export interface RestoreOptions {
  * ```ts
  * import type { PutActionResultOptions } from "./backend.ts";
  * import { LocalCache } from "./local_cache.ts";
- * import { sha256Digest } from "./digest.ts";
+ * import { sha256Digest } from "../reapi/digest.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -53,9 +54,10 @@ export interface RestoreOptions {
  * const output = new TextEncoder().encode("out");
  * const digest = await sha256Digest(output);
  * await cache.putBlob(digest, output);
+ * const action = { hash: "e".repeat(64), sizeBytes: 140 };
  * const options: PutActionResultOptions = { requires: [digest] };
- * await cache.putActionResult("e".repeat(64), new Uint8Array([1]), options);
- * assert.ok(await cache.getActionResult("e".repeat(64)));
+ * await cache.putActionResult(action, new Uint8Array([1]), options);
+ * assert.ok(await cache.getActionResult(action));
  * cache.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -75,11 +77,15 @@ export interface PutActionResultOptions {
  * An action cache: values under action keys (`ac/`), opaque bytes that are
  * encoded REAPI `ActionResult`s, and blobs under their digests (`cas/`).
  *
+ * An action's key is the digest (SHA-256 and size) of its encoded `Action`:
+ * a gRPC cache needs both, while a cache on disk or over HTTP names the
+ * entry by the hash alone.
+ *
  * Every method treats a failure of the cache itself (a server that is down, a
  * damaged entry) as a miss, after a warning given through the cache's own
  * callback: a build never fails because of its cache. The only errors thrown
  * are for wrong arguments: an invalid key, or content that does not match the
- * digest it is put under ({@linkcode DigestMismatchError}).
+ * digest it is put under (`DigestMismatchError`).
  *
  * Action results are returned as stored: the caller checks them (their
  * signature, that their blobs exist). Blobs are checked by the cache: a blob
@@ -93,9 +99,9 @@ export interface PutActionResultOptions {
  * const results = new Map<string, Uint8Array>();
  * const memory: CacheBackend = {
  *   name: "memory",
- *   getActionResult: (hash) => Promise.resolve(results.get(hash)),
- *   putActionResult: (hash, bytes) => {
- *     results.set(hash, bytes);
+ *   getActionResult: (action) => Promise.resolve(results.get(action.hash)),
+ *   putActionResult: (action, bytes) => {
+ *     results.set(action.hash, bytes);
  *     return Promise.resolve();
  *   },
  *   findMissing: (digests) => Promise.resolve([...digests]),
@@ -106,8 +112,9 @@ export interface PutActionResultOptions {
  *   flush: () => Promise.resolve(true),
  *   close: () => {},
  * };
- * await memory.putActionResult("0".repeat(64), new Uint8Array([1]));
- * assert.deepEqual(await memory.getActionResult("0".repeat(64)), new Uint8Array([1]));
+ * const action = { hash: "0".repeat(64), sizeBytes: 140 };
+ * await memory.putActionResult(action, new Uint8Array([1]));
+ * assert.deepEqual(await memory.getActionResult(action), new Uint8Array([1]));
  * ```
  */
 export interface CacheBackend {
@@ -115,22 +122,24 @@ export interface CacheBackend {
   readonly name: string;
 
   /**
-   * The action result stored under an action key.
+   * The action result stored for an action.
    *
-   * @param hash The action's key, 64 lowercase hex digits.
+   * @param action The digest of the action's encoded `Action` message.
    * @returns The stored bytes, or `undefined` on a miss.
+   * @throws {TypeError} If the digest is malformed.
    */
-  getActionResult(hash: string): Promise<Uint8Array | undefined>;
+  getActionResult(action: Digest): Promise<Uint8Array | undefined>;
 
   /**
-   * Stores an action result under an action key, replacing any entry.
+   * Stores an action result for an action, replacing any entry.
    *
-   * @param hash The action's key.
+   * @param action The digest of the action's encoded `Action` message.
    * @param bytes The encoded action result; the cache keeps its own copy.
    * @param options The blobs the result refers to.
+   * @throws {TypeError} If the digest is malformed.
    */
   putActionResult(
-    hash: string,
+    action: Digest,
     bytes: Uint8Array,
     options?: PutActionResultOptions,
   ): Promise<void>;
@@ -193,4 +202,29 @@ export interface CacheBackend {
 
   /** Releases the cache's resources; background work is abandoned. */
   close(): void;
+}
+
+/**
+ * A cache on a server ({@linkcode CacheBackend} over HTTP or gRPC): whether
+ * it is still used, and what went over the network.
+ *
+ * @example Reporting a remote cache's traffic
+ * ```ts
+ * import type { RemoteCacheBackend } from "./backend.ts";
+ * import { HttpCache } from "./http_cache.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const remote: RemoteCacheBackend = new HttpCache("http://127.0.0.1:9/cache", { headers: {} });
+ * assert.equal(remote.available, true);
+ * assert.equal(remote.bytesDownloaded + remote.bytesUploaded, 0);
+ * remote.close();
+ * ```
+ */
+export interface RemoteCacheBackend extends CacheBackend {
+  /** Whether the server is still used: false once it was found down, slow or refusing reads. */
+  readonly available: boolean;
+  /** Bytes of action results and blobs received and checked. */
+  readonly bytesDownloaded: number;
+  /** Bytes of action results and blobs the server accepted. */
+  readonly bytesUploaded: number;
 }

@@ -27,9 +27,19 @@
  */
 
 import { Throttle } from "../../fiber/throttle.ts";
-import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
+import { UploadQueue } from "./upload_queue.ts";
+import type { PutActionResultOptions, RemoteCacheBackend, RestoreOptions } from "./backend.ts";
 import { remoteCacheHeaders } from "./cache_headers.ts";
-import { checkDigest, checkHash, type Digest, digestKey, DigestMismatchError } from "./digest.ts";
+import {
+  checkDigest,
+  createDigester,
+  type Digest,
+  type Digester,
+  digestKey,
+  sameDigest,
+  sha256Digest,
+} from "../reapi/digest.ts";
+import { DigestMismatchError } from "./errors.ts";
 import { parentOf, removeQuietly, tempBeside, writeAll } from "./_files.ts";
 import {
   describeFailure,
@@ -42,7 +52,6 @@ import {
   usesProxy,
   Watchdog,
 } from "./_http.ts";
-import { createSha256, sha256Hex } from "./_sha256.ts";
 
 /**
  * Options for {@linkcode HttpCache}.
@@ -162,14 +171,14 @@ interface Request {
  *   headers: {},
  *   onWarning: (message) => warnings.push(message),
  * });
- * assert.equal(await cache.getActionResult("0".repeat(64)), undefined);
- * assert.equal(await cache.getActionResult("1".repeat(64)), undefined);
+ * assert.equal(await cache.getActionResult({ hash: "0".repeat(64), sizeBytes: 140 }), undefined);
+ * assert.equal(await cache.getActionResult({ hash: "1".repeat(64), sizeBytes: 140 }), undefined);
  * assert.equal(warnings.length, 1);
  * assert.equal(cache.available, false);
  * cache.close();
  * ```
  */
-export class HttpCache implements CacheBackend {
+export class HttpCache implements RemoteCacheBackend {
   /** The server's URL without credentials, for messages. */
   readonly name: string;
   #base: string;
@@ -185,17 +194,15 @@ export class HttpCache implements CacheBackend {
   #onWarning: (message: string) => void;
   #client: Deno.HttpClient;
   #closing = new AbortController();
-  #abandoning = new AbortController();
   #uploadSignal: AbortSignal;
-  #uploads: Throttle;
+  #uploads: UploadQueue;
   #lookups: Throttle;
-  #pending = new Set<Promise<void>>();
-  /** Each blob uploaded, being uploaded or found on the server: whether it is there. */
-  #blobs = new Map<string, Promise<boolean>>();
   #probed: Promise<boolean> | undefined;
   #readable = true;
   #writable: boolean;
   #warned = new Set<string>();
+  #downloaded = 0;
+  #uploaded = 0;
 
   /**
    * Creates a client; it connects on first use.
@@ -242,9 +249,12 @@ export class HttpCache implements CacheBackend {
     this.#retryDelayMs = options.retryDelayMs ?? 100;
     this.#maxActionResultBytes = options.maxActionResultBytes ?? 16 * 1024 * 1024;
     this.#onWarning = options.onWarning ?? ((message) => console.warn(message));
-    this.#uploads = new Throttle(options.uploadConcurrency ?? 4);
+    this.#uploads = new UploadQueue({
+      concurrency: options.uploadConcurrency ?? 4,
+      onError: (error) => this.#failed(error),
+    });
     this.#lookups = new Throttle(options.lookupConcurrency ?? 8);
-    this.#uploadSignal = AbortSignal.any([this.#closing.signal, this.#abandoning.signal]);
+    this.#uploadSignal = AbortSignal.any([this.#closing.signal, this.#uploads.signal]);
     this.#client = Deno.createHttpClient({});
   }
 
@@ -253,14 +263,25 @@ export class HttpCache implements CacheBackend {
     return this.#readable;
   }
 
+  /** Bytes of action results and blobs received and checked. */
+  get bytesDownloaded(): number {
+    return this.#downloaded;
+  }
+
+  /** Bytes of action results and blobs the server accepted. */
+  get bytesUploaded(): number {
+    return this.#uploaded;
+  }
+
   /**
-   * The action result stored under `hash`, unchecked.
+   * The action result stored for an action, unchecked.
    *
-   * @param hash The action key.
+   * @param action The action's digest; the URL names its hash.
    * @returns The bytes, or `undefined` on a miss (or when the server fails).
    */
-  async getActionResult(hash: string): Promise<Uint8Array | undefined> {
-    const path = `/ac/${checkHash(hash)}`;
+  async getActionResult(action: Digest): Promise<Uint8Array | undefined> {
+    const hash = checkDigest(action).hash;
+    const path = `/ac/${hash}`;
     return await this.#guard(() =>
       this.#exchange({ method: "GET", path, write: false }, async (response, watchdog) => {
         if (response.status === 404) return void await discardBody(response);
@@ -272,6 +293,7 @@ export class HttpCache implements CacheBackend {
             `Action result ${hash} from the remote cache ${this.name} is larger than ${this.#maxActionResultBytes} bytes: treated as a miss`,
           );
         }
+        this.#downloaded += bytes?.length ?? 0;
         return bytes;
       })
     );
@@ -281,30 +303,29 @@ export class HttpCache implements CacheBackend {
    * Queues the upload of an action result (when uploads are on), to run
    * once the blobs it requires are uploaded; skipped if one of them failed.
    *
-   * @param hash The action key.
+   * @param action The action's digest; the URL names its hash.
    * @param bytes The encoded action result (copied).
    * @param options The blobs it refers to.
    */
   // Async so that an invalid argument rejects, as in every cache.
   // deno-lint-ignore require-await
   async putActionResult(
-    hash: string,
+    action: Digest,
     bytes: Uint8Array,
     options: PutActionResultOptions = {},
   ): Promise<void> {
-    const path = `/ac/${checkHash(hash)}`;
+    const hash = checkDigest(action).hash;
+    const path = `/ac/${hash}`;
+    const requires = (options.requires ?? []).map(checkDigest);
     if (!this.#writable) return;
     const copy = bytes.slice();
-    const required = (options.requires ?? []).map((d) => this.#blobs.get(checkDigest(d).hash));
-    this.#background(async () => {
-      const present = await Promise.all(required);
-      if (present.some((ok) => ok === false)) return;
-      await this.#uploads.run(() =>
+    this.#uploads.afterBlobs(
+      requires,
+      () =>
         this.#exchange({ method: "PUT", path, write: true, body: () => copy }, (response) => {
-          return this.#stored(response, `action result ${hash}`);
-        })
-      );
-    });
+          return this.#stored(response, `action result ${hash}`, copy.length);
+        }),
+    );
   }
 
   /**
@@ -331,9 +352,7 @@ export class HttpCache implements CacheBackend {
       const length = response.headers.get("content-length");
       return length === null || Number(length) === digest.sizeBytes;
     });
-    if (present === true && !this.#blobs.has(digest.hash)) {
-      this.#blobs.set(digest.hash, Promise.resolve(true));
-    }
+    if (present === true) this.#uploads.present(digest);
     return present;
   }
 
@@ -352,8 +371,11 @@ export class HttpCache implements CacheBackend {
           return undefined;
         }
         const bytes = await readBodyUpTo(response, watchdog, digest.sizeBytes);
-        const actual = bytes && { hash: await sha256Hex(bytes), sizeBytes: bytes.length };
-        if (actual?.hash === digest.hash && actual.sizeBytes === digest.sizeBytes) return bytes;
+        const actual = bytes && await sha256Digest(bytes);
+        if (actual !== undefined && sameDigest(actual, digest)) {
+          this.#downloaded += bytes!.length;
+          return bytes;
+        }
         this.#corrupt(digest, actual);
         return undefined;
       })
@@ -389,12 +411,13 @@ export class HttpCache implements CacheBackend {
         const tmp = tempBeside(path);
         try {
           const actual = await this.#download(response, watchdog, digest, tmp);
-          if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+          if (!sameDigest(actual, digest)) {
             this.#corrupt(digest, actual);
             return undefined;
           }
           await Deno.chmod(tmp, options.executable ? 0o755 : 0o644);
           await Deno.rename(tmp, path);
+          this.#downloaded += digest.sizeBytes;
           return true;
         } finally {
           await removeQuietly(tmp);
@@ -412,16 +435,16 @@ export class HttpCache implements CacheBackend {
   ): Promise<Digest> {
     await Deno.mkdir(parentOf(tmp), { recursive: true });
     using file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
-    const hash = await createSha256();
+    const digester = await createDigester();
     let sizeBytes = 0;
     await readBody(response, watchdog, async (chunk) => {
       sizeBytes += chunk.length;
       if (sizeBytes > digest.sizeBytes) return false;
-      hash.update(chunk);
+      digester.update(chunk);
       await writeAll(file, chunk);
       return true;
     });
-    return { hash: sizeBytes > digest.sizeBytes ? "" : hash.hex(), sizeBytes };
+    return sizeBytes > digest.sizeBytes ? { hash: "", sizeBytes } : digester.digest();
   }
 
   /**
@@ -434,12 +457,11 @@ export class HttpCache implements CacheBackend {
    */
   async putBlob(digest: Digest, bytes: Uint8Array): Promise<void> {
     checkDigest(digest);
-    if (!this.#writable || this.#blobs.has(digest.hash)) return;
-    const actual = { hash: await sha256Hex(bytes), sizeBytes: bytes.length };
-    if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+    if (!this.#writable || this.#uploads.knows(digest)) return;
+    const actual = await sha256Digest(bytes);
+    if (!sameDigest(actual, digest)) {
       throw new DigestMismatchError("bytes", digest, actual);
     }
-    if (this.#blobs.has(digest.hash)) return;
     const copy = bytes.slice();
     this.#uploadBlob(digest, () => () => copy);
   }
@@ -456,12 +478,12 @@ export class HttpCache implements CacheBackend {
   // deno-lint-ignore require-await
   async putBlobFromFile(digest: Digest, path: string): Promise<void> {
     checkDigest(digest);
-    if (!this.#writable || this.#blobs.has(digest.hash)) return;
+    if (!this.#writable || this.#uploads.knows(digest)) return;
     if (digest.sizeBytes <= IN_MEMORY_UPLOAD) {
       this.#uploadBlob(digest, async () => {
         const bytes = await Deno.readFile(path);
-        const actual = { hash: await sha256Hex(bytes), sizeBytes: bytes.length };
-        if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+        const actual = await sha256Digest(bytes);
+        if (!sameDigest(actual, digest)) {
           throw new DigestMismatchError(path, digest, actual);
         }
         return () => bytes;
@@ -483,24 +505,15 @@ export class HttpCache implements CacheBackend {
     bodyError?: () => Error | undefined,
   ): void {
     const path = `/cas/${digest.hash}`;
-    const uploaded = Promise.withResolvers<boolean>();
-    this.#blobs.set(digest.hash, uploaded.promise);
-    this.#background(async () => {
-      let ok = false;
-      try {
-        ok = await this.#uploads.run(async () => {
-          if (!this.#writable) return false;
-          if (digest.sizeBytes > LOOK_BEFORE_UPLOAD && await this.#has(digest)) return true;
-          const body = await prepare();
-          const request: Request = { method: "PUT", path, write: true, body, bodyError };
-          const stored = await this.#exchange(request, (response) => {
-            return this.#stored(response, `blob ${digestKey(digest)}`);
-          });
-          return stored === true;
-        });
-      } finally {
-        uploaded.resolve(ok);
-      }
+    this.#uploads.blob(digest, async () => {
+      if (!this.#writable) return false;
+      if (digest.sizeBytes > LOOK_BEFORE_UPLOAD && await this.#has(digest)) return true;
+      const body = await prepare();
+      const request: Request = { method: "PUT", path, write: true, body, bodyError };
+      const stored = await this.#exchange(request, (response) => {
+        return this.#stored(response, `blob ${digestKey(digest)}`, digest.sizeBytes);
+      });
+      return stored === true;
     });
   }
 
@@ -512,27 +525,13 @@ export class HttpCache implements CacheBackend {
    * @returns Whether every upload finished (successfully or not) in time.
    */
   async flush(timeoutMs = 60_000): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
-    });
-    try {
-      for (;;) {
-        const pending = [...this.#pending];
-        if (pending.length === 0) return true;
-        if (await Promise.race([Promise.all(pending), timedOut]) === "timeout") break;
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-    const unfinished = this.#pending.size;
+    const unfinished = await this.#uploads.flush(timeoutMs);
+    if (unfinished === 0) return true;
     this.#writable = false;
-    this.#abandoning.abort();
     this.#warn(
       "flush",
       `${unfinished} upload(s) to the remote cache ${this.name} unfinished after ${timeoutMs} ms: abandoned`,
     );
-    await Promise.all([...this.#pending]);
     return false;
   }
 
@@ -541,15 +540,8 @@ export class HttpCache implements CacheBackend {
     this.#readable = false;
     this.#writable = false;
     this.#closing.abort();
+    this.#uploads.abandon();
     this.#client.close();
-  }
-
-  /** Runs `job` in the background; it never rejects, and `flush` waits for it. */
-  #background(job: () => Promise<void>): void {
-    const running: Promise<void> = this.#guard(job).then(() => {
-      this.#pending.delete(running);
-    });
-    this.#pending.add(running);
   }
 
   /**
@@ -560,12 +552,16 @@ export class HttpCache implements CacheBackend {
     try {
       return await call();
     } catch (error) {
-      if (this.#closing.signal.aborted) return undefined;
-      const local = localCause(error);
-      const message = (local ?? error as Error)?.message ?? String(error);
-      this.#warn(`error ${message}`, `Remote cache ${this.name}: ${message}`);
+      this.#failed(error);
       return undefined;
     }
+  }
+
+  #failed(error: unknown): void {
+    if (this.#closing.signal.aborted) return;
+    const local = localCause(error);
+    const message = (local ?? error as Error)?.message ?? String(error);
+    this.#warn(`error ${message}`, `Remote cache ${this.name}: ${message}`);
   }
 
   /**
@@ -679,9 +675,12 @@ export class HttpCache implements CacheBackend {
     return false;
   }
 
-  async #stored(response: Response, what: string): Promise<boolean> {
+  async #stored(response: Response, what: string, size: number): Promise<boolean> {
     await discardBody(response);
-    if (response.status >= 200 && response.status < 300) return true;
+    if (response.status >= 200 && response.status < 300) {
+      this.#uploaded += size;
+      return true;
+    }
     this.#warn(
       `put ${response.status}`,
       `Remote cache ${this.name} did not store ${what}: ${response.status} ${response.statusText}`,
@@ -727,8 +726,7 @@ function _checkedFileStream(
   onError: (error: Error) => void,
 ): ReadableStream<Uint8Array> {
   let file: Deno.FsFile | undefined;
-  let hash: Awaited<ReturnType<typeof createSha256>>;
-  let sizeBytes = 0;
+  let digester: Digester;
   return new ReadableStream<Uint8Array>({
     async start() {
       try {
@@ -737,15 +735,15 @@ function _checkedFileStream(
         onError(error as Error);
         throw error;
       }
-      hash = await createSha256();
+      digester = await createDigester();
     },
     async pull(controller) {
       const chunk = new Uint8Array(CHUNK);
       const n = await file!.read(chunk);
       if (n === null) {
         file!.close();
-        const actual = { hash: hash.hex(), sizeBytes };
-        if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+        const actual = digester.digest();
+        if (!sameDigest(actual, digest)) {
           const error = new DigestMismatchError(path, digest, actual);
           onError(error);
           controller.error(error);
@@ -754,8 +752,7 @@ function _checkedFileStream(
         }
         return;
       }
-      sizeBytes += n;
-      hash.update(chunk.subarray(0, n));
+      digester.update(chunk.subarray(0, n));
       controller.enqueue(chunk.subarray(0, n));
     },
     cancel() {

@@ -22,19 +22,22 @@
 
 import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
 import { DEFAULT_CACHE_MAX_BYTES, ensureCacheDir } from "./cache_dir.ts";
-import { checkDigest, checkHash, type Digest, digestKey, DigestMismatchError } from "./digest.ts";
+import { checkDigest, type Digest, digestKey, sameDigest, sha256Digest } from "../reapi/digest.ts";
+import { DigestMismatchError } from "./errors.ts";
 import {
   copyHashing,
   errorCode,
+  parentOf,
   removeQuietly,
-  renameInto,
+  renameIntoSync,
   tempBeside,
   tempIn,
   writeNew,
+  writeNewSync,
 } from "./_files.ts";
 import { type Eviction, evictOldest, removeStaleTemps, scanEntries } from "./_scan.ts";
 import { SizeJournal } from "./_size_journal.ts";
-import { sha256Hex } from "./_sha256.ts";
+import { pathPresent, statPath } from "../../memo/mod.ts";
 
 /**
  * Options for {@linkcode LocalCache.open}.
@@ -53,7 +56,7 @@ import { sha256Hex } from "./_sha256.ts";
  * };
  * const dir = await Deno.makeTempDir();
  * const cache = await LocalCache.open(dir, options);
- * await cache.putActionResult("f".repeat(64), new Uint8Array(1));
+ * await cache.putActionResult({ hash: "f".repeat(64), sizeBytes: 1 }, new Uint8Array(1));
  * const stored = await Deno.stat(`${dir}/ac/ff/${"f".repeat(64)}`);
  * assert.equal(stored.mtime?.getTime(), Date.UTC(2030, 0, 1));
  * assert.deepEqual(warnings, []);
@@ -107,7 +110,7 @@ export interface LocalCacheOptions {
  *
  * const dir = await Deno.makeTempDir();
  * const cache = await LocalCache.open(dir);
- * await cache.putActionResult("1".repeat(64), new Uint8Array(5));
+ * await cache.putActionResult({ hash: "1".repeat(64), sizeBytes: 1 }, new Uint8Array(5));
  * const stats: CacheStats = await cache.stats();
  * assert.deepEqual(stats, { entries: 1, bytes: 5, actionResults: 1, blobs: 0 });
  * cache.close();
@@ -135,7 +138,7 @@ export interface CacheStats {
  *
  * const dir = await Deno.makeTempDir();
  * const cache = await LocalCache.open(dir);
- * await cache.putActionResult("2".repeat(64), new Uint8Array(5));
+ * await cache.putActionResult({ hash: "2".repeat(64), sizeBytes: 1 }, new Uint8Array(5));
  * const result: TrimResult = await cache.trim(100);
  * assert.deepEqual(result, { removedEntries: 0, removedBytes: 0, entries: 1, bytes: 5 });
  * cache.close();
@@ -149,6 +152,10 @@ const LOCK = "lock";
 const LOW_WATER = 0.9;
 const COMPACT_JOURNAL_BYTES = 64 * 1024;
 const STALE_TEMP_MS = 60 * 60 * 1000;
+/** Files up to this size are stored with synchronous calls: a thread hop costs more than the copy. */
+const SMALL_FILE = 256 * 1024;
+/** The journal gets a record once this much was added (or at the end of a build). */
+const JOURNAL_BATCH_BYTES = 1 << 20;
 
 /**
  * An action cache in a local directory.
@@ -156,7 +163,7 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
  * @example Storing and restoring a blob and an action result
  * ```ts
  * import { LocalCache } from "./local_cache.ts";
- * import { sha256Digest } from "./digest.ts";
+ * import { sha256Digest } from "../reapi/digest.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -164,9 +171,10 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
  * const bytes = new TextEncoder().encode("#!/bin/sh\necho hi\n");
  * const digest = await sha256Digest(bytes);
  * await cache.putBlob(digest, bytes);
- * await cache.putActionResult("a".repeat(64), new Uint8Array([1, 2, 3]));
+ * const action = { hash: "a".repeat(64), sizeBytes: 140 };
+ * await cache.putActionResult(action, new Uint8Array([1, 2, 3]));
  *
- * assert.deepEqual(await cache.getActionResult("a".repeat(64)), new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(await cache.getActionResult(action), new Uint8Array([1, 2, 3]));
  * assert.ok(await cache.getBlobToFile(digest, `${dir}/out/hi.sh`, { executable: true }));
  * assert.equal((await Deno.stat(`${dir}/out/hi.sh`)).mode! & 0o777, 0o755);
  * assert.deepEqual(await cache.stats(), { entries: 2, bytes: 21, actionResults: 1, blobs: 1 });
@@ -190,6 +198,8 @@ export class LocalCache implements CacheBackend {
   /** What this cache added since it last read the journal. */
   #addedSinceRead = 0;
   #trimming: Promise<void> | undefined;
+  /** Bytes added since the journal was last appended to. */
+  #unjournaled = 0;
   #warned = new Set<string>();
 
   private constructor(dir: string, journal: SizeJournal, options: LocalCacheOptions) {
@@ -259,36 +269,39 @@ export class LocalCache implements CacheBackend {
   }
 
   /**
-   * The action result stored under `hash`; a hit marks the entry as used.
+   * The action result stored for an action; a hit marks the entry as used.
    *
-   * @param hash The action key.
+   * @param action The action's digest; the entry is named by its hash.
    * @returns The stored bytes, or `undefined`.
    */
-  async getActionResult(hash: string): Promise<Uint8Array | undefined> {
-    const path = this.#path("ac", checkHash(hash));
-    const bytes = await this.#read(path, () => Deno.readFile(path));
-    if (bytes !== undefined) await this.#touch(path);
+  async getActionResult(action: Digest): Promise<Uint8Array | undefined> {
+    const path = this.#path("ac", checkDigest(action).hash);
+    // Most lookups of a build that runs are misses: asked without an
+    // exception (a thrown NotFound costs more than the lookup itself).
+    if (!pathPresent(path)) return undefined;
+    const bytes = await this.#read(path, () => Promise.resolve(Deno.readFileSync(path)));
+    if (bytes !== undefined) this.#touch(path);
     return bytes;
   }
 
   /**
-   * Stores an action result under `hash`, replacing any entry. A failure to
+   * Stores an action result for an action, replacing any entry. A failure to
    * write (a full disk) is a warning, not an error.
    *
-   * @param hash The action key.
+   * @param action The action's digest.
    * @param bytes The encoded action result.
    * @param _options Unused: the caller stores blobs before their action result.
    */
   async putActionResult(
-    hash: string,
+    action: Digest,
     bytes: Uint8Array,
     _options?: PutActionResultOptions,
   ): Promise<void> {
-    const path = this.#path("ac", checkHash(hash));
-    await this.#write(`action result ${hash}`, async () => {
+    const path = this.#path("ac", checkDigest(action).hash);
+    await this.#write(`action result ${digestKey(action)}`, async () => {
       const tmp = tempIn(`${this.dir}/tmp`);
-      await this.#inTmp(() => writeNew(tmp, bytes));
-      const previous = await _sizeOf(path);
+      await this.#inTmp(() => Promise.resolve(writeNewSync(tmp, bytes)));
+      const previous = statPath(path)?.size ?? 0;
       await this.#place(tmp, path);
       await this.#added(bytes.length - previous);
     });
@@ -305,8 +318,8 @@ export class LocalCache implements CacheBackend {
     const missing: Digest[] = [];
     for (const digest of digests) {
       const path = this.#path("cas", checkDigest(digest).hash);
-      const size = await this.#read(path, () => _sizeOf(path, -1));
-      if (size === digest.sizeBytes) await this.#touch(path);
+      const size = statPath(path)?.size ?? -1;
+      if (size === digest.sizeBytes) this.#touch(path);
       else missing.push(digest);
     }
     return missing;
@@ -322,19 +335,21 @@ export class LocalCache implements CacheBackend {
     const path = this.#path("cas", checkDigest(digest).hash);
     const bytes = await this.#read(path, () => Deno.readFile(path));
     if (bytes === undefined) return undefined;
-    if (bytes.length !== digest.sizeBytes) {
-      await this.#damaged(path, digest, bytes.length);
+    const actual = bytes.length === digest.sizeBytes ? await sha256Digest(bytes) : undefined;
+    if (actual === undefined || !sameDigest(actual, digest)) {
+      await this.#damaged(path, digest, actual ?? { hash: "", sizeBytes: bytes.length });
       return undefined;
     }
-    await this.#touch(path);
+    this.#touch(path);
     return bytes;
   }
 
   /**
    * Restores a blob to `path` by copy (see {@linkcode LocalCacheOptions}
-   * for hard links): written beside `path` and renamed over it, so that
-   * `path` is never half written. A stored blob whose size differs from the
-   * digest is removed and reported, never restored.
+   * for hard links): written beside `path`, hashed on the way, and renamed
+   * over it only if its SHA-256 and size match, so that `path` is never
+   * half written nor wrong. A damaged stored blob is removed and reported,
+   * never restored. (A hard link is checked by size only.)
    *
    * @param digest The blob.
    * @param path Where to restore it; parent directories are created.
@@ -347,10 +362,11 @@ export class LocalCache implements CacheBackend {
     options: RestoreOptions = {},
   ): Promise<boolean> {
     const blob = this.#path("cas", checkDigest(digest).hash);
-    const info = await this.#read(blob, () => Deno.stat(blob));
-    if (info === undefined) return false;
+    using source = await this.#read(blob, () => Deno.open(blob));
+    if (source === undefined) return false;
+    const info = await source.stat();
     if (info.size !== digest.sizeBytes) {
-      await this.#damaged(blob, digest, info.size);
+      await this.#damaged(blob, digest, { hash: "", sizeBytes: info.size });
       return false;
     }
     const executable = options.executable ?? false;
@@ -360,14 +376,13 @@ export class LocalCache implements CacheBackend {
         !(this.#hardLinks && !executable && ((info.mode ?? 0) & 0o111) === 0 &&
           await this.#link(blob, tmp, path))
       ) {
-        await _inDir(tmp, () => Deno.copyFile(blob, tmp));
-        await Deno.chmod(tmp, executable ? 0o755 : 0o644);
-        const copied = (await Deno.stat(tmp)).size;
-        if (copied !== digest.sizeBytes) {
+        const copied = await _copyInto(source, tmp);
+        if (!sameDigest(copied, digest)) {
           await removeQuietly(tmp);
           await this.#damaged(blob, digest, copied);
           return false;
         }
+        if (executable) await Deno.chmod(tmp, 0o755);
       }
       await Deno.rename(tmp, path);
     } catch (error) {
@@ -382,7 +397,7 @@ export class LocalCache implements CacheBackend {
       );
       return false;
     }
-    await this.#touch(blob);
+    this.#touch(blob);
     return true;
   }
 
@@ -412,13 +427,17 @@ export class LocalCache implements CacheBackend {
   async putBlob(digest: Digest, bytes: Uint8Array): Promise<void> {
     const path = this.#path("cas", checkDigest(digest).hash);
     if (await this.#alreadyStored(path, digest)) return;
-    const actual = { hash: await sha256Hex(bytes), sizeBytes: bytes.length };
-    if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+    const actual = await sha256Digest(bytes);
+    if (!sameDigest(actual, digest)) {
       throw new DigestMismatchError("bytes", digest, actual);
     }
     await this.#write(`blob ${digestKey(digest)}`, async () => {
       const tmp = tempIn(`${this.dir}/tmp`);
-      await this.#inTmp(() => writeNew(tmp, bytes));
+      await this.#inTmp(() =>
+        bytes.length <= SMALL_FILE
+          ? Promise.resolve(writeNewSync(tmp, bytes))
+          : writeNew(tmp, bytes)
+      );
       await this.#place(tmp, path);
       await this.#added(bytes.length);
     });
@@ -435,18 +454,83 @@ export class LocalCache implements CacheBackend {
   async putBlobFromFile(digest: Digest, file: string): Promise<void> {
     const path = this.#path("cas", checkDigest(digest).hash);
     if (await this.#alreadyStored(path, digest)) return;
+    if (digest.sizeBytes <= SMALL_FILE) {
+      // A small file: read, checked and written at once, with no thread hops.
+      const bytes = Deno.readFileSync(file);
+      const actual = await sha256Digest(bytes);
+      if (!sameDigest(actual, digest)) throw new DigestMismatchError(file, digest, actual);
+      await this.#write(`blob ${digestKey(digest)}`, async () => {
+        const tmp = tempIn(`${this.dir}/tmp`);
+        await this.#inTmp(() => Promise.resolve(writeNewSync(tmp, bytes)));
+        await this.#place(tmp, path);
+        await this.#added(bytes.length);
+      });
+      return;
+    }
     // A source that cannot be read is the caller's error, thrown as is.
     using source = await Deno.open(file);
     const tmp = tempIn(`${this.dir}/tmp`);
     try {
       await this.#write(`blob ${digestKey(digest)}`, async () => {
         const actual = await this.#inTmp(() => copyHashing(source, tmp));
-        if (actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+        if (!sameDigest(actual, digest)) {
           throw new DigestMismatchError(file, digest, actual);
         }
         await this.#place(tmp, path);
         await this.#added(actual.sizeBytes);
       });
+    } finally {
+      await removeQuietly(tmp);
+    }
+  }
+
+  /**
+   * Stores a blob that another cache writes: `download` is given a path in
+   * the cache's own temporary directory, writes the blob there (checked
+   * against its digest, as every cache's `getBlobToFile` does), and the file
+   * is then renamed into place, with no copy. A blob already stored is only
+   * marked as used.
+   *
+   * @param digest The blob.
+   * @param download Writes the blob to the path it is given; resolves
+   * whether it did.
+   * @returns Whether the blob is now stored.
+   *
+   * @example Taking a blob from another cache
+   * ```ts
+   * import { LocalCache } from "./local_cache.ts";
+   * import { sha256Digest } from "../reapi/digest.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const remote = await LocalCache.open(`${dir}/remote`);
+   * const local = await LocalCache.open(`${dir}/local`);
+   * const bytes = new TextEncoder().encode("object code");
+   * const digest = await sha256Digest(bytes);
+   * await remote.putBlob(digest, bytes);
+   * assert.ok(await local.receiveBlob(digest, (path) => remote.getBlobToFile(digest, path)));
+   * assert.deepEqual(await local.getBlob(digest), bytes);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async receiveBlob(
+    digest: Digest,
+    download: (path: string) => Promise<boolean>,
+  ): Promise<boolean> {
+    const path = this.#path("cas", checkDigest(digest).hash);
+    if (await this.#alreadyStored(path, digest)) return true;
+    const tmp = tempIn(`${this.dir}/tmp`);
+    try {
+      if (!await this.#inTmp(() => download(tmp))) return false;
+      const size = await _sizeOf(tmp, -1);
+      if (size !== digest.sizeBytes) return false;
+      let stored = false;
+      await this.#write(`blob ${digestKey(digest)}`, async () => {
+        await this.#place(tmp, path);
+        await this.#added(size);
+        stored = true;
+      });
+      return stored;
     } finally {
       await removeQuietly(tmp);
     }
@@ -460,6 +544,7 @@ export class LocalCache implements CacheBackend {
    * @returns Always `true`.
    */
   async flush(_timeoutMs?: number): Promise<boolean> {
+    await this.#writeJournal();
     await this.#rereadJournal();
     if (this.#total > this.#maxBytes) await this.#enforceCap();
     return true;
@@ -507,7 +592,7 @@ export class LocalCache implements CacheBackend {
    *
    * const dir = await Deno.makeTempDir();
    * const cache = await LocalCache.open(dir);
-   * await cache.putActionResult("b".repeat(64), new Uint8Array(10));
+   * await cache.putActionResult({ hash: "b".repeat(64), sizeBytes: 1 }, new Uint8Array(10));
    * const result = await cache.trim(0);
    * assert.deepEqual(result, { removedEntries: 1, removedBytes: 10, entries: 0, bytes: 0 });
    * cache.close();
@@ -528,9 +613,10 @@ export class LocalCache implements CacheBackend {
    *
    * const dir = await Deno.makeTempDir();
    * const cache = await LocalCache.open(dir);
-   * await cache.putActionResult("c".repeat(64), new Uint8Array(3));
+   * const action = { hash: "c".repeat(64), sizeBytes: 140 };
+   * await cache.putActionResult(action, new Uint8Array(3));
    * await cache.clear();
-   * assert.equal(await cache.getActionResult("c".repeat(64)), undefined);
+   * assert.equal(await cache.getActionResult(action), undefined);
    * assert.equal((await cache.stats()).entries, 0);
    * cache.close();
    * await Deno.remove(dir, { recursive: true });
@@ -551,8 +637,12 @@ export class LocalCache implements CacheBackend {
     });
   }
 
-  /** Nothing to release: the local cache keeps no file open between calls. */
-  close(): void {}
+  /** Appends what the size journal has yet to hear; the cache keeps no file open between calls. */
+  close(): void {
+    const delta = this.#unjournaled;
+    this.#unjournaled = 0;
+    this.#journal.addSync(delta);
+  }
 
   #path(kind: "ac" | "cas", hash: string): string {
     return `${this.dir}/${kind}/${hash.slice(0, 2)}/${hash}`;
@@ -597,32 +687,35 @@ export class LocalCache implements CacheBackend {
   }
 
   async #place(tmp: string, path: string): Promise<void> {
-    await renameInto(tmp, path);
-    if (this.#datesStores) await this.#touch(path);
+    renameIntoSync(tmp, path);
+    if (this.#datesStores) this.#touch(path);
   }
 
   async #alreadyStored(path: string, digest: Digest): Promise<boolean> {
-    if (await this.#read(path, () => _sizeOf(path, -1)) !== digest.sizeBytes) return false;
-    await this.#touch(path);
+    if ((statPath(path)?.size ?? -1) !== digest.sizeBytes) return false;
+    this.#touch(path);
     return true;
   }
 
-  async #touch(path: string): Promise<void> {
+  #touch(path: string): void {
     const now = new Date(this.#now());
     try {
-      await Deno.utime(path, now, now);
+      Deno.utimeSync(path, now, now);
     } catch (error) {
       // Evicted meanwhile, or a cache shared read-only: the entry only ages.
       if (errorCode(error) === undefined) throw error;
     }
   }
 
-  async #damaged(path: string, digest: Digest, size: number): Promise<void> {
+  async #damaged(path: string, digest: Digest, actual: Digest): Promise<void> {
+    const got = actual.hash === "" || actual.sizeBytes !== digest.sizeBytes
+      ? `${actual.sizeBytes} bytes`
+      : `SHA-256 ${actual.hash}`;
     this.#warn(
       `damaged ${path}`,
       `Blob ${
         digestKey(digest)
-      } in the action cache at ${this.dir} has ${size} bytes: removed, not restored`,
+      } in the action cache at ${this.dir} is damaged (it has ${got}): removed, not restored`,
     );
     await removeQuietly(path);
   }
@@ -634,7 +727,10 @@ export class LocalCache implements CacheBackend {
   }
 
   async #added(delta: number): Promise<void> {
-    await this.#journal.add(delta);
+    // Appended to the journal in batches (and by flush): a record a store
+    // cost an open, a write and a close each.
+    this.#unjournaled += delta;
+    if (Math.abs(this.#unjournaled) >= JOURNAL_BATCH_BYTES) await this.#writeJournal();
     this.#total += delta;
     this.#addedSinceRead += delta;
     // Other builds add to the journal too: read it again when this one has
@@ -643,10 +739,17 @@ export class LocalCache implements CacheBackend {
     if (this.#total > this.#maxBytes) await this.#enforceCap();
   }
 
+  async #writeJournal(): Promise<void> {
+    const delta = this.#unjournaled;
+    this.#unjournaled = 0;
+    await this.#journal.add(delta);
+  }
+
   async #rereadJournal(): Promise<void> {
     const state = await this.#journal.read();
     this.#addedSinceRead = 0;
-    this.#total = state.damaged ? Infinity : state.total;
+    // What this cache added and has yet to append counts too.
+    this.#total = state.damaged ? Infinity : state.total + this.#unjournaled;
   }
 
   /**
@@ -655,6 +758,7 @@ export class LocalCache implements CacheBackend {
    */
   #enforceCap(always = false): Promise<void> {
     this.#trimming ??= this.#withLock(async () => {
+      await this.#writeJournal();
       const state = await this.#journal.read();
       if (always || state.damaged || state.total > this.#maxBytes) {
         await this.#scanAndEvict(this.#maxBytes, Math.floor(this.#maxBytes * LOW_WATER));
@@ -691,6 +795,21 @@ async function _sizeOf(path: string, missing = 0): Promise<number> {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return missing;
     throw error;
+  }
+}
+
+/**
+ * Copies an open file to a new file at `path` (mode 0644), hashing it;
+ * creates `path`'s directory when it is missing.
+ */
+async function _copyInto(source: Deno.FsFile, path: string): Promise<Digest> {
+  try {
+    return await copyHashing(source, path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await Deno.mkdir(parentOf(path), { recursive: true });
+    await source.seek(0, Deno.SeekMode.Start);
+    return await copyHashing(source, path);
   }
 }
 

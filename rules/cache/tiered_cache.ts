@@ -1,12 +1,13 @@
 /**
- * Two caches as one: the local cache first, then the remote one, with what
- * the remote one has written back into the local one.
+ * Two caches as one: the local cache first, then the remote one, with the
+ * blobs the remote one gives kept in the local one.
  *
  * @module
  */
 
 import type { CacheBackend, PutActionResultOptions, RestoreOptions } from "./backend.ts";
-import type { Digest } from "./digest.ts";
+import type { Digest } from "../reapi/digest.ts";
+import type { LocalCache } from "./local_cache.ts";
 
 /**
  * Which tier a hit came from.
@@ -34,9 +35,10 @@ export type CacheSource = "local" | "remote";
  * const dir = await Deno.makeTempDir();
  * const local = await LocalCache.open(`${dir}/local`);
  * const remote = await LocalCache.open(`${dir}/remote`);
- * await local.putActionResult("3".repeat(64), new Uint8Array([3]));
+ * const action = { hash: "3".repeat(64), sizeBytes: 140 };
+ * await local.putActionResult(action, new Uint8Array([3]));
  * const hit: ActionResultHit | undefined = await new TieredCache(local, remote)
- *   .lookupActionResult("3".repeat(64));
+ *   .lookupActionResult(action);
  * assert.deepEqual(hit, { bytes: new Uint8Array([3]), source: "local" });
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -68,15 +70,14 @@ export function describeSource(source: CacheSource): string {
 
 /**
  * A local cache in front of a remote one. Lookups try the local cache, then
- * the remote one; a remote hit is written into the local cache, so the next
- * build finds it there. Stores go to both (the remote one in the background,
- * if it uploads at all).
+ * the remote one. A blob found remotely is kept in the local cache, so the
+ * next build finds it there: blobs are checked against their digest, so
+ * keeping them is safe. An action result found remotely is not: the caller
+ * checks it (its signature, its blobs) and then stores it in
+ * {@linkcode TieredCache.local} itself. Stores go to both tiers (the remote
+ * one in the background, if it uploads at all).
  *
- * Action results from either tier are returned unchecked: the caller checks
- * them the same way whatever their source (a remote entry written back is as
- * trustworthy as it was remotely).
- *
- * @example A remote hit, then a local one
+ * @example A remote hit, kept locally once checked
  * ```ts
  * import { TieredCache } from "./tiered_cache.ts";
  * import { LocalCache } from "./local_cache.ts";
@@ -85,10 +86,14 @@ export function describeSource(source: CacheSource): string {
  * const dir = await Deno.makeTempDir();
  * const remote = await LocalCache.open(`${dir}/remote`);
  * const local = await LocalCache.open(`${dir}/local`);
- * await remote.putActionResult("d".repeat(64), new Uint8Array([7]));
+ * const action = { hash: "d".repeat(64), sizeBytes: 140 };
+ * await remote.putActionResult(action, new Uint8Array([7]));
  * const cache = new TieredCache(local, remote);
- * assert.equal((await cache.lookupActionResult("d".repeat(64)))?.source, "remote");
- * assert.equal((await cache.lookupActionResult("d".repeat(64)))?.source, "local");
+ * const hit = await cache.lookupActionResult(action);
+ * assert.equal(hit?.source, "remote");
+ * assert.equal((await cache.lookupActionResult(action))?.source, "remote");
+ * await cache.local.putActionResult(action, hit!.bytes);
+ * assert.equal((await cache.lookupActionResult(action))?.source, "local");
  * cache.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -96,42 +101,57 @@ export function describeSource(source: CacheSource): string {
 export class TieredCache implements CacheBackend {
   /** Both caches' names. */
   readonly name: string;
-  /** The cache tried first. */
-  readonly local: CacheBackend;
+  /** The cache tried first, which keeps the blobs found in the other. */
+  readonly local: LocalCache;
   /** The cache tried second. */
   readonly remote: CacheBackend;
 
   /**
    * Puts `local` in front of `remote`.
    *
-   * @param local The cache tried first, into which remote hits are written.
+   * @param local The cache tried first, into which remote blobs are written.
    * @param remote The cache tried second.
    */
-  constructor(local: CacheBackend, remote: CacheBackend) {
+  constructor(local: LocalCache, remote: CacheBackend) {
     this.local = local;
     this.remote = remote;
     this.name = `${local.name}, then ${remote.name}`;
   }
 
   /**
-   * An action result and where it was found; a remote hit is written into
-   * the local cache.
+   * An action result and where it was found, unchecked; a remote hit is not
+   * written into the local cache (see the class doc).
    *
-   * @param hash The action key.
+   * @param action The action's digest.
    * @returns The hit, or `undefined` when neither cache has the entry.
    */
-  async lookupActionResult(hash: string): Promise<ActionResultHit | undefined> {
-    const local = await this.local.getActionResult(hash);
+  async lookupActionResult(action: Digest): Promise<ActionResultHit | undefined> {
+    const local = await this.local.getActionResult(action);
     if (local !== undefined) return { bytes: local, source: "local" };
-    const remote = await this.remote.getActionResult(hash);
-    if (remote === undefined) return undefined;
-    await _quietly(() => this.local.putActionResult(hash, remote));
-    return { bytes: remote, source: "remote" };
+    const remote = await this.remote.getActionResult(action);
+    return remote === undefined ? undefined : { bytes: remote, source: "remote" };
+  }
+
+  /**
+   * Makes sure the local cache holds a blob: there already, or downloaded
+   * from the remote cache (checked) straight into it.
+   *
+   * @param digest The blob.
+   * @returns Where the blob was found, or `undefined` when neither tier has
+   * it whole.
+   */
+  async pullBlob(digest: Digest): Promise<CacheSource | undefined> {
+    if ((await this.local.findMissing([digest])).length === 0) return "local";
+    const pulled = await this.local.receiveBlob(
+      digest,
+      (path) => this.remote.getBlobToFile(digest, path),
+    );
+    return pulled ? "remote" : undefined;
   }
 
   /**
    * Restores a blob to `path` from the local cache, else from the remote one
-   * (then stored in the local cache too).
+   * (through the local cache, which keeps it).
    *
    * @param digest The blob.
    * @param path Where to write it.
@@ -144,35 +164,35 @@ export class TieredCache implements CacheBackend {
     options?: RestoreOptions,
   ): Promise<CacheSource | undefined> {
     if (await this.local.getBlobToFile(digest, path, options)) return "local";
-    if (!await this.remote.getBlobToFile(digest, path, options)) return undefined;
-    await _quietly(() => this.local.putBlobFromFile(digest, path));
-    return "remote";
+    if (await this.pullBlob(digest) === undefined) return undefined;
+    return await this.local.getBlobToFile(digest, path, options) ? "remote" : undefined;
   }
 
   /**
-   * The action result from either tier (see {@linkcode lookupActionResult}).
+   * The action result from either tier (see
+   * {@linkcode TieredCache.lookupActionResult}).
    *
-   * @param hash The action key.
+   * @param action The action's digest.
    * @returns The bytes, or `undefined`.
    */
-  async getActionResult(hash: string): Promise<Uint8Array | undefined> {
-    return (await this.lookupActionResult(hash))?.bytes;
+  async getActionResult(action: Digest): Promise<Uint8Array | undefined> {
+    return (await this.lookupActionResult(action))?.bytes;
   }
 
   /**
    * Stores an action result in both tiers.
    *
-   * @param hash The action key.
+   * @param action The action's digest.
    * @param bytes The encoded action result.
    * @param options The blobs it refers to.
    */
   async putActionResult(
-    hash: string,
+    action: Digest,
     bytes: Uint8Array,
     options?: PutActionResultOptions,
   ): Promise<void> {
-    await this.local.putActionResult(hash, bytes, options);
-    await this.remote.putActionResult(hash, bytes, options);
+    await this.local.putActionResult(action, bytes, options);
+    await this.remote.putActionResult(action, bytes, options);
   }
 
   /**
@@ -202,7 +222,7 @@ export class TieredCache implements CacheBackend {
   }
 
   /**
-   * Restores a blob from either tier (see {@linkcode restoreBlob}).
+   * Restores a blob from either tier (see {@linkcode TieredCache.restoreBlob}).
    *
    * @param digest The blob.
    * @param path Where to write it.
@@ -258,7 +278,7 @@ export class TieredCache implements CacheBackend {
   }
 }
 
-/** Writing a hit back is a convenience: its failure must not turn the hit into an error. */
+/** Keeping a blob locally is a convenience: its failure must not turn the hit into an error. */
 async function _quietly(write: () => Promise<void>): Promise<void> {
   try {
     await write();

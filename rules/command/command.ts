@@ -42,19 +42,27 @@ export interface CommandSpec {
 }
 
 /**
- * The command line of a command, for messages.
- * @param spec The command.
- * @returns Program and arguments, space separated.
+ * A command line as a person reads it: a shell script alone
+ * (`sh -c SCRIPT`), else program and arguments, quoted where a shell would
+ * need it.
+ * @param program The program.
+ * @param args Its arguments.
+ * @returns The text.
  *
  * @example
  * ```ts
  * import { commandLine } from "./command.ts";
  * import assert from "node:assert/strict";
  *
- * const line = commandLine({ program: "cp", args: ["a", "b"], env: {}, cwd: "", outputs: ["b"] });
- * assert.equal(line, "cp a b");
+ * assert.equal(commandLine("cp", ["a b", "c"]), "cp 'a b' c");
+ * assert.equal(commandLine("sh", ["-c", "cat a > b"]), "cat a > b");
  * ```
  */
-export function commandLine(spec: CommandSpec): string {
-  return [spec.program, ...spec.args].join(" ");
+export function commandLine(program: string, args: readonly string[]): string {
+  if (program === "sh" && args.length === 2 && args[0] === "-c") return args[1];
+  return [program, ...args].map(quote).join(" ");
+}
+
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }

@@ -13,9 +13,11 @@
  *   dependencies, `ctx.need`, `ctx.readText`, globs, the files of aliases)
  *   and each target an earlier command of the action left, with their
  *   SHA-256 digests;
- * - the platform: operating system and CPU;
+ * - the platform: operating system and CPU, or the platform properties the
+ *   rule gives (platform.ts);
  * - the salt: the key format's version, the cache namespace, the SHA-256 of
- *   the program's file as found on `PATH`, and standard input.
+ *   the program's file as found on `PATH` (unless a platform names where the
+ *   program comes from), and standard input.
  * What it does not cover: the ambient environment beyond the allowlist
  * (`PATH` itself, `HOME`), programs a script or tool runs in turn, files a
  * command reads that its rule does not depend on, the network and the clock.
@@ -31,6 +33,7 @@ import {
   sha256Digest,
 } from "../reapi/mod.ts";
 import type { CommandSpec } from "./command.ts";
+import type { PlatformProperties } from "./platform.ts";
 
 /** The key format: a new version makes every earlier key miss. */
 export const KEY_VERSION = "barchan-command-v1";
@@ -50,14 +53,44 @@ export const ENV_ALLOWLIST: readonly string[] = Object.freeze([
   "TZ",
 ]);
 
+/**
+ * The variables of {@linkcode ENV_ALLOWLIST} that are set in this process:
+ * what a build reads once and hands to every key.
+ * @returns Name to value.
+ *
+ * @example
+ * ```ts
+ * import { allowlistedEnvironment } from "./command_key.ts";
+ * import assert from "node:assert/strict";
+ *
+ * Deno.env.set("TZ", "UTC");
+ * assert.equal(allowlistedEnvironment().TZ, "UTC");
+ * assert.equal(allowlistedEnvironment().HOME, undefined);
+ * ```
+ */
+export function allowlistedEnvironment(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ENV_ALLOWLIST) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
 /** What keys a command beyond its spec and inputs. */
 export interface KeyOptions {
   /** The cache namespace: keys of different namespaces never meet. @default "" */
   namespace?: string;
   /** The digest of the program's file, when it was found. @default null */
   tool?: Digest | null;
-  /** Read for the variables of {@linkcode ENV_ALLOWLIST}. @default Deno.env.toObject() */
+  /** Read for the variables of {@linkcode ENV_ALLOWLIST}. @default allowlistedEnvironment() */
   ambient?: Readonly<Record<string, string>>;
+  /**
+   * The platform the command runs on (platform.ts): it replaces this
+   * machine's operating system and CPU in the key, and `tool` is left out.
+   * @default undefined (this machine)
+   */
+  platform?: PlatformProperties;
 }
 
 /** A keyed command. */
@@ -87,13 +120,28 @@ export interface CommandKey extends BuiltAction {
  * const tool = { hash: "3".repeat(64), sizeBytes: 9 };
  * assert.notEqual((await keyCommand(spec, [a], { ambient: {}, tool })).actionDigest.hash, key.actionDigest.hash);
  * ```
+ *
+ * @example A platform names the tools: the local program's digest is left out
+ * ```ts
+ * import { keyCommand } from "./command_key.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const spec = { program: "cc", args: ["-c", "a.c"], env: {}, cwd: "", outputs: ["a.o"] };
+ * const platform = { "container-image": "docker://gcc:14" };
+ * const tool = { hash: "3".repeat(64), sizeBytes: 9 };
+ * const remote = await keyCommand(spec, [], { ambient: {}, platform });
+ * const withTool = await keyCommand(spec, [], { ambient: {}, platform, tool });
+ * assert.deepEqual(withTool.actionDigest, remote.actionDigest);
+ * const here = await keyCommand(spec, [], { ambient: {} });
+ * assert.notDeepEqual(here.actionDigest, remote.actionDigest);
+ * ```
  */
 export async function keyCommand(
   spec: CommandSpec,
   inputs: readonly InputFile[],
   options: KeyOptions = {},
 ): Promise<CommandKey> {
-  const ambient = options.ambient ?? Deno.env.toObject();
+  const ambient = options.ambient ?? allowlistedEnvironment();
   const environment: Record<string, string> = {};
   for (const name of ENV_ALLOWLIST) {
     const value = ambient[name];
@@ -103,7 +151,10 @@ export async function keyCommand(
   const outputs = spec.outputs.map((o) => spec.cwd === "" ? o : relative(spec.cwd, o));
   const portable = spec.stdin === undefined && outputs.every((o) => !o.startsWith(".."));
   const salt = [KEY_VERSION, `namespace ${options.namespace ?? ""}`];
-  if (options.tool) salt.push(`tool ${options.tool.hash}/${options.tool.sizeBytes}`);
+  const platform = options.platform ?? { OSFamily: Deno.build.os, ISA: Deno.build.arch };
+  if (options.tool && options.platform === undefined) {
+    salt.push(`tool ${options.tool.hash}/${options.tool.sizeBytes}`);
+  }
   if (spec.stdin !== undefined) {
     const stdin = await sha256Digest(new TextEncoder().encode(spec.stdin));
     salt.push(`stdin ${stdin.hash}/${stdin.sizeBytes}`);
@@ -114,7 +165,7 @@ export async function keyCommand(
     environment,
     outputPaths: portable ? outputs : [],
     workingDirectory: portable ? spec.cwd : "",
-    platform: { OSFamily: Deno.build.os, ISA: Deno.build.arch },
+    platform,
     inputs,
     salt: salt.join("\n"),
   });

@@ -32,5 +32,5 @@ export function changedPaths(
  * @returns The first such module, if any.
  */
 export function changedModule(builder: Builder, paths: readonly string[]): string | undefined {
-  return paths.find((p) => p !== builder.file && builder.loader.modules.has(p));
+  return paths.find((p) => p !== builder.file && builder.modules.has(p));
 }

@@ -5,6 +5,7 @@
  */
 import type { Dep } from "./actions.ts";
 import { loadingProject } from "../project/project.ts";
+import { depProblem } from "./_names.ts";
 
 /**
  * Names a set of dependencies: `build @name` builds them all, and so does a
@@ -24,9 +25,12 @@ import { loadingProject } from "../project/project.ts";
 export function alias(name: string, deps: Dep): void {
   const project = loadingProject("alias");
   const capture = project.captureSite();
-  const def = project.alias(
-    name.replace(/^@/, ""),
-    () => capture !== undefined ? project.siteOf(capture) : project.findSite(name),
-  );
-  def.deps.push(...project.normalizeDeps(deps));
+  const site = () => capture !== undefined ? project.siteOf(capture) : project.findSite(name);
+  const def = project.alias(name.replace(/^@/, ""), site);
+  const normalized = project.normalizeDeps(deps);
+  for (const dep of normalized) {
+    const problem = depProblem(dep);
+    if (problem !== undefined) throw new Error(`The alias @${def.name} at ${site()} ${problem}`);
+  }
+  def.deps.push(...normalized);
 }

@@ -19,6 +19,8 @@ export interface RuleErrorInit {
   code?: number;
   /** Its captured output. */
   output?: string;
+  /** The error it comes from, such as the command's `ProcessError` with what it printed. */
+  cause?: unknown;
 }
 
 /**
@@ -51,7 +53,10 @@ export class RuleError extends Error {
    * @param init What went wrong, and where.
    */
   constructor(init: RuleErrorInit) {
-    super(`${init.message} (rule ${init.rule}, ${init.site})`);
+    super(
+      `${init.message} (rule ${init.rule}, ${init.site})`,
+      init.cause === undefined ? undefined : { cause: init.cause },
+    );
     this.name = "RuleError";
     this.rule = init.rule;
     this.site = init.site;

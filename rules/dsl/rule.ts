@@ -10,10 +10,18 @@ import type { Action, Dep } from "./actions.ts";
 import { RuleHandle } from "./handle.ts";
 import { type DepSpec, loadingProject, type Project, type Rule } from "../project/project.ts";
 import { STATE_DIR } from "../state.ts";
+import { depProblem, targetProblem } from "./_names.ts";
+import { checkPlatform, type PlatformProperties } from "../command/platform.ts";
 
 /** What `rule()` takes. */
 export interface RuleOptions {
-  /** The files the rule writes, relative to build.ts. A rule needs targets or an alias. */
+  /**
+   * The files the rule writes, relative to build.ts. A rule needs targets or
+   * an alias.
+   * @default what its action writes by construction: `write(path, ...)`'s
+   * path, `copy(from, to)`'s `to`, the output file of `deno.bundle`,
+   * `deno.compile` and `deno.doc`; else none
+   */
   targets?: string | readonly string[];
   /** What the rule reads: paths, `"@alias"`, globs (`"src/**\/*.c"`), rule handles. */
   deps?: Dep;
@@ -34,6 +42,32 @@ export interface RuleOptions {
    * @default true
    */
   cache?: boolean;
+  /**
+   * Whether its commands may run on a remote executor
+   * (`--remote-executor`). Turn it off for actions that need this machine:
+   * its files outside the project, its devices, its credentials. Rules with
+   * `cache: false` always run here.
+   * @default true
+   */
+  remote?: boolean;
+  /**
+   * The platform its commands run on: REAPI properties a remote worker must
+   * have, as `{ OSFamily: "linux", "container-image": "docker://gcc:14" }`
+   * (see docs/remote.md). They replace this machine's OS, CPU and program
+   * digest in the commands' keys. `{}` is this machine.
+   * @default the project's `defaultPlatform()`, else this machine
+   */
+  platform?: Readonly<Record<string, string>>;
+  /**
+   * Run its commands under bubblewrap, as `--sandbox` runs every command:
+   * the project read-only but for the rule's targets, so that a write
+   * anywhere else fails the rule naming the path. Where bubblewrap is
+   * missing, the rule fails saying so; it never runs unsandboxed. Turning
+   * it on does not run again commands that already ran (as with
+   * `--sandbox`): they run sandboxed the next time they run.
+   * @default false (unless the build runs with `--sandbox`)
+   */
+  sandbox?: boolean;
 }
 
 /**
@@ -56,9 +90,11 @@ export interface RuleOptions {
  */
 export function rule(options: RuleOptions): RuleHandle {
   const project = loadingProject("rule");
+  const action = options.action;
   const rawTargets = typeof options.targets === "string"
     ? [options.targets]
-    : options.targets ?? [];
+    : options.targets ?? (typeof action === "object" && action !== null ? action.writes : []) ??
+      [];
   // The stack is captured now, and formatted only when a message needs it.
   const where = new RuleSite(
     project,
@@ -66,9 +102,13 @@ export function rule(options: RuleOptions): RuleHandle {
     rawTargets[0] ?? String(options.alias),
   );
   const site = () => where.site;
-  const targets = rawTargets.map((t) => project.normalizePath(t));
+  const targets = rawTargets.map((t) => typeof t === "string" ? project.normalizePath(t) : "");
   if (targets.length === 0 && options.alias === undefined) {
     throw new Error(`The rule at ${site()} has neither targets nor an alias: give it one of them`);
+  }
+  for (let i = 0; i < targets.length; i++) {
+    const problem = targetProblem(rawTargets[i], targets[i]);
+    if (problem !== undefined) throw new Error(`The rule at ${site()} ${problem}`);
   }
   for (const target of targets) {
     if (isAbsolute(target)) {
@@ -84,7 +124,6 @@ export function rule(options: RuleOptions): RuleHandle {
       );
     }
   }
-  const action = options.action;
   if (typeof action !== "function" && (typeof action !== "object" || action === null)) {
     throw new TypeError(
       `The rule at ${site()} has no valid action: use run(), sh(), write(), copy() or a function`,
@@ -92,12 +131,25 @@ export function rule(options: RuleOptions): RuleHandle {
   }
   const extra = typeof action === "function" ? [] : action.reads;
   const deps = project.normalizeDeps([options.deps ?? [], ...extra]);
+  for (const dep of deps) {
+    const problem = depProblem(dep);
+    if (problem !== undefined) throw new Error(`The rule at ${site()} ${problem}`);
+  }
   if (options.description !== undefined && typeof options.description !== "string") {
     throw new TypeError(`The rule at ${site()} has a description that is not a string`);
   }
   if (options.cache !== undefined && typeof options.cache !== "boolean") {
     throw new TypeError(`The rule at ${site()} has a cache option that is not true or false`);
   }
+  if (options.remote !== undefined && typeof options.remote !== "boolean") {
+    throw new TypeError(`The rule at ${site()} has a remote option that is not true or false`);
+  }
+  if (options.sandbox !== undefined && typeof options.sandbox !== "boolean") {
+    throw new TypeError(`The rule at ${site()} has a sandbox option that is not true or false`);
+  }
+  const platform = options.platform === undefined
+    ? undefined
+    : checkPlatform(options.platform, `The rule at ${site()}`) ?? {};
   // A rule without targets is named by what it is, which stays the same
   // when build.ts changes elsewhere.
   const actionSpec = typeof action === "function"
@@ -116,6 +168,9 @@ export function rule(options: RuleOptions): RuleHandle {
     where,
   );
   if (options.cache === false) defined.cache = false;
+  if (options.remote === false) defined.remote = false;
+  if (platform !== undefined) defined.platform = platform;
+  if (options.sandbox === true) defined.sandbox = true;
   const added = project.addRule(defined);
   return new RuleHandle(added.id, targets, where);
 }
@@ -161,6 +216,9 @@ class DefinedRule implements Rule {
   readonly description: string | undefined;
   readonly spec: string;
   cache = true;
+  remote = true;
+  platform: PlatformProperties | undefined;
+  sandbox = false;
   readonly #where: RuleSite;
 
   constructor(

@@ -5,10 +5,11 @@
  * @module
  */
 import { dirname } from "node:path";
-import { Mutex } from "../../fiber/mod.ts";
+import { armWatchdog, Mutex } from "../../fiber/mod.ts";
 import { redefine } from "../../memo/mod.ts";
 import { BuildFileError } from "../dsl/errors.ts";
 import { type ReadTracker, recordLoadReads } from "./load_reads.ts";
+import { loadErrorMessage, refuseExit } from "./_load_error.ts";
 import { Project, setLoadingProject } from "./project.ts";
 
 export { BUILD_FILE, findBuildFile } from "./build_file.ts";
@@ -17,9 +18,6 @@ let loads = 0;
 
 /** One load at a time: `rule()` adds to the project being loaded, one per process. */
 const loading = new Mutex();
-
-// deno-lint-ignore no-control-regex
-const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
 
 /**
  * Evaluates build.ts and returns the rules and aliases it defined. Each load
@@ -47,17 +45,23 @@ async function evaluate(file: string): Promise<Project> {
   const project = new Project(dirname(file), file);
   setLoadingProject(project);
   const query = `?load=${++loads}`;
+  const restoreExit = refuseExit(project.root);
+  // Ctrl-C must work even when build.ts never returns control.
+  const release = armWatchdog(
+    "barchan stopped while build.ts was being evaluated: its top level had not returned " +
+      "(an endless loop, or a wait that never ends?)",
+  );
   try {
     await redefine(() => import(`${fileUrl(file)}${query}`), project.memoFunctions);
   } catch (error) {
     if (error instanceof BuildFileError) throw error;
-    // Deno's message may name the module with the query that forces a fresh
-    // load, and may carry colour codes meant for a terminal.
-    const message = (error instanceof Error ? error.message : String(error))
-      .replaceAll(query, "")
-      .replace(ANSI_COLOUR, "");
-    throw new BuildFileError(file, `cannot be loaded: ${message}`);
+    throw new BuildFileError(
+      file,
+      `cannot be loaded: ${loadErrorMessage(error, project.root, query)}`,
+    );
   } finally {
+    release();
+    restoreExit();
     setLoadingProject(undefined);
   }
   if (project.problems.length > 0) throw new BuildFileError(file, project.problems.join("\n"));

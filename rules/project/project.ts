@@ -7,6 +7,7 @@
 import { isAbsolute, normalize, relative, resolve } from "node:path";
 import type { Action, Dep } from "../dsl/actions.ts";
 import { RuleHandle } from "../dsl/handle.ts";
+import type { PlatformProperties } from "../command/platform.ts";
 
 /** A dependency after normalisation. */
 export type DepSpec =
@@ -31,6 +32,15 @@ export interface Rule {
   readonly description?: string;
   /** Whether the action cache may keep its commands' results. @default true */
   readonly cache?: boolean;
+  /** Whether its commands may run on a remote executor. @default true */
+  readonly remote?: boolean;
+  /**
+   * The platform its commands run on; `{}` is this machine.
+   * @default the project's default platform
+   */
+  readonly platform?: PlatformProperties;
+  /** Whether its commands always run under bubblewrap. @default false */
+  readonly sandbox?: boolean;
   /** Where it is defined, `build.ts:line`. */
   readonly site: string;
   /**
@@ -70,6 +80,8 @@ export class Project {
   readonly problems: string[] = [];
   /** Memo functions build.ts (or a module it imports) defined while it was loaded. */
   readonly memoFunctions: Set<string> = new Set();
+  /** The platform of rules that give none (`defaultPlatform()`); none is this machine. */
+  defaultPlatform: PlatformProperties | undefined;
   #captureMs = 0;
   #quoted: Map<string, number> | undefined;
 
@@ -101,20 +113,26 @@ export class Project {
 
   /**
    * Where a stack captured by {@linkcode Project.captureSite} says a rule or
-   * an alias is defined: its first frame outside barchan's DSL and project
-   * modules, as `build.ts:LINE` relative to the root.
+   * an alias is defined, as `build.ts:LINE` relative to the root: the
+   * outermost frame in build.ts itself (the call that made the rule, when a
+   * helper makes rules for several calls), else the first frame outside
+   * barchan's DSL and project modules.
    * @param capture The captured stack.
    * @returns The site.
    */
   siteOf(capture: Error): string {
     const lines = capture.stack?.split("\n") ?? [];
+    let first: string | undefined;
+    let outermost: string | undefined;
     for (const line of lines.slice(1)) {
       const m = line.match(/(file:\/\/[^\s)]+?):(\d+):\d+\)?$/);
       if (m === null || /\/rules\/(dsl\/(rule|alias)|project\/project)\.ts$/.test(m[1])) continue;
       const path = decodeURIComponent(new URL(m[1]).pathname);
-      return `${relative(this.root, path) || path}:${m[2]}`;
+      const site = `${relative(this.root, path) || path}:${m[2]}`;
+      first ??= site;
+      if (path === this.file) outermost = site;
     }
-    return this.file;
+    return outermost ?? first ?? this.file;
   }
 
   /**
@@ -290,6 +308,8 @@ function renamed(rule: Rule, id: string): Rule {
     alias: rule.alias,
     description: rule.description,
     cache: rule.cache,
+    remote: rule.remote,
+    platform: rule.platform,
     spec: rule.spec,
     get site() {
       return rule.site;

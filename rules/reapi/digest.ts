@@ -13,6 +13,8 @@
 
 import type { Digest } from "./messages.ts";
 
+export type { Digest };
+
 /**
  * The digest of the empty blob, which CAS servers need not be sent.
  *
@@ -276,4 +278,52 @@ const _SHA256_HEX = /^[0-9a-f]{64}$/;
 export function isValidDigest(digest: Digest): boolean {
   return _SHA256_HEX.test(digest.hash) && Number.isSafeInteger(digest.sizeBytes) &&
     digest.sizeBytes >= 0;
+}
+
+/**
+ * Checks a digest before its hash becomes part of a file name or a URL:
+ * throws unless it is well formed (see {@linkcode isValidDigest}).
+ *
+ * @param digest The digest to check.
+ * @returns The same digest.
+ * @throws {TypeError} If the hash is not 64 lowercase hex digits or the size
+ * is not a safe non-negative integer.
+ *
+ * @example A path in place of a hash is refused
+ * ```ts
+ * import { checkDigest, EMPTY_DIGEST } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(checkDigest(EMPTY_DIGEST), EMPTY_DIGEST);
+ * assert.throws(() => checkDigest({ hash: "../etc/passwd", sizeBytes: 1 }), TypeError);
+ * assert.throws(() => checkDigest({ hash: EMPTY_DIGEST.hash, sizeBytes: -1 }), TypeError);
+ * ```
+ */
+export function checkDigest<D extends Digest>(digest: D): D {
+  if (isValidDigest(digest)) return digest;
+  throw new TypeError(
+    `Cannot use ${JSON.stringify(digest?.hash)}/${digest?.sizeBytes} as a digest: ` +
+      "expected a SHA-256 as 64 lowercase hex digits and a size that is a whole number of bytes",
+  );
+}
+
+/**
+ * Whether two digests name the same content: same hash, same size.
+ *
+ * @param a A digest.
+ * @param b Another digest.
+ * @returns `true` when both fields are equal.
+ *
+ * @example Checking content against the digest it was given under
+ * ```ts
+ * import { sameDigest, sha256Digest } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const hello = await sha256Digest(new TextEncoder().encode("hello"));
+ * assert.equal(sameDigest(hello, { ...hello }), true);
+ * assert.equal(sameDigest(hello, { ...hello, sizeBytes: 4 }), false);
+ * ```
+ */
+export function sameDigest(a: Digest, b: Digest): boolean {
+  return a.hash === b.hash && a.sizeBytes === b.sizeBytes;
 }

@@ -206,6 +206,7 @@ export {
   type WriteResponse,
 } from "./bytestream.ts";
 export {
+  checkDigest,
   createDigester,
   DEFAULT_CHUNK_SIZE,
   type Digester,
@@ -215,6 +216,7 @@ export {
   type FileDigestOptions,
   isValidDigest,
   loadDigests,
+  sameDigest,
   sha256Digest,
   sha256DigestSync,
 } from "./digest.ts";

@@ -83,6 +83,8 @@ export interface CallOptions {
    * long.
    */
   idleTimeoutMs?: number;
+  /** For server streams: cancels the call (it then fails with CANCELLED). */
+  signal?: AbortSignal;
 }
 
 // grpc-js frames messages with Node's Buffer methods, so what it is handed
@@ -253,7 +255,7 @@ export class RemoteChannel {
    *
    * @param method Full method name.
    * @param request The encoded request.
-   * @param options Deadline (none unless given) and idle time-out.
+   * @param options Deadline (none unless given), idle time-out, a signal.
    * @returns The encoded responses, in order.
    * @throws {RemoteError} When the call fails, also midway.
    */
@@ -271,6 +273,9 @@ export class RemoteChannel {
       { deadline: options.deadlineMs ?? Infinity },
     );
     const idle = new _IdleTimer(options.idleTimeoutMs, () => call.cancel());
+    const cancel = () => call.cancel();
+    options.signal?.addEventListener("abort", cancel, { once: true });
+    if (options.signal?.aborted) cancel();
     let finished = false;
     try {
       for await (const message of call) {
@@ -283,6 +288,7 @@ export class RemoteChannel {
       throw this.#wrap(method, error);
     } finally {
       idle.stop();
+      options.signal?.removeEventListener("abort", cancel);
       if (!finished) call.cancel();
     }
   }

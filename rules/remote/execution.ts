@@ -90,6 +90,8 @@ export interface ExecuteOptions {
   onStage?: (stage: string, operationName: string) => void;
   /** Absolute deadline of the whole execution, in ms since the epoch. @default none */
   deadlineMs?: number;
+  /** Stops following the operation: the call fails with CANCELLED, and is not retried. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -182,12 +184,12 @@ export class ExecutionClient {
               actionDigest,
               skipCacheLookup: options.skipCacheLookup ?? false,
             }),
-            { deadlineMs: options.deadlineMs },
+            { deadlineMs: options.deadlineMs, signal: options.signal },
           )
           : this.#channel.serverStream(
             `${_SERVICE}.WaitExecution`,
             encodeWaitExecutionRequest({ name }),
-            { deadlineMs: options.deadlineMs },
+            { deadlineMs: options.deadlineMs, signal: options.signal },
           );
         for await (const message of stream) {
           const operation = decodeOperation(message);
@@ -204,7 +206,9 @@ export class ExecutionClient {
       } catch (error) {
         const lost = error instanceof RemoteError && error.code === GrpcCode.NOT_FOUND &&
           error.method === "Execution.WaitExecution";
-        if (attempt >= this.#retries || !(isRetryable(error) || lost)) throw error;
+        if (attempt >= this.#retries || options.signal?.aborted || !(isRetryable(error) || lost)) {
+          throw error;
+        }
         // A server that forgot the operation runs the action again.
         if (lost) name = "";
         await new Promise((resolve) => setTimeout(resolve, this.#backoffMs * 2 ** attempt));

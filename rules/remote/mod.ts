@@ -2,8 +2,9 @@
  * The Remote Execution API v2 over gRPC: Capabilities, ContentAddressable
  * Storage, ByteStream, ActionCache and Execution clients for
  * `grpc://HOST:PORT` and `grpcs://HOST:PORT` endpoints (Buildbarn,
- * BuildBuddy, bazel-remote, Buildfarm, BuildGrid, NativeLink...), and the
- * cache storage interface over them (`--remote-cache grpc://...`).
+ * BuildBuddy, bazel-remote, Buildfarm, BuildGrid, NativeLink...), the
+ * cache storage interface over them (`--remote-cache grpc://...`) and the
+ * remote executor of commands (`--remote-executor grpc://...`).
  *
  * Importing this module loads no gRPC code: `npm:@grpc/grpc-js` is imported
  * when the first channel opens. Messages are encoded by `rules/reapi`.
@@ -57,3 +58,5 @@ export { EXECUTION_STAGES, ExecutionClient } from "./execution.ts";
 export type { ExecuteOptions, ExecuteResult, ExecutionClientOptions } from "./execution.ts";
 export { GrpcCache } from "./grpc_cache.ts";
 export type { GrpcCacheOptions, GrpcRestoreOptions } from "./grpc_cache.ts";
+export { GrpcExecutor } from "./executor.ts";
+export type { GrpcExecutorOptions } from "./executor.ts";

@@ -30,6 +30,8 @@ export function combineReporters(...reporters: Reporter[]): Reporter {
     buildFinished: all("buildFinished"),
     actionStarted: all("actionStarted"),
     actionFinished: all("actionFinished"),
+    commandStarted: all("commandStarted"),
+    commandFinished: all("commandFinished"),
     note: all("note"),
     phase: all("phase"),
   };

@@ -43,8 +43,10 @@ export interface PlainReporterOptions {
 
 /**
  * A reporter printing plain lines: failures with their output, output of
- * successful actions grouped per action, notes, and (on request) each
- * command, each reason, and a status line redrawn in place.
+ * successful actions grouped per action, a line for each rule without
+ * targets that passed (a test: `passed @runtest: ./run-tests (1.20s)`),
+ * notes, and (on request) each command, each reason, and a status line
+ * redrawn in place.
  *
  * @param options Options.
  * @returns The reporter.
@@ -60,6 +62,19 @@ export interface PlainReporterOptions {
  *   rule: "out", command: "false", reason: "new", output: "", durationMs: 1, error: "exit 1",
  * });
  * assert.match(lines[0], /FAILED out/);
+ * ```
+ *
+ * @example A test that passed says so
+ * ```ts
+ * import { plainReporter } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const reporter = plainReporter({ write: (l) => lines.push(l) });
+ * reporter.actionFinished?.({
+ *   rule: "@runtest/1a2b3c4d", command: "deno test src/", reason: "new", output: "", durationMs: 1200,
+ * });
+ * assert.deepEqual(lines, ["passed @runtest: deno test src/ (1.20s)"]);
  * ```
  */
 export function plainReporter(options: PlainReporterOptions = {}): Reporter {
@@ -85,13 +100,35 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
     actionStarted(event) {
       if (options.quiet) return;
       if (options.explain) out(`${event.rule}: ${event.reason}`);
+      // Commands are printed as they start; some actions have none to print.
+      if (options.verbose && event.showsCommand) out(`$ ${event.command}`);
+      status?.start(event.rule);
+    },
+    commandStarted(event) {
+      if (options.quiet) return;
       if (options.verbose) out(`$ ${event.command}`);
-      status?.start(event.rule, event.command);
+      status?.commandStarted(event.slot, event.command);
+    },
+    commandFinished(event) {
+      status?.commandFinished(event.slot);
     },
     actionFinished(event) {
       status?.finish(event.rule);
+      if (options.explain && event.restored !== undefined && event.error === undefined) {
+        out(`${event.rule}: restored from ${event.restored} cache`);
+      } else if (options.explain && event.cacheMiss !== undefined) {
+        out(`${event.rule}: not in the action cache: ${event.cacheMiss}`);
+      }
+      if (options.explain && event.remote) out(`${event.rule}: ran on the remote executor`);
       if (event.error !== undefined) {
         out(`${paint("1;31", "FAILED")} ${event.rule}: ${event.error}`);
+        if (event.output.trim() !== "") out(indent(event.output));
+      } else if (!options.quiet && event.rule.startsWith("@")) {
+        // A rule without targets (a test, a check) says that it passed.
+        const how = event.restored === undefined
+          ? `${(event.durationMs / 1000).toFixed(2)}s`
+          : `restored from the ${event.restored} cache`;
+        out(`${paint("32", "passed")} ${aliasOf(event.rule)}: ${event.command} (${how})`);
         if (event.output.trim() !== "") out(indent(event.output));
       } else if (!options.quiet && event.output.trim() !== "") {
         out(`${paint("1", event.rule)}: ${event.command}`);
@@ -107,7 +144,11 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
         out(`Dry run: ${count(event.ran, "action")} would run; nothing was changed`);
         return;
       }
-      const ran = `${count(event.ran, "action")} ran`;
+      const restored = event.restored ?? 0;
+      const remote = event.remote ?? 0;
+      const ran = `${count(event.ran, "action")} ran` +
+        (remote > 0 ? ` (${remote} remotely)` : "") +
+        (restored > 0 ? `, ${restored} restored from cache` : "");
       out(
         event.ok
           ? paint("32", `Done: ${ran} in ${secs}s`)
@@ -118,6 +159,12 @@ export function plainReporter(options: PlainReporterOptions = {}): Reporter {
       if (!options.quiet) out(message);
     },
   };
+}
+
+/** `@runtest/1a2b3c4d` (a rule without targets) → `@runtest`. */
+function aliasOf(rule: string): string {
+  const slash = rule.indexOf("/");
+  return slash < 0 ? rule : rule.slice(0, slash);
 }
 
 function indent(text: string): string {

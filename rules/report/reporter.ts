@@ -15,6 +15,30 @@ export interface ActionStarted {
   command: string;
   /** Why it runs: `new`, `code changed`, or what changed. */
   reason: string;
+  /**
+   * Whether `command` is all there is to show of what it runs: an action
+   * run in barchan's process (`copy`, `write`), or one a dry run would run.
+   * Other actions' commands are reported as they get a job slot.
+   */
+  showsCommand?: boolean;
+}
+
+/** A command that got a job slot and is running. */
+export interface CommandStarted {
+  /** The rule whose action runs it. */
+  rule: string;
+  /** Its command line. */
+  command: string;
+  /** The job slot it holds: below `-j`. */
+  slot: number;
+}
+
+/** A command that ended, and gave its job slot back. */
+export interface CommandFinished extends CommandStarted {
+  /** How long it ran, in milliseconds. */
+  durationMs: number;
+  /** Its exit code, or null when it could not be spawned. */
+  code: number | null;
 }
 
 /** An action that finished, successfully or not. */
@@ -27,6 +51,10 @@ export interface ActionFinished extends ActionStarted {
   error?: string;
   /** Where its commands' results came from, when every one came from an action cache. */
   restored?: "local" | "remote";
+  /** Why its last command was not found in the action cache, when it was looked up. */
+  cacheMiss?: string;
+  /** Whether a command of it ran on the remote executor. */
+  remote?: boolean;
 }
 
 /** A build that starts. */
@@ -43,6 +71,8 @@ export interface BuildFinished {
   ran: number;
   /** How many actions were restored from an action cache instead (not counted in `ran`). @default 0 */
   restored?: number;
+  /** How many of the actions that ran had a command run on the remote executor. @default 0 */
+  remote?: number;
   /** How many failures. */
   failed: number;
   /** The failures' messages. */
@@ -69,6 +99,10 @@ export interface Reporter {
   buildFinished?(event: BuildFinished): void;
   /** An action starts. */
   actionStarted?(event: ActionStarted): void;
+  /** A command got a job slot (a function action may run several, one after another). */
+  commandStarted?(event: CommandStarted): void;
+  /** A command ended. */
+  commandFinished?(event: CommandFinished): void;
   /** An action finished; output of successful actions is shown grouped, once. */
   actionFinished?(event: ActionFinished): void;
   /** A one-line note, such as a stale output deleted or a damaged store discarded. */

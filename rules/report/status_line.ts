@@ -5,8 +5,8 @@
  */
 
 /**
- * The status line of a terminal: counts and the oldest running command,
- * redrawn in place (`[  12/40] 2 running: cc -c x.c ... 1.2s`), every 250 ms
+ * The status line of a terminal: actions done and started, the commands
+ * holding a job slot and the oldest of them, redrawn in place (`[  12/40] 2 running: cc -c x.c ... 1.2s`), every 250 ms
  * while actions run.
  *
  * @example Nothing is erased that was never drawn
@@ -23,7 +23,8 @@
  */
 export class StatusLine {
   #write: (text: string) => void;
-  #running = new Map<string, { command: string; since: number }>();
+  /** Commands holding a job slot, by slot. */
+  #running = new Map<number, { command: string; since: number }>();
   #started = 0;
   #done = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -34,18 +35,26 @@ export class StatusLine {
     this.#write = write;
   }
 
-  /** An action started: counted, and shown while it is the oldest running. */
-  start(rule: string, command: string): void {
-    this.#running.set(rule, { command, since: performance.now() });
+  /** An action started: counted. */
+  start(_rule: string): void {
     this.#started++;
     this.#timer ??= setInterval(() => this.draw(), 250);
     this.draw();
   }
 
   /** An action finished. */
-  finish(rule: string): void {
-    this.#running.delete(rule);
+  finish(_rule: string): void {
     this.#done++;
+  }
+
+  /** A command got a job slot: counted as running, shown while it is the oldest. */
+  commandStarted(slot: number, command: string): void {
+    this.#running.set(slot, { command, since: performance.now() });
+  }
+
+  /** A command gave its slot back. */
+  commandFinished(slot: number): void {
+    this.#running.delete(slot);
   }
 
   /** Draws the line again. */

@@ -1,6 +1,7 @@
 /**
- * A Chrome trace recorder (`--trace-file`): one span per action, on the job
- * slot it ran in, and spans for the phases of a build.
+ * A Chrome trace recorder (`--trace-file`): one span per command, on the job
+ * slot it held (so a trace at `-j 2` has two lanes, whatever waits for
+ * them), and spans for the phases of a build.
  *
  * @module
  */
@@ -10,7 +11,7 @@ import type { Reporter } from "./reporter.ts";
 export interface TraceEvent {
   /** Name shown on the span. */
   name: string;
-  /** Category: `action` or `phase`. */
+  /** Category: `command` or `phase`. */
   cat: string;
   /** Phase: `X` (complete span). */
   ph: "X";
@@ -20,7 +21,7 @@ export interface TraceEvent {
   dur: number;
   /** Process id (always 1). */
   pid: number;
-  /** Thread id: the job slot of an action, 0 for phases. */
+  /** Thread id: 1 + the job slot of a command, 0 for phases. */
   tid: number;
   /** Extra data shown on selection. */
   args?: Record<string, unknown>;
@@ -48,16 +49,17 @@ export interface TraceRecorder extends Reporter {
  * import assert from "node:assert/strict";
  *
  * const trace = traceRecorder();
- * trace.actionStarted?.({ rule: "a.o", command: "cc -c a.c", reason: "new" });
- * trace.actionFinished?.({ rule: "a.o", command: "cc -c a.c", reason: "new", output: "", durationMs: 3 });
- * assert.equal(JSON.parse(trace.toJSON()).traceEvents[0].name, "a.o");
+ * trace.commandStarted?.({ rule: "a.o", command: "cc -c a.c", slot: 1 });
+ * trace.commandFinished?.({ rule: "a.o", command: "cc -c a.c", slot: 1, durationMs: 3, code: 0 });
+ * const [span] = JSON.parse(trace.toJSON()).traceEvents;
+ * assert.equal(span.name, "a.o");
+ * assert.equal(span.tid, 2);
  * ```
  */
 export function traceRecorder(): TraceRecorder {
   const origin = performance.now();
   const events: TraceEvent[] = [];
-  const lanes: (string | undefined)[] = [];
-  const open = new Map<string, { start: number; lane: number }>();
+  const open = new Map<number, number>();
   const now = () => Math.round((performance.now() - origin) * 1000);
   const span = (name: string, start: number): void => {
     events.push({
@@ -81,26 +83,22 @@ export function traceRecorder(): TraceRecorder {
       span("build", buildStart);
       buildStart = undefined;
     },
-    actionStarted(e) {
-      let lane = lanes.indexOf(undefined);
-      if (lane === -1) lane = lanes.push(undefined) - 1;
-      lanes[lane] = e.rule;
-      open.set(e.rule, { start: now(), lane });
+    commandStarted(e) {
+      open.set(e.slot, now());
     },
-    actionFinished(e) {
-      const o = open.get(e.rule);
-      if (o === undefined) return;
-      open.delete(e.rule);
-      lanes[o.lane] = undefined;
+    commandFinished(e) {
+      const start = open.get(e.slot);
+      if (start === undefined) return;
+      open.delete(e.slot);
       events.push({
         name: e.rule,
-        cat: "action",
+        cat: "command",
         ph: "X",
-        ts: o.start,
-        dur: Math.max(1, now() - o.start),
+        ts: start,
+        dur: Math.max(1, now() - start),
         pid: 1,
-        tid: o.lane + 1,
-        args: { command: e.command, reason: e.reason, ...(e.error ? { error: e.error } : {}) },
+        tid: e.slot + 1,
+        args: { command: e.command, ...(e.code !== 0 ? { code: e.code } : {}) },
       });
     },
     phase(e) {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   isCancellation,
   MissingProgramError,
@@ -42,9 +42,27 @@ import type { CommandSpec } from "../command/command.ts";
 import type { CacheSource, CommandCache } from "../command/command_cache.ts";
 import { type Step, targetState } from "../command/steps.ts";
 import { sha256OfFile } from "../command/file_sha256.ts";
-import { OUTPUT_DIR, STATE_DIR } from "../state.ts";
-import { ActionSteps, type ActionStepsInit, RestartAction } from "./action_steps.ts";
-import { InputSet } from "./inputs.ts";
+import { BUILD_DIR, OUTPUT_DIR, STATE_DIR } from "../state.ts";
+import { needDepfile } from "../command/depfile.ts";
+import { commandLine } from "../command/command.ts";
+import {
+  ActionSteps,
+  type ActionStepsInit,
+  type BuildEnvironment,
+  type CommandOutcome,
+  RestartAction,
+} from "./action_steps.ts";
+import { allowlistedEnvironment } from "../command/command_key.ts";
+import { InputSet, type Need } from "./inputs.ts";
+import {
+  findSandbox,
+  refusedWrite,
+  type Sandbox,
+  sandboxed,
+  type SandboxedCommand,
+} from "./sandbox.ts";
+import { findProgram } from "../command/tool_digest.ts";
+import type { BuildExecutor } from "./build_executor.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
 
@@ -78,18 +96,24 @@ export interface ActionRunnerInit {
   cache?: CommandCache;
   /** The cache namespace. @default "" */
   namespace?: string;
+  /** The remote executor, for rules that allow it. */
+  executor?: BuildExecutor;
   /** Builds dependencies an action discovers (`ctx.need`). */
   need(deps: readonly DepSpec[], from: RuleSpec): Promise<void>;
   /** Builds one path an action reads (`ctx.readText`); true when a rule produces it. */
   needPath(path: string, from: RuleSpec): Promise<boolean>;
   /** Where build.ts defines a rule, for messages. */
   siteOf(id: string): Promise<string>;
+  /** Runs commands under bubblewrap (`--sandbox`). @default undefined */
+  sandbox?: Sandbox;
   /** Told when a rule's action starts for real (not replayed). */
   started(rule: RuleSpec): void;
   /** Told when a command of a rule was restored from the cache. */
   restored?(rule: RuleSpec, source: CacheSource): void;
   /** Told why a command of a rule was not found in the cache. */
   missed?(rule: RuleSpec, reason: string): void;
+  /** Told when a rule's action finished with a command run on the remote executor. */
+  ranRemotely?(rule: RuleSpec): void;
 }
 
 /** What running a rule's action gave. */
@@ -104,6 +128,24 @@ export interface ActionOutcome {
   status: "ran" | "restored" | "replayed";
 }
 
+/** What a replay starts from: the last run's steps, targets and found dependencies. */
+type Replayable =
+  | (NonNullable<ActionStepsInit["replay"]> & { found?: readonly Need[] })
+  | undefined;
+
+/** Errors an action got from building a dependency: the dependency's failures, not the action's. */
+const dependencyFailures = new WeakSet<object>();
+
+/** Awaits a dependency being built, marking its failure as the dependency's. */
+async function theirFailure<T>(building: Promise<T>): Promise<T> {
+  try {
+    return await building;
+  } catch (error) {
+    if (typeof error === "object" && error !== null) dependencyFailures.add(error);
+    throw error;
+  }
+}
+
 /** Runs rules' actions for one build. */
 export class ActionRunner {
   readonly root: string;
@@ -113,6 +155,14 @@ export class ActionRunner {
   readonly signal: AbortSignal;
   readonly dryRun: boolean;
   #init: ActionRunnerInit;
+  /** What keys see of the environment, read once per build. */
+  /** Bubblewrap, or why it cannot be used, once a rule asked for it. */
+  #bubblewrap: Sandbox | string | undefined;
+  #environment: BuildEnvironment = {
+    allowlisted: allowlistedEnvironment(),
+    path: Deno.env.get("PATH") ?? "",
+    programs: new Map(),
+  };
 
   constructor(init: ActionRunnerInit) {
     this.root = init.root;
@@ -139,7 +189,12 @@ export class ActionRunner {
     const display = displayOf(rule);
     if (this.dryRun) {
       this.#init.started(rule);
-      this.reporter.actionStarted?.({ rule: rule.id, command: display, reason });
+      this.reporter.actionStarted?.({
+        rule: rule.id,
+        command: display,
+        reason,
+        showsCommand: true,
+      });
       const unknown: Record<string, string> = { "": `would run ${performance.now()}` };
       for (const t of rule.targets) unknown[t] = "would be rebuilt";
       return { value: { t: unknown }, status: "ran" };
@@ -155,11 +210,28 @@ export class ActionRunner {
     }
   }
 
-  /** The last run's steps, when the targets are as it left them. */
-  async #replayable(
-    rule: RuleSpec,
-    previous: RuleValue | undefined,
-  ): Promise<ActionStepsInit["replay"]> {
+  /**
+   * Builds dependencies a previous run found (for a replay, or named by a
+   * cache manifest) as the action's own.
+   * @returns Whether they built.
+   */
+  async #needFound(rule: RuleSpec, deps: readonly Need[], inputs: InputSet): Promise<boolean> {
+    try {
+      await this.#init.need(deps as DepSpec[], rule);
+    } catch (error) {
+      // One of them is gone (the rule's own error: no such file): the
+      // action runs for real and finds what it needs now. A rule that fails
+      // building one of them fails this rule as it would have anyway.
+      if (error instanceof RuleError && error.rule === rule.id) return false;
+      if (typeof error === "object" && error !== null) dependencyFailures.add(error);
+      throw error;
+    }
+    inputs.add(deps);
+    return true;
+  }
+
+  /** The last run's steps and what it found, when the targets are as it left them. */
+  async #replayable(rule: RuleSpec, previous: RuleValue | undefined): Promise<Replayable> {
     if (previous?.c === undefined || previous.c.length === 0) return undefined;
     const targets: Record<string, string> = {};
     for (const t of rule.targets) {
@@ -172,13 +244,13 @@ export class ActionRunner {
       targets[t] = targetState(recorded, `${sha256.hash}/${sha256.sizeBytes}`);
     }
     if (Object.keys(previous.t).length !== rule.targets.length) return undefined;
-    return { steps: previous.c as Step[], targets };
+    return { steps: previous.c as Step[], targets, found: previous.n as Need[] | undefined };
   }
 
   async #attempt(
     rule: RuleSpec,
     reason: string,
-    replay: ActionStepsInit["replay"],
+    replay: Replayable,
     mayRetry: boolean,
   ): Promise<ActionOutcome> {
     const root = this.root;
@@ -188,18 +260,27 @@ export class ActionRunner {
     let firstStart: number | undefined;
     let raced = false;
     const found = (deps: readonly DepSpec[]) => {
-      if (firstStart === undefined || raced) return;
+      if (firstStart === undefined) return;
       for (const dep of deps) {
         // A target built in this build is new anyway; its own rule tracks it.
         if (dep.kind !== "path" || this.outputs.owns(dep.path)) continue;
-        const info = statPath(join(root, dep.path));
-        if (info !== null && info.mtime >= firstStart) raced = true;
+        const path = resolve(root, dep.path);
+        const info = statPath(path);
+        if (info !== null && info.mtime >= firstStart) {
+          raced = true;
+          // What this build saw of it may predate the edit: the next attempt looks again.
+          const engine = this.#init.engine;
+          engine.recheckFile(engine.fileLeaf(path));
+        }
       }
     };
     const display = new CapturedOutput({ spillPath: this.#spillPath(rule, "log") });
-    const event = { rule: rule.id, command: displayOf(rule), reason };
+    const showsCommand = rule.action.kind === "data" &&
+      (rule.action.spec[0] === "copy" || rule.action.spec[0] === "write");
+    const event = { rule: rule.id, command: displayOf(rule), reason, showsCommand };
     let started = 0;
     let restored: CacheSource | undefined;
+    let cacheMiss: string | undefined;
     let live = false;
     const goLive = async (remove: readonly string[]) => {
       if (replay === undefined) await this.#prepareTargets(rule);
@@ -212,8 +293,11 @@ export class ActionRunner {
       this.reporter.actionStarted?.(event);
       this.#init.started(rule);
     };
-    const inputs = new InputSet(root, this.#init.engine);
-    inputs.add(rule.deps);
+    const inputs = new InputSet(root, this.#init.engine, rule.deps);
+    if (replay?.found !== undefined && !(await this.#needFound(rule, replay.found, inputs))) {
+      // What the last run found cannot be built now: no replay.
+      replay = undefined;
+    }
     const steps = new ActionSteps({
       root,
       targets: rule.targets,
@@ -221,6 +305,11 @@ export class ActionRunner {
       inputs,
       cache: rule.cache ? this.#init.cache : undefined,
       namespace: this.#init.namespace ?? "",
+      environment: this.#environment,
+      platform: rule.platform ?? undefined,
+      // Rules that must not be cached are not sent where results are cached.
+      executor: rule.remote && rule.cache ? this.#init.executor : undefined,
+      signal: this.signal,
       spillPath: (stream) => this.#spillPath(rule, stream),
       spawn: (spec, stdout, stderr) => {
         firstStart ??= fileClock() ?? Date.now() - CLOCK_SLACK_MS;
@@ -232,7 +321,11 @@ export class ActionRunner {
         restored = source;
         this.#init.restored?.(rule, source);
       },
-      missed: (why) => this.#init.missed?.(rule, why),
+      need: (deps) => this.#needFound(rule, deps, inputs),
+      missed: (why) => {
+        cacheMiss = why;
+        this.#init.missed?.(rule, why);
+      },
     });
     const finish = (error?: string) => {
       display.close();
@@ -242,7 +335,10 @@ export class ActionRunner {
         durationMs: performance.now() - started,
         error,
         restored: steps.spawned ? undefined : restored,
+        cacheMiss: steps.spawned ? cacheMiss : undefined,
+        remote: steps.remote || undefined,
       });
+      if (steps.remote) this.#init.ranRemotely?.(rule);
     };
     if (replay === undefined) await goLive([]);
     let recorded: Step[];
@@ -250,17 +346,6 @@ export class ActionRunner {
       const ctx = this.#context(rule, steps, inputs, found);
       if (rule.action.kind === "data") await actionOfSpec(rule.action.spec).perform(ctx);
       else await (await this.#functionOf(rule))(ctx);
-      recorded = await steps.finish();
-      if (raced) {
-        // A file it found after a command started changed around then: what
-        // the command read is not known to be what the file holds. Again.
-        if (mayRetry) throw new RestartAction();
-        readInput(PROCESS_INPUT);
-        this.reporter.note?.(
-          `${rule.id}: a file it depends on kept changing while its commands ran; ` +
-            `the next build runs it again`,
-        );
-      }
       const missing = rule.targets.filter((t) => !pathPresent(join(root, t)));
       if (missing.length > 0) {
         throw await this.#problem(
@@ -269,12 +354,26 @@ export class ActionRunner {
             missing.map((t) => `"${t}"`).join(", "),
         );
       }
+      // A file it found after a command started changed around then: what
+      // the command read is not known to be what the file holds. Again; and
+      // never into the cache.
+      if (raced && mayRetry) throw new RestartAction();
+      recorded = await steps.finish({ store: !raced });
+      if (raced) {
+        readInput(PROCESS_INPUT);
+        this.reporter.note?.(
+          `${rule.id}: a file it depends on kept changing while its commands ran; ` +
+            `the next build runs it again`,
+        );
+      }
     } catch (error) {
       if (error instanceof RestartAction || steps.mustRestart) throw new RestartAction();
+      // A dependency's failure is that dependency's, reported once, as it is.
+      const theirs = dependencyFailures.has(error as object);
       if (!live) {
         // The replay failed before it touched anything: the targets are as
         // the last run left them, still barchan's.
-        if (isCancellation(error)) throw error;
+        if (isCancellation(error) || theirs) throw error;
         throw await this.#asRuleError(rule, error, "");
       }
       // Nothing of barchan's is left at these paths: a file someone puts
@@ -287,7 +386,29 @@ export class ActionRunner {
         recordWrite(t);
       }
       if (isCancellation(error)) throw error;
-      const failure = await this.#asRuleError(rule, error, display.display());
+      if (theirs) {
+        finish("a dependency it needed failed");
+        throw error;
+      }
+      let failure = await this.#asRuleError(rule, error, display.display());
+      const refused = this.#init.sandbox === undefined && !rule.sandbox
+        ? undefined
+        : refusedWrite(failure.output ?? "");
+      if (refused !== undefined) {
+        failure = new RuleError({
+          rule: failure.rule,
+          site: failure.site,
+          message:
+            `${failure.message}; under ${
+              this.#init.sandbox === undefined ? "sandbox: true" : "--sandbox"
+            } the project is read-only but for the ` +
+            `rule's targets, and it tried to write elsewhere (${refused}): declare what it writes ` +
+            `as targets`,
+          command: failure.command,
+          code: failure.code,
+          output: failure.output,
+        });
+      }
       finish(failure.message);
       throw failure;
     }
@@ -297,7 +418,9 @@ export class ActionRunner {
       digests[t] = digest;
       if (live) this.outputs.wrote(t, digest);
     }
-    const value: RuleValue = recorded.length > 0 ? { t: digests, c: recorded } : { t: digests };
+    const value: RuleValue = { t: digests };
+    if (recorded.length > 0) value.c = recorded;
+    if (inputs.found.length > 0) value.n = [...inputs.found];
     if (!live) return { value, status: "replayed" };
     finish();
     return { value, status: steps.spawned || restored === undefined ? "ran" : "restored" };
@@ -351,9 +474,9 @@ export class ActionRunner {
     found: (deps: readonly DepSpec[]) => void,
   ): ActionContext {
     const root = this.root;
-    const command = async (spec: CommandSpec): Promise<SpawnResult> => {
+    const command = async (spec: CommandSpec, quiet?: boolean): Promise<CommandOutcome> => {
       try {
-        return await steps.command(spec);
+        return await steps.command(spec, { quiet });
       } catch (error) {
         throw await this.#commandError(rule, spec, error);
       }
@@ -366,19 +489,55 @@ export class ActionRunner {
       stdin: options.stdin,
       outputs: rule.targets,
     });
-    return {
+    // A command with a depfile: the depfile may be written too, and what it
+    // names is needed once the command ran.
+    const withDepfile = async (spec: CommandSpec, options: RunOptions): Promise<SpawnResult> => {
+      if (options.depfile === undefined) return await command(spec, options.quiet);
+      const path = normalizePath(root, options.depfile);
+      const kept = rule.targets.includes(path);
+      if (!kept && !path.startsWith(`${BUILD_DIR}/`)) {
+        throw await this.#problem(
+          rule,
+          `names the depfile "${path}", which is neither one of its targets nor under ` +
+            `${BUILD_DIR}/: make it a target, or write it under ${BUILD_DIR}/`,
+        );
+      }
+      // A depfile left by a command that was stopped says nothing of this run.
+      if (!kept) removeIfPresent(join(root, path));
+      const outcome = await command(
+        kept ? spec : { ...spec, outputs: [...spec.outputs, path] },
+        options.quiet,
+      );
+      if (await Deno.lstat(join(root, path)).then(() => true, () => false)) {
+        await needDepfile(context, path, {
+          outside: options.depfileOutside ?? true,
+          cwd: spec.cwd,
+        });
+        if (!kept) removeIfPresent(join(root, path));
+      } else if (outcome.ran) {
+        throw await this.#problem(
+          rule,
+          `ran ${commandLine(spec.program, spec.args)}, which did not write its depfile ` +
+            `"${path}": make the command write it (gcc -MD -MF ${path})`,
+        );
+      }
+      // Replayed or restored: the dependencies it found were needed before.
+      return outcome;
+    };
+    const context: ActionContext = {
       rule: rule.id,
       targets: rule.targets,
       root,
       signal: this.signal,
       need: async (...deps) => {
         const normal = normalizeDeps(root, deps);
-        await this.#init.need(normal, rule);
+        await theirFailure(this.#init.need(normal, rule));
         inputs.add(normal);
         found(normal);
       },
-      run: (cmd, args = [], options = {}) => command(spec(cmd, args, options)),
-      sh: (script, options = {}) => command(spec("sh", ["-c", script], options)),
+      inputs: async () => (await inputs.files()).map((file) => file.path),
+      run: (cmd, args = [], options = {}) => withDepfile(spec(cmd, args, options), options),
+      sh: (script, options = {}) => withDepfile(spec("sh", ["-c", script], options), options),
       readText: async (path) => {
         const p = normalizePath(root, path);
         inputs.add([{ kind: "path", path: p }]);
@@ -386,7 +545,9 @@ export class ActionRunner {
         // A built file is already a dependency through its target's digest.
         // Tracking the file too would rerun this rule after its producer
         // repaired a target modified outside the build, content unchanged.
-        if (await this.#init.needPath(p, rule)) return await Deno.readTextFile(join(root, p));
+        if (await theirFailure(this.#init.needPath(p, rule))) {
+          return await Deno.readTextFile(join(root, p));
+        }
         return await readText(p);
       },
       writeText: async (path, text) => {
@@ -397,6 +558,7 @@ export class ActionRunner {
         await steps.write(p, text);
       },
     };
+    return context;
   }
 
   async #spawn(
@@ -405,16 +567,50 @@ export class ActionRunner {
     stdout: (chunk: Uint8Array) => void,
     stderr: (chunk: Uint8Array) => void,
   ): Promise<{ durationMs: number }> {
-    const result = await this.scheduler.spawn(spec.program, [...spec.args], {
-      cwd: join(this.root, spec.cwd),
-      env: { ...spec.env },
-      stdin: spec.stdin === undefined ? "null" : { text: spec.stdin },
-      stdout,
-      stderr,
-      signal: this.signal,
-      label: rule.id,
-    });
-    return { durationMs: result.durationMs };
+    const cwd = join(this.root, spec.cwd);
+    let program = spec.program;
+    let args = [...spec.args];
+    let sandbox: SandboxedCommand | undefined;
+    const bubblewrap = this.#init.sandbox ??
+      (rule.sandbox ? await this.#ruleSandbox(rule) : undefined);
+    if (bubblewrap !== undefined) {
+      // Under bubblewrap a missing program would be bubblewrap's error.
+      if (findProgram(spec.program, cwd, spec.env.PATH ?? this.#environment.path) === null) {
+        throw new MissingProgramError(spec.program);
+      }
+      sandbox = sandboxed(bubblewrap, this.root, spec.outputs, spec.program, spec.args);
+      ({ program, args } = sandbox);
+    }
+    try {
+      const result = await this.scheduler.spawn(program, args, {
+        cwd,
+        env: { ...spec.env },
+        stdin: spec.stdin === undefined ? "null" : { text: spec.stdin },
+        stdout,
+        stderr,
+        signal: this.signal,
+        label: rule.id,
+      });
+      return { durationMs: result.durationMs };
+    } finally {
+      sandbox?.done();
+    }
+  }
+
+  /** Bubblewrap for a rule with `sandbox: true`, found once per build. */
+  async #ruleSandbox(rule: RuleSpec): Promise<Sandbox> {
+    this.#bubblewrap ??= findSandbox();
+    if (typeof this.#bubblewrap === "string") {
+      throw new RuleError({
+        rule: rule.id,
+        site: await this.#init.siteOf(rule.id),
+        message: `its rule says sandbox: true, and ${
+          this.#bubblewrap.replace("--sandbox runs", "a sandbox runs")
+            .replace("build without --sandbox", "remove sandbox: true from the rule")
+        }`,
+      });
+    }
+    return this.#bubblewrap;
   }
 
   async #commandError(rule: RuleSpec, spec: CommandSpec, error: unknown): Promise<unknown> {
@@ -436,6 +632,7 @@ export class ActionRunner {
         message: `command ${how}: ${line}`,
         command: line,
         code: error.code,
+        cause: error,
       });
     }
     return error;

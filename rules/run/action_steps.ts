@@ -5,9 +5,20 @@
  * cache when found there, or else run, and recorded for the next time
  * (steps.ts).
  *
+ * What a command may read is every file its rule depended on before it,
+ * and every file the action needed after it: a tool's depfile or module
+ * graph names what it read only once it ran. So a command's key is known
+ * only when the action ends; it is recorded then, and the cache is written
+ * then (never for an execution whose found dependencies changed while it
+ * ran). Before running a command, the cache is asked under the key of what
+ * is known so far: a command that found dependencies last time left there a
+ * manifest of them, whose files are then built and hashed for the second
+ * lookup (ccache's direct mode). A replay needs the dependencies the last
+ * run found before its first step, so that its keys cover them too.
+ *
  * @module
  */
-import { join, normalize } from "node:path";
+import { join, normalize, relative } from "node:path";
 import { digestOf } from "../../memo/mod.ts";
 import { isCancellation, ProcessError } from "../../fiber/mod.ts";
 import { CapturedOutput } from "../command/captured_output.ts";
@@ -25,9 +36,11 @@ import {
   type TargetStates,
 } from "../command/steps.ts";
 import { toolDigest } from "../command/tool_digest.ts";
+import { type PlatformProperties, underPlatform } from "../command/platform.ts";
 import type { ActionResult, Digest, InputFile, OutputFile } from "../reapi/mod.ts";
 import { sha256Digest } from "../reapi/mod.ts";
-import type { InputSet } from "./inputs.ts";
+import type { InputSet, Need } from "./inputs.ts";
+import type { BuildExecutor } from "./build_executor.ts";
 import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
 
 /** What a command did, as the action's code sees it. */
@@ -42,6 +55,8 @@ export interface CommandOutcome {
   readonly stderr: string;
   /** Milliseconds it ran (0 when replayed or restored). */
   readonly durationMs: number;
+  /** Whether it ran in this build (here or remotely), not replayed or restored. */
+  readonly ran: boolean;
 }
 
 /** Thrown into an action whose replay cannot go on: it runs again from the start. */
@@ -66,8 +81,16 @@ export interface ActionStepsInit {
   cache?: CommandCache;
   /** The cache namespace (part of every key). */
   namespace: string;
+  /** The build's environment as keys see it: the allowlisted variables and `PATH`. */
+  environment: BuildEnvironment;
+  /** The platform the rule's commands run on (platform.ts); none is this machine. */
+  platform?: PlatformProperties;
+  /** The remote executor, when the build has one and the rule may use it. */
+  executor?: BuildExecutor;
+  /** Cancels remote executions (local ones are the scheduler's). */
+  signal?: AbortSignal;
   /** Where output that does not fit in memory goes. */
-  spillPath(stream: "stdout" | "stderr"): string;
+  spillPath(stream: string): string;
   /**
    * Spawns a command in a job slot with its output going to the sinks;
    * throws `ProcessError` on a failure, `MissingProgramError` when there is
@@ -86,6 +109,42 @@ export interface ActionStepsInit {
   restored(source: CacheSource, action: Digest): void;
   /** Told why a command was not found in the cache. */
   missed?(reason: string): void;
+  /** Builds dependencies a cache manifest names, as the action's own (true when they built). */
+  need(deps: readonly Need[]): Promise<boolean>;
+}
+
+/** What of barchan's environment keys depend on, read once per build. */
+export interface BuildEnvironment {
+  /** The variables of the key's allowlist that are set. */
+  readonly allowlisted: Readonly<Record<string, string>>;
+  /** `PATH`, where programs are found. */
+  readonly path: string;
+  /** Programs found so far, by name, directory and `PATH`. */
+  readonly programs: Map<string, Digest | null>;
+}
+
+/** Where a manifest entry keeps its list of dependencies: an output file of this name. */
+export const MANIFEST_PATH = ".barchan-found-dependencies.json";
+
+/** A command run or restored in this execution, until its key is known. */
+interface LiveCommand {
+  /** Its place among the steps. */
+  index: number;
+  spec: CommandSpec;
+  /** The targets before it, as inputs. */
+  before: TargetStates;
+  /** Its key over what was known when it started. */
+  early: CommandKey;
+  /** How many dependencies the action had found when it started. */
+  found: number;
+  /** The files of that key, project-relative. */
+  inputs: readonly InputFile[];
+  /** What it left, for the cache: undefined when it came from the cache. */
+  ran?: {
+    outputs: Map<string, { digest: Digest; executable: boolean }>;
+    stdout: CapturedOutput;
+    stderr: CapturedOutput;
+  };
 }
 
 /**
@@ -110,6 +169,9 @@ export class ActionSteps {
   #state: TargetStates = {};
   #restart = false;
   #spawned = false;
+  #remote = false;
+  /** Commands of this execution not replayed, in order. */
+  #commands: LiveCommand[] = [];
 
   constructor(init: ActionStepsInit) {
     this.#init = init;
@@ -127,9 +189,14 @@ export class ActionSteps {
     return this.#live;
   }
 
-  /** Whether a command was spawned. */
+  /** Whether a command was spawned (here or remotely). */
   get spawned(): boolean {
     return this.#spawned;
+  }
+
+  /** Whether a command ran on the remote executor. */
+  get remote(): boolean {
+    return this.#remote;
   }
 
   /** Whether the action must start again (its code may have caught {@linkcode RestartAction}). */
@@ -144,17 +211,28 @@ export class ActionSteps {
    * @throws {ProcessError} When it failed; {@linkcode RestartAction} when
    * the action must start again.
    */
-  async command(spec: CommandSpec): Promise<CommandOutcome> {
+  async command(given: CommandSpec, options: { quiet?: boolean } = {}): Promise<CommandOutcome> {
     this.#checkRestart();
-    const key = await this.#key(spec);
+    const spec = underPlatform(given, this.#init.platform);
+    const before = this.#live ? this.#state : this.#replay!.state;
+    const { key, inputs } = await this.#keyed(spec, before);
     if (!this.#live) {
       const step = this.#replay!.command(key.actionDigest.hash);
       if (step !== undefined) return replayed(spec, step);
       await this.#diverge();
     }
-    const hit = await this.#restore(spec, key);
+    const command: LiveCommand = {
+      index: this.#steps.length,
+      spec,
+      before,
+      early: key,
+      found: this.#init.inputs.found.length,
+      inputs,
+    };
+    this.#commands.push(command);
+    const hit = await this.#restore(spec, key, options.quiet ?? false);
     if (hit !== undefined) return hit;
-    return await this.#run(spec, key);
+    return await this.#run(command, options.quiet ?? false);
   }
 
   /**
@@ -178,10 +256,11 @@ export class ActionSteps {
    * goes live here (or must restart).
    * @returns The steps to record, the last without its target states.
    */
-  async finish(): Promise<Step[]> {
+  async finish(options: { store: boolean }): Promise<Step[]> {
     this.#checkRestart();
     if (!this.#live && !this.#replay!.complete) await this.#diverge();
     if (!this.#live) this.#steps = this.#replay!.matched;
+    await this.#keyAndStore(options.store);
     const steps = [...this.#steps];
     const last = steps.length - 1;
     if (last >= 0 && steps[last].o !== undefined) {
@@ -212,29 +291,71 @@ export class ActionSteps {
     await this.#init.goLive(divergence.remove);
   }
 
-  async #key(spec: CommandSpec): Promise<CommandKey> {
+  async #key(spec: CommandSpec, state: TargetStates): Promise<CommandKey> {
+    return (await this.#keyed(spec, state)).key;
+  }
+
+  async #keyed(
+    spec: CommandSpec,
+    state: TargetStates,
+  ): Promise<{ key: CommandKey; inputs: InputFile[] }> {
     const root = this.#init.root;
-    const state = this.#live ? this.#state : this.#replay!.state;
     const inputs: InputFile[] = await this.#init.inputs.files();
     for (const [path, value] of Object.entries(state)) {
       const [hash, size] = parseTargetState(value).sha256.split("/");
       inputs.push({ path, digest: { hash, sizeBytes: Number(size) } });
     }
-    const cwd = join(root, spec.cwd);
-    const tool = await toolDigest(spec.program, cwd, spec.env.PATH ?? Deno.env.get("PATH") ?? "");
-    return await keyCommand(spec, dedupe(inputs), {
+    const environment = this.#init.environment;
+    const platform = this.#init.platform;
+    let tool: Digest | null = null;
+    // Under a platform, the program is the platform's: this machine's is not digested.
+    if (platform === undefined) {
+      const cwd = join(root, spec.cwd);
+      const path = spec.env.PATH ?? environment.path;
+      const program = `${spec.program}\0${cwd}\0${path}`;
+      const known = environment.programs.get(program);
+      tool = known !== undefined
+        ? known
+        : (await toolDigest(spec.program, cwd, path))?.digest ?? null;
+      environment.programs.set(program, tool);
+    }
+    const files = dedupe(inputs);
+    const key = await keyCommand(spec, files, {
       namespace: this.#init.namespace,
-      tool: tool?.digest ?? null,
+      tool,
+      ambient: environment.allowlisted,
+      platform,
     });
+    return { key, inputs: files };
   }
 
-  async #restore(spec: CommandSpec, key: CommandKey): Promise<CommandOutcome | undefined> {
+  async #restore(
+    spec: CommandSpec,
+    key: CommandKey,
+    quiet: boolean,
+  ): Promise<CommandOutcome | undefined> {
     const cache = this.#init.cache;
     if (cache === undefined) return undefined;
-    const answer = await cache.lookup(key.actionDigest);
+    let answer = await cache.lookup(key.actionDigest);
     if ("miss" in answer) {
       this.#init.missed?.(answer.miss);
       return undefined;
+    }
+    const manifest = answer.result.outputFiles.find((f) => f.path === MANIFEST_PATH);
+    if (manifest !== undefined) {
+      // Last time it found dependencies: build them, then ask again with them.
+      const deps = await this.#manifest(cache, manifest.digest);
+      if (deps === undefined || !(await this.#init.need(deps))) {
+        this.#init.missed?.("the dependencies it found last time cannot be built");
+        return undefined;
+      }
+      this.#init.inputs.add(deps);
+      const full = await this.#key(spec, this.#state);
+      answer = await cache.lookup(full.actionDigest);
+      if ("miss" in answer) {
+        this.#init.missed?.(answer.miss);
+        return undefined;
+      }
     }
     const { result, source } = answer;
     const root = this.#init.root;
@@ -272,8 +393,8 @@ export class ActionSteps {
       if (!outputs.has(target)) removeIfPresent(join(root, target));
     }
     this.#init.restored(source, key.actionDigest);
-    if (stdout.length > 0) this.#init.show(stdout);
-    if (stderr.length > 0) this.#init.show(stderr);
+    if (stdout.length > 0 && !quiet) this.#init.show(stdout);
+    if (stderr.length > 0 && !quiet) this.#init.show(stderr);
     const decoder = new TextDecoder();
     const outcome = {
       code: 0,
@@ -281,39 +402,153 @@ export class ActionSteps {
       stdout: decoder.decode(stdout),
       stderr: decoder.decode(stderr),
       durationMs: 0,
+      ran: false,
     };
-    await this.#record(commandStep(key, 0, outcome.stdout, outcome.stderr));
+    await this.#record(commandStep(key.actionDigest.hash, 0, outcome.stdout, outcome.stderr));
     return outcome;
   }
 
-  async #run(spec: CommandSpec, key: CommandKey): Promise<CommandOutcome> {
+  async #manifest(cache: CommandCache, digest: Digest): Promise<Need[] | undefined> {
+    const bytes = await cache.getBlob(digest);
+    if (bytes === undefined) return undefined;
+    try {
+      const deps = JSON.parse(new TextDecoder().decode(bytes));
+      return Array.isArray(deps) ? deps as Need[] : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #run(command: LiveCommand, quiet: boolean): Promise<CommandOutcome> {
     const init = this.#init;
-    const stdout = new CapturedOutput({ spillPath: init.spillPath("stdout") });
-    const stderr = new CapturedOutput({ spillPath: init.spillPath("stderr") });
+    const { early } = command;
+    const stdout = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stdout`) });
+    const stderr = new CapturedOutput({ spillPath: init.spillPath(`${command.index}.stderr`) });
     const sink = (into: CapturedOutput) => (chunk: Uint8Array) => {
       into.push(chunk);
-      init.show(chunk);
+      if (!quiet) init.show(chunk);
     };
     this.#spawned = true;
     let durationMs = 0;
     try {
-      ({ durationMs } = await init.spawn(spec, sink(stdout), sink(stderr)));
+      ({ durationMs } = await this.#execute(command, sink(stdout), sink(stderr)));
     } catch (error) {
       stdout.close();
       stderr.close();
+      // A quiet command's output is shown when it fails.
+      if (quiet) { for (const captured of [stdout, stderr]) init.show(captured.bytes()); }
       if (error instanceof ProcessError) {
-        await this.#record(commandStep(key, error.code, stdout.text(), stderr.text()));
+        const step = commandStep(early.actionDigest.hash, error.code, stdout.text(), stderr.text());
+        await this.#record(step);
+        // As a replayed failure gives it: with what the command printed.
+        const { cmd, args, code, signal } = error;
+        throw new ProcessError({
+          cmd,
+          args,
+          code,
+          signal,
+          stdout: stdout.text(),
+          stderr: stderr.text(),
+        });
       }
       throw error;
     }
     stdout.close();
     stderr.close();
     const outcome = lazyOutcome(stdout, stderr, durationMs);
-    const results = await this.#record(commandStep(key, 0, stdout, stderr));
-    if (init.cache !== undefined && key.portable) {
-      await this.#store(spec, key, results, stdout, stderr);
-    }
+    const outputs = await this.#record(commandStep(early.actionDigest.hash, 0, stdout, stderr));
+    command.ran = { outputs, stdout, stderr };
     return outcome;
+  }
+
+  /**
+   * Runs a command on the remote executor when the action has one and the
+   * command can run elsewhere as keyed, else spawns it here; the executor
+   * falls back to here itself (build_executor.ts). What goes remote is the
+   * key of what is known when the command starts: everything it can read
+   * there.
+   */
+  async #execute(
+    command: LiveCommand,
+    stdout: (chunk: Uint8Array) => void,
+    stderr: (chunk: Uint8Array) => void,
+  ): Promise<{ durationMs: number }> {
+    const { spec, early } = command;
+    const init = this.#init;
+    const local = () => init.spawn(spec, stdout, stderr);
+    if (init.executor === undefined || !early.portable) return await local();
+    const root = init.root;
+    const outputs = new Map(
+      spec.outputs.map((o) => [spec.cwd === "" ? o : relative(spec.cwd, o), join(root, o)]),
+    );
+    return await init.executor.run({
+      spec,
+      key: early,
+      inputs: command.inputs.map((i) => ({ path: join(root, i.path), digest: i.digest })),
+      outputs,
+      stdout,
+      stderr,
+      signal: init.signal,
+      ranRemotely: () => this.#remote = true,
+    }, local);
+  }
+
+  /**
+   * Now that the action ended: each command's key over everything it may
+   * have read, recorded in its step; and, unless told not to, the cache
+   * written for each command that ran and whose outputs are still as it
+   * left them, with a manifest under its early key when it found
+   * dependencies.
+   */
+  async #keyAndStore(store: boolean): Promise<void> {
+    const cache = this.#init.cache;
+    const failed = (step: Step) => "e" in step && step.e !== undefined;
+    for (const command of this.#commands) {
+      // Nothing found since it started: its key is the one it was asked under.
+      const full = this.#init.inputs.found.length === command.found
+        ? command.early
+        : await this.#key(command.spec, command.before);
+      const step = this.#steps[command.index];
+      if (step !== undefined && "k" in step) {
+        this.#steps[command.index] = { ...step, k: full.actionDigest.hash };
+      }
+      const ran = command.ran;
+      if (!store || cache === undefined || ran === undefined || !full.portable) continue;
+      if (step === undefined || failed(step) || !this.#intact(ran.outputs)) continue;
+      await this.#store(command.spec, full, ran.outputs, ran.stdout, ran.stderr);
+      if (full.actionDigest.hash !== command.early.actionDigest.hash) {
+        await this.#storeManifest(command.early);
+      }
+    }
+  }
+
+  /** Whether a command's outputs still hold what it wrote (no later step changed them). */
+  #intact(outputs: Map<string, { digest: Digest }>): boolean {
+    for (const [target, { digest }] of outputs) {
+      const now = this.#state[target];
+      if (
+        now === undefined || parseTargetState(now).sha256 !== `${digest.hash}/${digest.sizeBytes}`
+      ) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  async #storeManifest(early: CommandKey): Promise<void> {
+    const bytes = new TextEncoder().encode(JSON.stringify(this.#init.inputs.found));
+    const digest = await sha256Digest(bytes);
+    const result: ActionResult = {
+      outputFiles: [{ path: MANIFEST_PATH, digest, isExecutable: false }],
+      outputDirectories: [],
+      exitCode: 0,
+    };
+    try {
+      await this.#init.cache!.store(early.actionDigest, result, [], [{ digest, bytes }]);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      this.#init.missed?.(`manifest not stored: ${error instanceof Error ? error.message : error}`);
+    }
   }
 
   /** Records a step and the targets after it; returns those of the command's outputs present. */
@@ -384,14 +619,14 @@ function dedupe(inputs: InputFile[]): InputFile[] {
 }
 
 function commandStep(
-  key: CommandKey,
+  key: string,
   code: number,
   stdout: string | CapturedOutput,
   stderr: string | CapturedOutput,
 ): CommandStep {
   const size = (s: string | CapturedOutput) => typeof s === "string" ? s.length : s.size;
   const text = (s: string | CapturedOutput) => typeof s === "string" ? s : s.text();
-  const step: { k: string; e?: number; x?: [string, string] } = { k: key.actionDigest.hash };
+  const step: { k: string; e?: number; x?: [string, string] } = { k: key };
   if (code !== 0) step.e = code;
   if (size(stdout) + size(stderr) <= MAX_KEPT_OUTPUT) step.x = [text(stdout), text(stderr)];
   return step;
@@ -409,7 +644,7 @@ function replayed(spec: CommandSpec, step: CommandStep): CommandOutcome {
       stderr,
     });
   }
-  return { code: 0, signal: null, stdout, stderr, durationMs: 0 };
+  return { code: 0, signal: null, stdout, stderr, durationMs: 0, ran: false };
 }
 
 function lazyOutcome(
@@ -429,6 +664,7 @@ function lazyOutcome(
       return err ??= stderr.text();
     },
     durationMs,
+    ran: true,
   };
 }
 

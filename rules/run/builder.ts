@@ -12,19 +12,41 @@
  */
 import { join } from "node:path";
 import { CancelledError, errorsOf, isCancellation, Scheduler } from "../../fiber/mod.ts";
-import { Engine, MemoError, messageOf, type RootVerdict, type Store } from "../../memo/mod.ts";
+import {
+  CycleError,
+  Engine,
+  MemoError,
+  messageOf,
+  pathPresent,
+  type RootVerdict,
+  type Store,
+} from "../../memo/mod.ts";
 import { BuildFileError, RuleError } from "../dsl/errors.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import { isSameFile, lockState } from "./lock.ts";
-import { OutputLog } from "./outputs.ts";
+import { isOutputPath, OutputLog, regularFileDigest } from "./outputs.ts";
 import { BUILD_LOCK, STATE_DIR } from "../state.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { combineReporters } from "../report/combine.ts";
 import { type LoadedProject, PROCESS_INPUT, ProjectLoader } from "./loader.ts";
-import { buildRequest, type LoadValue, useBuildContext } from "./nodes.ts";
+import { buildRequest, loadBuild, type LoadValue, useBuildContext } from "./nodes.ts";
+import { BuildCache } from "./build_cache.ts";
+import { findSandbox, type Sandbox } from "./sandbox.ts";
+import { commandLine } from "../command/command.ts";
+import { replayOutput } from "./replay_output.ts";
+import type { ActionCacheOptions } from "../cache/cache_options.ts";
+import { BuildExecutor } from "./build_executor.ts";
+import {
+  type RemoteExecutionOptions,
+  remoteExecutionOptionsFromEnv,
+} from "../remote/executor_options.ts";
 import { OneBuild, type RanRule } from "./one_build.ts";
-import { isRequest, requestId, TOOL } from "./request.ts";
-import { digestOfFile } from "../../memo/stat/digest.ts";
+import { isRequest, requestId, requestKey } from "./request.ts";
+import { cycleMessage } from "./cycle_message.ts";
+import { recordedOutputs } from "./recorded_outputs.ts";
+import { RunningLog } from "./running_log.ts";
+import { withOsHint } from "./os_errors.ts";
+import type { Project } from "../project/project.ts";
 
 export { lockState, STATE_DIR };
 
@@ -60,6 +82,46 @@ export interface BuilderOptions {
    * @default false
    */
   dryRun?: boolean;
+  /**
+   * The action cache: where it is and what is behind it, or false for
+   * none. Opened when the first command would run.
+   * @default as the environment says: a local cache under
+   * `$XDG_CACHE_HOME/barchan`, unless `BARCHAN_CACHE=off` (see docs/cache.md)
+   */
+  cache?: ActionCacheOptions | false;
+  /**
+   * Run every command under bubblewrap, the project read-only but for the
+   * targets of its rule (`build --sandbox`).
+   * @default false
+   */
+  sandbox?: boolean;
+  /**
+   * Also print what the actions that were up to date printed when they last
+   * ran (`build --replay`), from their rules' values.
+   * @default false
+   */
+  replay?: boolean;
+  /**
+   * The cache namespace, part of every command's key: builds of different
+   * namespaces never share results.
+   * @default `BARCHAN_CACHE_NAMESPACE`, or none
+   */
+  cacheNamespace?: string;
+  /**
+   * The remote executor commands run on, or false for none: every command
+   * runs here. Unless the cache options name a remote cache, the executor's
+   * endpoint serves as one.
+   * @default as the environment says: `BARCHAN_REMOTE_EXECUTOR` and the
+   * variables beside it (see docs/remote.md), else none
+   */
+  remote?: RemoteExecutionOptions | false;
+  /**
+   * Type-check build.ts and the local modules it imports (`deno check`,
+   * beside the build, again only when one of them changed); a type error
+   * fails the build as an error of build.ts. The CLI's `build` does.
+   * @default false
+   */
+  check?: boolean;
 }
 
 /** Options of {@linkcode Builder.build}. */
@@ -136,12 +198,21 @@ export class Builder {
   /** The scheduler commands run on. */
   readonly scheduler: Scheduler;
   /** Loads build.ts. */
-  readonly loader: ProjectLoader;
+  readonly #loader: ProjectLoader;
+  /** The action cache, opened when a command first needs it. */
+  readonly #cache: BuildCache | undefined;
+  /** Bubblewrap, under `--sandbox`. */
+  readonly #sandbox: Sandbox | undefined;
+  /** The remote executor, connected when a command first goes remote. */
+  readonly #executor: BuildExecutor;
   #options: BuilderOptions;
   #reporter: Reporter;
   #outputs: OutputLog;
   #lock: Deno.FsFile | undefined;
   #one: OneBuild | undefined;
+  /** The commands the build under way started, for the next build if this one is killed. */
+  #running: RunningLog | undefined;
+  #unobserve: (() => void) | undefined;
   /** Why build.ts could not be evaluated, when that failed the last build. */
   loadFailure: BuildFileError | undefined;
   /** Whether the check of the request found build.ts changed: the build evaluates it anyway. */
@@ -176,14 +247,36 @@ export class Builder {
     if (state.verdict !== undefined) this.engine.trustUnchanged(state.verdict);
     const load = state.store?.indexOf(LOAD_ID) ?? -1;
     this.#loadDirty = state.verdict !== undefined && (load < 0 || !state.verdict.isClean(load));
-    this.#outputs = new OutputLog(stateDir);
+    this.#outputs = new OutputLog(stateDir, {
+      root: this.root,
+      recorded: () => recordedOutputs(this.engine),
+      note: (m) => this.#reporter.note?.(m),
+    });
     this.scheduler = options.scheduler ?? new Scheduler({ jobs: options.jobs });
     if (options.scheduler !== undefined && options.jobs !== undefined) {
       this.scheduler.jobs = options.jobs;
     }
-    this.loader = new ProjectLoader(this.file);
+    if (!options.dryRun) {
+      this.#running = new RunningLog(stateDir);
+      this.#unobserve = this.scheduler.observeProcesses(this.#running);
+    }
+    this.#loader = new ProjectLoader(this.file);
+    if (options.sandbox) {
+      const found = findSandbox();
+      if (typeof found === "string") throw new Error(found);
+      this.#sandbox = found;
+    }
+    const remote = options.remote === false || options.dryRun
+      ? undefined
+      : options.remote ?? remoteExecutionOptionsFromEnv((name) => Deno.env.get(name));
+    this.#executor = new BuildExecutor(remote, (message) => this.#reporter.note?.(message));
+    this.#cache = options.cache === false || options.dryRun ? undefined : new BuildCache(
+      options.cache,
+      (message) => this.#reporter.note?.(message),
+      remote && { options: remote, executor: this.#executor },
+    );
     useBuildContext(this.engine, {
-      loader: this.loader,
+      loader: this.#loader,
       runner: this.scheduler,
       one: () => {
         if (this.#one === undefined) throw new Error("No build is under way");
@@ -214,15 +307,20 @@ export class Builder {
   }
 
   /**
-   * The project as this process evaluated build.ts last, evaluating it now
-   * when it did not (for messages, `targets`, `graph`).
-   * @returns The project.
+   * The modules build.ts is made of, as this process evaluated it last: a
+   * change to one other than build.ts needs a new process (a watch session
+   * restarts).
    */
-  async project(): Promise<LoadedProject> {
-    const loaded = this.loader.loaded;
+  get modules(): ReadonlySet<string> {
+    return this.#loader.modules;
+  }
+
+  /** The project as this process evaluated build.ts last, evaluating it now when it did not. */
+  async #project(): Promise<LoadedProject> {
+    const loaded = this.#loader.loaded;
     if (loaded !== undefined) return loaded;
     const last = this.engine.lastValue("barchan.load", null) as LoadValue | undefined;
-    return await this.loader.project(last?.code ?? "");
+    return await this.#loader.project(last?.code ?? "");
   }
 
   /**
@@ -251,7 +349,11 @@ export class Builder {
       reporter,
       signal,
       dryRun: this.#options.dryRun ?? false,
-      project: () => this.project(),
+      cache: this.#cache,
+      namespace: this.#options.cacheNamespace ?? Deno.env.get("BARCHAN_CACHE_NAMESPACE") ?? "",
+      sandbox: this.#sandbox,
+      executor: this.#executor,
+      project: () => this.#project(),
     });
     this.engine.onExecute = (call) => {
       if (call.name !== "barchan.rule") return;
@@ -259,24 +361,59 @@ export class Builder {
     };
     const failed: BuildFailure[] = [];
     this.loadFailure = undefined;
-    const flusher = this.#options.dryRun ? undefined : setInterval(() => this.engine.flush(), 1000);
+    // Commands holding job slots, as the reporter sees them (not actions
+    // waiting for their dependencies or for a slot).
+    const unlisten = this.scheduler.listen((event) => {
+      if (event.label === undefined || (event.kind !== "started" && event.kind !== "finished")) {
+        return;
+      }
+      const command = commandLine(event.cmd, event.args);
+      const base = { rule: event.label, command, slot: event.slot };
+      if (event.kind === "started") reporter.commandStarted?.(base);
+      else reporter.commandFinished?.({ ...base, durationMs: event.durationMs, code: event.code });
+    });
+    let unsaved: unknown;
+    const save = (write: () => void) => {
+      try {
+        write();
+      } catch (error) {
+        unsaved ??= error;
+      }
+    };
+    const flusher = this.#options.dryRun
+      ? undefined
+      : setInterval(() => save(() => this.engine.flush()), 1000);
     try {
       await this.#registerMemoFunctions();
-      const request = { targets: [...targets], tool: TOOL };
-      await this.engine.run(() => buildRequest(request));
+      const request = requestKey(targets, this.#options.check);
+      await this.engine.run(async () => {
+        // build.ts first: evaluating it redefines its memo functions, which
+        // starts a new run; the request, begun after, is built as of that
+        // run, as the specs it reads are.
+        await loadBuild(null).catch(() => {});
+        await buildRequest(request);
+      });
       this.engine.markVerified(requestId(request));
+      if (this.#options.replay) replayOutput(this.engine, request, one, reporter);
     } catch (error) {
       if (isCancellation(error)) throw error;
       const aborted = signals.find((s) => s.aborted);
       if (aborted !== undefined) throw new CancelledError(aborted.reason);
-      failed.push(...failuresOf(error));
+      failed.push(...await this.#withSites(failuresOf(error)));
       this.loadFailure = loadFailure;
     } finally {
+      unlisten();
       clearInterval(flusher);
       this.engine.onExecute = undefined;
       this.#one = undefined;
-      if (!this.#options.dryRun) this.engine.checkpoint();
+      if (!this.#options.dryRun) save(() => this.engine.checkpoint());
+      // Every command of this build has ended.
+      save(() => this.#running?.clear());
+      if (this.#cache?.opened && !(await this.#cache.flush())) {
+        reporter.note?.("uploads to the remote cache did not finish in time: some were dropped");
+      }
     }
+    if (unsaved !== undefined) failed.push({ message: unsavedMessage(unsaved) });
     const result: BuildResult = {
       ok: failed.length === 0,
       ran: one.ran,
@@ -287,13 +424,29 @@ export class Builder {
     };
     reporter.buildFinished?.({
       ok: result.ok,
-      ran: result.ran.length,
+      ran: result.ran.length - one.restored.length,
+      restored: one.restored.length,
+      remote: one.remote.length,
       failed: failed.length,
       failures: failed.map((f) => f.message),
       durationMs: result.durationMs,
       dryRun: result.dryRun,
     });
     return result;
+  }
+
+  /** Failures, with each cycle's rules and aliases shown with their build.ts locations. */
+  async #withSites(failures: FoundFailure[]): Promise<BuildFailure[]> {
+    if (!failures.some((f) => f.cycle !== undefined)) return failures;
+    let project: Project | undefined;
+    try {
+      project = (await this.#project()).project;
+    } catch {
+      // build.ts does not load: the cycle is shown without locations.
+    }
+    return failures.map((f) =>
+      f.cycle === undefined ? f : { message: cycleMessage(f.cycle.frames, project) }
+    );
   }
 
   /**
@@ -303,11 +456,11 @@ export class Builder {
    * anyway, before anything else.
    */
   async #registerMemoFunctions(): Promise<void> {
-    if (this.loader.loaded !== undefined || this.#loadDirty) return;
+    if (this.#loader.loaded !== undefined || this.#loadDirty) return;
     const last = this.engine.lastValue("barchan.load", null) as LoadValue | undefined;
     if (last === undefined || last.memo.length === 0) return;
     try {
-      await this.loader.project(last.code);
+      await this.#loader.project(last.code);
     } catch {
       // build.ts does not load now: the load node reports it.
     }
@@ -331,10 +484,25 @@ export class Builder {
       this.#lock?.close();
       return;
     }
-    this.engine.close();
-    this.#outputs.close();
+    this.#unobserve?.();
+    // A state that cannot be written (a full disk) costs the next build
+    // work, not correctness: said, not thrown.
+    const closes = [
+      () => this.engine.close(),
+      () => this.#outputs.close(),
+      () => this.#running?.clear(),
+    ];
+    for (const close of closes) {
+      try {
+        close();
+      } catch (error) {
+        this.#reporter.note?.(unsavedMessage(error));
+      }
+    }
     this.#lock?.close();
     this.#lock = undefined;
+    void this.#cache?.close();
+    this.#executor.close();
   }
 
   /**
@@ -356,14 +524,18 @@ export class Builder {
     const dry = this.#options.dryRun;
     for (const path of this.#outputs.paths()) {
       if (project.producers.has(path)) continue;
-      const abs = join(project.root, path);
-      let digest: string | undefined;
-      try {
-        digest = digestOfFile(abs);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      // Nothing is deleted on the word of a line naming no path a rule can write.
+      if (!isOutputPath(path)) {
+        if (!dry) this.#outputs.release(path);
+        continue;
       }
-      if (digest !== undefined) {
+      const abs = join(project.root, path);
+      const digest = regularFileDigest(abs);
+      if (digest === undefined && pathPresent(abs)) {
+        this.#reporter.note?.(
+          `Kept ${path}: no rule produces it any more, and it is not a file barchan wrote`,
+        );
+      } else if (digest !== undefined) {
         const wrote = this.#outputs.digest(path);
         if (wrote !== "" && digest === wrote) {
           if (!dry) Deno.removeSync(abs);
@@ -381,13 +553,16 @@ export class Builder {
   }
 }
 
+/** A failure as {@linkcode failuresOf} finds it: a cycle keeps its calls, to be shown with sites. */
+type FoundFailure = BuildFailure & { cycle?: CycleError };
+
 /**
  * Flattens an error tree into distinct failures, and notes the first that
  * is build.ts's own (see {@linkcode Builder.loadFailure}).
  */
-function failuresOf(error: unknown): BuildFailure[] {
+function failuresOf(error: unknown): FoundFailure[] {
   const seen = new Set<unknown>();
-  const out: BuildFailure[] = [];
+  const out: FoundFailure[] = [];
   loadFailure = undefined;
   const visit = (e: unknown): void => {
     for (const x of errorsOf(e)) {
@@ -397,11 +572,20 @@ function failuresOf(error: unknown): BuildFailure[] {
       }
       if (seen.has(x)) continue;
       seen.add(x);
-      if (x instanceof RuleError) out.push({ rule: x.rule, message: x.message, output: x.output });
-      else out.push({ message: messageOf(x) });
+      if (x instanceof RuleError) {
+        out.push({ rule: x.rule, message: withOsHint(x.message), output: x.output });
+      } else if (x instanceof CycleError) out.push({ message: x.message, cycle: x });
+      else out.push({ message: withOsHint(messageOf(x)) });
       if (x instanceof BuildFileError) loadFailure ??= x;
     }
   };
   visit(error);
   return out;
+}
+
+/** Why the build's state could not be saved, and what that means. */
+function unsavedMessage(error: unknown): string {
+  const message = `Cannot save the build's state: ${messageOf(error)}`;
+  const hinted = withOsHint(message);
+  return hinted !== message ? hinted : `${message}; the next build redoes what was not recorded`;
 }

@@ -38,6 +38,8 @@ export type Need = DepSpec | ResolvedDep;
  *
  * const inputs = new InputSet("/project", {} as never);
  * assert.deepEqual(await inputs.files(), []);
+ * inputs.add([{ kind: "alias", name: "none" }]);
+ * assert.equal(inputs.found.length, 1);
  * ```
  */
 export class InputSet {
@@ -46,22 +48,38 @@ export class InputSet {
   readonly #pending: Need[] = [];
   readonly #files = new Map<string, InputFile>();
   readonly #aliases = new Set<string>();
+  readonly #found: Need[] = [];
+  readonly #foundKeys = new Set<string>();
 
   /**
    * @param root The project root.
    * @param engine The build's engine (for the values of built rules).
+   * @param deps The rule's static dependencies.
    */
-  constructor(root: string, engine: Engine) {
+  constructor(root: string, engine: Engine, deps: readonly Need[] = []) {
     this.#root = root;
     this.#engine = engine;
+    this.#pending.push(...deps);
   }
 
   /**
-   * Adds dependencies the action needs.
+   * Adds dependencies the action found while running (`ctx.need`,
+   * `ctx.readText`, a cache manifest).
    * @param deps The dependencies, already built.
    */
   add(deps: readonly Need[]): void {
     this.#pending.push(...deps);
+    for (const dep of deps) {
+      const key = JSON.stringify(dep);
+      if (this.#foundKeys.has(key)) continue;
+      this.#foundKeys.add(key);
+      this.#found.push(dep);
+    }
+  }
+
+  /** The dependencies found while running, each once, in the order found. */
+  get found(): readonly Need[] {
+    return this.#found;
   }
 
   /**

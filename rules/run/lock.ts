@@ -8,7 +8,8 @@
 import { CancelledError } from "../../fiber/cancel.ts";
 import { joinPath as join } from "../../memo/stat/paths.ts";
 import type { Reporter } from "../report/reporter.ts";
-import { BUILD_LOCK } from "../state.ts";
+import { BUILD_LOCK, RUNNING_LOG } from "../state.ts";
+import { pathPresent } from "../../memo/stat/stat.ts";
 
 /** How often a busy build lock is tried again, in milliseconds. */
 const LOCK_RETRY_MS = 20;
@@ -17,6 +18,8 @@ const LOCK_RETRY_MS = 20;
  * Takes the project's build lock, waiting for a build or clean that holds it.
  * `clean` deletes the state, lock file included, while holding the lock; a
  * lock then granted on the deleted file guards nothing, so it is taken again.
+ * Once it holds the lock, the commands a build that did not end left running
+ * are stopped (running_log.ts).
  * @param stateDir The state directory.
  * @param reporter Told when the lock is busy.
  * @param signal Stops waiting: the wait then throws a {@linkcode CancelledError}.
@@ -43,7 +46,19 @@ export async function lockState(
       }
       await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
     }
-    if (isSameFile(lock, path)) return lock;
+    if (isSameFile(lock, path)) {
+      // Commands a killed build left running are stopped before anything else.
+      if (pathPresent(join(stateDir, RUNNING_LOG))) {
+        try {
+          const { stopLeftovers } = await import("./running_log.ts");
+          await stopLeftovers(stateDir, reporter);
+        } catch (error) {
+          lock.close();
+          throw error;
+        }
+      }
+      return lock;
+    }
     lock.close();
   }
 }

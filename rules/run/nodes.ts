@@ -26,6 +26,15 @@
  * @module
  */
 import { currentEngine, type Engine, memo, previousValue, readTogether } from "../../memo/mod.ts";
+import { forkAndJoin } from "../../fiber/mod.ts";
+import { BuildFileError } from "../dsl/errors.ts";
+import { typeCheck } from "./type_check.ts";
+import { provideBuildServices } from "./build_services.ts";
+// The library's memo functions, which rules call from their actions, are
+// defined before any evaluation, as the build's own are: a rule's recorded
+// call to one is checked before build.ts (which imports them too) is
+// evaluated, if it is at all.
+import "../deno/module_graph.ts";
 import type { DepSpec } from "../project/project.ts";
 import type { LoadedProject, ProjectLoader } from "./loader.ts";
 import type { InfoRunner } from "../project/modules.ts";
@@ -36,6 +45,8 @@ import {
   type AliasSpec,
   DEFAULT_KEY,
   type DefaultSpec,
+  producerKey,
+  type ProducerSpec,
   ruleKey,
   type RuleSpec,
   sameSpec,
@@ -72,6 +83,30 @@ function context(): BuildContext {
   if (found === undefined) throw new Error("A rule was demanded outside a build");
   return found;
 }
+
+// The services library memo functions use (build_services.ts), from the
+// build the running call is part of.
+provideBuildServices(() => {
+  const found = contexts.get(currentEngine());
+  if (found === undefined) return undefined;
+  let one: OneBuild;
+  try {
+    one = found.one();
+  } catch {
+    return undefined;
+  }
+  return {
+    root: one.root,
+    scheduler: one.scheduler,
+    signal: one.signal,
+    async produce(path) {
+      const producer = await ruleSpec(producerKey(path)) as ProducerSpec | null;
+      if (producer === null) return false;
+      await one.needPath(path, undefined, { producer: producer.rule, single: producer.single });
+      return true;
+    },
+  };
+});
 
 /** What evaluating build.ts gives, as the load node keeps it. */
 export interface LoadValue {
@@ -129,8 +164,10 @@ export const ruleSpec = memo(
 export interface RuleValue {
   /** Target path to content digest; in a dry run, "" marks a rule that would run. */
   t: Record<string, string>;
-  /** The commands its action ran, in order (action_runner.ts). */
+  /** The steps its action took, in order (command/steps.ts). */
   c?: unknown[];
+  /** The dependencies its action found while running (`ctx.need`, `ctx.readText`). */
+  n?: unknown[];
 }
 
 /** A rule brought up to date. */
@@ -172,16 +209,54 @@ export const buildAlias = memo(
   { description: (name: string) => `alias @${name}` },
 );
 
-/** The root of a build: build.ts, then what was asked for. */
+/**
+ * The type check of build.ts and the modules it imports (type_check.ts):
+ * its type errors, one line each.
+ */
+export const checkBuild = memo(
+  "barchan.check",
+  async (_: null): Promise<string[]> => {
+    const ctx = context();
+    const one = ctx.one();
+    const started = performance.now();
+    const errors = await typeCheck(ctx.loader.file, one.scheduler, one.signal);
+    one.reporter.phase?.({ name: "type-check build.ts", durationMs: performance.now() - started });
+    return errors;
+  },
+  { description: () => "the type check of build.ts" },
+);
+
+/**
+ * The root of a build: build.ts, then what was asked for, and beside it
+ * (when asked) the type check of build.ts.
+ */
 export const buildRequest = memo(
   REQUEST_FUNCTION,
   async (request: BuildRequestKey): Promise<null> => {
-    const one = context().one();
+    const ctx = context();
+    const one = ctx.one();
     await loadBuild(null);
     const deps: readonly (DepSpec | DefaultSpec["deps"][number])[] = request.targets.length === 0
       ? (await ruleSpec(DEFAULT_KEY) as DefaultSpec).deps
       : one.normalizeRequest(request.targets);
-    await readTogether(() => one.need(deps, undefined));
+    if (request.check !== true) {
+      await readTogether(() => one.need(deps, undefined));
+      return null;
+    }
+    await readTogether(() =>
+      forkAndJoin(
+        () => one.need(deps, undefined),
+        async () => {
+          const errors = await checkBuild(null);
+          if (errors.length === 0) return;
+          throw new BuildFileError(
+            ctx.loader.file,
+            `does not type-check (--no-check builds without this check):\n` +
+              errors.map((e) => `  ${e}`).join("\n"),
+          );
+        },
+      )
+    );
     return null;
   },
   {

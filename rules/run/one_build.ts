@@ -10,14 +10,26 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { forkAndJoin, parallelIter, type Scheduler } from "../../fiber/mod.ts";
-import { type Engine, type ExecutionInfo, glob, pathPresent, stat } from "../../memo/mod.ts";
+import {
+  CycleError,
+  type Engine,
+  type ExecutionInfo,
+  glob,
+  messageOf,
+  pathPresent,
+  stat,
+} from "../../memo/mod.ts";
 import { closest, RuleError } from "../dsl/errors.ts";
 import type { OutputLog } from "./outputs.ts";
-import { type DepSpec, normalizeDeps } from "../project/project.ts";
-import type { Reporter } from "../report/reporter.ts";
+import { type DepSpec, normalizeDeps, type Project } from "../project/project.ts";
+import { cycleMessage } from "./cycle_message.ts";
+import { isOsError, withOsHint } from "./os_errors.ts";
+import type { ActionFinished, Reporter } from "../report/reporter.ts";
 import { BUILD_DIR } from "../state.ts";
 import { ActionRunner } from "./action_runner.ts";
 import type { CommandCache } from "../command/command_cache.ts";
+import type { Sandbox } from "./sandbox.ts";
+import type { BuildExecutor } from "./build_executor.ts";
 import type { LoadedProject } from "./loader.ts";
 import { buildAlias, buildRule, buildTarget, ruleSpec, type RuleValue } from "./nodes.ts";
 import {
@@ -59,6 +71,10 @@ export interface OneBuildInit {
   cache?: CommandCache;
   /** The cache namespace. @default "" */
   namespace?: string;
+  /** Runs commands under bubblewrap. @default undefined */
+  sandbox?: Sandbox;
+  /** The remote executor, if the build has one. */
+  executor?: BuildExecutor;
   /**
    * The project evaluated in this process, without a dependency on it (for
    * messages), evaluating build.ts when needed.
@@ -85,9 +101,12 @@ export class OneBuild {
   readonly restored: string[] = [];
   /** Why commands were not found in the action cache, by rule. */
   readonly misses = new Map<string, string>();
+  /** Rules whose action ran a command on the remote executor. */
+  readonly remote: string[] = [];
   #reasons = new Map<string, string>();
   #runner: ActionRunner;
   #project: () => Promise<LoadedProject>;
+  #remoteJobs: number;
 
   constructor(init: OneBuildInit) {
     this.root = init.root;
@@ -98,19 +117,23 @@ export class OneBuild {
     this.reporter = init.reporter;
     this.signal = init.signal;
     this.#project = init.project;
+    this.#remoteJobs = init.executor?.jobs ?? 0;
     this.#runner = new ActionRunner({
       root: this.root,
       engine: this.engine,
       cache: init.cache,
       namespace: init.namespace,
+      sandbox: init.sandbox,
+      executor: init.executor?.configured ? init.executor : undefined,
+      ranRemotely: (rule) => this.remote.push(rule.id),
       started: (rule) => this.ran.push({ rule: rule.id, reason: this.#reasonOf(rule.id) }),
       missed: (rule, reason) => this.misses.set(rule.id, reason),
       scheduler: this.scheduler,
       outputs: this.outputs,
-      reporter: this.reporter,
+      reporter: withHints(this.reporter),
       signal: this.signal,
       dryRun: this.dryRun,
-      need: (deps, from) => this.need(deps, from),
+      need: (deps, from) => this.#needFromAction(deps, from),
       needPath: (path, from) => this.needPath(path, from),
       siteOf: (id) => this.siteOf(id),
     });
@@ -174,10 +197,11 @@ export class OneBuild {
    * Each one in progress holds a chain of suspended calls (its rule, its
    * action, its command waiting for a job slot), about 12 KB; with no bound,
    * a cold build of 10,000 copies held all of them at once, and peaked at
-   * 380 MB against 265 MB. Four times the job slots keep every slot busy.
+   * 380 MB against 265 MB. Four times the job slots, local and remote, keep
+   * every slot busy.
    */
   get #fanOut(): number {
-    return Math.max(MIN_FAN_OUT, 4 * this.scheduler.jobs);
+    return Math.max(MIN_FAN_OUT, 4 * (this.scheduler.jobs + this.#remoteJobs));
   }
 
   /** A path given on the command line or to a build, normalised. */
@@ -203,6 +227,26 @@ export class OneBuild {
   async need(deps: readonly Need[], from: RuleSpec | undefined): Promise<void> {
     if (deps.length === 1) return await this.#needOne(deps[0], from);
     await parallelIter(deps, (dep) => this.#needOne(dep, from), { limit: this.#fanOut });
+  }
+
+  /**
+   * Builds what an action discovers (`ctx.need`). A cycle through it fails
+   * the action, whose error keeps the message only: it is given here, with
+   * the location of each rule and alias in the cycle.
+   */
+  async #needFromAction(deps: readonly Need[], from: RuleSpec): Promise<void> {
+    try {
+      await this.need(deps, from);
+    } catch (error) {
+      if (!(error instanceof CycleError)) throw error;
+      let project: Project | undefined;
+      try {
+        project = (await this.#project()).project;
+      } catch {
+        // build.ts does not load: no locations.
+      }
+      throw await this.problem(from, cycleMessage(error.frames, project));
+    }
   }
 
   async #needOne(dep: Need, from: RuleSpec | undefined): Promise<void> {
@@ -304,8 +348,38 @@ export class OneBuild {
    * @returns Its value.
    */
   async execute(spec: RuleSpec, previous: RuleValue | undefined): Promise<RuleValue> {
-    const { value, status } = await this.#runner.run(spec, this.#reasonOf(spec.id), previous);
+    if (!this.dryRun) {
+      const directory = spec.targets.find((t) => isDirectory(join(this.root, t)));
+      if (directory !== undefined) {
+        throw await this.problem(
+          spec,
+          `"${directory}" is a directory, where the rule's target file should be: targets are ` +
+            `files. Remove the directory if nothing in it is yours to keep (rm -r ${directory}), ` +
+            `or change the rule's targets to name the files in it`,
+        );
+      }
+    }
+    let outcome;
+    try {
+      outcome = await this.#runner.run(spec, this.#reasonOf(spec.id), previous);
+    } catch (error) {
+      // What the file system refused around the action (removing its old
+      // targets, recording its outputs), named with the rule; a
+      // dependency's failure stays the dependency's.
+      if (error instanceof RuleError || !isOsError(error)) throw error;
+      throw await this.problem(spec, withOsHint(messageOf(error)));
+    }
+    const { value, status } = outcome;
     if (status === "restored") this.restored.push(spec.id);
+    if (this.dryRun) return value;
+    const made = spec.targets.find((t) => isDirectory(join(this.root, t)));
+    if (made !== undefined) {
+      throw await this.problem(
+        spec,
+        `the action made a directory at "${made}", where its target should be a file: name ` +
+          `the files it writes in that directory as the rule's targets instead`,
+      );
+    }
     return value;
   }
 
@@ -340,6 +414,13 @@ export class OneBuild {
   }
 
   async #missingMessage(path: string): Promise<string> {
+    if (path.includes("\uFFFD")) {
+      // The runtime lists a name that is not UTF-8 with U+FFFD in place of
+      // the bytes it cannot decode, and no file has that name.
+      return `cannot read "${path}": its name is not valid UTF-8 (\uFFFD stands for the ` +
+        `bytes that are not), and barchan names files in UTF-8; rename it (for instance ` +
+        `with convmv -f latin1 -t utf8), or keep it out of the rule's globs`;
+    }
     const candidates = new Set<string>();
     try {
       const { project } = await this.#project();
@@ -358,5 +439,34 @@ export class OneBuild {
     const guess = closest(path, candidates);
     return `no rule to build "${path}" and no such file` +
       (guess === undefined ? "" : ` (did you mean "${guess}"?)`);
+  }
+}
+
+/**
+ * The reporter, with what to do added to each failed action's
+ * operating-system error; every other event passes as it is.
+ */
+function withHints(reporter: Reporter): Reporter {
+  const finished = reporter.actionFinished;
+  if (finished === undefined) return reporter;
+  const actionFinished = (event: ActionFinished) =>
+    finished.call(
+      reporter,
+      event.error === undefined ? event : { ...event, error: withOsHint(event.error) },
+    );
+  return new Proxy(reporter, {
+    get(target, key) {
+      if (key === "actionFinished") return actionFinished;
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isDirectory;
+  } catch {
+    return false;
   }
 }

@@ -20,7 +20,7 @@ import type { Reporter } from "../report/reporter.ts";
 import { STATE_DIR } from "../state.ts";
 import type { BuilderOptions, BuildResult, OpenedState } from "./builder.ts";
 import { lockState } from "./lock.ts";
-import { isRequest, requestId, TOOL } from "./request.ts";
+import { isRequest, requestId, requestKey } from "./request.ts";
 
 /** Options of {@linkcode runBuild} and {@linkcode openRequest}. */
 export interface RunBuildOptions extends BuilderOptions {
@@ -66,11 +66,14 @@ export async function openRequest(options: RunBuildOptions = {}): Promise<Opened
   let store: Store | undefined;
   try {
     store = new Store(stateDir, (m) => reporter.note?.(m), { lazy: true, roots: isRequest });
-    const verdict = verifyRoot(store, requestId({ targets, tool: TOOL }), root);
+    const verdict = verifyRoot(store, requestId(requestKey(targets, options.check)), root);
     // Files whose stat fields moved but not their content keep their new
     // fields: the next check does not hash them again.
     if (verdict.refreshed.length > 0) store.append(store.lastRun + 1, verdict.refreshed);
-    if (!verdict.upToDate) return { upToDate: false, state: { file, lock, store, verdict } };
+    // A replay of what up-to-date actions printed needs their values: the builder's.
+    if (!verdict.upToDate || options.replay) {
+      return { upToDate: false, state: { file, lock, store, verdict } };
+    }
     store.close();
     lock.close();
     reporter.buildStarted?.({ trigger: [] });

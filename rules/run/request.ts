@@ -33,6 +33,32 @@ export interface BuildRequestKey {
    * so that another barchan never takes an old answer for its own.
    */
   tool: string;
+  /**
+   * Whether the build type-checks build.ts (`build` does unless
+   * `--no-check`): present only then, so that a request built without the
+   * check is not taken for one built with it.
+   */
+  check?: true;
+}
+
+/**
+ * The key of a request of this barchan.
+ * @param targets Targets and `@aliases`, as given; none for the default.
+ * @param check Whether the build type-checks build.ts.
+ * @returns The key.
+ *
+ * @example A request with the type check is another request
+ * ```ts
+ * import { requestId, requestKey } from "@barchan/barchan/rules";
+ * import assert from "node:assert/strict";
+ *
+ * assert.notEqual(requestId(requestKey(["@test"], true)), requestId(requestKey(["@test"], false)));
+ * ```
+ */
+export function requestKey(targets: readonly string[], check = false): BuildRequestKey {
+  const key: BuildRequestKey = { targets: [...targets], tool: TOOL };
+  if (check) key.check = true;
+  return key;
 }
 
 /**

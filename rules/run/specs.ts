@@ -16,6 +16,7 @@ import { digestOf } from "../../memo/stat/digest.ts";
 import { globToRegExp } from "../../memo/leaves/glob.ts";
 import { actionOfSpec } from "../dsl/actions.ts";
 import type { AliasDef, DepSpec, Project, Rule } from "../project/project.ts";
+import type { PlatformProperties } from "../command/platform.ts";
 
 /** A dependency with what it resolves to in the project. */
 export type ResolvedDep =
@@ -53,6 +54,12 @@ export interface RuleSpec {
   readonly description: string | null;
   /** Whether the action cache may keep and restore its commands' results. */
   readonly cache: boolean;
+  /** Whether its commands may run on a remote executor. */
+  readonly remote: boolean;
+  /** The platform its commands run on (its own, else the project's); null is this machine. */
+  readonly platform: PlatformProperties | null;
+  /** Whether its commands always run under bubblewrap. */
+  readonly sandbox: boolean;
 }
 
 /** An alias as a build runs it. */
@@ -193,8 +200,18 @@ function ruleSpecOf(project: Project, rule: Rule, code: string): RuleSpec {
   const alias = rule.alias ?? null;
   const description = rule.description ?? null;
   const cache = rule.cache !== false;
+  const remote = rule.remote !== false;
+  const given = rule.platform ?? project.defaultPlatform;
+  const platform = given === undefined || Object.keys(given).length === 0 ? null : given;
+  const keyed: unknown[] = [rule.id, rule.targets, deps, action, alias, description, cache];
+  // Only what differs from the default enters the key: rules that set
+  // neither keep the key they had before these options existed.
+  if (!remote || platform !== null) keyed.push(remote, _sorted(platform));
+  // Like --sandbox, the option changes where commands run, not what they
+  // make: turning it on does not run again what already ran.
+  const sandbox = rule.sandbox === true;
   return {
-    key: digestOf(JSON.stringify([rule.id, rule.targets, deps, action, alias, description, cache])),
+    key: digestOf(JSON.stringify(keyed)),
     id: rule.id,
     targets: rule.targets,
     deps,
@@ -202,7 +219,14 @@ function ruleSpecOf(project: Project, rule: Rule, code: string): RuleSpec {
     alias,
     description,
     cache,
+    remote,
+    platform,
+    sandbox,
   };
+}
+
+function _sorted(platform: PlatformProperties | null): [string, string][] | null {
+  return platform && Object.entries(platform).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
 }
 
 function aliasSpecOf(project: Project, alias: AliasDef): AliasSpec {
@@ -305,6 +329,9 @@ export const specCodec: {
         spec.alias,
         spec.description,
         spec.cache ? 1 : 0,
+        spec.remote ? 1 : 0,
+        spec.platform,
+        spec.sandbox ? 1 : 0,
       ];
     }
     if ("rules" in spec) return ["a", spec.key, spec.name, spec.deps.map(storeDep), spec.rules];
@@ -329,6 +356,9 @@ export const specCodec: {
           alias: a[6] as string | null,
           description: a[7] as string | null,
           cache: a[8] !== 0,
+          remote: a[9] !== 0,
+          platform: (a[10] ?? null) as PlatformProperties | null,
+          sandbox: a[11] === 1,
         };
       }
       case "a":

@@ -27,6 +27,8 @@ export interface BuildStreamCas {
   url: string;
   /** Its process id. */
   pid: number;
+  /** The directory of its repository (blobs under `cas/objects/<2 hex>/<62 hex>`). */
+  repo: string;
   /** Stops the server by pid and removes its repository. */
   stop(): Promise<void>;
 }
@@ -63,7 +65,7 @@ export async function startBuildStreamCas(): Promise<BuildStreamCas | undefined>
     const port = Number(await readFirstLine(child.stdout));
     if (!(port > 0)) throw new Error(`BuildStream's CAS server printed no port (${port})`);
     await waitForPort(port);
-    return { url: `grpc://127.0.0.1:${port}`, pid: child.pid, stop };
+    return { url: `grpc://127.0.0.1:${port}`, pid: child.pid, repo, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -25,6 +25,10 @@ Faults and checks, for tests:
   --require-tool NAME calls whose RequestMetadata names another tool fail
                       INVALID_ARGUMENT
 
+  --root DIR          keep blobs under DIR/cas (an empty directory) rather
+                      than in a fresh temporary one, so that a test can
+                      remove one (a server that evicted it)
+
 Prints the port it listens on (127.0.0.1 only) as its first line of stdout.
 Runs with Debian's python3-grpcio and the REAPI modules of the buildstream
 package: /usr/bin/python3 test_executor.py --port 0 --workers 4
@@ -615,9 +619,10 @@ def main():
     parser.add_argument("--require-tool")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
+    parser.add_argument("--root")
     args = parser.parse_args()
 
-    root = tempfile.mkdtemp(prefix="barchan_test_executor_")
+    root = args.root or tempfile.mkdtemp(prefix="barchan_test_executor_")
     store = Store(root, args.corrupt_reads)
     options = Options(args)
     refuse = getattr(grpc.StatusCode, args.refuse) if args.refuse else None

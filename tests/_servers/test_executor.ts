@@ -37,6 +37,8 @@ export interface TestExecutor {
   port: number;
   /** Its process id. */
   pid: number;
+  /** Where it keeps blobs: `cas/<sha256>` below it (removed when it stops). */
+  storeDir: string;
   /** Stops it by pid. */
   stop(): Promise<void>;
 }
@@ -55,8 +57,11 @@ export async function startTestExecutor(
     );
     return undefined;
   }
+  const storeDir = await Deno.makeTempDir({ prefix: "barchan_test_executor_" });
   const args = [
     fileURLToPath(new URL("./test_executor.py", import.meta.url)),
+    "--root",
+    storeDir,
     "--port",
     "0",
     "--workers",
@@ -85,13 +90,14 @@ export async function startTestExecutor(
       if (!(error instanceof TypeError)) throw error;
     }
     await child.status;
+    await Deno.remove(storeDir, { recursive: true }).catch(() => {});
   };
   try {
     const port = Number(await readFirstLine(child.stdout));
     if (!(port > 0)) throw new Error(`The test executor printed no port (${port})`);
     await waitForPort(port);
     const scheme = options.tls ? "grpcs" : "grpc";
-    return { url: `${scheme}://127.0.0.1:${port}`, port, pid: child.pid, stop };
+    return { url: `${scheme}://127.0.0.1:${port}`, port, pid: child.pid, storeDir, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -2,6 +2,7 @@
 // default, `clean`, `targets`, -C and the search for build.ts, messages and
 // exit codes (0 success, 1 failed build, 2 bad usage).
 
+import { ownCacheEnv } from "../_own_cache.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { assertNoProcess, awaitProcesses } from "../fiber/_processes.ts";
@@ -181,6 +182,24 @@ Deno.test("barchan targets lists rules and aliases with their build.ts locations
   });
 });
 
+Deno.test("barchan targets names where build.ts calls a helper that makes rules, not the line inside it", async () => {
+  const buildTs = IMPORT + `function object(name: string) {
+  rule({ targets: "_build/" + name + ".o", deps: [], action: async (ctx) => { await ctx.sh("echo > _build/" + name + ".o"); }, description: "compile " + name });
+}
+object("lapi");
+for (const name of ["lcode", "ldo"]) {
+  object(name);
+}
+`;
+  await withProject({ "build.ts": buildTs }, async (root) => {
+    const result = await cli(root, "targets");
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^_build\/lapi.o\tbuild.ts:5\tcompile lapi$/m);
+    assert.match(result.stdout, /^_build\/lcode.o\tbuild.ts:7\tcompile lcode$/m);
+    assert.match(result.stdout, /^_build\/ldo.o\tbuild.ts:7\tcompile ldo$/m);
+  });
+});
+
 Deno.test("bad usage exits 2 with a message", async () => {
   await withProject({ "build.ts": SMALL }, async (root) => {
     for (
@@ -281,7 +300,7 @@ rule({ targets: "a.txt", action: sh("echo chatty; touch a.txt") });
   });
 });
 
-Deno.test("Ctrl-C (SIGINT to the build's process group) exits 130 without reporting the commands it killed", async () => {
+Deno.test("Ctrl-C (SIGINT to the build's process group) exits 130, saying which commands it stopped, not as failures", async () => {
   const marker = `100.${Math.floor(Math.random() * 1e9)}`;
   await withProject({
     "build.ts": IMPORT + `
@@ -294,7 +313,7 @@ rule({ targets: "b", action: run("sleep", "${marker}") });
       args: ["run", "-A", CLI, "build", "-C", root, "a", "b"],
       stdout: "piped",
       stderr: "piped",
-      env: NO_SERVER,
+      env: { ...NO_SERVER, ...ownCacheEnv() },
       detached: true,
     }).spawn();
     const stdout = new Response(child.stdout).text();
@@ -309,6 +328,85 @@ rule({ targets: "b", action: run("sleep", "${marker}") });
     const output = (await stdout) + (await stderr);
     assert.equal(status.code, 130, output);
     assert.doesNotMatch(output, /FAILED|Error/);
+    assert.match(
+      output,
+      new RegExp(
+        `^Interrupted: stopped 2 running commands: (a \\(sh -c echo started; sleep ${marker}[^)]*\\)|b \\(sleep ${marker}\\)), (a|b) \\(`,
+        "m",
+      ),
+    );
     await assertNoProcess(`sleep ${marker}`);
+  });
+});
+
+Deno.test("an error thrown while build.ts is evaluated names the line it was thrown at", async () => {
+  await withProject({
+    "build.ts": IMPORT + `import { check } from "./helpers/check.ts";
+rule({ targets: "a.txt", action: write("a.txt", "a") });
+check("only one object supported");
+`,
+    "helpers/check.ts": `export function check(what: string): void {
+  throw new TypeError(what);
+}
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /build\.ts: cannot be loaded: only one object supported \(thrown at helpers\/check\.ts:2\)/,
+    );
+    assert.equal(result.stderr.split("only one object supported").length, 2, "said once");
+  });
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "x", deps: [{}], action: write("x", "x") });
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Cannot depend on \[object Object\].*\(thrown at build\.ts:3\)/);
+  });
+});
+
+Deno.test("Deno.exit() called by build.ts is reported as a load error with its line, exit 1", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "a.txt", action: write("a.txt", "a") });
+if (!Deno.env.get("CONFIGURED")) Deno.exit(3);
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /build\.ts: cannot be loaded: it called Deno\.exit\(3\) at build\.ts:4 while it was evaluated/,
+    );
+    assert.equal(await readMaybe(root, "a.txt"), undefined);
+  });
+});
+
+Deno.test("each error is printed once, and one error is counted as 1 error", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "bad.txt", action: sh("echo compiler says no | tr a-z A-Z; exit 4") });
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.split("command exited with code 4").length, 2, result.stderr);
+    assert.equal(result.stderr.split("COMPILER SAYS NO").length, 2, "its output once");
+    assert.match(result.stderr, /Failed: 1 error, 1 action ran/);
+    assert.doesNotMatch(result.stderr, /1 errors/);
+  });
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "a.txt", deps: ["missing.txt"], action: sh("cat missing.txt > a.txt") });
+`,
+  }, async (root) => {
+    const result = await cli(root, "build");
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.split('no rule to build "missing.txt"').length, 2, result.stderr);
+    assert.match(result.stderr, /Failed: 1 error, 0 actions ran/);
   });
 });

@@ -1,3 +1,4 @@
+import "../_own_cache.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { build } from "../../mod.ts";
@@ -40,15 +41,24 @@ Deno.test("examples/hello builds from clean and its test alias passes", async ()
   assert.deepEqual(ranRules(await build({ root: dir, targets: ["@runtest"] })), []);
 });
 
-Deno.test("examples/hello: editing a header rebuilds only the objects that include it", async () => {
+Deno.test("examples/hello: editing a header rebuilds only the objects that include it, at any depth", async () => {
   const dir = await copyExample("hello");
+  const hello = () =>
+    new TextDecoder().decode(new Deno.Command(join(dir, "_build/hello")).outputSync().stdout);
   assert.ok((await build({ root: dir })).ok);
-  await Deno.writeTextFile(join(dir, "src/greeting.h"), '#define GREETING "Howdy"\n');
+  await Deno.writeTextFile(
+    join(dir, "src/greeting.h"),
+    '#include "punctuation.h"\n#define GREETING "Howdy"\n',
+  );
   const result = await build({ root: dir });
   assert.ok(result.ok);
   assert.deepEqual(ranRules(result), ["_build/hello", "_build/util.o"]);
-  const out = new Deno.Command(join(dir, "_build/hello")).outputSync();
-  assert.equal(new TextDecoder().decode(out.stdout), "Howdy, world!\n");
+  assert.equal(hello(), "Howdy, world!\n");
+  // Included by greeting.h, itself included by util.c: the depfile names it.
+  await Deno.writeTextFile(join(dir, "src/punctuation.h"), '#define MARK "?"\n');
+  const deeper = await build({ root: dir });
+  assert.deepEqual(ranRules(deeper), ["_build/hello", "_build/util.o"]);
+  assert.equal(hello(), "Howdy, world?\n");
 });
 
 Deno.test("examples/codegen builds from clean, runs its test, and regenerates on config edits", async () => {

@@ -1,6 +1,9 @@
 // Helpers shared by the rules tests: temporary projects on disk, builds in
 // this process with a recording reporter, and the CLI in a child process.
 
+import { ownCacheDir, ownCacheEnv, withOwnCache } from "../_own_cache.ts";
+
+export { withOwnCache };
 import { dirname, join, relative } from "node:path";
 import { build, type BuildResult, type Reporter } from "../../mod.ts";
 import { STATE_DIR } from "../../rules/state.ts";
@@ -36,7 +39,10 @@ export async function writeFiles(root: string, files: Files): Promise<void> {
   }
 }
 
-/** Runs `fn` in a new project directory holding `files`, removed afterwards. */
+/**
+ * Runs `fn` in a new project directory holding `files`, removed afterwards,
+ * with an action cache of its own ({@linkcode withOwnCache}).
+ */
 export async function withProject<T>(
   files: Files,
   fn: (root: string) => Promise<T>,
@@ -44,7 +50,7 @@ export async function withProject<T>(
   const root = await Deno.makeTempDir({ prefix: "barchan_rules_test_" });
   try {
     await writeFiles(root, files);
-    return await fn(root);
+    return await withOwnCache(() => fn(root));
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -95,7 +101,9 @@ export async function buildIn(
   jobs = 2,
 ): Promise<Built> {
   const reporter = recorder();
-  const result = await build({ root, targets, jobs, reporter });
+  const cacheDir = ownCacheDir();
+  const cache = cacheDir === undefined ? undefined : { cacheDir };
+  const result = await build({ root, targets, jobs, reporter, cache });
   return { ...result, ...reporter, ranIds: result.ran.map((r) => r.rule).sort() };
 }
 
@@ -151,7 +159,7 @@ export async function cliWithEnv(
     cwd,
     stdout: "piped",
     stderr: "piped",
-    env: { ...NO_SERVER, ...env },
+    env: { ...NO_SERVER, ...ownCacheEnv(), ...env },
   }).output();
   const decoder = new TextDecoder();
   return {

@@ -1,1 +1,2 @@
+#include "punctuation.h"
 #define GREETING "Hello"

@@ -3,5 +3,5 @@
 #include "greeting.h"
 
 void greet(const char *name) {
-  printf("%s, %s!\n", GREETING, name);
+  printf("%s, %s%s\n", GREETING, name, MARK);
 }

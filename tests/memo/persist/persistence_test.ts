@@ -384,3 +384,23 @@ Deno.test("a second engine on a store in use is refused with a clear error", asy
     new Engine({ dir: store }).close();
   });
 });
+
+const shouted: string[] = [];
+const shout = memo("persistShoutAll", (word: string) => {
+  shouted.push(word);
+  return word.toUpperCase();
+});
+
+Deno.test("lastValues gives every stored call's last value without executing any body", async () => {
+  await withTempDir(async (dir) => {
+    const first = new Engine({ dir, root: dir });
+    await first.run(() => Promise.all([shout("dune"), shout("erg")]));
+    first.close();
+    const second = new Engine({ dir, root: dir });
+    const values = second.lastValues("persistShoutAll").sort();
+    second.close();
+    assert.deepEqual(values, [["dune", "DUNE"], ["erg", "ERG"]]);
+    assert.deepEqual(shouted, ["dune", "erg"], "executed once each, by the first engine");
+    assert.deepEqual(new Engine().lastValues("persistNoSuchFunction"), []);
+  });
+});

@@ -5,7 +5,7 @@
 // first wrong read.
 
 import { LocalCache } from "../../../rules/cache/local_cache.ts";
-import { sha256Digest } from "../../../rules/cache/digest.ts";
+import { sha256Digest } from "../../../rules/reapi/digest.ts";
 
 const [dir, id, rounds] = Deno.args;
 const warnings: string[] = [];
@@ -39,7 +39,7 @@ function blobContent(i: number): Uint8Array {
 const keys = await Promise.all(
   Array.from(
     { length: KEYS },
-    async (_, i) => (await sha256Digest(new TextEncoder().encode(`key ${i}`))).hash,
+    (_, i) => sha256Digest(new TextEncoder().encode(`key ${i}`)),
   ),
 );
 const blobs = await Promise.all(Array.from({ length: KEYS }, async (_, i) => {

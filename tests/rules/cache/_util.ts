@@ -1,7 +1,7 @@
 // Helpers shared by the cache tests: temporary directories and digests.
 
-import { sha256Digest } from "../../../rules/cache/digest.ts";
-import type { Digest } from "../../../rules/cache/digest.ts";
+import { sha256Digest } from "../../../rules/reapi/digest.ts";
+import type { Digest } from "../../../rules/reapi/digest.ts";
 
 /** Runs `fn` in a new temporary directory, removed afterwards. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -21,9 +21,9 @@ export async function blob(text: string): Promise<{ bytes: Uint8Array; digest: D
   return { bytes, digest: await sha256Digest(bytes) };
 }
 
-/** An action key made from a name: the SHA-256 of the name. */
-export async function key(name: string): Promise<string> {
-  return (await sha256Digest(encoder.encode(name))).hash;
+/** An action key made from a name: the digest of the name's bytes. */
+export async function key(name: string): Promise<Digest> {
+  return await sha256Digest(encoder.encode(name));
 }
 
 /** Collects warnings given through a cache's `onWarning`. */

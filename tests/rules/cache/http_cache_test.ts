@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HttpCache, type HttpCacheOptions } from "../../../rules/cache/http_cache.ts";
-import { fileDigest, sha256Digest } from "../../../rules/cache/digest.ts";
+import { fileDigest, sha256Digest } from "../../../rules/reapi/digest.ts";
 import { nginxTest } from "../../_servers/nginx.ts";
 import { blob, key, warnings, withTempDir } from "./_util.ts";
 
@@ -44,7 +44,10 @@ nginxTest(
       await cache.putActionResult(k, new Uint8Array([8, 1]), { requires: [a.digest, tool.digest] });
       assert.equal(await cache.flush(10_000), true);
 
-      assert.deepEqual(await Deno.readFile(`${nginx.root}/cache/ac/${k}`), new Uint8Array([8, 1]));
+      assert.deepEqual(
+        await Deno.readFile(`${nginx.root}/cache/ac/${k.hash}`),
+        new Uint8Array([8, 1]),
+      );
       assert.deepEqual(await cache.getActionResult(k), new Uint8Array([8, 1]));
       assert.deepEqual(await cache.findMissing([a.digest, tool.digest]), []);
       assert.deepEqual(await cache.getBlob(a.digest), a.bytes);
@@ -279,7 +282,7 @@ Deno.test("HttpCache gives up on a server that accepts connections and never ans
       onWarning: seen.onWarning,
     });
     const start = Date.now();
-    assert.equal(await cache.getActionResult("0".repeat(64)), undefined);
+    assert.equal(await cache.getActionResult({ hash: "0".repeat(64), sizeBytes: 140 }), undefined);
     const waited = Date.now() - start;
     assert.ok(waited < 5_000, `gave up after ${waited} ms`);
     assert.equal(seen.list.length, 1);
@@ -349,7 +352,7 @@ Deno.test("HttpCache retries 5xx answers a few times, then gives up on the serve
   const flaky = flakyTestServer(2);
   try {
     const { cache, warnings } = client(flaky.url, { retryDelayMs: 1 });
-    assert.equal(await cache.getActionResult("0".repeat(64)), undefined);
+    assert.equal(await cache.getActionResult({ hash: "0".repeat(64), sizeBytes: 140 }), undefined);
     assert.equal(flaky.requests(), 3);
     assert.deepEqual(warnings, []);
     assert.equal(cache.available, true);
@@ -360,8 +363,8 @@ Deno.test("HttpCache retries 5xx answers a few times, then gives up on the serve
   const down = flakyTestServer(100);
   try {
     const { cache, warnings } = client(down.url, { retryDelayMs: 1, retries: 3 });
-    assert.equal(await cache.getActionResult("0".repeat(64)), undefined);
-    assert.equal(await cache.getActionResult("1".repeat(64)), undefined);
+    assert.equal(await cache.getActionResult({ hash: "0".repeat(64), sizeBytes: 140 }), undefined);
+    assert.equal(await cache.getActionResult({ hash: "1".repeat(64), sizeBytes: 140 }), undefined);
     assert.equal(down.requests(), 4);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /unavailable \(503 Service Unavailable on GET \/ac\/0+\)/);

@@ -6,7 +6,7 @@ import { nginxTest } from "../../_servers/nginx.ts";
 import { blob, key, warnings, withTempDir } from "./_util.ts";
 
 nginxTest(
-  "TieredCache finds a remote hit, writes it into the local cache, then hits locally",
+  "TieredCache finds a remote hit and keeps its blobs locally; the result is kept once the caller stores it",
   async (nginx) => {
     await withTempDir(async (dir) => {
       // A warm remote cache, filled by another machine.
@@ -25,11 +25,14 @@ nginxTest(
       const first = await cache.lookupActionResult(k);
       assert.deepEqual(first, { bytes: new Uint8Array([1, 2]), source: "remote" });
       assert.equal(describeSource(first!.source), "restored from remote cache");
+      // Not checked, so not kept.
+      assert.equal(await local.getActionResult(k), undefined);
       assert.equal(
         await cache.restoreBlob(out.digest, `${dir}/out/tool`, { executable: true }),
         "remote",
       );
       assert.equal((await Deno.stat(`${dir}/out/tool`)).mode! & 0o777, 0o755);
+      await cache.local.putActionResult(k, first!.bytes);
       assert.deepEqual(await local.stats(), {
         entries: 2,
         bytes: 2 + out.bytes.length,
@@ -43,6 +46,7 @@ nginxTest(
       assert.deepEqual(second, { bytes: new Uint8Array([1, 2]), source: "local" });
       assert.equal(describeSource(second!.source), "restored from local cache");
       assert.equal(await cache.restoreBlob(out.digest, `${dir}/out/tool2`), "local");
+      assert.equal(await cache.pullBlob(out.digest), "local");
       assert.deepEqual(await cache.getBlob(out.digest), out.bytes);
       assert.deepEqual(await cache.findMissing([out.digest]), []);
       assert.deepEqual(seen.list, []);
@@ -72,7 +76,7 @@ nginxTest("TieredCache stores in both tiers and finds what neither holds", async
     assert.ok(await cache.flush(10_000));
     assert.deepEqual(await local.findMissing([a.digest, b.digest]), []);
     assert.deepEqual(await remote.findMissing([a.digest, b.digest]), []);
-    assert.deepEqual(await Deno.readFile(`${nginx.root}/ac/${k}`), new Uint8Array([5]));
+    assert.deepEqual(await Deno.readFile(`${nginx.root}/ac/${k.hash}`), new Uint8Array([5]));
     // Only in the remote tier: not missing.
     await local.clear();
     assert.deepEqual(await cache.findMissing([a.digest, c.digest]), [c.digest]);

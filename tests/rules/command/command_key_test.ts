@@ -80,3 +80,19 @@ Deno.test("a portable command's Action names its working directory and sorted ou
   assert.deepEqual(command.outputPaths, ["a", "z"]);
   assert.deepEqual(command.environmentVariables, [{ name: "TZ", value: "UTC" }]);
 });
+
+Deno.test("a platform replaces this machine in the key, and the local program's digest is left out", async () => {
+  const tool = { hash: "d".repeat(64), sizeBytes: 1 };
+  const image = { "container-image": "docker://gcc:14", OSFamily: "linux" };
+  const remote = await key({}, [A, H], { platform: image });
+  assert.notEqual(remote, await key());
+  assert.equal(await key({}, [A, H], { platform: image, tool }), remote);
+  assert.notEqual(
+    await key({}, [A, H], { platform: { ...image, "container-image": "x" } }),
+    remote,
+  );
+  const built = await keyCommand(SPEC, [A], { ambient: {}, platform: image });
+  const text = new TextDecoder().decode(built.action);
+  assert.ok(text.includes("container-image") && text.includes("docker://gcc:14"));
+  assert.ok(!text.includes(Deno.build.arch), "this machine's CPU is not named");
+});

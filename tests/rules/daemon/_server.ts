@@ -7,6 +7,7 @@ import { serverStatus } from "../../../rules/daemon/client.ts";
 import { stopServer } from "../../../rules/daemon/start.ts";
 import { SERVER_PID, STATE_DIR } from "../../../rules/state.ts";
 import { CLI, type CliResult, type Files, withProject } from "../_util.ts";
+import { ownCacheEnv } from "../../_own_cache.ts";
 
 /** Bound on waiting for a process to start or stop; generous for a loaded machine, never an assertion. */
 export const WAIT_MS = 30_000;
@@ -17,7 +18,10 @@ export const SERVER_ON: Readonly<Record<string, string>> = {
   BARCHAN_SERVER: "on",
 };
 
-/** Runs `cli.ts ARGS` in `cwd` with a build server allowed, `env` added. */
+/**
+ * Runs `cli.ts ARGS` in `cwd` with a build server allowed, `env` added, and
+ * the running test's own action cache.
+ */
 export async function serverCli(
   cwd: string,
   args: string[],
@@ -28,7 +32,7 @@ export async function serverCli(
     cwd,
     stdout: "piped",
     stderr: "piped",
-    env: { ...SERVER_ON, ...env },
+    env: { ...SERVER_ON, ...ownCacheEnv(), ...env },
   }).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };

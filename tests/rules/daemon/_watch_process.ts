@@ -2,6 +2,7 @@
 // through its JSON event stream, for the tests of watch mode and of builds
 // served by a session.
 
+import { ownCacheEnv } from "../../_own_cache.ts";
 import { CLI, NO_SERVER } from "../_util.ts";
 
 /** Bound on waiting for an event; generous for a loaded two-core machine, never an assertion. */
@@ -52,7 +53,7 @@ export class WatchProcess implements AsyncDisposable {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: NO_SERVER,
+      env: { ...NO_SERVER, ...ownCacheEnv() },
     }).spawn();
     this.#readers = Promise.all([this.#readStdout(), this.#readStderr()]).then(() => {});
   }
@@ -139,6 +140,17 @@ export class WatchProcess implements AsyncDisposable {
       return e.event === "build-finished";
     });
     return { trigger: started.trigger!, ran: ran.sort(), notes, finished };
+  }
+
+  /**
+   * The next whole build that a change of `path` started; builds before it
+   * (an earlier change's events arriving late) are passed over.
+   */
+  async buildAfter(path: string): Promise<SeenBuild> {
+    for (;;) {
+      const build = await this.nextBuild();
+      if (build.trigger.includes(path)) return build;
+    }
   }
 
   /**

@@ -59,13 +59,30 @@ function normalized(result: CliResult, root: string): string {
 }
 
 Deno.test("build server: each step prints what a build in its own process prints", async () => {
+  // Each copy has an action cache of its own: neither restores what the other built.
+  const caches = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+  const [aloneEnv, servedEnv] = caches.map((dir) => ({ BARCHAN_CACHE_DIR: dir }));
+  try {
+    await compareSteps(aloneEnv, servedEnv);
+  } finally {
+    for (const dir of caches) await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function compareSteps(
+  aloneEnv: Record<string, string>,
+  servedEnv: Record<string, string>,
+): Promise<void> {
   await withServerProject(PROJECT, async (alone) => {
     await withServerProject(PROJECT, async (served) => {
       for (const [i, [files, args]] of STEPS.entries()) {
         await writeFiles(alone, files);
         await writeFiles(served, files);
-        const expected = normalized(await serverCli(alone, [...args, "--no-server"]), alone);
-        const actual = normalized(await serverCli(served, args), served);
+        const expected = normalized(
+          await serverCli(alone, [...args, "--no-server"], aloneEnv),
+          alone,
+        );
+        const actual = normalized(await serverCli(served, args, servedEnv), served);
         assert.equal(actual, expected, `step ${i}: ${args.join(" ")}`);
         // The dry run aside, each went through the server.
         if (i === 0) assert.notEqual(await serverPid(served), undefined);
@@ -77,4 +94,4 @@ Deno.test("build server: each step prints what a build in its own process prints
       );
     });
   });
-});
+}

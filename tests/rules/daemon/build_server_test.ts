@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { serverSocketPath, serverStatus } from "../../../rules/daemon/client.ts";
 import { STATE_DIR } from "../../../rules/state.ts";
 import { CLI, type Files, MOD, readMaybe, withProject } from "../_util.ts";
+import { ownCacheEnv } from "../../_own_cache.ts";
 import { stopServer } from "../../../rules/daemon/start.ts";
 import {
   isAlive,
@@ -51,7 +52,7 @@ function startClient(root: string, target: string): Deno.ChildProcess {
     cwd: root,
     stdout: "null",
     stderr: "piped",
-    env: { ...SERVER_ON },
+    env: { ...SERVER_ON, ...ownCacheEnv() },
   }).spawn();
 }
 
@@ -384,7 +385,7 @@ rule({ targets: "out.txt", deps: "in.txt", action: sh("cp in.txt out.txt") });
           cwd: root,
           stdout: "piped",
           stderr: "piped",
-          env: { ...SERVER_ON },
+          env: { ...SERVER_ON, ...ownCacheEnv() },
         }).output();
         const stderr = new TextDecoder().decode(out.stderr);
         assert.equal(out.code, 0, stderr);

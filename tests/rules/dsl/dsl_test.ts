@@ -110,6 +110,35 @@ rule({ targets: "all.txt", deps: ["parts/*.txt"], action: sh("cat parts/*.txt > 
   });
 });
 
+Deno.test("a file whose name is not UTF-8 under a glob is a clear error naming it, and renaming it fixes the build", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+rule({ targets: "all.txt", deps: ["parts/*.txt"], action: sh("cat parts/*.txt > all.txt") });
+`,
+    "parts/1.txt": "one\n",
+  }, async (root) => {
+    // A Latin-1 name: byte 0xE9 alone is not UTF-8, and Deno takes paths as strings.
+    const made = await new Deno.Command("sh", {
+      args: ["-c", "printf 'two\\n' > \"parts/caf$(printf '\\351').txt\""],
+      cwd: root,
+    }).output();
+    assert.equal(made.code, 0);
+    const failed = await buildIn(root);
+    assert.equal(failed.ok, false);
+    const message = failed.failed.map((f) => f.message).join("\n");
+    assert.match(message, /cannot read "parts\/caf\uFFFD\.txt": its name is not valid UTF-8/);
+    assert.match(message, /rename it/);
+    assert.match(message, /\(rule all\.txt, build\.ts:3\)/);
+    const renamed = await new Deno.Command("sh", {
+      args: ["-c", "mv parts/caf*.txt parts/2.txt"],
+      cwd: root,
+    }).output();
+    assert.equal(renamed.code, 0);
+    await buildOk(root);
+    assert.equal(await readMaybe(root, "all.txt"), "one\ntwo\n");
+  });
+});
+
 Deno.test("run() passes arguments to the program without a shell", async () => {
   await withProject({
     "build.ts": IMPORT + `

@@ -37,3 +37,42 @@ Deno.test("a target inside barchan's state directory is refused", async () => {
   assert.ok(error instanceof BuildFileError);
   assert.match(error.message, /inside barchan's state/);
 });
+
+Deno.test("a target that is empty, the project directory or holds a control character is refused at load, with the rule's line", async () => {
+  const cases: [string, RegExp][] = [
+    [`""`, /The rule at build\.ts:2 has an empty target name/],
+    [`["a.txt", "."]`, /The rule at build\.ts:2 names the project directory itself \("\."\)/],
+    [`"notes\\nfoo"`, /The rule at build\.ts:2 .*control character \(\\n\): "notes\\nfoo"/],
+    [`"a\\u0000b"`, /The rule at build\.ts:2 .*control character \(\\u0000\)/],
+    [`"bell\\u0007"`, /The rule at build\.ts:2 .*control character \(\\u0007\)/],
+  ];
+  for (const [targets, message] of cases) {
+    const dir = await projectWith(`rule({ targets: ${targets}, action: write("x", "x") });`);
+    await Deno.writeTextFile(join(dir, "notes"), "the user's notes");
+    const error = await build({ root: dir }).catch((e) => e);
+    assert.ok(error instanceof BuildFileError, `${targets}: ${error}`);
+    assert.match(error.message, message);
+    assert.equal(await Deno.readTextFile(join(dir, "notes")), "the user's notes");
+    await assert.rejects(Deno.stat(join(dir, "x")), Deno.errors.NotFound);
+  }
+});
+
+Deno.test('a dependency on "." or "" is refused at load, for a rule and for an alias, with its line', async () => {
+  for (const deps of [`["."]`, `[""]`, `["./"]`]) {
+    const dir = await projectWith(
+      `rule({ targets: "x", deps: ${deps}, action: write("x", "x") });`,
+    );
+    const error = await build({ root: dir }).catch((e) => e);
+    assert.ok(error instanceof BuildFileError, `${deps}: ${error}`);
+    assert.match(error.message, /The rule at build\.ts:2 depends on the project directory itself/);
+  }
+  const dir = await projectWith(
+    `import { alias } from ${JSON.stringify(modUrl)};\nalias("all", ".");`,
+  );
+  const error = await build({ root: dir }).catch((e) => e);
+  assert.ok(error instanceof BuildFileError, String(error));
+  assert.match(
+    error.message,
+    /The alias @all at build\.ts:3 depends on the project directory itself/,
+  );
+});

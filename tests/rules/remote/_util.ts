@@ -1,6 +1,6 @@
 // Servers and blobs for the rules/remote tests.
 
-import { startBuildStreamCas } from "../../_servers/buildstream_cas.ts";
+import { type BuildStreamCas, startBuildStreamCas } from "../../_servers/buildstream_cas.ts";
 import {
   startTestExecutor,
   type TestExecutor,
@@ -10,11 +10,13 @@ import { sha256Digest } from "../../../rules/reapi/digest.ts";
 import type { Digest } from "../../../rules/reapi/messages.ts";
 
 /** Runs `f` with BuildStream's CAS server's URL; skips when not installed. */
-export async function withBuildStream(f: (url: string) => Promise<void>): Promise<void> {
+export async function withBuildStream(
+  f: (url: string, server: BuildStreamCas) => Promise<void>,
+): Promise<void> {
   const server = await startBuildStreamCas();
   if (!server) return;
   try {
-    await f(server.url);
+    await f(server.url, server);
   } finally {
     await server.stop();
   }

@@ -1,11 +1,13 @@
 // grpcs:// with a CA file: a server whose certificate a private CA signed is
-// trusted through `caFile`, and refused without it.
+// trusted through `caFile`, and refused without it; a build's executor too.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { connectRemote } from "../../../rules/remote/remote.ts";
 import { RemoteError } from "../../../rules/remote/errors.ts";
 import { withExecutor, withTempDir } from "./_util.ts";
+import { build } from "../../../mod.ts";
+import { IMPORT, writeFiles } from "../_util.ts";
 
 async function openssl(dir: string, ...args: string[]): Promise<void> {
   const { success, stderr } = await new Deno.Command("openssl", {
@@ -99,6 +101,33 @@ Deno.test("grpcs:// trusts a server signed by the CA file, and refuses it withou
         connectRemote(executor.url, { caFile: join(dir, "ca.pem") }),
         /TLS needs a host name, not an IP address/,
       );
+    });
+  });
+});
+
+Deno.test("a build on a grpcs:// executor with --remote-ca's CA runs its commands there", async () => {
+  await withTempDir(async (dir) => {
+    if (!await makeCertificates(dir)) return;
+    const tls = { cert: join(dir, "server.pem"), key: join(dir, "server.key") };
+    await withExecutor({ tls }, async (executor) => {
+      const root = join(dir, "project");
+      await writeFiles(root, {
+        "build.ts": IMPORT + `rule({ targets: "a.txt", action: sh("echo over tls > a.txt") });\n`,
+      });
+      const remote = {
+        executor: `grpcs://localhost:${executor.port}`,
+        caFile: join(dir, "ca.pem"),
+      };
+      const finished: boolean[] = [];
+      const result = await build({
+        root,
+        cache: { cacheDir: join(dir, "cache") },
+        remote,
+        reporter: { actionFinished: (e) => void finished.push(e.remote ?? false) },
+      });
+      assert.ok(result.ok, JSON.stringify(result.failed));
+      assert.deepEqual(finished, [true]);
+      assert.equal(await Deno.readTextFile(join(root, "a.txt")), "over tls\n");
     });
   });
 });

@@ -41,9 +41,18 @@ Deno.test("a claim cut short by a crash in outputs.log is ignored", async () => 
   );
   await Deno.writeTextFile(join(dir, "notes.txt"), "mine");
   await Deno.mkdir(join(dir, "_build/.barchan"), { recursive: true });
-  // A crash while appending "c\tnotes.txt.out\n" left its first bytes only.
-  await Deno.writeTextFile(join(dir, "_build/.barchan/outputs.log"), "c\tnotes.txt");
-  const result = await build({ root: dir, targets: ["notes.txt"] });
+  // A crash while appending "c\tnotes.txt.out\tSUM\n" left its first bytes only.
+  await Deno.writeTextFile(
+    join(dir, "_build/.barchan/outputs.log"),
+    "barchan outputs 2\nc\tnotes.txt",
+  );
+  const notes: string[] = [];
+  const result = await build({
+    root: dir,
+    targets: ["notes.txt"],
+    reporter: { note: (m) => void notes.push(m) },
+  });
+  assert.deepEqual(notes, [], "a torn last line is no damage");
   assert.equal(result.ok, false);
   assert.match(result.failed[0].message, /refusing to overwrite "notes.txt"/);
   assert.equal(await Deno.readTextFile(join(dir, "notes.txt")), "mine");

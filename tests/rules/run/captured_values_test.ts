@@ -160,10 +160,13 @@ Deno.test("only the commands whose key changed are spawned; a later command sees
           "the first command was spawned again",
         );
         assert.equal(await readMaybe(root, "b.txt"), "one\nin\nthree\n");
+        // A file needed after a command may be one it read (a depfile names
+        // what a compiler read only after it ran): it is in the key of every
+        // command before it.
         await Deno.writeTextFile(log, "");
         await writeFiles(root, { "in.txt": "changed\n" });
         await buildOk(root);
-        assert.equal(await Deno.readTextFile(log), "second\n", "only the command after ctx.need");
+        assert.equal(await Deno.readTextFile(log), "first\nsecond\n");
         assert.equal(await readMaybe(root, "b.txt"), "one\nchanged\nthree\n");
       },
     );
@@ -269,5 +272,39 @@ rule({
     }
     assert.equal(await readMaybe(root, "out.txt"), "two\n");
     assert.deepEqual((await buildOk(root)).ranIds, []);
+  });
+});
+
+Deno.test("a command whose inputs are found after it ran is replayed, and restored from the cache, only while they are unchanged", async () => {
+  const buildTs = (comment: string) =>
+    `import { rule } from "${MOD}";
+${comment}
+rule({
+  targets: "out.txt",
+  action: async (ctx) => {
+    await ctx.sh("cat a.txt b.txt > out.txt");
+    await ctx.need("a.txt", "b.txt"); // what the command read, known once it ran
+  },
+});
+`;
+  await withProject({ "build.ts": buildTs(""), "a.txt": "a\n", "b.txt": "b\n" }, async (root) => {
+    await buildOk(root);
+    await writeFiles(root, { "build.ts": buildTs("// edited") });
+    assert.deepEqual((await buildOk(root)).ranIds, [], "a replay spawns nothing");
+    await writeFiles(root, { "b.txt": "B\n", "build.ts": buildTs("// edited again") });
+    await buildOk(root);
+    assert.equal(await readMaybe(root, "out.txt"), "a\nB\n", "a found input changed: it runs");
+
+    // Deleted, it comes back from the cache: the key under which it is
+    // looked up first leads to the inputs it found, then to its result.
+    await Deno.remove(join(root, "out.txt"));
+    const restored = await buildOk(root);
+    assert.deepEqual(restored.finished.map((e) => e.restored), ["local"]);
+    assert.equal(await readMaybe(root, "out.txt"), "a\nB\n");
+    await Deno.remove(join(root, "out.txt"));
+    await writeFiles(root, { "a.txt": "A\n" });
+    const missed = await buildOk(root);
+    assert.deepEqual(missed.finished.map((e) => e.restored), [undefined]);
+    assert.equal(await readMaybe(root, "out.txt"), "A\nB\n");
   });
 });

@@ -2,6 +2,7 @@
 // the same project both succeed, the actions run once in total, and the
 // state they leave is intact.
 
+import { ownCacheEnv } from "../../_own_cache.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildOk, CLI, IMPORT, NO_SERVER, readMaybe, snapshot, withProject } from "../_util.ts";
@@ -26,7 +27,7 @@ function startBuild(root: string): Deno.ChildProcess {
     cwd: root,
     stdout: "piped",
     stderr: "piped",
-    env: NO_SERVER,
+    env: { ...NO_SERVER, ...ownCacheEnv() },
   }).spawn();
 }
 

@@ -15,6 +15,7 @@ import {
   IMPORT,
   NO_SERVER,
   snapshot,
+  withOwnCache,
   writeFiles,
 } from "../_util.ts";
 import { prng } from "../../_prng.ts";
@@ -97,7 +98,7 @@ async function cleanBuild(root: string): Promise<Files> {
   const copy = await Deno.makeTempDir({ prefix: "barchan_kill_clean_" });
   try {
     await writeFiles(copy, await snapshot(root, ["_build", "out"]));
-    await buildOk(copy, [], 4);
+    await withOwnCache(() => buildOk(copy, [], 4));
     return await snapshot(copy);
   } finally {
     await Deno.remove(copy, { recursive: true });

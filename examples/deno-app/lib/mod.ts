@@ -1,0 +1,6 @@
+/**
+ * Text helpers for the greeter app.
+ *
+ * @module
+ */
+export { shout, titleCase } from "./text.ts";

@@ -1,0 +1,329 @@
+/**
+ * Remote execution over gRPC (`--remote-executor grpc://...`): the
+ * {@linkcode CommandExecutor} on the Execution, ContentAddressableStorage and
+ * ByteStream services of the Remote Execution API (Buildbarn, BuildBuddy,
+ * Buildfarm, BuildGrid, NativeLink...).
+ *
+ * For each command:
+ * 1. the `Action`, the `Command`, the input root's `Directory` messages and
+ *    the input files go to the CAS, those not known to be there: blobs of a
+ *    few KiB in one batch at once (asking first would cost as much as
+ *    sending: the messages are new for every command), the others after
+ *    `FindMissingBlobs`, in batches or through ByteStream, files read as
+ *    they are sent;
+ * 2. `Execute` with the action's digest, letting the server answer from its
+ *    action cache (`skip_cache_lookup` false) and cache what it runs (the
+ *    action's `do_not_cache` is false); the operation is followed to its end,
+ *    with `WaitExecution` after a dropped stream; a server that lost an input
+ *    meanwhile (`FAILED_PRECONDITION`) gets the blobs again, once;
+ * 3. the output files, stdout and stderr are downloaded (the small ones in
+ *    one batch), checked against their SHA-256 and size; each file is
+ *    written beside its local path, given its executable bit and renamed
+ *    into place.
+ *
+ * A command that exits non-zero is an outcome like any other. The failure of
+ * the server (unreachable, refusing, no execution service, a blob it serves
+ * damaged or not at all) is an {@linkcode ExecutorError}, and whatever this
+ * execution wrote is removed first. Nothing of gRPC is loaded before the
+ * first command.
+ *
+ * @module
+ */
+
+import { CancelledError } from "../../fiber/mod.ts";
+import {
+  type CommandExecutor,
+  type ExecuteOutcome,
+  type ExecuteRequest,
+  ExecutorError,
+} from "../command/command_executor.ts";
+import type { OutputFile } from "../reapi/action_result.ts";
+import { type Digest, digestKey, sameDigest, sha256Digest } from "../reapi/digest.ts";
+import { parseEndpoint } from "./endpoint.ts";
+import { GrpcCode, RemoteError } from "./errors.ts";
+import { type BlobSource, connectRemote, type Remote, type RemoteOptions } from "./remote.ts";
+import { mapBounded } from "./_bounded.ts";
+import { parentDir, tempBeside } from "./_files.ts";
+
+/**
+ * Options of {@linkcode GrpcExecutor}: the connection's.
+ *
+ * @example An instance with a private CA
+ * ```ts
+ * import type { GrpcExecutorOptions } from "./executor.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const options: GrpcExecutorOptions = { instanceName: "linux", caFile: "/etc/ca.pem" };
+ * assert.equal(options.instanceName, "linux");
+ * ```
+ */
+export type GrpcExecutorOptions = RemoteOptions;
+
+/**
+ * A remote executor over the Remote Execution API. Connects on the first
+ * command (asking Capabilities, which must offer execution);
+ * {@linkcode GrpcExecutor.close} it when done.
+ *
+ * @example A server that is not there fails the command with an ExecutorError
+ * ```ts
+ * import { GrpcExecutor } from "./executor.ts";
+ * import { ExecutorError } from "../command/command_executor.ts";
+ * import { keyCommand } from "../command/command_key.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const port = listener.addr.port;
+ * listener.close();
+ * const executor = new GrpcExecutor(`grpc://127.0.0.1:${port}`, { retries: 0 });
+ * const spec = { program: "true", args: [], env: {}, cwd: "", outputs: [] };
+ * const key = await keyCommand(spec, [], { ambient: {} });
+ * await assert.rejects(
+ *   executor.execute({ key, inputs: [], outputs: new Map() }),
+ *   (error) => error instanceof ExecutorError && /UNAVAILABLE/.test(error.message),
+ * );
+ * executor.close();
+ * ```
+ */
+export class GrpcExecutor implements CommandExecutor {
+  /** The endpoint and instance, for messages. */
+  readonly name: string;
+  #endpoint: string;
+  #options: GrpcExecutorOptions;
+  #remote: Promise<Remote> | undefined;
+  /** Blobs the server was found to hold, or was sent, during this executor's life. */
+  #present = new Set<string>();
+
+  /**
+   * Makes the executor; nothing connects before the first command.
+   *
+   * @param endpoint `grpc://HOST:PORT` or `grpcs://HOST:PORT`.
+   * @param options Instance, headers, TLS roots, deadlines, retries.
+   * @throws {TypeError} If the endpoint is not a grpc:// or grpcs:// URL.
+   */
+  constructor(endpoint: string, options: GrpcExecutorOptions = {}) {
+    parseEndpoint(endpoint);
+    this.#endpoint = endpoint;
+    this.#options = options;
+    this.name = options.instanceName ? `${endpoint} (instance ${options.instanceName})` : endpoint;
+  }
+
+  /**
+   * Runs a command remotely (see the module doc).
+   *
+   * @param request The command, its inputs and where its outputs go.
+   * @returns What it did; a non-zero exit code is an outcome.
+   * @throws {ExecutorError} When the server fails.
+   * @throws {CancelledError} When the request's signal aborts.
+   */
+  async execute(request: ExecuteRequest): Promise<ExecuteOutcome> {
+    const written: string[] = [];
+    try {
+      return await this.#execute(request, written);
+    } catch (error) {
+      await Promise.all(written.map((path) => Deno.remove(path).catch(() => {})));
+      const signal = request.signal;
+      if (signal?.aborted) throw new CancelledError(signal.reason);
+      if (error instanceof RemoteError) {
+        throw new ExecutorError(`Remote execution on ${this.name} failed: ${error.message}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Closes the connection; commands in flight fail. */
+  close(): void {
+    const remote = this.#remote;
+    this.#remote = undefined;
+    remote?.then((r) => r.close(), () => {});
+  }
+
+  async #execute(request: ExecuteRequest, written: string[]): Promise<ExecuteOutcome> {
+    const remote = await this.#connect();
+    const blobs = _blobsOf(request);
+    await this.#upload(remote, blobs, false);
+    const digest = request.key.actionDigest;
+    let outcome;
+    try {
+      outcome = await remote.execution.execute(digest, { signal: request.signal });
+    } catch (error) {
+      if (!(error instanceof RemoteError) || error.code !== GrpcCode.FAILED_PRECONDITION) {
+        throw error;
+      }
+      // An input the server held was evicted meanwhile: send what it lacks now.
+      await this.#upload(remote, blobs, true);
+      outcome = await remote.execution.execute(digest, { signal: request.signal });
+    }
+    const { result, cachedResult } = outcome;
+    const files = result.outputFiles.map((file) => {
+      const path = request.outputs.get(file.path);
+      if (path === undefined) {
+        throw new ExecutorError(
+          `Remote execution on ${this.name} returned output "${file.path}", which the command ` +
+            `does not declare: the result was not used`,
+        );
+      }
+      return { file, path };
+    });
+    // The small blobs of the result in one batch; the others one by one.
+    const wanted = [
+      ...files.filter(({ file }) => !_inline(file)).map(({ file }) => file.digest),
+      ...[result.stdoutDigest, result.stderrDigest].filter((d) => d !== undefined),
+    ].filter((d) => d.sizeBytes > 0 && remote.cas.fitsInBatch(d.sizeBytes));
+    const fetched = await remote.cas.batchRead(wanted);
+    for (const { file, path } of files) {
+      await this.#download(remote, file, path, fetched);
+      written.push(path);
+    }
+    const [stdout, stderr] = await Promise.all([
+      this.#printed(remote, result.stdoutRaw, result.stdoutDigest, "stdout", fetched),
+      this.#printed(remote, result.stderrRaw, result.stderrDigest, "stderr", fetched),
+    ]);
+    return {
+      exitCode: result.exitCode,
+      stdout,
+      stderr,
+      written,
+      cached: cachedResult,
+      worker: result.executionMetadata?.worker || undefined,
+    };
+  }
+
+  #connect(): Promise<Remote> {
+    return this.#remote ??= (async () => {
+      let remote: Remote;
+      try {
+        remote = await connectRemote(this.#endpoint, this.#options);
+      } catch (error) {
+        if (error instanceof RemoteError) throw error;
+        // A channel that cannot be made: a CA file that cannot be read, TLS to an address.
+        throw new ExecutorError(
+          `Cannot connect to the remote executor ${this.name}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      if (!remote.capabilities.execEnabled) {
+        remote.close();
+        throw new ExecutorError(
+          `${this.name} does not offer remote execution (its capabilities say so): ` +
+            "use it as --remote-cache, or check the endpoint and the instance name",
+        );
+      }
+      return remote;
+    })();
+  }
+
+  /**
+   * Sends the blobs not known to be on the server: small ones at once,
+   * others if it lacks them; when `again`, every blob it lacks.
+   */
+  async #upload(remote: Remote, blobs: readonly BlobSource[], again: boolean): Promise<void> {
+    const unknown = again ? blobs : blobs.filter((b) => !this.#present.has(digestKey(b.digest)));
+    const small = again ? [] : unknown.filter((b) => b.digest.sizeBytes <= _SEND_UNASKED_BYTES);
+    const asked = again ? unknown : unknown.filter((b) => b.digest.sizeBytes > _SEND_UNASKED_BYTES);
+    if (small.length > 0) {
+      await remote.cas.batchUpdate(
+        await mapBounded(small, 16, async (blob) => ({
+          digest: blob.digest,
+          data: "data" in blob ? blob.data : await Deno.readFile(blob.path),
+        })),
+      );
+    }
+    if (asked.length > 0) await remote.uploadMissing(asked);
+    for (const blob of unknown) this.#present.add(digestKey(blob.digest));
+  }
+
+  /** Writes an output file beside `path`, checked, then renames it into place. */
+  async #download(
+    remote: Remote,
+    file: OutputFile,
+    path: string,
+    fetched: ReadonlyMap<string, Uint8Array>,
+  ): Promise<void> {
+    const mode = file.isExecutable ? 0o755 : 0o644;
+    const inline = _inline(file);
+    if (inline && !sameDigest(await sha256Digest(file.contents!), file.digest)) {
+      throw new ExecutorError(
+        `Remote execution on ${this.name} sent output "${file.path}" inline with content that ` +
+          `does not match its digest ${digestKey(file.digest)}: the result was not used`,
+      );
+    }
+    const temp = tempBeside(path);
+    try {
+      const data = inline
+        ? file.contents!
+        : file.digest.sizeBytes === 0
+        ? new Uint8Array()
+        : fetched.get(digestKey(file.digest));
+      if (data !== undefined) await _writeNew(temp, data, mode);
+      else if (remote.cas.fitsInBatch(file.digest.sizeBytes)) {
+        // Asked for in the batch, and not there.
+        throw this.#missing(file.path, file.digest);
+      } else if (!await remote.downloadToFile(file.digest, temp)) {
+        throw this.#missing(file.path, file.digest);
+      } else await Deno.chmod(temp, mode);
+      await Deno.rename(temp, path);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
+  }
+
+  async #printed(
+    remote: Remote,
+    raw: Uint8Array | undefined,
+    digest: Digest | undefined,
+    what: string,
+    fetched: ReadonlyMap<string, Uint8Array>,
+  ): Promise<Uint8Array> {
+    if (raw !== undefined && raw.length > 0) return raw;
+    if (digest === undefined || digest.sizeBytes === 0) return new Uint8Array();
+    const bytes = fetched.get(digestKey(digest)) ??
+      (remote.cas.fitsInBatch(digest.sizeBytes) ? undefined : await remote.download(digest));
+    if (bytes === undefined) throw this.#missing(what, digest);
+    return bytes;
+  }
+
+  #missing(what: string, digest: Digest): ExecutorError {
+    return new ExecutorError(
+      `Remote execution on ${this.name} gave a result whose ${what} (blob ${
+        digestKey(digest)
+      }) the server does not hold: the result was not used`,
+    );
+  }
+}
+
+/** Blobs up to this size are sent without asking whether the server holds them. */
+const _SEND_UNASKED_BYTES = 16 * 1024;
+
+/** Writes a new file with its mode (kept whatever the umask), creating its directory if need be. */
+async function _writeNew(path: string, data: Uint8Array, mode: number): Promise<void> {
+  try {
+    await Deno.writeFile(path, data, { mode, createNew: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await Deno.mkdir(parentDir(path), { recursive: true });
+    await Deno.writeFile(path, data, { mode, createNew: true });
+  }
+  if (mode & 0o111) await Deno.chmod(path, mode);
+}
+
+/** Whether an output file's content came in the result. */
+function _inline(file: OutputFile): boolean {
+  return file.contents !== undefined && file.contents.length > 0;
+}
+
+/** The blobs a command needs in the CAS, each once: its messages, then its input files. */
+function _blobsOf(request: ExecuteRequest): BlobSource[] {
+  const blobs = new Map<string, BlobSource>();
+  for (const [hash, data] of request.key.blobs) {
+    const digest = { hash, sizeBytes: data.byteLength };
+    blobs.set(digestKey(digest), { digest, data });
+  }
+  for (const input of request.inputs) {
+    const key = digestKey(input.digest);
+    if (!blobs.has(key)) blobs.set(key, { digest: input.digest, path: input.path });
+  }
+  return [...blobs.values()];
+}
