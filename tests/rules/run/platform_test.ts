@@ -72,6 +72,7 @@ Deno.test("a rule spec keeps remote and platform through the store's codec; olde
     cache: true,
     remote: false,
     platform: { OSFamily: "linux" },
+    sandbox: false,
   };
   assert.deepEqual(specCodec.decode(JSON.parse(JSON.stringify(specCodec.encode(spec)))), spec);
   const older = (specCodec.encode(spec) as unknown[]).slice(0, 9);
