@@ -47,6 +47,7 @@ export { alias } from "./dsl/alias.ts";
 export { rule } from "./dsl/rule.ts";
 export type { RuleOptions } from "./dsl/rule.ts";
 export { defaultPlatform } from "./dsl/platform.ts";
+export type { PlatformProperties } from "./command/platform.ts";
 export { RuleHandle } from "./dsl/handle.ts";
 export { BuildFileError, RuleError } from "./dsl/errors.ts";
 export type { RuleErrorInit } from "./dsl/errors.ts";
@@ -122,6 +123,9 @@ export type { ServerStart, ServerStop, StartServerOptions } from "./daemon/start
 
 // cache/
 export type { ActionCacheOptions } from "./cache/cache_options.ts";
+
+// remote/
+export type { RemoteExecutionOptions } from "./remote/executor_options.ts";
 
 // state.ts
 export {
