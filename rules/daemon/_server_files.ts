@@ -3,6 +3,7 @@
 // was deleted or replaced; and the timer that ends an idle server.
 
 import { join } from "node:path";
+import type { Reporter } from "../report/reporter.ts";
 import { tryLockState } from "../run/lock.ts";
 import { BUILD_LOCK, SERVER_LOG, SERVER_PID } from "../state.ts";
 
@@ -11,12 +12,16 @@ const LOCK_PATIENCE_MS = 1000;
 
 /**
  * Takes the build lock, giving a server that is stopping a moment to release it.
+ * @param reporter Told of the commands a killed build left running, stopped once the lock is held.
  * @returns The lock, or undefined when another process keeps it.
  */
-export async function takeLockPatiently(stateDir: string): Promise<Deno.FsFile | undefined> {
+export async function takeLockPatiently(
+  stateDir: string,
+  reporter: Reporter,
+): Promise<Deno.FsFile | undefined> {
   const deadline = performance.now() + LOCK_PATIENCE_MS;
   for (;;) {
-    const lock = await tryLockState(stateDir);
+    const lock = await tryLockState(stateDir, reporter);
     if (lock !== undefined || performance.now() > deadline) return lock;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

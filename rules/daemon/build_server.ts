@@ -133,10 +133,14 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   const file = findBuildFile(options.root ?? Deno.cwd());
   const root = dirname(file);
   const stateDir = join(root, STATE_DIR);
-  const lock = await takeLockPatiently(stateDir);
+  // The commands a build that did not end left running are stopped once the
+  // lock is held; the first client hears of it, as a build of its own would.
+  const leftovers: string[] = [];
+  const lock = await takeLockPatiently(stateDir, { note: (message) => leftovers.push(message) });
   if (lock === undefined) throw new ServerBusyError(stateDir);
   const started = performance.now();
   const log = serverLog(stateDir);
+  for (const message of leftovers) log(message);
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
   log(
     `Serving builds of ${root} (pid ${Deno.pid}, ${TOOL}); ` +
@@ -287,6 +291,7 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
     try {
       const changedEnv = takeEnvironment(request.env);
       enterDirectory(request.cwd, root);
+      for (const message of leftovers.splice(0)) request.reporter.note?.(message);
       if (builder === undefined) {
         const opened = openBuilder(id);
         builder = opened.builder;

@@ -515,6 +515,11 @@ export class Builder {
   abandon(): void {
     this.#abandoned = true;
     this.engine.abandon();
+    // The running log's path too may name another build's record now.
+    this.#unobserve?.();
+    this.#unobserve = undefined;
+    this.#running?.abandon();
+    this.#running = undefined;
     this.#lock?.close();
     this.#lock = undefined;
   }
