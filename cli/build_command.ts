@@ -24,6 +24,7 @@ import { findBuildFile } from "../rules/project/build_file.ts";
 import { plainReporter } from "../rules/report/plain.ts";
 import type { Reporter } from "../rules/report/reporter.ts";
 import { buildThroughServer, type ServerAnswer } from "../rules/daemon/client.ts";
+import type { BuildSettings } from "../rules/daemon/protocol.ts";
 
 /** The options of `barchan build`, as the command line gave them. */
 export interface BuildFlags {
@@ -176,12 +177,14 @@ async function buildIn(
   if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
   // A dry run changes nothing: it runs here, beside any server.
   const server = !flags.dryRun && serverWanted(flags.noServer);
+  // What a build in this process would be given, for one in a server.
+  const ask = { server, jobs: flags.jobs, settings: settingsOf(flags) };
   if (!flags.dryRun) {
-    const answer = await throughServer(root, targets, reporter, flags, server);
+    const answer = await throughServer(root, targets, reporter, ask);
     if (answer !== undefined) return served(answer);
   }
   // A server that starts listening while this build waits for the lock builds it.
-  const session = awaitSession(root, targets, reporter, { server, jobs: flags.jobs });
+  const session = awaitSession(root, targets, reporter, ask);
   let opened;
   try {
     const { openRequest } = await import("../rules/run/open_build.ts");
@@ -331,10 +334,10 @@ async function throughServer(
   root: string,
   targets: string[],
   reporter: Reporter,
-  flags: BuildFlags,
-  server: boolean,
+  options: ServerRequest,
 ): Promise<Extract<ServerAnswer, { kind: "done" }> | undefined> {
-  const ask = () => buildThroughServer(root, targets, reporter, { server, jobs: flags.jobs });
+  const server = options.server;
+  const ask = () => buildThroughServer(root, targets, reporter, options);
   const here = (why: string) => {
     reporter.note?.(`${why}: building here`);
     return undefined;
@@ -364,6 +367,25 @@ async function throughServer(
   );
 }
 
+/** What a build sends to a server with: whether a build server may build it, `-j`, its settings. */
+interface ServerRequest {
+  server: boolean;
+  jobs?: number;
+  settings: BuildSettings;
+}
+
+/** The settings a server builds with: what a build in this process would be given. */
+function settingsOf(flags: BuildFlags): BuildSettings {
+  const settings: BuildSettings = {
+    check: checks(flags),
+    replay: flags.replay ?? false,
+    sandbox: flags.sandbox ?? false,
+  };
+  if (flags.cache !== undefined) settings.cache = flags.cache;
+  if (flags.remote !== undefined) settings.remote = flags.remote;
+  return settings;
+}
+
 /** Says what a Ctrl-C stopped. */
 function printInterrupted(stopped: readonly string[]): void {
   const shown = stopped.slice(0, 5).join(", ");
@@ -381,7 +403,7 @@ function awaitSession(
   root: string,
   targets: string[],
   reporter: Reporter,
-  options: { server: boolean; jobs?: number },
+  options: ServerRequest,
 ) {
   const found = new AbortController();
   let answer: Extract<ServerAnswer, { kind: "done" }> | undefined;

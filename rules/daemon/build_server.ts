@@ -8,8 +8,9 @@
  * It holds the project's build lock for as long as it lives, and serves the
  * requests of protocol.ts on the project's socket (server.ts): each build
  * once the watcher has seen every change made before the request arrived (a
- * watcher mark), with the client's environment and working directory, `-j`
- * and console.
+ * watcher mark), with the client's environment and working directory, `-j`,
+ * console and settings (the type check, replay, the sandbox, the cache
+ * namespace: each build's own; `_settings.ts`).
  *
  * It never answers from a stale memory:
  *
@@ -19,7 +20,9 @@
  *   build;
  * - a module build.ts imports that changed, another barchan asking (another
  *   version, checkout or runtime), barchan's own files changed (a checkout),
- *   make it stop: the client then starts a new one;
+ *   a build asking for another action cache or remote executor than the
+ *   server's builder was made with, make it stop: the client then starts a
+ *   new one;
  * - its state directory deleted or replaced makes it stop at once, writing
  *   nothing more there, and cancel what it was building.
  *
@@ -38,8 +41,9 @@ import type { Reporter } from "../report/reporter.ts";
 import { Builder } from "../run/builder.ts";
 import { PROCESS_INPUT } from "../run/loader.ts";
 import { isSameFile } from "../run/lock.ts";
-import { isRequest, requestId, TOOL } from "../run/request.ts";
+import { isRequest, requestId, requestKey, TOOL } from "../run/request.ts";
 import { BUILD_LOCK, STATE_DIR } from "../state.ts";
+import { buildCallSettings, type BuilderSetup, requestSetup } from "./_settings.ts";
 import { changedModule, changedPaths } from "./_batch.ts";
 import { redirectConsole } from "./_console.ts";
 import { takeEnvironment } from "./_environment.ts";
@@ -157,26 +161,31 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   const scheduler = new Scheduler();
   const reporter: Reporter = { note: (message) => log(message) };
   /**
-   * The builder, made for the first request: the request is checked against
+   * The builder, made for the first request, with the action cache and the
+   * remote executor it asks for (`setup`): the request is checked against
    * the store's checkpoint first, as a build of its own would be, and what
    * that found unchanged is taken as verified by its build.
    */
   let builder: Builder | undefined;
-  const openBuilder = (id: string) => {
+  /** The cache and executor the builder was made with: a request asking for others stops the server. */
+  let builderSetup: BuilderSetup | undefined;
+  const openBuilder = (id: string, setup: BuilderSetup, replay: boolean) => {
     const started = performance.now();
+    const made = { root, scheduler, reporter, cache: setup.cache, remote: setup.remote };
     const store = new Store(stateDir, (m) => log(m), { lazy: true, roots: isRequest });
     try {
       const verdict = verifyRoot(store, id, root);
       if (verdict.refreshed.length > 0) store.append(store.lastRun + 1, verdict.refreshed);
-      // Nothing to build: no builder yet.
-      if (verdict.upToDate) return { builder: new Builder({ file, lock, store }, made), started };
+      // Nothing to build (a replay needs the actions' values: the builder's): no builder yet.
+      if (verdict.upToDate && !replay) {
+        return { builder: new Builder({ file, lock, store }, made), started };
+      }
       return { builder: new Builder({ file, lock, store, verdict }, made), started: undefined };
     } catch (error) {
       store.close();
       throw error;
     }
   };
-  const made = { root, scheduler, reporter };
   // Stopping: why, and whether the clients still waiting should start a new server.
   let stop: { reason: string; retry: boolean } | undefined;
   let server: BuildServer | undefined = undefined;
@@ -278,23 +287,30 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   if (stop !== undefined) await server.stopListening();
   else options.onListening?.();
 
-  /** Builds one request, with its client's environment, directory, `-j` and console. */
+  /** Builds one request, with its client's environment, directory, `-j`, console and settings. */
   const serve = async (request: BuildRequest) => {
     if (request.signal.aborted) return request.finish(130, [], { stopped: [] });
     const cancel = new AbortController();
     building = { request, cancel };
     current = request;
     const running = new Set<string>();
-    const id = requestId({ targets: request.targets, tool: TOOL });
+    const id = requestId(requestKey(request.targets, request.settings.check ?? false));
     recent.splice(0, recent.length, ...recent.filter((r) => r !== id), id);
     if (recent.length > RECENT_REQUESTS) recent.shift();
     try {
       const changedEnv = takeEnvironment(request.env);
       enterDirectory(request.cwd, root);
+      const setup = requestSetup(request.settings, request.env, Deno.cwd());
+      if (builderSetup !== undefined && setup.key !== builderSetup.key) {
+        const why = "a build asked for another action cache or remote executor";
+        request.withdraw(`The build server stopped: ${why}`, true);
+        return requestStop(why, true);
+      }
       for (const message of leftovers.splice(0)) request.reporter.note?.(message);
       if (builder === undefined) {
-        const opened = openBuilder(id);
+        const opened = openBuilder(id, setup, request.settings.replay ?? false);
         builder = opened.builder;
+        builderSetup = setup;
         // Up to date by the store's checkpoint: answered as a build of its own would be.
         if (opened.started !== undefined) answerUpToDate(request, opened.started);
         else await build(builder, request, running, cancel);
@@ -418,6 +434,8 @@ function relayTo(request: BuildRequest, running: Set<string>): Reporter {
       running.delete(e.rule);
       if (live()) to.actionFinished?.(e);
     },
+    commandStarted: (e) => live() && to.commandStarted?.(e),
+    commandFinished: (e) => live() && to.commandFinished?.(e),
     note: (message) => live() && to.note?.(message),
     phase: (e) => live() && to.phase?.(e),
   };
@@ -443,7 +461,7 @@ function answerUpToDate(request: BuildRequest, started: number): void {
   request.finish(0);
 }
 
-/** Builds a request with the builder, and answers its client. */
+/** Builds a request with the builder, as its settings say, and answers its client. */
 async function build(
   builder: Builder,
   request: BuildRequest,
@@ -454,6 +472,7 @@ async function build(
   const result = await builder.build(request.targets, {
     signal: AbortSignal.any([request.signal, cancel.signal]),
     reporter: relayTo(request, running),
+    ...buildCallSettings(request.settings, request.env),
   });
   const failures = result.failed.map((f) => f.message);
   if (builder.loadFailure !== undefined) {

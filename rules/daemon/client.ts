@@ -12,7 +12,7 @@ import { joinPath } from "../../memo/stat/paths.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { TOOL } from "../run/request.ts";
 import { SERVER_SOCKET, STATE_DIR } from "../state.ts";
-import type { RequestMessage, ServerStatus } from "./protocol.ts";
+import type { BuildSettings, RequestMessage, ServerStatus } from "./protocol.ts";
 
 /** The longest socket path every Unix accepts, in bytes, with room to spare. */
 const MAX_SOCKET_PATH = 100;
@@ -57,6 +57,12 @@ export interface ServerBuildOptions {
    * @default the number of CPUs
    */
   jobs?: number;
+  /**
+   * How to build, as the flags and the environment say: the type check,
+   * replay, the sandbox, the action cache, the remote executor.
+   * @default no type check, no replay, no sandbox; the cache and the executor as the environment says
+   */
+  settings?: BuildSettings;
   /**
    * Prints what the build printed on the console in the server.
    * @default writing to this process's standard output or error
@@ -161,6 +167,7 @@ export async function buildThroughServer(
           cwd: Deno.cwd(),
           jobs: options.jobs,
           server: options.server ?? true,
+          ...options.settings,
         }) + "\n",
       ),
     );
@@ -350,6 +357,10 @@ function replay(message: Record<string, unknown>, reporter: Reporter): void {
       return reporter.actionStarted?.(payload);
     case "action-finished":
       return reporter.actionFinished?.(payload);
+    case "command-started":
+      return reporter.commandStarted?.(payload);
+    case "command-finished":
+      return reporter.commandFinished?.(payload);
     case "phase":
       return reporter.phase?.(payload);
     case "note":

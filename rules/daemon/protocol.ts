@@ -11,9 +11,9 @@
  * - for a build, the events of `jsonReporter` (report/json.ts), what the
  *   build printed on the console ({@linkcode OutputMessage}), and a last
  *   {@linkcode DoneMessage}; or a {@linkcode StoppedMessage} when the server
- *   stops before the build is done (the client then builds on its own, or
- *   through a new server when `retry` says so). A client that closes its end
- *   before `done` cancels its build;
+ *   stops before the build is done, or would not do it as asked (the client
+ *   then builds on its own, or through a new server when `retry` says so).
+ *   A client that closes its end before `done` cancels its build;
  * - for a status query, a {@linkcode StatusMessage};
  * - for a stop, a {@linkcode StatusMessage}, and the connection closes when
  *   the process is gone.
@@ -28,11 +28,15 @@ import type {
   ActionStarted,
   BuildFinished,
   BuildStarted,
+  CommandFinished,
+  CommandStarted,
   PhaseFinished,
 } from "../report/reporter.ts";
+import type { ActionCacheOptions } from "../cache/cache_options.ts";
+import type { RemoteExecutionOptions } from "../remote/executor_options.ts";
 
 /** The protocol's version: a server answers only requests of its own. */
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 
 /** What every request carries. */
 interface RequestBase {
@@ -44,8 +48,32 @@ interface RequestBase {
   tool: string;
 }
 
+/**
+ * How a build is to be done beyond its targets, as the client's flags and
+ * environment say: what a build in the client's own process would be given.
+ */
+export interface BuildSettings {
+  /** Whether build.ts is type-checked (`build` does, but with `--no-check` or `BARCHAN_CHECK=off`). */
+  check?: boolean;
+  /** `--replay`: also print what up-to-date actions printed when they last ran. */
+  replay?: boolean;
+  /** `--sandbox`: commands run under bubblewrap. */
+  sandbox?: boolean;
+  /**
+   * The cache flags, resolved with the client's environment; absent when
+   * none was given (the client's environment alone then says).
+   */
+  cache?: { options: ActionCacheOptions; namespace: string };
+  /**
+   * The remote executor flags and variables, resolved (false: no
+   * executor); absent when none was given (the client's environment alone
+   * then says).
+   */
+  remote?: RemoteExecutionOptions | false;
+}
+
 /** A build request. */
-export interface BuildRequestMessage extends RequestBase {
+export interface BuildRequestMessage extends RequestBase, BuildSettings {
   command: "build";
   /** Targets and `@aliases`, relative to the root. */
   targets: readonly string[];
@@ -152,6 +180,8 @@ export type EventMessage =
   | ({ event: "build-finished" } & BuildFinished)
   | ({ event: "action-started" } & ActionStarted)
   | ({ event: "action-finished" } & ActionFinished)
+  | ({ event: "command-started" } & CommandStarted)
+  | ({ event: "command-finished" } & CommandFinished)
   | ({ event: "phase" } & PhaseFinished)
   | { event: "note"; message: string };
 
@@ -237,6 +267,37 @@ export function isStringRecord(value: unknown): value is Record<string, string> 
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   for (const v of Object.values(value)) if (typeof v !== "string") return false;
   return true;
+}
+
+/**
+ * The settings of a build request received, or what is wrong with them.
+ * @param message The request.
+ * @returns The settings, or a reason to refuse it.
+ */
+export function buildSettings(message: Record<string, unknown>): BuildSettings | string {
+  const settings: BuildSettings = {};
+  for (const name of ["check", "replay", "sandbox"] as const) {
+    const value = message[name];
+    if (value === undefined) continue;
+    if (typeof value !== "boolean") return `${name} is not true or false`;
+    settings[name] = value;
+  }
+  const cache = message.cache as Record<string, unknown> | undefined;
+  if (cache !== undefined) {
+    if (
+      typeof cache !== "object" || cache === null || typeof cache.namespace !== "string" ||
+      typeof cache.options !== "object" || cache.options === null
+    ) return "cache is not a cache's options and namespace";
+    settings.cache = cache as BuildSettings["cache"];
+  }
+  const remote = message.remote as Record<string, unknown> | false | undefined;
+  if (remote !== undefined) {
+    if (remote !== false && (typeof remote !== "object" || typeof remote?.executor !== "string")) {
+      return "remote is not a remote executor's options";
+    }
+    settings.remote = remote as BuildSettings["remote"];
+  }
+  return settings;
 }
 
 /**

@@ -16,6 +16,8 @@ import type { Reporter } from "../report/reporter.ts";
 import { jsonReporter } from "../report/json.ts";
 import { serverSocketPath } from "./client.ts";
 import {
+  type BuildSettings,
+  buildSettings,
   closeConnection,
   isStringRecord,
   isStrings,
@@ -40,6 +42,8 @@ export interface BuildRequest {
   jobs: number | undefined;
   /** False when the client wants no build server, only a watch session. */
   server: boolean;
+  /** How the client's flags and environment say to build: type check, replay, sandbox, cache, remote. */
+  settings: BuildSettings;
   /** The client's barchan (`TOOL`). */
   tool: string;
   /** Sends the build's events to the client. */
@@ -248,11 +252,14 @@ async function answer(
       send({ event: "refused", reason: `unknown command ${JSON.stringify(message.command)}` });
       return hangUp();
   }
+  const settings = buildSettings(message);
   if (
     !isStrings(message.targets) || !isStringRecord(message.env) ||
-    typeof message.cwd !== "string" || typeof message.tool !== "string"
+    typeof message.cwd !== "string" || typeof message.tool !== "string" ||
+    typeof settings === "string"
   ) {
-    send({ event: "refused", reason: "a malformed build request" });
+    const why = typeof settings === "string" ? `: ${settings}` : "";
+    send({ event: "refused", reason: `a malformed build request${why}` });
     return hangUp();
   }
   send({ event: "accepted", pid: Deno.pid });
@@ -263,6 +270,7 @@ async function answer(
     cwd: message.cwd,
     jobs: typeof message.jobs === "number" ? message.jobs : undefined,
     server: message.server !== false,
+    settings,
     tool: message.tool,
     reporter: jsonReporter((line) => send(line)),
     output(stream, text) {

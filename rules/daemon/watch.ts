@@ -20,7 +20,10 @@
  *
  * With `serve`, the session also builds what other processes ask of it
  * (server.ts): each request is answered once the watcher has seen every
- * change made before it arrived.
+ * change made before it arrived, with its `-j` and settings (the type
+ * check, replay, the sandbox, the cache namespace); one that asks for
+ * another action cache or remote executor than the session's is left to
+ * wait for the lock (`_settings.ts`).
  *
  * A second after its last activity, a session runs a full garbage collection
  * (`_idle_collector.ts`): V8 would otherwise keep the memory a build grew.
@@ -36,6 +39,7 @@ import { TOOL } from "../run/request.ts";
 import { type BuildRequest, type BuildServer, serveBuilds } from "./server.ts";
 import { idleCollector } from "./_idle_collector.ts";
 import { changedModule, changedPaths } from "./_batch.ts";
+import { buildCallSettings, builderSetup, requestSetup } from "./_settings.ts";
 
 /** How long a session waits, after its last build or file event, to collect garbage. */
 const IDLE_COLLECT_MS = 1000;
@@ -68,7 +72,8 @@ export interface WatchBuildOptions extends BuilderOptions {
   ignore?: string[];
   /**
    * Serve build requests from other processes on the project's socket
-   * ({@linkcode serverSocketPath}) while watching.
+   * ({@linkcode serverSocketPath}) while watching; never in a dry run,
+   * which holds no lock.
    * @default false
    */
   serve?: boolean;
@@ -107,10 +112,14 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   const requests = new Map<number, BuildRequest>();
   let server: BuildServer | undefined;
   const watches = (path: string) => watcher.watches(path);
+  // The action cache and remote executor of the session's builder.
+  const setup = builderSetup(options, (name) => Deno.env.get(name), Deno.cwd());
+  const jobs = builder.scheduler.jobs;
   const serve = async (request: BuildRequest) => {
     const running = new Set<string>();
     // What the watcher does not see is checked as a build of its own would.
     builder.engine.invalidateUnwatched(watches, "not watched");
+    builder.scheduler.jobs = request.jobs ?? jobs;
     try {
       const result = await builder.build(request.targets, {
         signal: request.signal,
@@ -125,6 +134,7 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
             request.reporter.actionFinished?.(e);
           },
         },
+        ...buildCallSettings(request.settings, request.env),
       });
       const failures = result.failed.map((f) => f.message);
       const fatal = builder.loadFailure?.message;
@@ -132,20 +142,29 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
     } catch (error) {
       if (!isCancellation(error) || options.signal?.aborted) throw error;
       request.finish(130, [], { stopped: [...running].sort() });
+    } finally {
+      builder.scheduler.jobs = jobs;
     }
   };
   // A second after the last activity, the memory a build grew is given back.
   const collector = await idleCollector(IDLE_COLLECT_MS);
   try {
-    if (options.serve) {
+    if (options.serve && !options.dryRun) {
       try {
         const started = performance.now();
         let builds = 0;
         server = serveBuilds(builder.root, {
           kind: "watch",
           build(request) {
-            builds++;
             try {
+              if (requestSetup(request.settings, request.env, request.cwd).key !== setup.key) {
+                return request.withdraw(
+                  "A watch session (build -w) runs in this project with another action cache " +
+                    "or remote executor",
+                  false,
+                );
+              }
+              builds++;
               requests.set(watcher.mark(), request);
             } catch (error) {
               request.finish(1, [messageOf(error)]);

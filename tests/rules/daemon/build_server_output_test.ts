@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CliResult, type Files, MOD, writeFiles } from "../_util.ts";
+import { findSandbox } from "../../../rules/run/sandbox.ts";
 import { serverCli, serverPid, withServerProject } from "./_server.ts";
 
 const BUILD_TS = `import { alias, rule, run, sh, write } from "${MOD}";
@@ -42,6 +43,12 @@ const STEPS: Step[] = [
   [{ "src/a.txt": "a3\n" }, ["build", "out/f.txt", "-q"]],
   [{ "build.ts": BUILD_TS + "rule({ targets: 'x', action: ;\n" }, ["build"]],
   [{ "build.ts": BUILD_TS }, ["build", "--explain"]],
+  [{}, ["build", "--replay", "@default", "out/f.txt"]],
+  [{ "src/b.txt": "b3\n" }, ["build", "--no-cache", "--explain", "-j", "1"]],
+  [{ "src/b.txt": "b\n" }, ["build", "--explain"]],
+  ...(typeof findSandbox() === "string"
+    ? []
+    : [[{ "src/a.txt": "a4\n" }, ["build", "--sandbox"]]] as Step[]),
 ];
 
 /**

@@ -14,11 +14,23 @@ import {
   type ServerHost,
 } from "../../../rules/daemon/server.ts";
 import { STATE_DIR } from "../../../rules/state.ts";
+import { actionCacheOptionsFromEnv } from "../../../rules/cache/cache_options.ts";
+import type { BuildSettings } from "../../../rules/daemon/protocol.ts";
 import { CLI, cli, type Files, MOD, NO_SERVER, readMaybe, withProject } from "../_util.ts";
 import { EVENT_TIMEOUT_MS, WatchProcess } from "./_watch_process.ts";
 
 const COUNT =
   `Deno.writeTextFileSync(new URL("evaluations", import.meta.url), "x", { append: true });\n`;
+
+/**
+ * What a build from this process asks for to be served by a session the
+ * test started: the session's action cache (its own test's, which this
+ * process's environment does not name).
+ */
+function sessionSettings(): BuildSettings {
+  const env: Record<string, string> = { ...Deno.env.toObject(), ...ownCacheEnv() };
+  return { cache: { options: actionCacheOptionsFromEnv((name) => env[name]), namespace: "" } };
+}
 
 /** The session builds @default (out/a); requests ask for out/b, or for the slow rule. */
 const PROJECT: Files = {
@@ -109,7 +121,9 @@ Deno.test("build server: a build while a watch session runs is built by it, and 
     // file event does.
     for (let i = 1; i <= 30; i++) {
       Deno.writeTextFileSync(join(root, "src/b.txt"), `b${i}\n`);
-      const again = await buildThroughServer(root, ["out/b"], {});
+      const again = await buildThroughServer(root, ["out/b"], {}, {
+        settings: sessionSettings(),
+      });
       assert.equal(again.kind, "done");
       assert.equal(again.kind === "done" && again.code, 0);
       assert.equal(await readMaybe(root, "out/b"), `b${i}\n`, `edit ${i}`);
@@ -148,6 +162,34 @@ Deno.test("build server: an output deleted or edited by hand is built again by a
     await Deno.writeTextFile(join(root, "out/a"), "scribbled\n");
     assert.equal((await cli(root, "build")).code, 0);
     assert.equal(await readMaybe(root, "out/a"), "a\n");
+  });
+});
+
+Deno.test("build server: a request asking for another action cache than the session's waits for the lock", async () => {
+  await withProject(PROJECT, async (root) => {
+    const watch = await startSession(root);
+    await Deno.writeTextFile(join(root, "src/b.txt"), "b1\n");
+    assert.match((await cli(root, "build", "out/b")).stderr, /Done: 1 action ran/);
+    const client = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", CLI, "build", "--no-cache", "out/b"],
+      cwd: root,
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1", ...NO_SERVER, ...ownCacheEnv() },
+    }).spawn();
+    const stderr = new Response(client.stderr).text();
+    let exited = false;
+    void client.status.then(() => exited = true);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Still waiting: the session holds the lock, and would build it with its cache.
+    assert.equal(exited, false);
+    await watch.stop();
+    const status = await client.status;
+    const said = await stderr;
+    assert.equal(status.code, 0, said);
+    assert.match(said, /another action cache or remote executor: building here/);
+    assert.match(said, /Done: 0 actions ran/);
+    assert.equal(await readMaybe(root, "out/b"), "b1\n");
   });
 });
 
