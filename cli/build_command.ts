@@ -26,6 +26,9 @@ import type { Reporter } from "../rules/report/reporter.ts";
 import { buildThroughServer, type ServerAnswer } from "../rules/daemon/client.ts";
 import type { BuildSettings } from "../rules/daemon/protocol.ts";
 
+/** A server's answer this command ends with: the build is done, or interrupted. */
+type Served = Extract<ServerAnswer, { kind: "done" | "unanswered" }>;
+
 /** The options of `barchan build`, as the command line gave them. */
 export interface BuildFlags {
   /** `-j N`: commands at once. */
@@ -165,14 +168,20 @@ async function buildIn(
     for (const failure of failures) if (!shown.has(failure)) console.error(`Error: ${failure}`);
   };
   /** Prints what a build in this process would print at its end, and gives its exit code. */
-  const served = (answer: Extract<ServerAnswer, { kind: "done" }>) => {
+  const served = async (answer: Served) => {
+    if (answer.kind === "unanswered") return await unanswered(root, answer);
     if (answer.fatal !== undefined) {
       console.error(`barchan: ${answer.fatal}`);
       return 1;
     }
-    if (answer.code === 130) printInterrupted(answer.stopped ?? []);
-    else printFailures(answer.failures);
-    return answer.code;
+    if (answer.interrupted === undefined && answer.code !== 130) {
+      printFailures(answer.failures);
+      return answer.code;
+    }
+    const signal = answer.interrupted ?? "SIGINT";
+    if (answer.message !== undefined) console.error(answer.message);
+    else reportInterrupt(signal, answer.stopped ?? []);
+    return signal === "SIGTERM" ? 143 : 130;
   };
   if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
   // A dry run changes nothing: it runs here, beside any server.
@@ -181,7 +190,7 @@ async function buildIn(
   const ask = { server, jobs: flags.jobs, settings: settingsOf(flags) };
   if (!flags.dryRun) {
     const answer = await throughServer(root, targets, reporter, ask);
-    if (answer !== undefined) return served(answer);
+    if (answer !== undefined) return await served(answer);
   }
   // A server that starts listening while this build waits for the lock builds it.
   const session = awaitSession(root, targets, reporter, ask);
@@ -200,7 +209,7 @@ async function buildIn(
   } catch (error) {
     const answer = session.answer();
     if (answer === undefined) throw error;
-    return served(answer);
+    return await served(answer);
   } finally {
     session.stop();
   }
@@ -297,7 +306,7 @@ async function watchCommand(
 /** Says what a signal stopped: the commands that were running, or nothing. */
 function reportInterrupt(
   signal: Deno.Signal,
-  stopped: readonly { cmd: string; args: readonly string[]; label: string | undefined }[],
+  stopped: readonly { cmd: string; args: readonly string[]; label?: string }[],
 ): void {
   const what = signal === "SIGTERM" ? "Terminated" : "Interrupted";
   if (stopped.length === 0) {
@@ -335,7 +344,7 @@ async function throughServer(
   targets: string[],
   reporter: Reporter,
   options: ServerRequest,
-): Promise<Extract<ServerAnswer, { kind: "done" }> | undefined> {
+): Promise<Served | undefined> {
   const server = options.server;
   const ask = () => buildThroughServer(root, targets, reporter, options);
   const here = (why: string) => {
@@ -343,7 +352,7 @@ async function throughServer(
     return undefined;
   };
   let answer = await ask();
-  if (answer.kind === "done") return answer;
+  if (answer.kind === "done" || answer.kind === "unanswered") return answer;
   if (answer.kind === "silent") {
     const { killServer } = await import("../rules/daemon/start.ts");
     const pid = await killServer(root);
@@ -359,7 +368,7 @@ async function throughServer(
   if (!start.ok && start.busy) return undefined;
   if (!start.ok) return here(`Cannot start a build server: ${start.reason}`);
   answer = await ask();
-  if (answer.kind === "done") return answer;
+  if (answer.kind === "done" || answer.kind === "unanswered") return answer;
   return here(
     answer.kind === "stopped"
       ? answer.reason
@@ -386,11 +395,31 @@ function settingsOf(flags: BuildFlags): BuildSettings {
   return settings;
 }
 
-/** Says what a Ctrl-C stopped. */
-function printInterrupted(stopped: readonly string[]): void {
-  const shown = stopped.slice(0, 5).join(", ");
-  const more = stopped.length > 5 ? ` and ${stopped.length - 5} more` : "";
-  console.error(stopped.length === 0 ? "Interrupted" : `Interrupted: stopped ${shown}${more}`);
+/**
+ * A build interrupted here whose server did not say that it heard: it is
+ * stopped (killed when it runs on), and what stopped it is said as a build
+ * of its own would say it (build.ts's top level that never returned), when
+ * its log tells.
+ */
+async function unanswered(
+  root: string,
+  answer: Extract<ServerAnswer, { kind: "unanswered" }>,
+): Promise<number> {
+  const [{ killServer }, { watchdogMessage }] = await Promise.all([
+    import("../rules/daemon/start.ts"),
+    import("../rules/daemon/_server_files.ts"),
+  ]);
+  const killed = await killServer(root);
+  const what = answer.interrupted === "SIGTERM" ? "Terminated" : "Interrupted";
+  const pid = killed ?? answer.pid;
+  // Its watchdog's line is what stopped it: written once it is gone.
+  const said = killed === undefined ? undefined : await watchdogMessage(root);
+  console.error(
+    said ??
+      `${what}: the project's server${pid === undefined ? "" : ` (pid ${pid})`} did not answer` +
+        (killed === undefined ? "" : ", and was stopped"),
+  );
+  return answer.interrupted === "SIGTERM" ? 143 : 130;
 }
 
 /**
@@ -406,12 +435,12 @@ function awaitSession(
   options: ServerRequest,
 ) {
   const found = new AbortController();
-  let answer: Extract<ServerAnswer, { kind: "done" }> | undefined;
+  let answer: Served | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const poll = async () => {
     const asked = await buildThroughServer(root, targets, reporter, options);
-    if (asked.kind === "done") {
+    if (asked.kind === "done" || asked.kind === "unanswered") {
       answer = asked;
       found.abort(new Error("Built by the project's server"));
     } else if (!stopped) timer = setTimeout(poll, 100);

@@ -109,7 +109,7 @@ export {
   sessionListening,
 } from "./daemon/client.ts";
 export type { ServerAnswer, ServerBuildOptions } from "./daemon/client.ts";
-export type { BuildSettings, ServerStatus } from "./daemon/protocol.ts";
+export type { BuildSettings, ServerStatus, StoppedCommand } from "./daemon/protocol.ts";
 export {
   barchanCommand,
   DEFAULT_IDLE_MS,

@@ -49,7 +49,9 @@
  *   answer, and then only a process of this user whose command line is
  *   `server run` for this project: damage leaves such a server running at
  *   worst, until it stops by itself.
- * - {@linkcode SERVER_LOG}: written, never read.
+ * - {@linkcode SERVER_LOG}: only its last line is read, by a build whose
+ *   server did not answer Ctrl-C, for what the server's watchdog wrote
+ *   there; damage costs that message at worst.
  * - {@linkcode SERVER_FAILED}: only its age and its text are read; damage
  *   at worst makes builds run by themselves for a while, saying why.
  * - {@linkcode OUTPUT_DIR}: a command's whole output, written afresh for

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { Reporter } from "../report/reporter.ts";
 import { tryLockState } from "../run/lock.ts";
-import { BUILD_LOCK, SERVER_LOG, SERVER_PID } from "../state.ts";
+import { BUILD_LOCK, SERVER_LOG, SERVER_PID, STATE_DIR } from "../state.ts";
 
 /** How long a starting server tries for the build lock (another server may be releasing it). */
 const LOCK_PATIENCE_MS = 1000;
@@ -91,6 +91,31 @@ export function serverLog(stateDir: string): (line: string) => void {
       file = undefined;
     }
   };
+}
+
+/**
+ * What a build server's watchdog appended to its log (`watchdog: MESSAGE`,
+ * fiber/watchdog.ts): build.ts's top level kept it from answering when its
+ * client was interrupted. The line is written once the server is gone, so
+ * it is waited for a moment.
+ * @param root The project root.
+ * @param waitMs How long to wait for it.
+ * @returns The message, or undefined when the log does not end with one.
+ */
+export async function watchdogMessage(root: string, waitMs = 500): Promise<string | undefined> {
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(join(root, STATE_DIR, SERVER_LOG));
+    } catch {
+      // No log: nothing to say.
+    }
+    const last = text.trimEnd().split("\n").at(-1) ?? "";
+    if (last.startsWith("watchdog: ")) return last.slice("watchdog: ".length);
+    if (performance.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export function writePid(stateDir: string): void {

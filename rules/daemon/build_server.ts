@@ -34,7 +34,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { isCancellation, Scheduler, watch } from "../../fiber/mod.ts";
+import { isCancellation, Scheduler, watch, watchdogMessagesTo } from "../../fiber/mod.ts";
 import { messageOf, pathPresent, Store, verifyRoot } from "../../memo/mod.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import type { Reporter } from "../report/reporter.ts";
@@ -42,7 +42,8 @@ import { Builder } from "../run/builder.ts";
 import { PROCESS_INPUT } from "../run/loader.ts";
 import { isSameFile } from "../run/lock.ts";
 import { isRequest, requestId, requestKey, TOOL } from "../run/request.ts";
-import { BUILD_LOCK, STATE_DIR } from "../state.ts";
+import { BUILD_LOCK, SERVER_LOG, STATE_DIR } from "../state.ts";
+import { onCancel, relayTo, STUCK, unlessStuck } from "./_cancel.ts";
 import { buildCallSettings, type BuilderSetup, requestSetup } from "./_settings.ts";
 import { changedModule, changedPaths } from "./_batch.ts";
 import { redirectConsole } from "./_console.ts";
@@ -145,6 +146,9 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   const started = performance.now();
   const log = serverLog(stateDir);
   for (const message of leftovers) log(message);
+  // Nobody reads this process's standard error: what a Ctrl-C while build.ts
+  // never returns says goes to the log, where its client finds it.
+  watchdogMessagesTo(join(stateDir, SERVER_LOG));
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
   log(
     `Serving builds of ${root} (pid ${Deno.pid}, ${TOOL}); ` +
@@ -287,13 +291,15 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   if (stop !== undefined) await server.stopListening();
   else options.onListening?.();
 
+  /** A cancelled build did not end: the server cannot build again, and stops. */
+  const stuck = () => requestStop("a cancelled build did not end", true);
+
   /** Builds one request, with its client's environment, directory, `-j`, console and settings. */
   const serve = async (request: BuildRequest) => {
     if (request.signal.aborted) return request.finish(130, [], { stopped: [] });
     const cancel = new AbortController();
     building = { request, cancel };
     current = request;
-    const running = new Set<string>();
     const id = requestId(requestKey(request.targets, request.settings.check ?? false));
     recent.splice(0, recent.length, ...recent.filter((r) => r !== id), id);
     if (recent.length > RECENT_REQUESTS) recent.shift();
@@ -313,7 +319,7 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
         builderSetup = setup;
         // Up to date by the store's checkpoint: answered as a build of its own would be.
         if (opened.started !== undefined) answerUpToDate(request, opened.started);
-        else await build(builder, request, running, cancel);
+        else if (!(await build(builder, request, cancel))) return stuck();
         // Answered. What the checkpoint vouched for is loaded and checked now,
         // so that the next build finds it known; which of its files the
         // watcher does not see is worked out now, not then.
@@ -328,11 +334,11 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
         builder.engine.setInput(PROCESS_INPUT, `${Deno.pid} ${performance.now()} ${Math.random()}`);
       }
       builder.engine.invalidateUnwatched(watches, "not watched");
-      await build(builder, request, running, cancel);
+      if (!(await build(builder, request, cancel))) return stuck();
       builder.engine.classifyUnwatched(watches);
     } catch (error) {
       if (!isCancellation(error)) request.finish(1, [messageOf(error)]);
-      else if (request.signal.aborted) request.finish(130, [], { stopped: [...running].sort() });
+      else if (request.signal.aborted) request.finish(130, [], { stopped: [] });
       else request.withdraw(stoppedBefore(stop?.reason ?? "stopped"), stop?.retry ?? true);
     } finally {
       current = undefined;
@@ -415,32 +421,6 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   return stop?.reason ?? "stopped";
 }
 
-/**
- * A request's reporter, minus what a cancelled build would still say (a
- * build of its own prints nothing once interrupted but what it stopped),
- * keeping the rules whose actions run in `running`.
- */
-function relayTo(request: BuildRequest, running: Set<string>): Reporter {
-  const to = request.reporter;
-  const live = () => !request.signal.aborted;
-  return {
-    buildStarted: (e) => live() && to.buildStarted?.(e),
-    buildFinished: (e) => live() && to.buildFinished?.(e),
-    actionStarted: (e) => {
-      running.add(e.rule);
-      if (live()) to.actionStarted?.(e);
-    },
-    actionFinished: (e) => {
-      running.delete(e.rule);
-      if (live()) to.actionFinished?.(e);
-    },
-    commandStarted: (e) => live() && to.commandStarted?.(e),
-    commandFinished: (e) => live() && to.commandFinished?.(e),
-    note: (message) => live() && to.note?.(message),
-    phase: (e) => live() && to.phase?.(e),
-  };
-}
-
 /** Whether the last evaluation of build.ts read what the engine cannot check later. */
 function loadReadsProcess(builder: Builder): boolean {
   const deps = builder.engine.recordedDeps("barchan.load", "null");
@@ -461,23 +441,41 @@ function answerUpToDate(request: BuildRequest, started: number): void {
   request.finish(0);
 }
 
-/** Builds a request with the builder, as its settings say, and answers its client. */
+/**
+ * Builds a request with the builder, as its settings say, and answers its client.
+ * @returns False when its client cancelled it and it did not end: the builder is still in it.
+ */
 async function build(
   builder: Builder,
   request: BuildRequest,
-  running: Set<string>,
   cancel: AbortController,
-): Promise<void> {
+): Promise<boolean> {
   builder.scheduler.jobs = request.jobs ?? navigator.hardwareConcurrency;
-  const result = await builder.build(request.targets, {
-    signal: AbortSignal.any([request.signal, cancel.signal]),
-    reporter: relayTo(request, running),
-    ...buildCallSettings(request.settings, request.env),
-  });
+  const cancelled = onCancel(request.signal, builder.scheduler);
+  let result;
+  try {
+    result = await unlessStuck(
+      builder.build(request.targets, {
+        signal: AbortSignal.any([request.signal, cancel.signal]),
+        reporter: relayTo(request),
+        ...buildCallSettings(request.settings, request.env),
+      }),
+      request.signal,
+    );
+  } catch (error) {
+    if (!isCancellation(error) || !request.signal.aborted) throw error;
+    request.finish(130, [], cancelled());
+    return true;
+  }
+  if (result === STUCK) {
+    request.finish(130, [], cancelled());
+    return false;
+  }
   const failures = result.failed.map((f) => f.message);
   if (builder.loadFailure !== undefined) {
     request.finish(1, failures, { fatal: builder.loadFailure.message });
   } else request.finish(result.ok ? 0 : 1, failures);
+  return true;
 }
 
 function stoppedBefore(reason: string): string {

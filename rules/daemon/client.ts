@@ -12,13 +12,20 @@ import { joinPath } from "../../memo/stat/paths.ts";
 import type { Reporter } from "../report/reporter.ts";
 import { TOOL } from "../run/request.ts";
 import { SERVER_SOCKET, STATE_DIR } from "../state.ts";
-import type { BuildSettings, RequestMessage, ServerStatus } from "./protocol.ts";
+import type { BuildSettings, RequestMessage, ServerStatus, StoppedCommand } from "./protocol.ts";
 
 /** The longest socket path every Unix accepts, in bytes, with room to spare. */
 const MAX_SOCKET_PATH = 100;
 
 /** How long a server has to take a request before it counts as not answering. */
 const ANSWER_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a server has, once the client was interrupted, to say that it
+ * heard: it does so at once unless it cannot run at all (build.ts's top
+ * level in an endless loop).
+ */
+const CANCEL_ANSWER_TIMEOUT_MS = 2000;
 
 /**
  * Where the server of a project listens: in its state directory, or in the
@@ -73,6 +80,12 @@ export interface ServerBuildOptions {
    * @default 10000
    */
   answerTimeoutMs?: number;
+  /**
+   * How long the server has, once the build is interrupted, to say that it
+   * heard, in milliseconds.
+   * @default 2000
+   */
+  cancelTimeoutMs?: number;
 }
 
 /** How a request to a project's server ended. */
@@ -86,8 +99,23 @@ export type ServerAnswer =
     readonly failures: string[];
     /** build.ts's own failure, the one message to print, when it could not be loaded. */
     readonly fatal?: string;
-    /** The rules whose actions a cancel stopped. */
-    readonly stopped?: string[];
+    /** The signal (SIGINT, SIGTERM) that cancelled the build here, if one did. */
+    readonly interrupted?: Deno.Signal;
+    /** The commands a cancel stopped. */
+    readonly stopped?: StoppedCommand[];
+    /** Said instead of the commands stopped, when it stopped while build.ts was being evaluated. */
+    readonly message?: string;
+  }
+  | {
+    /**
+     * A signal cancelled the build, and the server did not say that it
+     * heard, or went away before it answered.
+     */
+    readonly kind: "unanswered";
+    /** The signal. */
+    readonly interrupted: Deno.Signal;
+    /** The server's process id, as it said when it took the request. */
+    readonly pid?: number;
   }
   | {
     /** No server of this user listens for the project. */
@@ -110,7 +138,7 @@ export type ServerAnswer =
  * Sends a build request to the project's server (a background build server,
  * or a watch session), if one listens, and replays its events on
  * `reporter`. Ctrl-C (SIGINT, SIGTERM) cancels the build in the server; a
- * second one exits at once.
+ * second one exits at once (with 130, or 143 for SIGTERM).
  * @param root The project root.
  * @param targets Targets and `@aliases`, relative to the root.
  * @param reporter Receives the build's events.
@@ -135,18 +163,36 @@ export async function buildThroughServer(
   const conn = await connectToServer(root);
   if (conn === undefined) return { kind: "none" };
   // The protocol loads only once a server answers.
-  const { closeConnection, isStrings, messageLine, parseMessage, PROTOCOL, readLines, writeAll } =
-    await import("./protocol.ts");
+  const {
+    closeConnection,
+    isStrings,
+    messageLine,
+    parseMessage,
+    PROTOCOL,
+    readLines,
+    stoppedCommands,
+    writeAll,
+  } = await import("./protocol.ts");
   const output = options.output ?? writeOutput;
   // Ctrl-C closes our end: the server cancels the build and says what it stopped.
-  let interrupted = false;
-  const cancel = () => {
-    if (interrupted) Deno.exit(130);
-    interrupted = true;
+  let interrupted: Deno.Signal | undefined;
+  let heard = false;
+  let deaf: ReturnType<typeof setTimeout> | undefined;
+  const cancel = (signal: Deno.Signal) => {
+    if (interrupted !== undefined) Deno.exit(signal === "SIGTERM" ? 143 : 130);
+    interrupted = signal;
     conn.closeWrite().catch(() => {});
+    deaf = setTimeout(() => {
+      if (!heard) closeConnection(conn);
+    }, options.cancelTimeoutMs ?? CANCEL_ANSWER_TIMEOUT_MS);
   };
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, cancel);
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const handler = () => cancel(signal);
+    Deno.addSignalListener(signal, handler);
+    return () => Deno.removeSignalListener(signal, handler);
+  });
+  let pid: number | undefined;
+  const unanswered = () => ({ kind: "unanswered" as const, interrupted: interrupted!, pid });
   let silent = false;
   const silence = setTimeout(() => {
     silent = true;
@@ -180,10 +226,16 @@ export async function buildThroughServer(
       }
       switch (message.event) {
         case "accepted":
+          if (typeof message.pid === "number") pid = message.pid;
+          continue;
+        case "cancelling":
+          heard = true;
           continue;
         case "refused":
+          if (interrupted !== undefined) return unanswered();
           return { kind: "none" };
         case "stopped":
+          if (interrupted !== undefined) return unanswered();
           return {
             kind: "stopped",
             reason: String(message.reason),
@@ -195,7 +247,9 @@ export async function buildThroughServer(
             code: typeof message.code === "number" ? message.code : 1,
             failures: isStrings(message.failures) ? message.failures : [],
             fatal: typeof message.fatal === "string" ? message.fatal : undefined,
-            stopped: isStrings(message.stopped) ? message.stopped : undefined,
+            interrupted,
+            stopped: stoppedCommands(message.stopped),
+            message: typeof message.message === "string" ? message.message : undefined,
           };
         case "output":
           output(message.stream === "stdout" ? "stdout" : "stderr", String(message.text));
@@ -204,6 +258,7 @@ export async function buildThroughServer(
           replay(message, reporter);
       }
     }
+    if (interrupted !== undefined) return unanswered();
     if (!accepted) return { kind: silent ? "silent" : "none" };
     return {
       kind: "stopped",
@@ -212,6 +267,7 @@ export async function buildThroughServer(
     };
   } catch {
     // The connection closed under us: the server went away, or did not answer.
+    if (interrupted !== undefined) return unanswered();
     if (!accepted) return { kind: silent ? "silent" : "none" };
     return {
       kind: "stopped",
@@ -220,7 +276,8 @@ export async function buildThroughServer(
     };
   } finally {
     clearTimeout(silence);
-    for (const signal of signals) Deno.removeSignalListener(signal, cancel);
+    clearTimeout(deaf);
+    for (const remove of handlers) remove();
     closeConnection(conn);
   }
 }

@@ -13,7 +13,10 @@
  *   {@linkcode DoneMessage}; or a {@linkcode StoppedMessage} when the server
  *   stops before the build is done, or would not do it as asked (the client
  *   then builds on its own, or through a new server when `retry` says so).
- *   A client that closes its end before `done` cancels its build;
+ *   A client that closes its end before `done` cancels its build: the server
+ *   says at once that it heard ({@linkcode CancellingMessage}), so that a
+ *   client can tell a server that does not answer from one that is stopping
+ *   commands, then answers `done` with the commands it stopped;
  * - for a status query, a {@linkcode StatusMessage};
  * - for a stop, a {@linkcode StatusMessage}, and the connection closes when
  *   the process is gone.
@@ -111,6 +114,21 @@ export interface AcceptedMessage {
   pid: number;
 }
 
+/** A command a cancelled build stopped. */
+export interface StoppedCommand {
+  /** The program. */
+  cmd: string;
+  /** Its arguments. */
+  args: string[];
+  /** Its label: the rule whose action ran it. */
+  label?: string;
+}
+
+/** The server heard the client close its end: it cancels the build, and answers `done` when it ended. */
+export interface CancellingMessage {
+  event: "cancelling";
+}
+
 /** The server's last line for a build: it is done. */
 export interface DoneMessage {
   event: "done";
@@ -120,8 +138,13 @@ export interface DoneMessage {
   failures: string[];
   /** Set when build.ts itself could not be loaded: the one message to print. */
   fatal?: string;
-  /** The rules whose actions a cancelled build stopped. */
-  stopped?: string[];
+  /** The commands a cancelled build stopped. */
+  stopped?: StoppedCommand[];
+  /**
+   * Said instead of the commands a cancelled build stopped, when it stopped
+   * while build.ts was being evaluated (what a build of its own says then).
+   */
+  message?: string;
 }
 
 /** The server serves another project, or speaks another protocol. */
@@ -188,6 +211,7 @@ export type EventMessage =
 /** What a server sends. */
 export type ServerMessage =
   | AcceptedMessage
+  | CancellingMessage
   | DoneMessage
   | RefusedMessage
   | StoppedMessage
@@ -267,6 +291,19 @@ export function isStringRecord(value: unknown): value is Record<string, string> 
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   for (const v of Object.values(value)) if (typeof v !== "string") return false;
   return true;
+}
+
+/**
+ * The commands of a `stopped` field received; the malformed ones left out.
+ * @param value The field.
+ * @returns The commands.
+ */
+export function stoppedCommands(value: unknown): StoppedCommand[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((c): c is StoppedCommand =>
+    typeof c === "object" && c !== null && typeof c.cmd === "string" && isStrings(c.args) &&
+    (c.label === undefined || typeof c.label === "string")
+  );
 }
 
 /**

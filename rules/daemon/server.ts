@@ -27,6 +27,7 @@ import {
   readLines,
   type ServerMessage,
   type ServerStatus,
+  type StoppedCommand,
   writeAll,
 } from "./protocol.ts";
 
@@ -60,9 +61,13 @@ export interface BuildRequest {
    * Answers the client; later calls do nothing.
    * @param code The exit code: 0 built, 1 failed, 130 cancelled.
    * @param failures The failures' messages.
-   * @param more What else the client prints: build.ts's own failure, or the rules a cancel stopped.
+   * @param more What else the client prints: build.ts's own failure, or what a cancel stopped.
    */
-  finish(code: number, failures?: string[], more?: { fatal?: string; stopped?: string[] }): void;
+  finish(
+    code: number,
+    failures?: string[],
+    more?: { fatal?: string; stopped?: StoppedCommand[]; message?: string },
+  ): void;
   /**
    * Answers that the build will not be done here; later calls do nothing.
    * @param reason Why, in words.
@@ -290,7 +295,9 @@ async function answer(
   };
   open.builds.add(request);
   host.build(request);
-  // The client closing its end, or anything it sends, cancels its build.
+  // The client closing its end, or anything it sends, cancels its build;
+  // it is told at once that this process heard it.
   await lines.next().catch(() => undefined);
+  if (open.builds.has(request)) send({ event: "cancelling" });
   gone.abort(new Error("The client went away"));
 }

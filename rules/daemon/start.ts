@@ -20,6 +20,9 @@ import { formatDuration, parseDuration } from "./duration.ts";
 /** How long a build server waits for a request before it stops, by default: 15 minutes. */
 export const DEFAULT_IDLE_MS: number = 15 * 60 * 1000;
 
+/** How long a server that no longer listens, but still runs, has to exit before it is killed. */
+const STOPPING_MS = 2000;
+
 /** The exit code of `barchan server run` when another process holds the build lock. */
 export const SERVER_BUSY_EXIT = 75;
 
@@ -225,7 +228,8 @@ export type ServerStop =
 /**
  * Stops the project's build server and returns once it is gone (a build
  * it is running is finished first). A server that does not answer within
- * `timeoutMs` is killed, when its pid file names a build server of this
+ * `timeoutMs` (and, when it no longer listens, is not gone within two
+ * seconds) is killed, when its pid file names a build server of this
  * project that runs as this user.
  * @param root The project root.
  * @param timeoutMs How long the server has to answer.
@@ -251,6 +255,11 @@ export async function stopServer(root: string, timeoutMs = 10_000): Promise<Serv
   if (answered && pid !== undefined) {
     await waitForExit(pid, timeoutMs);
     return { kind: "stopped", pid, killed: false };
+  }
+  // A server that stops removes its socket first: it is given a moment to be gone.
+  const stopping = recordedServer(root);
+  if (stopping !== undefined && await waitForExit(stopping, STOPPING_MS)) {
+    return { kind: "stopped", pid: stopping, killed: false };
   }
   const killed = await killServer(root);
   return killed === undefined ? { kind: "none" } : { kind: "stopped", pid: killed, killed: true };

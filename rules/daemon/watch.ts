@@ -39,6 +39,7 @@ import { TOOL } from "../run/request.ts";
 import { type BuildRequest, type BuildServer, serveBuilds } from "./server.ts";
 import { idleCollector } from "./_idle_collector.ts";
 import { changedModule, changedPaths } from "./_batch.ts";
+import { onCancel, relayTo, STUCK, unlessStuck } from "./_cancel.ts";
 import { buildCallSettings, builderSetup, requestSetup } from "./_settings.ts";
 
 /** How long a session waits, after its last build or file event, to collect garbage. */
@@ -116,32 +117,30 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   const setup = builderSetup(options, (name) => Deno.env.get(name), Deno.cwd());
   const jobs = builder.scheduler.jobs;
   const serve = async (request: BuildRequest) => {
-    const running = new Set<string>();
+    if (request.signal.aborted) return request.finish(130, [], { stopped: [] });
     // What the watcher does not see is checked as a build of its own would.
     builder.engine.invalidateUnwatched(watches, "not watched");
+    const cancelled = onCancel(request.signal, builder.scheduler);
     builder.scheduler.jobs = request.jobs ?? jobs;
     try {
-      const result = await builder.build(request.targets, {
+      const building = builder.build(request.targets, {
         signal: request.signal,
-        reporter: {
-          ...request.reporter,
-          actionStarted: (e) => {
-            running.add(e.rule);
-            request.reporter.actionStarted?.(e);
-          },
-          actionFinished: (e) => {
-            running.delete(e.rule);
-            request.reporter.actionFinished?.(e);
-          },
-        },
+        reporter: relayTo(request),
         ...buildCallSettings(request.settings, request.env),
       });
+      const result = await unlessStuck(building, request.signal);
+      if (result === STUCK) {
+        // Its client is answered; the session goes on once the build ends, if it does.
+        request.finish(130, [], cancelled());
+        await building.catch(() => {});
+        return;
+      }
       const failures = result.failed.map((f) => f.message);
       const fatal = builder.loadFailure?.message;
       request.finish(result.ok ? 0 : 1, failures, fatal === undefined ? {} : { fatal });
     } catch (error) {
       if (!isCancellation(error) || options.signal?.aborted) throw error;
-      request.finish(130, [], { stopped: [...running].sort() });
+      request.finish(130, [], cancelled());
     } finally {
       builder.scheduler.jobs = jobs;
     }
