@@ -41,6 +41,7 @@ import type { Reporter } from "../report/reporter.ts";
 import { Builder } from "../run/builder.ts";
 import { PROCESS_INPUT } from "../run/loader.ts";
 import { isSameFile } from "../run/lock.ts";
+import { isOsError, withOsHint } from "../run/os_errors.ts";
 import { isRequest, requestId, requestKey, TOOL } from "../run/request.ts";
 import { BUILD_LOCK, SERVER_LOG, STATE_DIR } from "../state.ts";
 import { onCancel, relayTo, STUCK, unlessStuck } from "./_cancel.ts";
@@ -337,8 +338,12 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
       if (!(await build(builder, request, cancel))) return stuck();
       builder.engine.classifyUnwatched(watches);
     } catch (error) {
-      if (!isCancellation(error)) request.finish(1, [messageOf(error)]);
-      else if (request.signal.aborted) request.finish(130, [], { stopped: [] });
+      if (!isCancellation(error)) {
+        // Said as a build of its own says what it throws; the builder may be
+        // past use (a store that writes nothing more after a full disk).
+        request.finish(1, [], { fatal: thrownMessage(error) });
+        requestStop(`a build failed: ${messageOf(error)}`, true);
+      } else if (request.signal.aborted) request.finish(130, [], { stopped: [] });
       else request.withdraw(stoppedBefore(stop?.reason ?? "stopped"), stop?.retry ?? true);
     } finally {
       current = undefined;
@@ -476,6 +481,12 @@ async function build(
     request.finish(1, failures, { fatal: builder.loadFailure.message });
   } else request.finish(result.ok ? 0 : 1, failures);
   return true;
+}
+
+/** What a build of its own prints after `barchan: ` for what it throws. */
+function thrownMessage(error: unknown): string {
+  const message = messageOf(error);
+  return isOsError(error) ? withOsHint(message) : message;
 }
 
 function stoppedBefore(reason: string): string {
