@@ -9,6 +9,7 @@ import { serverSocketPath, serverStatus } from "../../../rules/daemon/client.ts"
 import { STATE_DIR } from "../../../rules/state.ts";
 import { CLI, type Files, MOD, readMaybe, withProject } from "../_util.ts";
 import { ownCacheEnv } from "../../_own_cache.ts";
+import { assertNoProcess, awaitProcesses, uniqueSleep } from "../../fiber/_processes.ts";
 import { stopServer } from "../../../rules/daemon/start.ts";
 import {
   isAlive,
@@ -514,5 +515,37 @@ Deno.test("build server: after one failed to start, builds do not try again for 
     assert.equal(started.code, 0, started.stderr);
     assert.equal(await readMaybe(root, `${STATE_DIR}/server.failed`), undefined);
     assert.match((await serverBuild(root)).stderr, /^Done: 0 actions ran/);
+  });
+});
+
+Deno.test("build server: one that starts stops the commands a killed build left running, and its first build says so", async () => {
+  const sleep = uniqueSleep();
+  await withServerProject({
+    "build.ts": `import { rule, sh } from "${MOD}";
+rule({ targets: "out.txt", action: sh("sleep ${sleep}; echo late > out.txt") });
+`,
+  }, async (root) => {
+    const killed = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", CLI, "build", "--no-server"],
+      cwd: root,
+      stdout: "null",
+      stderr: "null",
+      env: { ...SERVER_ON, ...ownCacheEnv() },
+    }).spawn();
+    await awaitProcesses(`sleep ${sleep}`, 1);
+    killed.kill("SIGKILL");
+    await killed.status;
+    await Deno.writeTextFile(
+      join(root, "build.ts"),
+      `import { rule, write } from "${MOD}";\nrule({ targets: "out.txt", action: write("out.txt", "new\\n") });\n`,
+    );
+    const built = await serverBuild(root);
+    assert.match(
+      built.stderr,
+      /^Stopped 1 command that a build which did not end left running: out\.txt \(pid \d+\)$/m,
+    );
+    assert.notEqual(await serverPid(root), undefined);
+    await assertNoProcess(`sleep ${sleep}`);
+    assert.equal(await readMaybe(root, "out.txt"), "new\n");
   });
 });
