@@ -3,7 +3,7 @@
  * `deno run --cpu-prof`) per function and prints the top ones.
  *
  * ```sh
- * deno run --cpu-prof --cpu-prof-dir=/tmp/prof -A cli.ts build -C DIR
+ * deno run --cpu-prof --cpu-prof-dir=/tmp/prof -A cli.ts build --no-server -C DIR
  * deno run -A bench/cpuprofile.ts /tmp/prof/*.cpuprofile [--top 25] [--by function|file]
  * ```
  *

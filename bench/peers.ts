@@ -30,7 +30,7 @@ import {
   type Tool,
   TOOLS,
 } from "./synthetic.ts";
-import { WatchSession } from "./_session.ts";
+import { BuildServerSession, NO_SERVER_ENV, SERVER_ENV } from "./_session.ts";
 
 /** What is measured, in the order it is measured. */
 export const CASES = ["cold", "no-op", "edit", "touch"] as const;
@@ -148,6 +148,11 @@ function commandOf(tool: Tool, tree: string, jobs: number, cli: string): [string
   }
 }
 
+/** The environment a tool's command runs with: barchan alone, or through its build server. */
+function envOf(tool: Tool): Record<string, string> {
+  return tool === "barchan" ? { ...NO_SERVER_ENV } : tool === "session" ? { ...SERVER_ENV } : {};
+}
+
 /** Counts the commands a tool printed as it ran them. */
 function commandsRun(tool: Tool, outcome: Outcome): number {
   const lines = (outcome.stdout + "\n" + outcome.stderr).split("\n");
@@ -174,6 +179,7 @@ async function timed(
   cwd: string,
   timeoutMs: number,
   memoryFile?: string,
+  env: Record<string, string> = {},
 ): Promise<Outcome> {
   if (memoryFile !== undefined) {
     args = ["-f", "%M", "-o", memoryFile, cmd, ...args];
@@ -194,6 +200,7 @@ async function timed(
       stdout: "piped",
       stderr: "piped",
       signal: controller.signal,
+      env,
     }).output();
     const ms = performance.now() - start;
     let peakKb: number | undefined;
@@ -362,6 +369,8 @@ export async function measureGraph(
     ["run", "-A", cli, "targets", "-C", graph.trees.barchan],
     ".",
     timeoutMs,
+    undefined,
+    NO_SERVER_ENV,
   );
   for (const tool of ["ninja", "make"] as const) {
     const [cmd, args] = tool === "ninja" ? ["ninja", ["-n"]] : ["make", ["-n"]];
@@ -376,9 +385,10 @@ export async function measureGraph(
   ];
   // One more run of each case under /usr/bin/time measures peak memory.
   const memoryFile = hasTime() ? Deno.makeTempFileSync({ prefix: "barchan-peers-" }) : undefined;
-  // The session starts after an untimed plain build of its tree; the timed
-  // builds are the client's, and the memory is the session's own.
-  let session: WatchSession | undefined;
+  // The build server starts after an untimed plain build of its tree, and
+  // gets one untimed build; the timed builds are the client's, and the
+  // memory is the server's own.
+  let session: BuildServerSession | undefined;
   try {
     for (const [kase, count] of plan) {
       const total = memoryFile === undefined ? count : count + 1;
@@ -393,16 +403,16 @@ export async function measureGraph(
             if (kase === "cold") continue;
             session?.resume();
             if (session === undefined) {
-              // Started on a built tree, as after yesterday's build: a session
+              // Started on a built tree, as after yesterday's build: a server
               // that runs the cold build itself keeps the heap it grew.
               clean(tool, tree);
               const [cmd, args] = commandOf(tool, tree, jobs, cli);
               checker.check(
                 tool,
-                "build before the session",
-                await timed(cmd, args, tree, timeoutMs),
+                "build before the server",
+                await timed(cmd, args, tree, timeoutMs, undefined, NO_SERVER_ENV),
               );
-              session = new WatchSession(cli, tree, jobs);
+              session = new BuildServerSession(cli, tree, jobs);
               await session.ready();
             }
             if (!timing) session.resetPeak();
@@ -411,9 +421,16 @@ export async function measureGraph(
           if (kase === "edit") checker.edit(tool, run);
           if (kase === "touch") checker.touch(tool);
           const [cmd, args] = commandOf(tool, tree, jobs, cli);
-          const outcome = await timed(cmd, args, tree, timeoutMs, timing ? undefined : memoryFile);
-          // The session collects garbage a second after its last build: on its
-          // own time, not during the next measurement (after SIGCONT).
+          const outcome = await timed(
+            cmd,
+            args,
+            tree,
+            timeoutMs,
+            timing ? undefined : memoryFile,
+            envOf(tool),
+          );
+          // Its own work after a build (verifying ahead, settling files) is done
+          // on its own time, not during the next measurement (after SIGCONT).
           if (tool === "session") await session!.idle();
           const m = result.cases[kase][tool] ??= { times: [], reran: [] };
           if (outcome.timedOut) {
@@ -718,15 +735,16 @@ export async function runPeers(
     `run by run; ${minutes.toFixed(1)} minutes in all. Times are wall-clock times of the ` +
     `whole command (process start to exit). "commands run" counts the commands each tool ` +
     `printed as it ran them; "peak memory" is the largest resident set of its process tree ` +
-    `in one more run of the case under ${TIME}. "session" is barchan with a watch session ` +
-    `(\`barchan build -w\`) running in its tree: the same \`barchan build\` command sends its ` +
-    `request to the session, which rebuilds what an edit affects as soon as it sees it (so ` +
-    `the client prints no command for it) and answers once it has seen every earlier change. ` +
-    `It starts on a tree a plain build has just built (not timed); its peak memory is the ` +
-    `session's own during the case (from /proc, VmHWM reset before the run). The session ` +
-    `is stopped (SIGSTOP) while the other tools run, after the 1.5 s it is given to become ` +
-    `idle (a session collects garbage a second after its last build), so that its ` +
-    `background work runs on its own time. ` +
+    `in one more run of the case under ${TIME}. "barchan" builds in its own process ` +
+    `(BARCHAN_SERVER=off); "session" is barchan with its build server, as builds run by ` +
+    `default: the same \`barchan build\` command sends its request to the server running ` +
+    `for its tree, which builds it once it has seen every earlier change. The server starts ` +
+    `(\`barchan server start\`) on a tree a plain build has just built, and builds once, ` +
+    `untimed, before the timed runs; its peak memory is the server's own during the case ` +
+    `(from /proc, VmHWM reset before the run). The server is stopped (SIGSTOP) while the ` +
+    `other tools run, after the 1.5 s it is given to finish what it does after a build, so ` +
+    `that its background work runs on its own time (it collects garbage only after ten ` +
+    `idle seconds, which the measurements never leave it). ` +
     `Load average (1, 5, 15 min) ` +
     `${loadBefore} at the start, ${loadAverage()} at the end.`,
     "",

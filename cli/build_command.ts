@@ -1,11 +1,16 @@
 /**
  * `barchan build`, from the command line's flags to an exit code.
  *
- * Only what a build with nothing to do needs is imported here: the watch
- * session's client, the request's check against the store
- * (rules/run/open_build.ts) and the plain reporter (the JSON and trace
- * reporters load when asked for). The engine, the scheduler and the rest
- * load when a build has work.
+ * A build is sent to the project's build server, started in the background
+ * when none listens (not with `--no-server`, `BARCHAN_SERVER=off`, or when
+ * `CI` is set); a watch session (`build -w`) builds it too. When no server
+ * can build it, it is built here.
+ *
+ * Only what a build sent to a server needs is imported here: the server's
+ * client and the plain reporter (the JSON and trace reporters load when
+ * asked for). A build in this process loads the request's check against the
+ * store (rules/run/open_build.ts) next, and the engine, the scheduler and
+ * the rest only when it has work.
  *
  * @module
  */
@@ -18,8 +23,11 @@ import { relativePath as relative, resolvePath as resolve } from "../memo/stat/p
 import { findBuildFile } from "../rules/project/build_file.ts";
 import { plainReporter } from "../rules/report/plain.ts";
 import type { Reporter } from "../rules/report/reporter.ts";
-import { buildOpened, openRequest } from "../rules/run/open_build.ts";
-import { buildThroughServer, sessionListening } from "../rules/daemon/client.ts";
+import { buildThroughServer, type ServerAnswer } from "../rules/daemon/client.ts";
+import type { BuildSettings } from "../rules/daemon/protocol.ts";
+
+/** A server's answer this command ends with: the build is done, or interrupted. */
+type Served = Extract<ServerAnswer, { kind: "done" | "unanswered" }>;
 
 /** The options of `barchan build`, as the command line gave them. */
 export interface BuildFlags {
@@ -39,6 +47,8 @@ export interface BuildFlags {
   json?: boolean;
   /** `--trace-file F`: a Chrome trace of each build. */
   traceFile?: string;
+  /** `--no-server`: build in this process, stopping the project's build server if one runs. */
+  noServer?: boolean;
   /** `--no-check`: do not type-check build.ts (nor does `BARCHAN_CHECK=off`). */
   noCheck?: boolean;
   /** The cache flags, resolved with the environment; undefined: the environment alone. */
@@ -54,10 +64,34 @@ export interface BuildFlags {
   remote?: RemoteExecutionOptions | false;
 }
 
+/** A setting that is not one of its values: a usage error. */
+export class SettingError extends Error {}
+
 /**
- * `barchan build`: sends the request to the project's watch session if one
- * runs, answers it from the up-to-date record when nothing changed, and
- * otherwise builds (or watches), loading the engine only then.
+ * Whether builds go through a build server: `BARCHAN_SERVER` is `on`,
+ * `off` or `auto` (the default: on, unless `CI` is set); `--no-server`
+ * says off. Never on Windows, where servers would need Unix sockets.
+ * @param noServer `--no-server`.
+ * @returns True when a build server may build.
+ * @throws {SettingError} For another value of `BARCHAN_SERVER`.
+ */
+export function serverWanted(noServer = false): boolean {
+  if (noServer || Deno.build.os === "windows") return false;
+  const setting = (Deno.env.get("BARCHAN_SERVER") ?? "").trim().toLowerCase();
+  if (["off", "0", "false", "no"].includes(setting)) return false;
+  if (["on", "1", "true", "yes"].includes(setting)) return true;
+  if (setting !== "" && setting !== "auto") {
+    throw new SettingError(`BARCHAN_SERVER takes on, off or auto, not "${setting}"`);
+  }
+  const ci = (Deno.env.get("CI") ?? "").trim().toLowerCase();
+  return ci === "" || ci === "0" || ci === "false";
+}
+
+/**
+ * `barchan build`: sends the request to the project's build server (started
+ * now when none listens) or watch session; otherwise answers it from the
+ * store's checkpoint when nothing changed, and builds (or watches), loading
+ * the engine only then.
  * @param cwd The directory the command runs in (`-C`).
  * @param requests Targets (relative to `cwd`) and `@aliases`.
  * @param flags The options.
@@ -133,19 +167,36 @@ async function buildIn(
     if (flags.json) return;
     for (const failure of failures) if (!shown.has(failure)) console.error(`Error: ${failure}`);
   };
-  if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
-  // While a watch session runs in the project, it builds plain requests.
-  if (!flags.dryRun && !flags.replay && !flags.sandbox) {
-    const answer = await buildThroughServer(root, targets, reporter);
-    if (answer !== undefined) {
+  /** Prints what a build in this process would print at its end, and gives its exit code. */
+  const served = async (answer: Served) => {
+    if (answer.kind === "unanswered") return await unanswered(root, answer);
+    if (answer.fatal !== undefined) {
+      console.error(`barchan: ${answer.fatal}`);
+      return 1;
+    }
+    if (answer.interrupted === undefined && answer.code !== 130) {
       printFailures(answer.failures);
       return answer.code;
     }
+    const signal = answer.interrupted ?? "SIGINT";
+    if (answer.message !== undefined) console.error(answer.message);
+    else reportInterrupt(signal, answer.stopped ?? []);
+    return signal === "SIGTERM" ? 143 : 130;
+  };
+  if (flags.watch) return await watchCommand(cwd, root, targets, flags, reporter);
+  // A dry run changes nothing: it runs here, beside any server.
+  const server = !flags.dryRun && serverWanted(flags.noServer);
+  // What a build in this process would be given, for one in a server.
+  const ask = { server, jobs: flags.jobs, settings: settingsOf(flags) };
+  if (!flags.dryRun) {
+    const answer = await throughServer(root, targets, reporter, ask);
+    if (answer !== undefined) return await served(answer);
   }
-  // A watch session that starts while this build waits for the lock builds it.
-  const session = awaitSession(root, targets, reporter);
+  // A server that starts listening while this build waits for the lock builds it.
+  const session = awaitSession(root, targets, reporter, ask);
   let opened;
   try {
+    const { openRequest } = await import("../rules/run/open_build.ts");
     opened = await openRequest({
       root,
       targets,
@@ -158,22 +209,24 @@ async function buildIn(
   } catch (error) {
     const answer = session.answer();
     if (answer === undefined) throw error;
-    printFailures(answer.failures);
-    return answer.code;
+    return await served(answer);
   } finally {
     session.stop();
   }
   if (opened.upToDate) return 0;
-  const { isCancellation, onInterrupt, Scheduler } = await import("../fiber/mod.ts");
+  const [{ isCancellation, onInterrupt, Scheduler }, { buildOpened }] = await Promise.all([
+    import("../fiber/mod.ts"),
+    import("../rules/run/open_build.ts"),
+  ]);
   const scheduler = new Scheduler({ jobs: flags.jobs });
   const controller = new AbortController();
-  let running: Promise<unknown> = Promise.resolve();
+  let building: Promise<unknown> = Promise.resolve();
   const uninstall = onInterrupt(scheduler, async () => {
     controller.abort();
-    await running.catch(() => {});
+    await building.catch(() => {});
   }, { report: (signal, stopped) => reportInterrupt(signal, stopped) });
   try {
-    const result = await (running = buildOpened(opened.state, {
+    const result = await (building = buildOpened(opened.state, {
       root,
       targets,
       scheduler,
@@ -203,7 +256,10 @@ async function watchCommand(
   flags: BuildFlags,
   reporter: Reporter,
 ): Promise<number> {
-  if (await sessionListening(root)) {
+  // A build server gives way to watching; a second watch session does not.
+  const { stopServer } = await import("../rules/daemon/start.ts");
+  const stop = await stopServer(root);
+  if (stop.kind === "refused") {
     console.error("barchan: a watch session (build -w) already runs in this project");
     return 1;
   }
@@ -250,7 +306,7 @@ async function watchCommand(
 /** Says what a signal stopped: the commands that were running, or nothing. */
 function reportInterrupt(
   signal: Deno.Signal,
-  stopped: readonly { cmd: string; args: readonly string[]; label: string | undefined }[],
+  stopped: readonly { cmd: string; args: readonly string[]; label?: string }[],
 ): void {
   const what = signal === "SIGTERM" ? "Terminated" : "Interrupted";
   if (stopped.length === 0) {
@@ -278,19 +334,116 @@ async function asOne(reporters: Reporter[]): Promise<Reporter> {
 }
 
 /**
- * Checks every 100 ms for a watch session of the project, while this build
- * waits for the lock, and sends it the request once one listens; `signal`
- * is then aborted, and `answer()` gives its answer.
+ * Sends the build to the project's build server or watch session, starting
+ * a build server when none listens and `server` allows it; says in one line
+ * why not when one was meant to build it and could not.
+ * @returns The server's answer, or undefined when the build is to run here.
  */
-function awaitSession(root: string, targets: string[], reporter: Reporter) {
+async function throughServer(
+  root: string,
+  targets: string[],
+  reporter: Reporter,
+  options: ServerRequest,
+): Promise<Served | undefined> {
+  const server = options.server;
+  const ask = () => buildThroughServer(root, targets, reporter, options);
+  const here = (why: string) => {
+    reporter.note?.(`${why}: building here`);
+    return undefined;
+  };
+  let answer = await ask();
+  if (answer.kind === "done" || answer.kind === "unanswered") return answer;
+  if (answer.kind === "silent") {
+    const { killServer } = await import("../rules/daemon/start.ts");
+    const pid = await killServer(root);
+    return here(`The build server${pid === undefined ? "" : ` (pid ${pid})`} did not answer`);
+  }
+  if (answer.kind === "stopped" && !(server && answer.retry)) return here(answer.reason);
+  if (!server) return undefined;
+  const { serverIdle, startBuildServer } = await import("../rules/daemon/start.ts");
+  const idle = serverIdle();
+  if (typeof idle === "string") return here(`Cannot start a build server: ${idle}`);
+  const start = await startBuildServer(root);
+  // Another build holds the lock: this one waits for it, or for a server that listens meanwhile.
+  if (!start.ok && start.busy) return undefined;
+  if (!start.ok) return here(`Cannot start a build server: ${start.reason}`);
+  answer = await ask();
+  if (answer.kind === "done" || answer.kind === "unanswered") return answer;
+  return here(
+    answer.kind === "stopped"
+      ? answer.reason
+      : `The build server (pid ${start.pid}) did not take the build`,
+  );
+}
+
+/** What a build sends to a server with: whether a build server may build it, `-j`, its settings. */
+interface ServerRequest {
+  server: boolean;
+  jobs?: number;
+  settings: BuildSettings;
+}
+
+/** The settings a server builds with: what a build in this process would be given. */
+function settingsOf(flags: BuildFlags): BuildSettings {
+  const settings: BuildSettings = {
+    check: checks(flags),
+    replay: flags.replay ?? false,
+    sandbox: flags.sandbox ?? false,
+  };
+  if (flags.cache !== undefined) settings.cache = flags.cache;
+  if (flags.remote !== undefined) settings.remote = flags.remote;
+  return settings;
+}
+
+/**
+ * A build interrupted here whose server did not say that it heard: it is
+ * stopped (killed when it runs on), and what stopped it is said as a build
+ * of its own would say it (build.ts's top level that never returned), when
+ * its log tells.
+ */
+async function unanswered(
+  root: string,
+  answer: Extract<ServerAnswer, { kind: "unanswered" }>,
+): Promise<number> {
+  const [{ killServer }, { watchdogMessage }] = await Promise.all([
+    import("../rules/daemon/start.ts"),
+    import("../rules/daemon/_server_files.ts"),
+  ]);
+  const killed = await killServer(root);
+  const what = answer.interrupted === "SIGTERM" ? "Terminated" : "Interrupted";
+  const pid = killed ?? answer.pid;
+  // Its watchdog's line is what stopped it: written once it is gone.
+  const said = killed === undefined ? undefined : await watchdogMessage(root);
+  console.error(
+    said ??
+      `${what}: the project's server${pid === undefined ? "" : ` (pid ${pid})`} did not answer` +
+        (killed === undefined ? "" : ", and was stopped"),
+  );
+  return answer.interrupted === "SIGTERM" ? 143 : 130;
+}
+
+/**
+ * Checks every 100 ms for a server of the project (a build server or a
+ * watch session), while this build waits for the lock, and sends it the
+ * request once one listens; `signal` is then aborted, and `answer()` gives
+ * its answer.
+ */
+function awaitSession(
+  root: string,
+  targets: string[],
+  reporter: Reporter,
+  options: ServerRequest,
+) {
   const found = new AbortController();
-  let answer: Awaited<ReturnType<typeof buildThroughServer>>;
+  let answer: Served | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const poll = async () => {
-    answer = await buildThroughServer(root, targets, reporter);
-    if (answer !== undefined) found.abort(new Error("Built by a watch session"));
-    else if (!stopped) timer = setTimeout(poll, 100);
+    const asked = await buildThroughServer(root, targets, reporter, options);
+    if (asked.kind === "done" || asked.kind === "unanswered") {
+      answer = asked;
+      found.abort(new Error("Built by the project's server"));
+    } else if (!stopped) timer = setTimeout(poll, 100);
   };
   timer = setTimeout(poll, 100);
   return {

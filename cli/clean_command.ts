@@ -5,17 +5,19 @@
  */
 import { resolvePath as resolve } from "../memo/stat/paths.ts";
 import { findBuildFile } from "../rules/project/build_file.ts";
-import { sessionListening } from "../rules/daemon/client.ts";
+import { stopServer } from "../rules/daemon/start.ts";
 
 /**
  * `barchan clean`: removes what barchan built and its state, nothing else;
- * refused while a watch session runs in the project.
+ * the project's build server is stopped first, and a watch session makes
+ * it refuse.
  * @param cwd The directory the command runs in.
  * @param quiet Print nothing on success.
  * @returns The exit code: 0 cleaned, 1 refused.
  */
 export async function cleanCommand(cwd: string, quiet: boolean): Promise<number> {
-  if (await sessionListening(resolve(findBuildFile(cwd), ".."))) {
+  const stop = await stopServer(resolve(findBuildFile(cwd), ".."));
+  if (stop.kind === "refused") {
     console.error(
       "barchan: a watch session (build -w) runs in this project; stop it before cleaning",
     );

@@ -2,8 +2,8 @@
  * The `barchan` command line: from the arguments to a command, and from the
  * command to an exit code. Each command is a file of its own
  * (`build_command.ts`, `clean_command.ts`, `targets_command.ts`,
- * `graph_command.ts`, `check_command.ts`, `init_command.ts`, `cache_command.ts`); argument
- * parsing is `args.ts`'s.
+ * `graph_command.ts`, `check_command.ts`, `init_command.ts`,
+ * `cache_command.ts`, `server_command.ts`); argument parsing is `args.ts`'s.
  * Everything else is the library's.
  *
  * @module
@@ -12,7 +12,7 @@ import { CACHE_OPTIONS, parseCommandLine, REMOTE_OPTIONS } from "./args.ts";
 import { resolvePath as resolve } from "../memo/stat/paths.ts";
 import { BuildFileError } from "../rules/dsl/errors.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { buildCommand } from "./build_command.ts";
+import { buildCommand, SettingError } from "./build_command.ts";
 
 // `build` is the command that must start fast; the others are imported when
 // asked for.
@@ -36,6 +36,8 @@ Commands:
             sources in the directory
   cache     The local action cache: stats, trim [SIZE], clear;
             keygen [NAME] writes a key pair to sign remote cache entries
+  server    The project's build server, which builds run in:
+            server status|start|stop (default status)
   help      Show this help
 
 Options:
@@ -43,6 +45,8 @@ Options:
   -j, --jobs N         Run at most N commands at once (default: CPUs)
   -w, --watch          Build, then rebuild whenever something the build read changes;
                        meanwhile other builds in the project are sent to this one
+      --no-server      Build in this process, not in the project's build server
+                       (stopping it if it runs)
   -n, --dry-run        Print what would run and why; run and change nothing
       --explain        Print, for each action that runs, why it runs (or why its
                        result was not in the action cache, or where it came from)
@@ -84,6 +88,10 @@ Remote execution options (build):
       --remote-ca FILE         CA certificates for grpcs:// (BARCHAN_REMOTE_CA); tokens go
                                in BARCHAN_REMOTE_HEADERS=Name=value,...
 
+A build runs in the project's build server, started in the background by the
+first build and stopped after 15 minutes without one (BARCHAN_SERVER_IDLE);
+not when CI is set, or with --no-server or BARCHAN_SERVER=off.
+
 Colours follow NO_COLOR and FORCE_COLOR.
 
 Exit status: 0 success, 1 failed build, 2 bad usage.
@@ -120,6 +128,7 @@ export async function main(args: string[]): Promise<number> {
       "trace-file": { type: "string" },
       format: { type: "string" },
       quiet: { type: "boolean", short: "q" },
+      "no-server": { type: "boolean" },
       "no-check": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
@@ -179,6 +188,7 @@ export async function main(args: string[]): Promise<number> {
           explain: values.explain,
           json: values.json,
           traceFile: values["trace-file"],
+          noServer: values["no-server"],
           replay: values.replay,
           sandbox: values.sandbox,
           noCheck: values["no-check"],
@@ -199,6 +209,8 @@ export async function main(args: string[]): Promise<number> {
           json: values.json,
           cwd,
         });
+      case "server":
+        return await (await import("./server_command.ts")).serverCommand(cwd, rest);
       case "graph": {
         const format = values.format ?? "dot";
         if (format !== "dot" && format !== "json") {
@@ -214,6 +226,7 @@ export async function main(args: string[]): Promise<number> {
       console.error(`barchan: ${error.message}`);
       return 1;
     }
+    if (error instanceof SettingError) return usage(error.message);
     // A full disk, a read-only project: said in one paragraph, without a trace.
     const { isOsError, withOsHint } = await import("../rules/run/os_errors.ts");
     if (isOsError(error)) {

@@ -71,7 +71,7 @@ export type {
 export { MissingProgramError } from "./missing_program.ts";
 export { onInterrupt } from "./on_interrupt.ts";
 export type { OnInterruptOptions } from "./on_interrupt.ts";
-export { armWatchdog } from "./watchdog.ts";
+export { armedWatchdog, armWatchdog, watchdogMessagesTo } from "./watchdog.ts";
 export { processStartTime, stopLeftover } from "./leftover.ts";
 export { formatCommand, ProcessError, type ProcessErrorInit } from "./process_error.ts";
 export {

@@ -12,6 +12,10 @@
  * code returns, the runtime's handlers are put back as they were, and the
  * small process is killed.
  *
+ * A process whose standard error nobody reads (a build server) has the
+ * message appended to a file instead ({@linkcode watchdogMessagesTo}), and
+ * can tell, while such code runs, that it does ({@linkcode armedWatchdog}).
+ *
  * A worker thread could answer signals instead, but starting one costs the
  * main thread about 20 ms (on a loaded machine 40), on every build that
  * evaluates build.ts; this costs about 1 ms and one spawn. It needs the C
@@ -66,22 +70,29 @@ function openLibc(): Libc | null {
  */
 export function armWatchdog(message: string): () => void {
   if (depth++ > 0) return once(() => void depth--);
+  armed = message;
+  const disarm = () => {
+    depth--;
+    armed = undefined;
+  };
   libc ??= openLibc();
-  if (libc === null) return once(() => void depth--);
+  if (libc === null) return once(disarm);
   let child: Deno.ChildProcess;
   try {
+    const print = messageFile === undefined ? `'%s\\n' "$0" >&2` : `'watchdog: %s\\n' "$0" >> "$1"`;
     child = new Deno.Command("sh", {
       args: [
         "-c",
-        `trap '' INT TERM; read done || printf '%s\\n' "$0" >&2`,
+        `trap '' INT TERM; read done || printf ${print}`,
         message,
+        ...(messageFile === undefined ? [] : [messageFile]),
       ],
       stdin: "piped",
       stdout: "null",
       stderr: "inherit",
     }).spawn();
   } catch {
-    return once(() => void depth--);
+    return once(disarm);
   }
   const symbols = libc.symbols;
   const saved = SIGNALS.map((signal) => {
@@ -90,7 +101,7 @@ export function armWatchdog(message: string): () => void {
     return { signal, old };
   });
   return once(() => {
-    depth--;
+    disarm();
     for (const { signal, old } of saved) symbols.sigaction(signal, old, null);
     // Stopped before this returns: once SIGKILL is sent, it prints nothing,
     // even when this process ends at once and closes the pipe.
@@ -101,6 +112,50 @@ export function armWatchdog(message: string): () => void {
 }
 
 let depth = 0;
+
+/** The message of the outermost watchdog armed, while one is. */
+let armed: string | undefined;
+
+/** Where messages go instead of standard error. */
+let messageFile: string | undefined;
+
+/**
+ * The message of the watchdog armed now: while it is, the code it guards
+ * runs (or awaits what may never come).
+ * @returns The message given to {@linkcode armWatchdog}, or undefined when none is armed.
+ *
+ * @example
+ * ```ts
+ * import { armedWatchdog, armWatchdog } from "@barchan/barchan/fiber";
+ * import assert from "node:assert/strict";
+ *
+ * const release = armWatchdog("stopped while adding");
+ * assert.equal(armedWatchdog(), "stopped while adding");
+ * release();
+ * assert.equal(armedWatchdog(), undefined);
+ * ```
+ */
+export function armedWatchdog(): string | undefined {
+  return armed;
+}
+
+/**
+ * Makes the watchdogs armed from now on append their message to `file`, as
+ * a line `watchdog: MESSAGE`, instead of printing it on standard error: for
+ * a process whose standard error nobody reads.
+ * @param file The file; undefined puts standard error back.
+ *
+ * @example
+ * ```ts
+ * import { watchdogMessagesTo } from "@barchan/barchan/fiber";
+ *
+ * watchdogMessagesTo("/tmp/server.log");
+ * watchdogMessagesTo(undefined);
+ * ```
+ */
+export function watchdogMessagesTo(file: string | undefined): void {
+  messageFile = file;
+}
 
 function once(fn: () => void): () => void {
   let done = false;

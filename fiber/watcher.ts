@@ -34,7 +34,7 @@
  * @module
  */
 
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { BUILTIN_IGNORE, compileIgnore, type IgnoreTest, isTempName } from "./_watch_filter.ts";
 import { removeIfPresent } from "./_remove_if_present.ts";
 
@@ -210,6 +210,29 @@ export interface Watcher extends AsyncIterable<WatchBatch>, AsyncDisposable {
    * ```
    */
   mark(): number;
+  /**
+   * Whether a change to a path would be reported: it lies under a watched
+   * root and no ignore rule covers it. A file whose name looks like an
+   * editor's temporary file is not, since its deletion is dropped.
+   *
+   * @param path An absolute path.
+   * @returns True when its changes come in batches.
+   *
+   * @example Ignored paths are not watched
+   * ```ts
+   * import { watch } from "@barchan/barchan/fiber";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * await using watcher = watch([dir], { ignore: ["out"] });
+   * assert.equal(watcher.watches(`${dir}/src/a.c`), true);
+   * assert.equal(watcher.watches(`${dir}/out/a.o`), false);
+   * assert.equal(watcher.watches(`${dir}/.git/HEAD`), false);
+   * assert.equal(watcher.watches("/elsewhere/a.h"), false);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  watches(path: string): boolean;
 }
 
 /**
@@ -276,9 +299,11 @@ class FileWatcher implements Watcher {
   /** Marks seen since the last flush. */
   #marksReached: number[] = [];
   #rescan = false;
+  #roots: string[];
 
   constructor(roots: string[], options: WatchOptions) {
     const absolute = roots.map((root) => resolve(root));
+    this.#roots = absolute;
     this.#isIgnored = compileIgnore([...BUILTIN_IGNORE, ...(options.ignore ?? [])], absolute);
     this.#debounceMs = options.debounceMs ?? 30;
     this.#maxWaitMs = options.maxWaitMs ?? 500;
@@ -336,6 +361,11 @@ class FileWatcher implements Watcher {
     clearTimeout(this.#quietTimer);
     this.#quietTimer = setTimeout(() => this.#flush(), this.#debounceMs);
     this.#maxTimer ??= setTimeout(() => this.#flush(), this.#maxWaitMs);
+  }
+
+  watches(path: string): boolean {
+    const under = this.#roots.some((root) => path === root || path.startsWith(root + sep));
+    return under && !this.#isIgnored(path) && !isTempName(path);
   }
 
   mark(): number {

@@ -7,6 +7,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { Frame, frameStorage } from "./context.ts";
 import { emptyStats, type MemoDefinition, type MemoStats } from "./definition.ts";
+import { verifyAhead as verifyNodeAhead } from "./exec.ts";
 import { isJsonData } from "./json.ts";
 import { EnvLeaf } from "./leaves/env.ts";
 import { FileLeaf } from "./leaves/file.ts";
@@ -126,6 +127,16 @@ export class Engine {
   #trusted: ReadonlySet<string> | TrustedPlaces | undefined;
   /** Roots verified since the last flush (see {@linkcode Engine.markVerified}). */
   #verified = new Set<string>();
+  /** What {@linkcode Engine.invalidateUnwatched} found, and how many files and listings it looked at. */
+  #unwatched:
+    | {
+      watches: (path: string) => boolean;
+      filesSeen: number;
+      listingsSeen: number;
+      files: FileLeaf[];
+      listings: ListingLeaf[];
+    }
+    | undefined;
 
   /**
    * Creates an engine, loading its store when `dir` is given.
@@ -206,6 +217,103 @@ export class Engine {
   }
 
   /**
+   * Marks environment variables as changed: what read them is re-checked on
+   * the next evaluation. For a process that builds with the environments of
+   * other processes (a build server): nothing else tells it that one changed.
+   * @param names The variables whose values may differ from the last build's.
+   * @param reason Why, kept for explanations.
+   */
+  invalidateEnv(names: Iterable<string>, reason = "changed"): void {
+    let found = false;
+    for (const name of names) {
+      const leaf = this.#cells.get("e\u0000" + name);
+      if (!(leaf instanceof EnvLeaf)) continue;
+      leaf.checkedEpoch = -1;
+      this.#reasons.set(leaf.id, reason);
+      found = true;
+    }
+    if (!found) return;
+    this.#trusted = undefined;
+    this.#run++;
+  }
+
+  /**
+   * Checks what a watcher does not report: files whose stat fields moved
+   * since they were checked, and every listing, are marked for checking on
+   * the next evaluation, as after {@linkcode Engine.invalidatePaths}. For a
+   * process that learns of changes from a watcher: whatever lies outside
+   * what it watches (barchan's and build.ts's modules, files outside the
+   * project, ignored directories) is then looked at on each build, as a
+   * build of its own would. Which files and listings those are is worked out
+   * once for each, on the first call with the same `watches` after it was
+   * added.
+   * @param watches Whether the watcher reports changes to an absolute path.
+   * @param reason Why, kept for explanations.
+   * @returns How many files and listings were marked.
+   */
+  invalidateUnwatched(watches: (path: string) => boolean, reason = "not watched"): number {
+    const unwatched = this.#unwatchedBy(watches);
+    let marked = 0;
+    for (const leaf of unwatched.files) {
+      if (leaf.checkedEpoch === -1 || !fileMoved(leaf)) continue;
+      leaf.checkedEpoch = -1;
+      this.#reasons.set(leaf.id, `${leaf.path}: ${reason}`);
+      marked++;
+    }
+    for (const listing of unwatched.listings) {
+      listing.checkedEpoch = -1;
+      marked++;
+    }
+    if (marked === 0) return 0;
+    this.#trusted = undefined;
+    this.#run++;
+    return marked;
+  }
+
+  /**
+   * Works out, for the files and listings added since the last call with
+   * the same `watches`, which ones a watcher does not see (see
+   * {@linkcode Engine.invalidateUnwatched}), checking none: for a process
+   * that would rather pay for it after a build than before the next.
+   * @param watches Whether the watcher reports changes to an absolute path.
+   */
+  classifyUnwatched(watches: (path: string) => boolean): void {
+    this.#unwatchedBy(watches);
+  }
+
+  /** The files and listings `watches` does not see, worked out for those added since last time. */
+  #unwatchedBy(watches: (path: string) => boolean) {
+    let unwatched = this.#unwatched;
+    if (unwatched === undefined || unwatched.watches !== watches) {
+      unwatched = this.#unwatched = {
+        watches,
+        filesSeen: 0,
+        listingsSeen: 0,
+        files: [],
+        listings: [],
+      };
+    }
+    // Files and listings are only ever added, in order: only the new ones are looked at.
+    if (unwatched.filesSeen < this.#files.size) {
+      let i = 0;
+      for (const [path, leaf] of this.#files) {
+        if (i++ >= unwatched.filesSeen && !watches(path)) unwatched.files.push(leaf);
+      }
+      unwatched.filesSeen = this.#files.size;
+    }
+    if (unwatched.listingsSeen < this.#listings.size) {
+      let i = 0;
+      for (const listing of this.#listings) {
+        if (i++ >= unwatched.listingsSeen && !watches(listing.dir)) {
+          unwatched.listings.push(listing);
+        }
+      }
+      unwatched.listingsSeen = this.#listings.size;
+    }
+    return unwatched;
+  }
+
+  /**
    * Sets a named input, such as the digest of a rule's definition. What read
    * it with {@linkcode readInput} is re-checked when the value differs from
    * the one it saw, in this process or (with a store) an earlier one.
@@ -235,6 +343,17 @@ export class Engine {
    */
   trustUnchanged(ids: ReadonlySet<string> | TrustedPlaces): void {
     this.#trusted = ids;
+  }
+
+  /**
+   * Whether nodes are taken as up to date on the word of
+   * {@linkcode Engine.trustUnchanged}: their dependencies may not be loaded,
+   * so that {@linkcode Engine.tracks} does not know of them. A watcher must
+   * then invalidate every path it reports.
+   * @returns True until the trust ends.
+   */
+  get trusting(): boolean {
+    return this.#trusted !== undefined;
   }
 
   /**
@@ -281,6 +400,23 @@ export class Engine {
       : reason;
     const detail = this.#reasons.get(reason);
     return detail !== undefined ? `${what} changed (${detail})` : `${what} changed`;
+  }
+
+  /**
+   * Verifies ahead of a build, without executing anything, what can be
+   * verified under a node: every node under it
+   * whose dependencies are unchanged is verified for the current run, so
+   * that the build, when it comes, walks only what changed. For a process
+   * that learns of changes before a build is asked for (a build server).
+   * Nodes that are not known yet are loaded from the store; those of memo
+   * functions not defined in this process are left unverified.
+   * @param id The node's id (a request's root).
+   * @returns True when the node itself is verified: a build of it would run nothing.
+   */
+  verifyAhead(id: string): boolean {
+    const node = this.#cells.get(id) ?? this.#load(id);
+    if (!(node instanceof MemoNode)) return false;
+    return verifyNodeAhead(this, node, this.currentRun(), 0, new Set());
   }
 
   /**
@@ -366,6 +502,17 @@ export class Engine {
     this.flush();
     this.#store?.close();
     this.#store = undefined;
+  }
+
+  /**
+   * Releases the store without writing what was not flushed; later flushes
+   * write nothing. For a process whose state directory was deleted or
+   * replaced under it: what it would write is no longer its own.
+   */
+  abandon(): void {
+    this.#store?.close();
+    this.#store = undefined;
+    this.#dirty.clear();
   }
 
   // ---- used by the rest of memo/ ----
@@ -560,6 +707,8 @@ export class Engine {
     const file = this.#files.get(path);
     if (file !== undefined && fileMoved(file)) return true;
     for (const listing of this.#listings) if (listing.covers(path)) return true;
+    // A file that is still the file recorded holds no other: no need to look under it.
+    if (file !== undefined && file.exists && !file.isDirectory) return false;
     const prefix = path + "/";
     for (const [filePath, leaf] of this.#files) {
       if (filePath.startsWith(prefix) && fileMoved(leaf)) return true;

@@ -88,6 +88,60 @@ export function verifySync(engine: Engine, node: MemoNode, run: number, depth: n
   return verified(node, run);
 }
 
+/**
+ * Verifies, without executing or awaiting anything, every node under `node`
+ * whose dependencies are unchanged: unlike {@linkcode verifySync} it goes
+ * on past a dependency that changed, or that cannot be checked
+ * synchronously, to its siblings, so that a build that follows finds all
+ * but what a change reaches verified for `run`. Nothing is executed: a node
+ * is only marked verified when a check of its own would find it so.
+ *
+ * @param engine The engine.
+ * @param node The node.
+ * @param run The current run.
+ * @param depth Recursion depth so far.
+ * @param unverified Nodes found not verifiable in this call, not to be walked again.
+ * @returns True when the node is now verified for `run`.
+ */
+export function verifyAhead(
+  engine: Engine,
+  node: MemoNode,
+  run: number,
+  depth: number,
+  unverified: Set<MemoNode>,
+): boolean {
+  if (node.verifiedAt === run) return true;
+  if (unverified.has(node)) return false;
+  const state = node.state;
+  if (
+    state.kind === "new" || node.inflight !== undefined || depth > MAX_SYNC_DEPTH ||
+    node.codeStale || node.defGeneration !== definitionsGeneration() ||
+    (state.kind === "failed" && state.failure.stored)
+  ) {
+    unverified.add(node);
+    return false;
+  }
+  if (engine.isTrusted(node)) return verified(node, run);
+  const trace: Trace = state.kind === "value" ? state.success : state.failure;
+  const deps = trace.deps;
+  const builtAt = trace.builtAt;
+  let unchanged = true;
+  for (let i = 0; i < deps.length; i++) {
+    const dep = engine.resolveDep(deps, i);
+    if (dep === undefined) {
+      unchanged = false;
+      continue;
+    }
+    if (dep instanceof MemoNode) {
+      if (!verifyAhead(engine, dep, run, depth + 1, unverified)) unchanged = false;
+    } else engine.checkLeaf(dep as Leaf);
+    if (dep.changedAt > builtAt) unchanged = false;
+  }
+  if (unchanged) return verified(node, run);
+  unverified.add(node);
+  return false;
+}
+
 function verified(node: MemoNode, run: number): true {
   node.verifiedAt = run;
   node.stats.revalidated++;

@@ -4,9 +4,11 @@
  * handles, errors), loading build.ts into a project (`project/`), running a
  * build (`run/`: `build()`, the `Builder` that keeps a project's state open
  * across builds, `clean`, the rule graph), what the user sees (`report/`:
- * the `Reporter` seam and the plain, JSON and trace reporters), the watch
- * session (`daemon/`: `watchBuild`, and the server and client of builds sent
- * to it), and the names of the state files (`state.ts`).
+ * the `Reporter` seam and the plain, JSON and trace reporters), the
+ * long-lived processes (`daemon/`: the build server `runBuildServer`, which
+ * builds start in the background and run in, the watch session
+ * `watchBuild`, and their socket's server and client), and the names of the
+ * state files (`state.ts`).
  *
  * A build.ts imports the DSL from the package's root entry point.
  *
@@ -47,7 +49,6 @@ export { dir, DirTarget } from "./dsl/dir.ts";
 export type { RuleOptions } from "./dsl/rule.ts";
 export { defaultPlatform } from "./dsl/platform.ts";
 export type { PlatformProperties } from "./command/platform.ts";
-export type { RemoteExecutionOptions } from "./remote/executor_options.ts";
 export { RuleHandle } from "./dsl/handle.ts";
 export { BuildFileError, RuleError } from "./dsl/errors.ts";
 export type { RuleErrorInit } from "./dsl/errors.ts";
@@ -98,12 +99,34 @@ export { combineReporters } from "./report/combine.ts";
 // daemon/
 export { watchBuild } from "./daemon/watch.ts";
 export type { WatchBuildOptions } from "./daemon/watch.ts";
+export { runBuildServer, ServerBusyError } from "./daemon/build_server.ts";
+export type { BuildServerOptions } from "./daemon/build_server.ts";
 export { serveBuilds } from "./daemon/server.ts";
-export type { BuildRequest, BuildServer } from "./daemon/server.ts";
-export { buildThroughServer, serverSocketPath, sessionListening } from "./daemon/client.ts";
+export type { BuildRequest, BuildServer, ServerHost } from "./daemon/server.ts";
+export {
+  buildThroughServer,
+  serverSocketPath,
+  serverStatus,
+  sessionListening,
+} from "./daemon/client.ts";
+export type { ServerAnswer, ServerBuildOptions } from "./daemon/client.ts";
+export type { BuildSettings, ServerStatus, StoppedCommand } from "./daemon/protocol.ts";
+export {
+  barchanCommand,
+  DEFAULT_IDLE_MS,
+  killServer,
+  SERVER_BUSY_EXIT,
+  serverIdle,
+  startBuildServer,
+  stopServer,
+} from "./daemon/start.ts";
+export type { ServerStart, ServerStop, StartServerOptions } from "./daemon/start.ts";
 
 // cache/
 export type { ActionCacheOptions } from "./cache/cache_options.ts";
+
+// remote/
+export type { RemoteExecutionOptions } from "./remote/executor_options.ts";
 
 // state.ts
 export {
@@ -112,6 +135,9 @@ export {
   OUTPUT_DIR,
   OUTPUTS_LOG,
   RUNNING_LOG,
+  SERVER_FAILED,
+  SERVER_LOG,
+  SERVER_PID,
   SERVER_SOCKET,
   STATE_DIR,
 } from "./state.ts";

@@ -7,11 +7,17 @@
  *   store's format are the store's own: `memo/persist/store.ts`, `STORE_FILE`);
  * - {@linkcode OUTPUTS_LOG}: the outputs barchan wrote, with their digests;
  * - {@linkcode RUNNING_LOG}: the commands the running build started;
- * - {@linkcode BUILD_LOCK}: held by the build that runs, and by a watch session;
+ * - {@linkcode BUILD_LOCK}: held by the build that runs, and for as long as
+ *   they live by the project's build server and by a watch session;
  * - {@linkcode OUTPUT_DIR}: the whole output of commands that printed more
  *   than a build keeps in memory, one file per rule and stream;
- * - {@linkcode SERVER_SOCKET}: where a watch session serves builds (in the
- *   temporary directory when this path is too long for a socket);
+ * - {@linkcode SERVER_SOCKET}: where the build server or a watch session
+ *   serves builds (in the temporary directory when this path is too long
+ *   for a socket);
+ * - {@linkcode SERVER_PID} and {@linkcode SERVER_LOG}: the build server's
+ *   process id, while it runs, and what it has to say (why it stopped);
+ * - {@linkcode SERVER_FAILED}: why a build server could not start, which
+ *   builds do not try again for a while;
  * - `.watch-mark-PID-N`: a watch session's marks in its stream of file
  *   events, named by `fiber/watcher.ts`.
  *
@@ -36,8 +42,18 @@
  * - `lock`, {@linkcode BUILD_LOCK}: locked, never read; their content does
  *   not matter. A lock file deleted or replaced under a build is found
  *   (`isSameFile`) and taken again.
- * - {@linkcode SERVER_SOCKET}: a socket nobody listens on (a session that
- *   was killed) refuses the connection, and the build runs by itself.
+ * - {@linkcode SERVER_SOCKET}: a socket nobody listens on (a server or a
+ *   session that was killed) refuses the connection, and the build starts
+ *   a new server (which replaces the socket) or runs by itself.
+ * - {@linkcode SERVER_PID}: read only to kill a server that does not
+ *   answer, and then only a process of this user whose command line is
+ *   `server run` for this project: damage leaves such a server running at
+ *   worst, until it stops by itself.
+ * - {@linkcode SERVER_LOG}: only its last line is read, by a build whose
+ *   server did not answer Ctrl-C, for what the server's watchdog wrote
+ *   there; damage costs that message at worst.
+ * - {@linkcode SERVER_FAILED}: only its age and its text are read; damage
+ *   at worst makes builds run by themselves for a while, saying why.
  * - {@linkcode OUTPUT_DIR}: a command's whole output, written afresh for
  *   each run of its rule and read back only by the build that wrote it;
  *   nothing in a later build is decided from it.
@@ -70,8 +86,17 @@ export const OUTPUTS_LOG = "outputs.log";
 /** The record of the commands the running build started, in {@linkcode STATE_DIR}. */
 export const RUNNING_LOG = "running.log";
 
-/** The Unix socket a watch session serves builds on, in {@linkcode STATE_DIR}. */
+/** The Unix socket the build server or a watch session serves builds on, in {@linkcode STATE_DIR}. */
 export const SERVER_SOCKET = "server.sock";
+
+/** The build server's process id, while it runs, in {@linkcode STATE_DIR}. */
+export const SERVER_PID = "server.pid";
+
+/** The build server's log (its start, why it stopped), in {@linkcode STATE_DIR}. */
+export const SERVER_LOG = "server.log";
+
+/** Why a build server could not start, in {@linkcode STATE_DIR}: builds do not try again for a while. */
+export const SERVER_FAILED = "server.failed";
 
 /** Where output too long to keep in memory goes, under {@linkcode STATE_DIR}. */
 export const OUTPUT_DIR = "output";

@@ -302,7 +302,7 @@ export class LocalCache implements CacheBackend {
       const tmp = tempIn(`${this.dir}/tmp`);
       await this.#inTmp(() => Promise.resolve(writeNewSync(tmp, bytes)));
       const previous = statPath(path)?.size ?? 0;
-      await this.#place(tmp, path);
+      this.#place(tmp, path);
       await this.#added(bytes.length - previous);
     });
   }
@@ -314,7 +314,7 @@ export class LocalCache implements CacheBackend {
    * @param digests The blobs.
    * @returns The missing ones, in order.
    */
-  async findMissing(digests: readonly Digest[]): Promise<Digest[]> {
+  findMissing(digests: readonly Digest[]): Promise<Digest[]> {
     const missing: Digest[] = [];
     for (const digest of digests) {
       const path = this.#path("cas", checkDigest(digest).hash);
@@ -322,7 +322,7 @@ export class LocalCache implements CacheBackend {
       if (size === digest.sizeBytes) this.#touch(path);
       else missing.push(digest);
     }
-    return missing;
+    return Promise.resolve(missing);
   }
 
   /**
@@ -426,7 +426,7 @@ export class LocalCache implements CacheBackend {
    */
   async putBlob(digest: Digest, bytes: Uint8Array): Promise<void> {
     const path = this.#path("cas", checkDigest(digest).hash);
-    if (await this.#alreadyStored(path, digest)) return;
+    if (this.#alreadyStored(path, digest)) return;
     const actual = await sha256Digest(bytes);
     if (!sameDigest(actual, digest)) {
       throw new DigestMismatchError("bytes", digest, actual);
@@ -438,7 +438,7 @@ export class LocalCache implements CacheBackend {
           ? Promise.resolve(writeNewSync(tmp, bytes))
           : writeNew(tmp, bytes)
       );
-      await this.#place(tmp, path);
+      this.#place(tmp, path);
       await this.#added(bytes.length);
     });
   }
@@ -453,7 +453,7 @@ export class LocalCache implements CacheBackend {
    */
   async putBlobFromFile(digest: Digest, file: string): Promise<void> {
     const path = this.#path("cas", checkDigest(digest).hash);
-    if (await this.#alreadyStored(path, digest)) return;
+    if (this.#alreadyStored(path, digest)) return;
     if (digest.sizeBytes <= SMALL_FILE) {
       // A small file: read, checked and written at once, with no thread hops.
       const bytes = Deno.readFileSync(file);
@@ -462,7 +462,7 @@ export class LocalCache implements CacheBackend {
       await this.#write(`blob ${digestKey(digest)}`, async () => {
         const tmp = tempIn(`${this.dir}/tmp`);
         await this.#inTmp(() => Promise.resolve(writeNewSync(tmp, bytes)));
-        await this.#place(tmp, path);
+        this.#place(tmp, path);
         await this.#added(bytes.length);
       });
       return;
@@ -476,7 +476,7 @@ export class LocalCache implements CacheBackend {
         if (!sameDigest(actual, digest)) {
           throw new DigestMismatchError(file, digest, actual);
         }
-        await this.#place(tmp, path);
+        this.#place(tmp, path);
         await this.#added(actual.sizeBytes);
       });
     } finally {
@@ -518,7 +518,7 @@ export class LocalCache implements CacheBackend {
     download: (path: string) => Promise<boolean>,
   ): Promise<boolean> {
     const path = this.#path("cas", checkDigest(digest).hash);
-    if (await this.#alreadyStored(path, digest)) return true;
+    if (this.#alreadyStored(path, digest)) return true;
     const tmp = tempIn(`${this.dir}/tmp`);
     try {
       if (!await this.#inTmp(() => download(tmp))) return false;
@@ -526,7 +526,7 @@ export class LocalCache implements CacheBackend {
       if (size !== digest.sizeBytes) return false;
       let stored = false;
       await this.#write(`blob ${digestKey(digest)}`, async () => {
-        await this.#place(tmp, path);
+        this.#place(tmp, path);
         await this.#added(size);
         stored = true;
       });
@@ -686,12 +686,12 @@ export class LocalCache implements CacheBackend {
     }
   }
 
-  async #place(tmp: string, path: string): Promise<void> {
+  #place(tmp: string, path: string): void {
     renameIntoSync(tmp, path);
     if (this.#datesStores) this.#touch(path);
   }
 
-  async #alreadyStored(path: string, digest: Digest): Promise<boolean> {
+  #alreadyStored(path: string, digest: Digest): boolean {
     if ((statPath(path)?.size ?? -1) !== digest.sizeBytes) return false;
     this.#touch(path);
     return true;

@@ -20,7 +20,10 @@
  *
  * With `serve`, the session also builds what other processes ask of it
  * (server.ts): each request is answered once the watcher has seen every
- * change made before it arrived.
+ * change made before it arrived, with its `-j` and settings (the type
+ * check, replay, the sandbox, the cache namespace); one that asks for
+ * another action cache or remote executor than the session's is left to
+ * wait for the lock (`_settings.ts`).
  *
  * A second after its last activity, a session runs a full garbage collection
  * (`_idle_collector.ts`): V8 would otherwise keep the memory a build grew.
@@ -32,8 +35,12 @@ import { isCancellation, watch } from "../../fiber/mod.ts";
 import { Builder, type BuilderOptions } from "../run/builder.ts";
 import { STATE_DIR } from "../state.ts";
 import { messageOf } from "../../memo/mod.ts";
+import { TOOL } from "../run/request.ts";
 import { type BuildRequest, type BuildServer, serveBuilds } from "./server.ts";
 import { idleCollector } from "./_idle_collector.ts";
+import { changedModule, changedPaths } from "./_batch.ts";
+import { onCancel, relayTo, STUCK, unlessStuck } from "./_cancel.ts";
+import { buildCallSettings, builderSetup, requestSetup } from "./_settings.ts";
 
 /** How long a session waits, after its last build or file event, to collect garbage. */
 const IDLE_COLLECT_MS = 1000;
@@ -66,7 +73,8 @@ export interface WatchBuildOptions extends BuilderOptions {
   ignore?: string[];
   /**
    * Serve build requests from other processes on the project's socket
-   * ({@linkcode serverSocketPath}) while watching.
+   * ({@linkcode serverSocketPath}) while watching; never in a dry run,
+   * which holds no lock.
    * @default false
    */
   serve?: boolean;
@@ -104,32 +112,72 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
   // before each is built.
   const requests = new Map<number, BuildRequest>();
   let server: BuildServer | undefined;
+  const watches = (path: string) => watcher.watches(path);
+  // The action cache and remote executor of the session's builder.
+  const setup = builderSetup(options, (name) => Deno.env.get(name), Deno.cwd());
+  const jobs = builder.scheduler.jobs;
   const serve = async (request: BuildRequest) => {
+    if (request.signal.aborted) return request.finish(130, [], { stopped: [] });
+    // What the watcher does not see is checked as a build of its own would.
+    builder.engine.invalidateUnwatched(watches, "not watched");
+    const cancelled = onCancel(request.signal, builder.scheduler);
+    builder.scheduler.jobs = request.jobs ?? jobs;
     try {
-      const result = await builder.build(request.targets, {
+      const building = builder.build(request.targets, {
         signal: request.signal,
-        reporter: request.reporter,
+        reporter: relayTo(request),
+        ...buildCallSettings(request.settings, request.env),
       });
-      request.finish(result.ok ? 0 : 1, result.failed.map((f) => f.message));
+      const result = await unlessStuck(building, request.signal);
+      if (result === STUCK) {
+        // Its client is answered; the session goes on once the build ends, if it does.
+        request.finish(130, [], cancelled());
+        await building.catch(() => {});
+        return;
+      }
+      const failures = result.failed.map((f) => f.message);
+      const fatal = builder.loadFailure?.message;
+      request.finish(result.ok ? 0 : 1, failures, fatal === undefined ? {} : { fatal });
     } catch (error) {
       if (!isCancellation(error) || options.signal?.aborted) throw error;
-      request.finish(130);
+      request.finish(130, [], cancelled());
+    } finally {
+      builder.scheduler.jobs = jobs;
     }
   };
-  /** A module build.ts imports (other than build.ts) among `paths`: then start afresh. */
-  const changedModule = (paths: readonly string[]) =>
-    paths.find((p) => p !== builder.file && builder.modules.has(p));
   // A second after the last activity, the memory a build grew is given back.
   const collector = await idleCollector(IDLE_COLLECT_MS);
   try {
-    if (options.serve) {
+    if (options.serve && !options.dryRun) {
       try {
-        server = serveBuilds(builder.root, (request) => {
-          try {
-            requests.set(watcher.mark(), request);
-          } catch (error) {
-            request.finish(1, [messageOf(error)]);
-          }
+        const started = performance.now();
+        let builds = 0;
+        server = serveBuilds(builder.root, {
+          kind: "watch",
+          build(request) {
+            try {
+              if (requestSetup(request.settings, request.env, request.cwd).key !== setup.key) {
+                return request.withdraw(
+                  "A watch session (build -w) runs in this project with another action cache " +
+                    "or remote executor",
+                  false,
+                );
+              }
+              builds++;
+              requests.set(watcher.mark(), request);
+            } catch (error) {
+              request.finish(1, [messageOf(error)]);
+            }
+          },
+          status: () => ({
+            kind: "watch",
+            pid: Deno.pid,
+            root: builder.root,
+            tool: TOOL,
+            uptimeMs: performance.now() - started,
+            rssBytes: Deno.memoryUsage().rss,
+            builds,
+          }),
         });
       } catch (error) {
         // Watching goes on; other builds wait for the lock instead.
@@ -140,6 +188,8 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
     collector.schedule();
     for await (const batch of watcher) {
       if (!builder.holdsLock()) {
+        // What it would write now would land in another build's state.
+        builder.abandon();
         reporter.note?.(`${STATE_DIR} was deleted: starting afresh`);
         options.onRestart?.(stateDir);
         return;
@@ -148,10 +198,8 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
         reporter.note?.("File events were lost: checking every file again");
         builder.engine.invalidateAll("file events were lost");
       }
-      const changed = batch.paths.filter((p) =>
-        !ignored.has(p) && builder.engine.tracks(p) && builder.engine.moved(p)
-      );
-      const module = changedModule(changed);
+      const changed = changedPaths(builder, batch, ignored);
+      const module = changedModule(builder, changed);
       if (module !== undefined && options.onRestart !== undefined) {
         options.onRestart(module);
         return;

@@ -142,6 +142,27 @@ export interface BuildCallOptions {
    * @default undefined
    */
   reporter?: Reporter;
+  /**
+   * Type-check build.ts in this build (a build server builds each request
+   * as its client asks).
+   * @default the builder's `check`
+   */
+  check?: boolean;
+  /**
+   * Print also what up-to-date actions printed when they last ran, in this build.
+   * @default the builder's `replay`
+   */
+  replay?: boolean;
+  /**
+   * Run this build's commands under bubblewrap.
+   * @default the builder's `sandbox`
+   */
+  sandbox?: boolean;
+  /**
+   * The cache namespace of this build.
+   * @default the builder's `cacheNamespace`
+   */
+  cacheNamespace?: string;
 }
 
 /** One failure of a build. */
@@ -218,6 +239,8 @@ export class Builder {
   loadFailure: BuildFileError | undefined;
   /** Whether the check of the request found build.ts changed: the build evaluates it anyway. */
   #loadDirty: boolean;
+  /** Set by {@linkcode Builder.abandon}: nothing is written any more. */
+  #abandoned = false;
 
   /**
    * Makes a builder from a project opened by {@linkcode openProjectState}
@@ -339,6 +362,11 @@ export class Builder {
       : combineReporters(this.#reporter, options.reporter);
     const signals = [this.#options.signal, options.signal].filter((s) => s !== undefined);
     const signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const check = options.check ?? this.#options.check;
+    const replay = options.replay ?? this.#options.replay;
+    const sandbox = this.#sandboxFor(options.sandbox);
+    const namespace = options.cacheNamespace ?? this.#options.cacheNamespace ??
+      Deno.env.get("BARCHAN_CACHE_NAMESPACE") ?? "";
     reporter.buildStarted?.({ trigger: options.trigger ?? [] });
     const one = this.#one = new OneBuild({
       root: this.root,
@@ -349,8 +377,8 @@ export class Builder {
       signal,
       dryRun: this.#options.dryRun ?? false,
       cache: this.#cache,
-      namespace: this.#options.cacheNamespace ?? Deno.env.get("BARCHAN_CACHE_NAMESPACE") ?? "",
-      sandbox: this.#sandbox,
+      namespace,
+      sandbox,
       executor: this.#executor,
       project: () => this.#project(),
     });
@@ -384,7 +412,7 @@ export class Builder {
       : setInterval(() => save(() => this.engine.flush()), 1000);
     try {
       await this.#registerMemoFunctions();
-      const request = requestKey(targets, this.#options.check);
+      const request = requestKey(targets, check);
       await this.engine.run(async () => {
         // build.ts first: evaluating it redefines its memo functions, which
         // starts a new run; the request, begun after, is built as of that
@@ -393,7 +421,7 @@ export class Builder {
         await buildRequest(request);
       });
       this.engine.markVerified(requestId(request));
-      if (this.#options.replay) replayOutput(this.engine, request, one, reporter);
+      if (replay) replayOutput(this.engine, request, one, reporter);
     } catch (error) {
       if (isCancellation(error)) throw error;
       const aborted = signals.find((s) => s.aborted);
@@ -432,6 +460,19 @@ export class Builder {
       dryRun: result.dryRun,
     });
     return result;
+  }
+
+  /**
+   * Bubblewrap for a build that asks for the sandbox (`wanted`), or the
+   * builder's own when it does not say.
+   * @throws {Error} When the sandbox is asked for and bubblewrap is missing.
+   */
+  #sandboxFor(wanted: boolean | undefined): Sandbox | undefined {
+    if (wanted === undefined || (wanted && this.#sandbox !== undefined)) return this.#sandbox;
+    if (!wanted) return undefined;
+    const found = findSandbox();
+    if (typeof found === "string") throw new Error(found);
+    return found;
   }
 
   /** Failures, with each cycle's rules and aliases shown with their build.ts locations. */
@@ -475,8 +516,9 @@ export class Builder {
     return lock === undefined || isSameFile(lock, join(this.root, STATE_DIR, BUILD_LOCK));
   }
 
-  /** Saves the state and releases the lock. */
+  /** Saves the state and releases the lock (after {@linkcode Builder.abandon}, nothing). */
   close(): void {
+    if (this.#abandoned) return;
     if (this.#options.dryRun) {
       this.engine.close();
       this.#lock?.close();
@@ -501,6 +543,25 @@ export class Builder {
     this.#lock = undefined;
     void this.#cache?.close();
     this.#executor.close();
+  }
+
+  /**
+   * Releases the lock and the store without writing anything more: for a
+   * builder whose state directory was deleted or replaced under it (see
+   * {@linkcode Builder.holdsLock}), whose writes would land in another
+   * build's state. A build still running writes nothing to the store after
+   * this; cancel it.
+   */
+  abandon(): void {
+    this.#abandoned = true;
+    this.engine.abandon();
+    // The running log's path too may name another build's record now.
+    this.#unobserve?.();
+    this.#unobserve = undefined;
+    this.#running?.abandon();
+    this.#running = undefined;
+    this.#lock?.close();
+    this.#lock = undefined;
   }
 
   /** Deletes the outputs of rules build.ts no longer has, when unchanged since barchan wrote them. */

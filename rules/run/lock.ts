@@ -46,19 +46,50 @@ export async function lockState(
       }
       await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
     }
-    if (isSameFile(lock, path)) {
-      // Commands a killed build left running are stopped before anything else.
-      if (pathPresent(join(stateDir, RUNNING_LOG))) {
-        try {
-          const { stopLeftovers } = await import("./running_log.ts");
-          await stopLeftovers(stateDir, reporter);
-        } catch (error) {
-          lock.close();
-          throw error;
-        }
-      }
-      return lock;
+    if (isSameFile(lock, path)) return await withoutLeftovers(lock, stateDir, reporter);
+    lock.close();
+  }
+}
+
+/** Stops the commands a killed build left running, once `lock` is held; closes it on failure. */
+async function withoutLeftovers(
+  lock: Deno.FsFile,
+  stateDir: string,
+  reporter: Reporter,
+): Promise<Deno.FsFile> {
+  if (!pathPresent(join(stateDir, RUNNING_LOG))) return lock;
+  try {
+    const { stopLeftovers } = await import("./running_log.ts");
+    await stopLeftovers(stateDir, reporter);
+  } catch (error) {
+    lock.close();
+    throw error;
+  }
+  return lock;
+}
+
+/**
+ * Takes the project's build lock if nobody holds it, without waiting; as
+ * {@linkcode lockState} does, it then stops the commands a build that did
+ * not end left running.
+ * @param stateDir The state directory.
+ * @param reporter Told of the commands stopped.
+ * @returns The locked file (closing it releases the lock), or undefined
+ * when another process holds the lock.
+ */
+export async function tryLockState(
+  stateDir: string,
+  reporter: Reporter = {},
+): Promise<Deno.FsFile | undefined> {
+  for (;;) {
+    Deno.mkdirSync(stateDir, { recursive: true });
+    const path = join(stateDir, BUILD_LOCK);
+    const lock = await Deno.open(path, { create: true, write: true });
+    if (!(await lock.tryLock(true))) {
+      lock.close();
+      return undefined;
     }
+    if (isSameFile(lock, path)) return await withoutLeftovers(lock, stateDir, reporter);
     lock.close();
   }
 }

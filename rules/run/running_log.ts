@@ -55,6 +55,15 @@ export class RunningLog implements ProcessObserver {
     this.#write(summedLine(`s\t${pid}\t${start}\t${JSON.stringify(label ?? "")}`));
   }
 
+  /**
+   * Stops recording without touching the file's path, which may name
+   * another build's record by now (the state directory deleted or replaced).
+   */
+  abandon(): void {
+    this.#file?.close();
+    this.#file = undefined;
+  }
+
   /** Forgets the processes recorded: none of them runs any more. */
   clear(): void {
     if (this.#file === undefined) return;

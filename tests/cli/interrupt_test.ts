@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { statusWithin } from "../fiber/_processes.ts";
-import { CLI, IMPORT, withProject } from "../rules/_util.ts";
+import { CLI, IMPORT, NO_SERVER, withProject } from "../rules/_util.ts";
 import { ownCacheEnv } from "../_own_cache.ts";
 
 /** Starts `barchan build` in `root`, its output collected. */
@@ -14,7 +14,7 @@ function startBuild(root: string) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", CLI, "build"],
     cwd: root,
-    env: { NO_COLOR: "1", ...ownCacheEnv() },
+    env: { NO_COLOR: "1", ...NO_SERVER, ...ownCacheEnv() },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -6,7 +6,16 @@ import { ownCacheEnv } from "../_own_cache.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { assertNoProcess, awaitProcesses } from "../fiber/_processes.ts";
-import { CLI, cli, cliWithEnv, IMPORT, readMaybe, snapshot, withProject } from "../rules/_util.ts";
+import {
+  CLI,
+  cli,
+  cliWithEnv,
+  IMPORT,
+  NO_SERVER,
+  readMaybe,
+  snapshot,
+  withProject,
+} from "../rules/_util.ts";
 
 const SMALL = IMPORT + `
 rule({ targets: "out/a.txt", deps: ["src/a.txt"], action: sh("tr a-z A-Z < src/a.txt > out/a.txt") });
@@ -304,7 +313,7 @@ rule({ targets: "b", action: run("sleep", "${marker}") });
       args: ["run", "-A", CLI, "build", "-C", root, "a", "b"],
       stdout: "piped",
       stderr: "piped",
-      env: ownCacheEnv(),
+      env: { ...NO_SERVER, ...ownCacheEnv() },
       detached: true,
     }).spawn();
     const stdout = new Response(child.stdout).text();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Engine, glob, memo, readDir, readText, stat, Var } from "../../memo/mod.ts";
+import { Engine, env, glob, memo, readDir, readText, stat, Var } from "../../memo/mod.ts";
 import { executed, withTempDir } from "./_util.ts";
 
 const textOf = memo("invText", (path: string) => readText(path));
@@ -138,5 +138,103 @@ Deno.test("engine.invalidatePaths() on a directory re-checks files, listings and
       ["a.txt", "b.txt", "c.txt"],
       ["a.txt", "b.txt", "c.txt"],
     ]);
+  });
+});
+
+const envOf = memo("invEnv", (name: string) => env(name));
+
+Deno.test("engine.invalidateEnv() re-checks the variables named, and nothing else", async () => {
+  const engine = new Engine();
+  Deno.env.set("BARCHAN_INV_ENV_A", "a1");
+  Deno.env.set("BARCHAN_INV_ENV_B", "b1");
+  try {
+    const run = () =>
+      engine.run(() => Promise.all([envOf("BARCHAN_INV_ENV_A"), envOf("BARCHAN_INV_ENV_B")]));
+    assert.deepEqual(await run(), ["a1", "b1"]);
+    Deno.env.set("BARCHAN_INV_ENV_A", "a2");
+    Deno.env.set("BARCHAN_INV_ENV_B", "b2");
+    assert.deepEqual(await run(), ["a1", "b1"], "checked once an epoch");
+    engine.invalidateEnv(["BARCHAN_INV_ENV_A", "BARCHAN_INV_ENV_UNREAD"], "another client's");
+    assert.deepEqual(await run(), ["a2", "b1"]);
+    assert.equal(executed(engine, "invEnv"), 3);
+  } finally {
+    Deno.env.delete("BARCHAN_INV_ENV_A");
+    Deno.env.delete("BARCHAN_INV_ENV_B");
+  }
+});
+
+Deno.test("engine.invalidateUnwatched() re-checks the files a watcher does not see, when they moved", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(join(dir, "watched"));
+    await Deno.mkdir(join(dir, "outside"));
+    await Deno.writeTextFile(join(dir, "watched/a"), "a1");
+    await Deno.writeTextFile(join(dir, "outside/b"), "b1");
+    const engine = new Engine({ root: dir });
+    const watches = (path: string) => path.startsWith(join(dir, "watched") + "/");
+    const run = () =>
+      engine.run(() => Promise.all([textOf("watched/a"), textOf("outside/b"), listOf("outside")]));
+    assert.deepEqual(await run(), ["a1", "b1", ["b"]]);
+    // Nothing moved but the listing, which only listing again tells.
+    assert.equal(engine.invalidateUnwatched(watches), 1);
+    assert.deepEqual(await run(), ["a1", "b1", ["b"]]);
+    assert.equal(executed(engine, "invText"), 2);
+    await Deno.writeTextFile(join(dir, "watched/a"), "a2");
+    await Deno.writeTextFile(join(dir, "outside/b"), "b2!");
+    await Deno.writeTextFile(join(dir, "outside/c"), "c1");
+    assert.equal(engine.invalidateUnwatched(watches, "not watched"), 2);
+    assert.deepEqual(await run(), ["a1", "b2!", ["b", "c"]], "a waits for its watcher's event");
+  });
+});
+
+Deno.test("engine.abandon() writes nothing more to the store", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(join(dir, "a"), "a1");
+    const engine = new Engine({ root: dir, dir: "state" });
+    assert.equal(await engine.run(() => textOf("a")), "a1");
+    const log = join(dir, "state/memo.log");
+    const before = (await Deno.stat(log)).size;
+    engine.abandon();
+    engine.flush();
+    engine.checkpoint();
+    engine.close();
+    assert.equal((await Deno.stat(log)).size, before);
+  });
+});
+
+const aheadLog: string[] = [];
+const aheadPart = memo("invAheadPart", async (path: string) => {
+  aheadLog.push(path);
+  return (await readText(path)).length;
+});
+const aheadSum = memo("invAheadSum", async (paths: string[]) => {
+  aheadLog.push("sum");
+  let total = 0;
+  for (const path of paths) total += await aheadPart(path);
+  return total;
+});
+
+Deno.test("engine.verifyAhead() verifies what nothing changed under, and executes nothing", async () => {
+  await withTempDir(async (dir) => {
+    for (const name of ["a", "b", "c"]) await Deno.writeTextFile(join(dir, name), name);
+    const engine = new Engine({ root: dir });
+    const paths = ["a", "b", "c"];
+    assert.equal(await engine.run(() => aheadSum(paths)), 3);
+    const id = `invAheadSum\u0000${JSON.stringify(paths)}`;
+    // Rewritten with the same content: everything is verified ahead.
+    await Deno.writeTextFile(join(dir, "b"), "b");
+    engine.invalidatePaths(["b"]);
+    aheadLog.length = 0;
+    assert.equal(engine.verifyAhead(id), true);
+    assert.deepEqual(aheadLog, []);
+    // A change: its siblings are verified, it and the sum are left to the build.
+    await Deno.writeTextFile(join(dir, "a"), "aaa");
+    engine.invalidatePaths(["a"]);
+    const revalidated = engine.stats().get("invAheadPart")!.revalidated;
+    assert.equal(engine.verifyAhead(id), false);
+    assert.deepEqual(aheadLog, [], "nothing executed");
+    assert.equal(engine.stats().get("invAheadPart")!.revalidated, revalidated + 2);
+    assert.equal(await engine.run(() => aheadSum(paths)), 5);
+    assert.deepEqual(aheadLog.sort(), ["a", "sum"]);
+    assert.equal(engine.verifyAhead("no such node"), false);
   });
 });

@@ -17,6 +17,13 @@ export const MOD: string = new URL("../../mod.ts", import.meta.url).href;
 /** The repository's cli.ts. */
 export const CLI: string = new URL("../../cli.ts", import.meta.url).pathname;
 
+/**
+ * The environment a CLI started by a test adds: builds run in their own
+ * process and start no build server, which would outlive the test (the
+ * tests of the build server ask for one).
+ */
+export const NO_SERVER: Readonly<Record<string, string>> = { BARCHAN_SERVER: "off" };
+
 /** The import line every test build.ts starts with. */
 export const IMPORT = `import { alias, copy, rule, run, sh, write } from "${MOD}";\n`;
 
@@ -133,12 +140,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `cli.ts` with `args` in `cwd`, with NO_COLOR set. */
+/** Runs `cli.ts` with `args` in `cwd`, with NO_COLOR set and no build server. */
 export function cli(cwd: string, ...args: string[]): Promise<CliResult> {
   return cliWithEnv({ NO_COLOR: "1" }, cwd, ...args);
 }
 
-/** Runs `cli.ts` with `args` in `cwd`, with variables added to the environment. */
+/**
+ * Runs `cli.ts` with `args` in `cwd`, with variables added to the
+ * environment: {@linkcode NO_SERVER} unless `env` says otherwise.
+ */
 export async function cliWithEnv(
   env: Record<string, string>,
   cwd: string,
@@ -149,7 +159,7 @@ export async function cliWithEnv(
     cwd,
     stdout: "piped",
     stderr: "piped",
-    env: { ...ownCacheEnv(), ...env },
+    env: { ...NO_SERVER, ...ownCacheEnv(), ...env },
   }).output();
   const decoder = new TextDecoder();
   return {

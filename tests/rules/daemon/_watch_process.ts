@@ -3,7 +3,7 @@
 // served by a session.
 
 import { ownCacheEnv } from "../../_own_cache.ts";
-import { CLI } from "../_util.ts";
+import { CLI, NO_SERVER } from "../_util.ts";
 
 /** Bound on waiting for an event; generous for a loaded two-core machine, never an assertion. */
 export const EVENT_TIMEOUT_MS = 30_000;
@@ -53,7 +53,7 @@ export class WatchProcess implements AsyncDisposable {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: ownCacheEnv(),
+      env: { ...NO_SERVER, ...ownCacheEnv() },
     }).spawn();
     this.#readers = Promise.all([this.#readStdout(), this.#readStderr()]).then(() => {});
   }

@@ -7,13 +7,30 @@ import { ownCacheEnv } from "../../_own_cache.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildThroughServer, serverSocketPath } from "../../../rules/daemon/client.ts";
-import { type BuildServer, serveBuilds } from "../../../rules/daemon/server.ts";
+import {
+  type BuildRequest,
+  type BuildServer,
+  serveBuilds,
+  type ServerHost,
+} from "../../../rules/daemon/server.ts";
 import { STATE_DIR } from "../../../rules/state.ts";
-import { CLI, cli, type Files, MOD, readMaybe, withProject } from "../_util.ts";
+import { actionCacheOptionsFromEnv } from "../../../rules/cache/cache_options.ts";
+import type { BuildSettings } from "../../../rules/daemon/protocol.ts";
+import { CLI, cli, type Files, MOD, NO_SERVER, readMaybe, withProject } from "../_util.ts";
 import { EVENT_TIMEOUT_MS, WatchProcess } from "./_watch_process.ts";
 
 const COUNT =
   `Deno.writeTextFileSync(new URL("evaluations", import.meta.url), "x", { append: true });\n`;
+
+/**
+ * What a build from this process asks for to be served by a session the
+ * test started: the session's action cache (its own test's, which this
+ * process's environment does not name).
+ */
+function sessionSettings(): BuildSettings {
+  const env: Record<string, string> = { ...Deno.env.toObject(), ...ownCacheEnv() };
+  return { cache: { options: actionCacheOptionsFromEnv((name) => env[name]), namespace: "" } };
+}
 
 /** The session builds @default (out/a); requests ask for out/b, or for the slow rule. */
 const PROJECT: Files = {
@@ -42,7 +59,7 @@ function startClient(root: string, target: string): Deno.ChildProcess {
     cwd: root,
     stdout: "null",
     stderr: "piped",
-    env: { NO_COLOR: "1", ...ownCacheEnv() },
+    env: { NO_COLOR: "1", ...NO_SERVER, ...ownCacheEnv() },
   }).spawn();
 }
 
@@ -67,6 +84,23 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** A host that answers builds with `build`, as a watch session of the test's making. */
+function testHost(build: (request: BuildRequest) => void): ServerHost {
+  return {
+    kind: "watch",
+    build,
+    status: () => ({
+      kind: "watch",
+      pid: Deno.pid,
+      root: "",
+      tool: "",
+      uptimeMs: 0,
+      rssBytes: 0,
+      builds: 0,
+    }),
+  };
+}
+
 async function waitFor(what: string, condition: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + EVENT_TIMEOUT_MS;
   while (!await condition()) {
@@ -87,8 +121,11 @@ Deno.test("build server: a build while a watch session runs is built by it, and 
     // file event does.
     for (let i = 1; i <= 30; i++) {
       Deno.writeTextFileSync(join(root, "src/b.txt"), `b${i}\n`);
-      const again = await buildThroughServer(root, ["out/b"], {});
-      assert.deepEqual(again, { code: 0, failures: [] });
+      const again = await buildThroughServer(root, ["out/b"], {}, {
+        settings: sessionSettings(),
+      });
+      assert.equal(again.kind, "done");
+      assert.equal(again.kind === "done" && again.code, 0);
       assert.equal(await readMaybe(root, "out/b"), `b${i}\n`, `edit ${i}`);
     }
     const json = await cli(root, "build", "--json", "out/b");
@@ -125,6 +162,34 @@ Deno.test("build server: an output deleted or edited by hand is built again by a
     await Deno.writeTextFile(join(root, "out/a"), "scribbled\n");
     assert.equal((await cli(root, "build")).code, 0);
     assert.equal(await readMaybe(root, "out/a"), "a\n");
+  });
+});
+
+Deno.test("build server: a request asking for another action cache than the session's waits for the lock", async () => {
+  await withProject(PROJECT, async (root) => {
+    const watch = await startSession(root);
+    await Deno.writeTextFile(join(root, "src/b.txt"), "b1\n");
+    assert.match((await cli(root, "build", "out/b")).stderr, /Done: 1 action ran/);
+    const client = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", CLI, "build", "--no-cache", "out/b"],
+      cwd: root,
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1", ...NO_SERVER, ...ownCacheEnv() },
+    }).spawn();
+    const stderr = new Response(client.stderr).text();
+    let exited = false;
+    void client.status.then(() => exited = true);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Still waiting: the session holds the lock, and would build it with its cache.
+    assert.equal(exited, false);
+    await watch.stop();
+    const status = await client.status;
+    const said = await stderr;
+    assert.equal(status.code, 0, said);
+    assert.match(said, /another action cache or remote executor: building here/);
+    assert.match(said, /Done: 0 actions ran/);
+    assert.equal(await readMaybe(root, "out/b"), "b1\n");
   });
 });
 
@@ -197,11 +262,14 @@ Deno.test("build server: a build waiting for the lock is sent to a session that 
       }
       // Without the session's answer the client would wait for the lock for good.
       const limit = setTimeout(() => client.kill("SIGKILL"), EVENT_TIMEOUT_MS);
-      server = serveBuilds(root, (request) => {
-        asked.push(request.targets);
-        request.reporter.note?.("built elsewhere");
-        request.finish(0);
-      });
+      server = serveBuilds(
+        root,
+        testHost((request) => {
+          asked.push(request.targets);
+          request.reporter.note?.("built elsewhere");
+          request.finish(0);
+        }),
+      );
       while (true) {
         const { value, done } = await reader.read();
         if (done) break;
@@ -257,10 +325,13 @@ Deno.test({
     await withProject(PROJECT, async (root) => {
       await Deno.mkdir(join(root, STATE_DIR), { recursive: true });
       const asked: string[][] = [];
-      const server = serveBuilds(root, (request) => {
-        asked.push(request.targets);
-        request.finish(0);
-      });
+      const server = serveBuilds(
+        root,
+        testHost((request) => {
+          asked.push(request.targets);
+          request.finish(0);
+        }),
+      );
       try {
         Deno.chownSync(server.path, 65534, 65534);
         const alone = await cli(root, "build", "out/b");

@@ -12,6 +12,7 @@ import {
   type WatchEvent,
   WatchProcess,
 } from "./_watch_process.ts";
+import { NO_SERVER } from "../_util.ts";
 
 const MOD = new URL("../../../mod.ts", import.meta.url).href;
 const CLI = new URL("../../../cli.ts", import.meta.url).pathname;
@@ -59,7 +60,7 @@ async function cliOnce(
     args: ["run", "-A", "--quiet", CLI, ...args, "-C", root],
     stdout: "piped",
     stderr: "piped",
-    env: ownCacheEnv(),
+    env: { ...NO_SERVER, ...ownCacheEnv() },
   }).output();
   const text = new TextDecoder().decode(out.stdout);
   const events = text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as WatchEvent);

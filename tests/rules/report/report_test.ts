@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
-import { withOwnCache } from "../_util.ts";
+import { NO_SERVER, withOwnCache } from "../_util.ts";
 import { ownCacheEnv } from "../../_own_cache.ts";
 
 const MOD = new URL("../../../mod.ts", import.meta.url).href;
@@ -39,7 +39,7 @@ async function withProject(files: Files, fn: (root: string) => Promise<void>): P
 
 /** This process's environment without NO_COLOR and FORCE_COLOR. */
 function withoutColorVars(): Record<string, string> {
-  const base = Deno.env.toObject();
+  const base = { ...Deno.env.toObject(), ...NO_SERVER };
   delete base.NO_COLOR;
   delete base.FORCE_COLOR;
   return base;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { digestOfFile } from "../../../memo/mod.ts";
 import { summedLine } from "../../../rules/run/_line_sum.ts";
 import { awaitProcesses, uniqueSleep } from "../../fiber/_processes.ts";
-import { CLI, cli, IMPORT, readMaybe, withProject } from "../_util.ts";
+import { CLI, cli, IMPORT, NO_SERVER, readMaybe, withProject } from "../_util.ts";
 import { ownCacheEnv } from "../../_own_cache.ts";
 
 const LOG = "_build/.barchan/outputs.log";
@@ -29,7 +29,7 @@ rule({ targets: "notes.txt", deps: ["done.txt"], action: sh("sleep ${sleep}; ech
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", CLI, "build", "notes.txt"],
       cwd: root,
-      env: ownCacheEnv(),
+      env: { ...NO_SERVER, ...ownCacheEnv() },
       stdout: "null",
       stderr: "null",
     }).spawn();

@@ -5,7 +5,7 @@
 import { ownCacheEnv } from "../../_own_cache.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildOk, CLI, IMPORT, readMaybe, snapshot, withProject } from "../_util.ts";
+import { buildOk, CLI, IMPORT, NO_SERVER, readMaybe, snapshot, withProject } from "../_util.ts";
 
 const RULES = 8;
 
@@ -27,7 +27,7 @@ function startBuild(root: string): Deno.ChildProcess {
     cwd: root,
     stdout: "piped",
     stderr: "piped",
-    env: ownCacheEnv(),
+    env: { ...NO_SERVER, ...ownCacheEnv() },
   }).spawn();
 }
 
@@ -83,6 +83,7 @@ Deno.test("barchan clean during a build waits for it, then removes everything it
       cwd: root,
       stdout: "piped",
       stderr: "piped",
+      env: NO_SERVER,
     }).output();
     const [built, cleaned] = await Promise.all([finish(building), cleaning]);
     assert.equal(built.code, 0, built.stderr);

@@ -13,6 +13,7 @@ import {
   CLI,
   type Files,
   IMPORT,
+  NO_SERVER,
   snapshot,
   withOwnCache,
   writeFiles,
@@ -129,6 +130,7 @@ Deno.test(`a build killed at a random moment is repaired by the next build (seed
         cwd: root,
         stdout: "null",
         stderr: "null",
+        env: NO_SERVER,
       }).spawn();
       await delay(killAfter);
       try {
@@ -144,6 +146,7 @@ Deno.test(`a build killed at a random moment is repaired by the next build (seed
         cwd: root,
         stdout: "piped",
         stderr: "piped",
+        env: NO_SERVER,
       }).output();
       assert.equal(
         recovery.code,

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { lineSum } from "../../../rules/run/_line_sum.ts";
 import { processStartTime } from "../../../fiber/mod.ts";
 import { assertNoProcess, awaitProcesses, pgrep } from "../../fiber/_processes.ts";
-import { CLI, cli, IMPORT, readMaybe, withProject } from "../_util.ts";
+import { CLI, cli, IMPORT, NO_SERVER, readMaybe, withProject } from "../_util.ts";
 import { ownCacheEnv } from "../../_own_cache.ts";
 
 const RUNNING = "_build/.barchan/running.log";
@@ -28,7 +28,7 @@ rule({ targets: "out.txt", action: sh("sleep ${seconds}; echo late > out.txt") }
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", CLI, "build"],
       cwd: root,
-      env: ownCacheEnv(),
+      env: { ...NO_SERVER, ...ownCacheEnv() },
       stdout: "null",
       stderr: "null",
     }).spawn();

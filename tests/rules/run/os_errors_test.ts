@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CLI, cli, IMPORT, readMaybe, withProject } from "../_util.ts";
+import { CLI, cli, IMPORT, NO_SERVER, readMaybe, withProject } from "../_util.ts";
 import { ownCacheEnv } from "../../_own_cache.ts";
 
 /** Whether bubblewrap can make a mount namespace here; says why not when it cannot. */
@@ -35,7 +35,7 @@ async function inBubblewrap(
   const barchan = `${Deno.execPath()} run -A --quiet ${CLI}`;
   const out = await new Deno.Command("bwrap", {
     args: ["--dev-bind", "/", "/", ...mounts, "--chdir", root, "sh", "-c", `exec 2>&1\n${script}`],
-    env: { NO_COLOR: "1", B: barchan, ...ownCacheEnv() },
+    env: { NO_COLOR: "1", B: barchan, ...NO_SERVER, ...ownCacheEnv() },
     stdout: "piped",
     stderr: "piped",
   }).output();
