@@ -18,16 +18,19 @@ export class BuildServerSession {
   readonly #tree: string;
   readonly #jobs: number;
   #pid: number | undefined;
+  readonly #env: Record<string, string>;
 
   /**
    * @param cli barchan's cli.ts.
    * @param tree The tree.
    * @param jobs The -j of the build that warms it.
+   * @param env More of its environment (the builds sent to it must have the same action cache).
    */
-  constructor(cli: string, tree: string, jobs: number) {
+  constructor(cli: string, tree: string, jobs: number, env: Record<string, string> = {}) {
     this.#cli = cli;
     this.#tree = tree;
     this.#jobs = jobs;
+    this.#env = env;
   }
 
   /**
@@ -42,7 +45,7 @@ export class BuildServerSession {
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
-        env: { ...SERVER_ENV, NO_COLOR: "1" },
+        env: { ...SERVER_ENV, ...this.#env, NO_COLOR: "1" },
       }).output();
       if (!out.success) {
         throw new Error(

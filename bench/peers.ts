@@ -148,9 +148,22 @@ function commandOf(tool: Tool, tree: string, jobs: number, cli: string): [string
   }
 }
 
-/** The environment a tool's command runs with: barchan alone, or through its build server. */
-function envOf(tool: Tool): Record<string, string> {
-  return tool === "barchan" ? { ...NO_SERVER_ENV } : tool === "session" ? { ...SERVER_ENV } : {};
+/**
+ * The environment a tool's command runs with: barchan alone, or through its
+ * build server, each with an action cache of its own beside its tree.
+ */
+function envOf(tool: Tool, tree: string): Record<string, string> {
+  const cache = { BARCHAN_CACHE_DIR: cacheOf(tree) };
+  return tool === "barchan"
+    ? { ...NO_SERVER_ENV, ...cache }
+    : tool === "session"
+    ? { ...SERVER_ENV, ...cache }
+    : {};
+}
+
+/** The action cache of barchan's tree: emptied for a cold build, as make has none. */
+function cacheOf(tree: string): string {
+  return `${tree}.barchan-cache`;
 }
 
 /** Counts the commands a tool printed as it ran them. */
@@ -242,7 +255,10 @@ function hasTime(): boolean {
 /** Deletes a tool's outputs and state, so that its next build starts from scratch. */
 function clean(tool: Tool, tree: string): void {
   removeIfPresent(join(tree, "out"));
-  if (tool === "barchan" || tool === "session") removeIfPresent(join(tree, "_build"));
+  if (tool === "barchan" || tool === "session") {
+    removeIfPresent(join(tree, "_build"));
+    removeIfPresent(cacheOf(tree));
+  }
   if (tool === "ninja") {
     removeIfPresent(join(tree, ".ninja_log"));
     removeIfPresent(join(tree, ".ninja_deps"));
@@ -410,9 +426,9 @@ export async function measureGraph(
               checker.check(
                 tool,
                 "build before the server",
-                await timed(cmd, args, tree, timeoutMs, undefined, NO_SERVER_ENV),
+                await timed(cmd, args, tree, timeoutMs, undefined, envOf("barchan", tree)),
               );
-              session = new BuildServerSession(cli, tree, jobs);
+              session = new BuildServerSession(cli, tree, jobs, envOf("session", tree));
               await session.ready();
             }
             if (!timing) session.resetPeak();
@@ -427,7 +443,7 @@ export async function measureGraph(
             tree,
             timeoutMs,
             timing ? undefined : memoryFile,
-            envOf(tool),
+            envOf(tool, tree),
           );
           // Its own work after a build (verifying ahead, settling files) is done
           // on its own time, not during the next measurement (after SIGCONT).
