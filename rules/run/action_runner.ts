@@ -49,6 +49,7 @@ import {
   ActionSteps,
   type ActionStepsInit,
   type BuildEnvironment,
+  cacheMinMs,
   type CommandOutcome,
   RestartAction,
 } from "./action_steps.ts";
@@ -163,6 +164,7 @@ export class ActionRunner {
     allowlisted: allowlistedEnvironment(),
     path: Deno.env.get("PATH") ?? "",
     programs: new Map(),
+    cacheMinMs: cacheMinMs(Deno.env.get("BARCHAN_CACHE_MIN_MS")),
   };
 
   constructor(init: ActionRunnerInit) {

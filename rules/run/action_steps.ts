@@ -121,6 +121,46 @@ export interface BuildEnvironment {
   readonly path: string;
   /** Programs found so far, by name, directory and `PATH`. */
   readonly programs: Map<string, Digest | null>;
+  /**
+   * Commands that ran here in less time than this, in milliseconds, are not
+   * stored in the action cache: restoring them costs as much as running
+   * them (`BARCHAN_CACHE_MIN_MS`, {@linkcode CACHE_MIN_MS} by default).
+   */
+  readonly cacheMinMs: number;
+}
+
+/**
+ * Below this many milliseconds a command that ran here is not worth
+ * caching: storing and restoring its result costs about what running it
+ * does (a `cp`, an `echo`), as Gradle leaves copies out of its cache.
+ */
+export const CACHE_MIN_MS = 20;
+
+/**
+ * The least time a command must have run to be stored in the action cache,
+ * from `BARCHAN_CACHE_MIN_MS` (milliseconds, 0 stores every command).
+ * @param value The variable's value, if set.
+ * @returns The milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { CACHE_MIN_MS, cacheMinMs } from "./action_steps.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(cacheMinMs(undefined), CACHE_MIN_MS);
+ * assert.equal(cacheMinMs("0"), 0);
+ * assert.throws(() => cacheMinMs("fast"), /BARCHAN_CACHE_MIN_MS/);
+ * ```
+ */
+export function cacheMinMs(value: string | undefined): number {
+  if (value === undefined || value === "") return CACHE_MIN_MS;
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new Error(
+      `BARCHAN_CACHE_MIN_MS is "${value}": give a number of milliseconds (0 caches every command)`,
+    );
+  }
+  return ms;
 }
 
 /** Where a manifest entry keeps its list of dependencies: an output file of this name. */
@@ -144,6 +184,10 @@ interface LiveCommand {
     outputs: Map<string, { digest: Digest; executable: boolean }>;
     stdout: CapturedOutput;
     stderr: CapturedOutput;
+    /** How long it ran, in milliseconds. */
+    durationMs: number;
+    /** Whether the action had a command run remotely (stored whatever its time). */
+    remote: boolean;
   };
 }
 
@@ -457,7 +501,7 @@ export class ActionSteps {
     stderr.close();
     const outcome = lazyOutcome(stdout, stderr, durationMs);
     const outputs = await this.#record(commandStep(early.actionDigest.hash, 0, stdout, stderr));
-    command.ran = { outputs, stdout, stderr };
+    command.ran = { outputs, stdout, stderr, durationMs, remote: this.#remote };
     return outcome;
   }
 
@@ -515,6 +559,7 @@ export class ActionSteps {
       const ran = command.ran;
       if (!store || cache === undefined || ran === undefined || !full.portable) continue;
       if (step === undefined || failed(step) || !this.#intact(ran.outputs)) continue;
+      if (!ran.remote && ran.durationMs < this.#init.environment.cacheMinMs) continue;
       await this.#store(command.spec, full, ran.outputs, ran.stdout, ran.stderr);
       if (full.actionDigest.hash !== command.early.actionDigest.hash) {
         await this.#storeManifest(command.early);

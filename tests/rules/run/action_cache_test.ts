@@ -264,3 +264,34 @@ Deno.test("the cache's size cap evicts during builds", async () => {
     assert.ok(bytes <= 200_000, `${bytes} bytes of blobs under a 200,000-byte cap`);
   });
 });
+
+Deno.test("a command that ran in less than BARCHAN_CACHE_MIN_MS is not stored; a slower one is", async () => {
+  await withCheckouts(2, async ({ base, checkouts: [one, two] }) => {
+    const buildTs = `import { rule, sh } from "${MOD}";
+rule({ targets: "_build/fast", action: sh("echo fast > _build/fast") });
+rule({ targets: "_build/slow", action: sh("sleep 0.3; echo slow > _build/slow") });
+`;
+    const env = { BARCHAN_CACHE_DIR: join(base, "cache"), BARCHAN_CACHE_MIN_MS: "200" };
+    for (const checkout of [one, two]) await writeFiles(checkout.root, { "build.ts": buildTs });
+    const first = await cliWithEnv(env, one.root, "build", "--explain");
+    assert.equal(first.code, 0, first.stderr);
+    const second = await cliWithEnv(env, two.root, "build", "--explain");
+    assert.equal(second.code, 0, second.stderr);
+    // The slow command is restored; the fast one ran again, never stored.
+    assert.match(second.stdout + second.stderr, /_build\/slow: restored from local cache/);
+    assert.doesNotMatch(second.stdout + second.stderr, /_build\/fast: restored/);
+    assert.match(second.stdout + second.stderr, /1 restored/);
+  });
+});
+
+Deno.test("BARCHAN_CACHE_MIN_MS that is not a number of milliseconds is an error saying so", async () => {
+  await withCheckouts(1, async ({ checkouts: [one] }) => {
+    await writeFiles(one.root, {
+      "build.ts":
+        `import { rule, sh } from "${MOD}";\nrule({ targets: "x", action: sh("echo > x") });\n`,
+    });
+    const result = await cliWithEnv({ BARCHAN_CACHE_MIN_MS: "fast" }, one.root, "build");
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /BARCHAN_CACHE_MIN_MS is "fast": give a number of milliseconds/);
+  });
+});
