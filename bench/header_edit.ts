@@ -64,12 +64,12 @@ async function sources(tree: string, objects: number): Promise<string[]> {
 
 async function project(dir: string, objects: number, mod: string) {
   const barchan = join(dir, "barchan");
+  const session = join(dir, "session");
   const make = join(dir, "make");
   const all = await sources(barchan, objects);
+  await sources(session, objects);
   await sources(make, objects);
-  await Deno.writeTextFile(
-    join(barchan, "build.ts"),
-    `import { depfile, rule, run } from "${mod}";
+  const buildTs = `import { depfile, rule, run } from "${mod}";
 const objects = ${JSON.stringify(all)}.map((name) => {
   const object = "_build/" + name + ".o";
   rule({
@@ -80,8 +80,9 @@ const objects = ${JSON.stringify(all)}.map((name) => {
   return object;
 });
 rule({ targets: "_build/app", deps: objects, action: run("gcc", "-o", "_build/app", ...objects) });
-`,
-  );
+`;
+  await Deno.writeTextFile(join(barchan, "build.ts"), buildTs);
+  await Deno.writeTextFile(join(session, "build.ts"), buildTs);
   const objectsOf = all.map((n) => `_build/${n}.o`).join(" ");
   await Deno.writeTextFile(
     join(make, "Makefile"),
@@ -90,7 +91,7 @@ rule({ targets: "_build/app", deps: objects, action: run("gcc", "-o", "_build/ap
       `_build/%.o: src/%.c | _build\n\tgcc -O2 -MD -MF $@.d -c $< -o $@\n` +
       `_build:\n\tmkdir -p $@\n-include $(OBJECTS:=.d)\n`,
   );
-  return { barchan, make };
+  return { barchan, session, make };
 }
 
 function median(values: number[]): number {
@@ -117,23 +118,24 @@ async function main(): Promise<void> {
   await Deno.mkdir(work, { recursive: true });
   const mod = new URL("../mod.ts", import.meta.url).href;
   const trees = await project(work, objects, mod);
-  // The build a person runs at a terminal, without a build server.
-  const env = { BARCHAN_CACHE_DIR: join(work, "cache"), BARCHAN_SERVER: "off", NO_COLOR: "1" };
-  const barchan = () =>
-    timed(
-      Deno.execPath(),
-      ["run", "-A", CLI, "build", "--no-check", "-j", jobs],
-      trees.barchan,
-      env,
-    );
+  // barchan in its own process (as in CI), and through its build server (the default).
+  const build = (tree: string, server: "on" | "off") =>
+    timed(Deno.execPath(), ["run", "-A", CLI, "build", "--no-check", "-j", jobs], tree, {
+      BARCHAN_CACHE_DIR: join(work, `cache-${server}`),
+      BARCHAN_SERVER: server,
+      NO_COLOR: "1",
+    });
+  const barchan = () => build(trees.barchan, "off");
+  const session = () => build(trees.session, "on");
   const make = () => timed("make", ["-j", jobs], trees.make);
   await barchan();
+  await session();
   await make();
   const edited = Math.floor(HEADERS / 2);
-  const times = { barchan: [] as number[], make: [] as number[] };
+  const times = { barchan: [] as number[], session: [] as number[], make: [] as number[] };
   const dirty = Math.ceil((objects - edited) / HEADERS);
   for (let run = 0; run < runs; run++) {
-    for (const tree of [trees.barchan, trees.make]) {
+    for (const tree of [trees.barchan, trees.session, trees.make]) {
       await Deno.writeTextFile(
         join(tree, "src", "inc", `base${edited}.h`),
         `#define BASE${edited} ${edited}\n#define EDIT${run} ${run}\n`,
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
     // The objects come out the same (the edit adds an unused macro): no link.
     if (ran !== String(dirty)) throw new Error(`barchan ran ${ran} actions, not ${dirty}`);
     times.barchan.push(b.ms);
+    times.session.push((await session()).ms);
     times.make.push((await make()).ms);
   }
   const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
@@ -156,11 +159,17 @@ async function main(): Promise<void> {
     `| barchan | ${median(times.barchan).toFixed(0)} ms | ${
       Math.min(...times.barchan).toFixed(0)
     } ms | ${(median(times.barchan) / median(times.make)).toFixed(2)}× |`,
+    `| barchan, build server | ${median(times.session).toFixed(0)} ms | ${
+      Math.min(...times.session).toFixed(0)
+    } ms | ${(median(times.session) / median(times.make)).toFixed(2)}× |`,
     `| make | ${median(times.make).toFixed(0)} ms | ${
       Math.min(...times.make).toFixed(0)
     } ms | 1.00× |`,
   ];
   console.log(lines.join("\n"));
+  await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, "server", "stop", "-C", trees.session],
+  }).output();
 }
 
 if (import.meta.main) await main();
