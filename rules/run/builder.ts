@@ -553,6 +553,24 @@ export class Builder {
    * this; cancel it.
    */
   abandon(): void {
+    if (!this.#abandoned && !this.#options.dryRun) {
+      // Deleted, not replaced: the outputs still as barchan wrote them stay its own.
+      try {
+        const kept = this.#outputs.handOver();
+        if (kept !== undefined) {
+          this.#reporter.note?.(
+            `${kept} output${kept === 1 ? "" : "s"} barchan wrote, unchanged since, stay its own ` +
+              `in a new ${STATE_DIR}`,
+          );
+        }
+      } catch (error) {
+        this.#reporter.note?.(
+          `Cannot make ${STATE_DIR} again: ${
+            withOsHint(String((error as Error)?.message ?? error))
+          }`,
+        );
+      }
+    }
     this.#abandoned = true;
     this.engine.abandon();
     // The running log's path too may name another build's record now.

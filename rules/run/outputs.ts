@@ -35,7 +35,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { digestOfFile } from "../../memo/mod.ts";
 import { OUTPUTS_LOG, STATE_DIR } from "../state.ts";
 import { naming } from "./os_errors.ts";
@@ -83,6 +83,8 @@ export class OutputLog {
   #lines = 0;
   /** Bytes the file holds, up to the end of its last whole line. */
   #size = 0;
+  /** Written into a new state directory (handOver): nothing more is recorded. */
+  #handedOver = false;
 
   /**
    * Loads the log from a state directory, recovering it when damaged or lost.
@@ -299,8 +301,41 @@ export class OutputLog {
     this.#append(summedLine(`r\t${path}`), 1);
   }
 
+  /**
+   * After the state directory was deleted under a long-lived process (a
+   * watch session, the build server): makes it again and writes there a log
+   * of the files whose content is still what barchan wrote, so that the
+   * next build owns them instead of refusing to overwrite them. Directory
+   * targets are not handed over (their trees are not checked here). Nothing
+   * is written when the directory exists again: it is another build's. The
+   * log records nothing more afterwards.
+   * @returns How many outputs were handed over; undefined when the directory was there.
+   */
+  handOver(): number | undefined {
+    this.#file?.close();
+    this.#file = undefined;
+    this.#handedOver = true;
+    const stateDir = dirname(this.#path);
+    try {
+      Deno.mkdirSync(dirname(stateDir), { recursive: true });
+      Deno.mkdirSync(stateDir);
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) return undefined;
+      throw error;
+    }
+    const kept = new Map<string, string>();
+    for (const [path, digest] of this.#entries) {
+      if (digest === CLAIMED || isDirDigest(digest)) continue;
+      if (regularFileDigest(join(this.#root, path)) === digest) kept.set(path, digest);
+    }
+    this.#entries = kept;
+    this.#rewrite();
+    return kept.size;
+  }
+
   /** Closes the log, rewritten first when it holds many more lines than entries. */
   close(): void {
+    if (this.#handedOver) return;
     this.#file?.close();
     this.#file = undefined;
     const overgrown = this.#lines > REWRITE_MIN_LINES && this.#lines > 2 * this.#entries.size;
@@ -323,7 +358,7 @@ export class OutputLog {
 
   /** Appends lines saying what changed in the entries (already changed). */
   #append(text: string, lines: number): void {
-    if (text === "") return;
+    if (text === "" || this.#handedOver) return;
     if (this.#stale) {
       // Written whole, the entries as they are now: the new lines included.
       this.#rewrite();

@@ -442,3 +442,35 @@ Deno.test("watch: the directories a build creates for its outputs start no build
     assert.equal(await read(root, "out/d3/f.o"), "3b\n");
   });
 });
+
+Deno.test("watch: after rm -rf _build, the outputs it wrote stay its own, and an edit rebuilds them", async () => {
+  await withProject({
+    "build.ts": IMPORT + `
+      rule({ targets: "out/a.txt", action: copy("src/a.txt", "out/a.txt") });
+      rule({ targets: "out/b.txt", action: copy("src/b.txt", "out/b.txt") });
+      rule({ targets: "out/ab.txt", deps: ["out/a.txt", "out/b.txt"], action: sh("cat out/a.txt out/b.txt > out/ab.txt") });
+    `,
+    "src/a.txt": "a\n",
+    "src/b.txt": "b\n",
+  }, async (root) => {
+    await using watch = new WatchProcess(root, "out/ab.txt");
+    assert.equal((await watch.nextBuild()).finished.ok, true);
+    await Deno.remove(join(root, "_build"), { recursive: true });
+    // The session starts afresh on its own state, then the edit is built.
+    const deadline = Date.now() + EVENT_TIMEOUT_MS;
+    let edited = false;
+    while (Date.now() < deadline) {
+      if (!edited && await exists(join(root, "_build/.barchan/outputs.log"))) {
+        await Deno.writeTextFile(join(root, "src/a.txt"), "a2\n");
+        edited = true;
+      }
+      if (edited && (await read(root, "out/ab.txt").catch(() => "")) === "a2\nb\n") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(await read(root, "out/ab.txt"), "a2\nb\n", watch.transcript());
+    assert.doesNotMatch(watch.transcript(), /refusing to overwrite/);
+    await watch.stop();
+    const again = await cliOnce(root, "build", "--json", "out/ab.txt");
+    assert.equal(again.code, 0);
+  });
+});

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { OutputLog } from "../../../rules/run/outputs.ts";
+import { OutputLog, regularFileDigest } from "../../../rules/run/outputs.ts";
 import { buildIn, buildOk, IMPORT, readMaybe, withProject, writeFiles } from "../_util.ts";
 
 Deno.test("a target that exists and was not written by barchan is an error and is left untouched", async () => {
@@ -270,4 +270,30 @@ Deno.test("an outputs log grown past twice its entries is rewritten one line an 
   assert.deepEqual(lines.slice(0, 2), ["w\tt300\td300", "w\tt301\td301"]);
   assert.equal(new OutputLog(dir).digest("t599"), "d599");
   Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("OutputLog.handOver() writes a new state directory's log of the outputs still as barchan wrote them", async () => {
+  const root = await Deno.makeTempDir({ prefix: "barchan_handover_" });
+  try {
+    const stateDir = join(root, "_build/.barchan");
+    await Deno.mkdir(stateDir, { recursive: true });
+    const log = new OutputLog(stateDir, { root });
+    for (const name of ["kept", "edited"]) {
+      await Deno.writeTextFile(join(root, name), `${name}\n`);
+      log.claim([name]);
+      log.wrote(name, regularFileDigest(join(root, name))!);
+    }
+    await Deno.remove(join(root, "_build"), { recursive: true });
+    await Deno.writeTextFile(join(root, "edited"), "by hand\n");
+    assert.equal(log.handOver(), 1);
+    const reopened = new OutputLog(stateDir, { root });
+    assert.deepEqual(reopened.paths(), ["kept"], "a hand-edited file stays the user's");
+    reopened.close();
+    // A state directory that exists again is another build's: nothing is written there.
+    await Deno.remove(join(stateDir, "outputs.log"));
+    assert.equal(new OutputLog(stateDir, { root }).handOver(), undefined);
+    assert.equal(await Deno.stat(join(stateDir, "outputs.log")).catch(() => null), null);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
