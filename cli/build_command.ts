@@ -25,6 +25,7 @@ import { plainReporter } from "../rules/report/plain.ts";
 import type { Reporter } from "../rules/report/reporter.ts";
 import { buildThroughServer, type ServerAnswer } from "../rules/daemon/client.ts";
 import type { BuildSettings } from "../rules/daemon/protocol.ts";
+import type { Scheduler } from "../fiber/mod.ts";
 
 /** A server's answer this command ends with: the build is done, or interrupted. */
 type Served = Extract<ServerAnswer, { kind: "done" | "unanswered" }>;
@@ -214,32 +215,43 @@ async function buildIn(
     session.stop();
   }
   if (opened.upToDate) return 0;
-  const [{ isCancellation, onInterrupt, Scheduler }, { buildOpened }] = await Promise.all([
-    import("../fiber/mod.ts"),
-    import("../rules/run/open_build.ts"),
-  ]);
-  const scheduler = new Scheduler({ jobs: flags.jobs });
-  const controller = new AbortController();
-  let building: Promise<unknown> = Promise.resolve();
-  const uninstall = onInterrupt(scheduler, async () => {
-    controller.abort();
-    await building.catch(() => {});
-  }, { report: (signal, stopped) => reportInterrupt(signal, stopped) });
-  try {
-    const result = await (building = buildOpened(opened.state, {
+  const building = import("../rules/run/open_build.ts");
+  return await interruptible(flags.jobs, async (scheduler, signal) => {
+    const result = await (await building).buildOpened(opened.state, {
       root,
       targets,
       scheduler,
       reporter,
-      signal: controller.signal,
+      signal,
       dryRun: flags.dryRun,
       replay: flags.replay,
       sandbox: flags.sandbox,
       check: checks(flags),
       ...cacheOptionsOf(flags),
-    }));
+    });
     printFailures(result.failed.map((f) => f.message));
     return result.ok ? 0 : 1;
+  });
+}
+
+/**
+ * Runs `work` with a scheduler of `jobs` slots that Ctrl-C and SIGTERM stop
+ * (saying which commands they stopped); a build they cancel exits with 130.
+ */
+async function interruptible(
+  jobs: number | undefined,
+  work: (scheduler: Scheduler, signal: AbortSignal, uninstall: () => void) => Promise<number>,
+): Promise<number> {
+  const { isCancellation, onInterrupt, Scheduler } = await import("../fiber/mod.ts");
+  const scheduler = new Scheduler({ jobs });
+  const controller = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
+  const uninstall = onInterrupt(scheduler, async () => {
+    controller.abort();
+    await running.catch(() => {});
+  }, { report: (signal, stopped) => reportInterrupt(signal, stopped) });
+  try {
+    return await (running = work(scheduler, controller.signal, uninstall));
   } catch (error) {
     if (isCancellation(error)) return 130;
     throw error;
@@ -263,26 +275,17 @@ async function watchCommand(
     console.error("barchan: a watch session (build -w) already runs in this project");
     return 1;
   }
-  const [{ isCancellation, onInterrupt, Scheduler }, { watchBuild }] = await Promise.all([
-    import("../fiber/mod.ts"),
-    import("../rules/daemon/watch.ts"),
-  ]);
-  const scheduler = new Scheduler({ jobs: flags.jobs });
-  const controller = new AbortController();
-  let running: Promise<unknown> = Promise.resolve();
-  const uninstall = onInterrupt(scheduler, async () => {
-    controller.abort();
-    await running.catch(() => {});
-  }, { report: (signal, stopped) => reportInterrupt(signal, stopped) });
-  try {
+  const watching = import("../rules/daemon/watch.ts");
+  return await interruptible(flags.jobs, async (scheduler, signal, uninstall) => {
     let restart: string | undefined;
-    running = watchBuild({
+    await (await watching).watchBuild({
       root,
       targets,
       scheduler,
       reporter,
-      signal: controller.signal,
+      signal,
       dryRun: flags.dryRun,
+      replay: flags.replay,
       sandbox: flags.sandbox,
       check: checks(flags),
       ...cacheOptionsOf(flags),
@@ -290,17 +293,11 @@ async function watchCommand(
       serve: true,
       ignore: flags.traceFile === undefined ? [] : [resolve(cwd, flags.traceFile)],
     });
-    await running;
     if (restart === undefined) return 130;
     console.error(`${relative(root, restart)} changed: restarting to read it again`);
     uninstall();
     return await reexec();
-  } catch (error) {
-    if (isCancellation(error)) return 130;
-    throw error;
-  } finally {
-    uninstall();
-  }
+  });
 }
 
 /** Says what a signal stopped: the commands that were running, or nothing. */
