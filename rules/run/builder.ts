@@ -47,6 +47,7 @@ import { recordedOutputs } from "./recorded_outputs.ts";
 import { isDirDigest, isRealDirectory } from "./dir_targets.ts";
 import { RunningLog } from "./running_log.ts";
 import { withOsHint } from "./os_errors.ts";
+import { deletionSettled } from "./_deletion.ts";
 import type { Project } from "../project/project.ts";
 
 export { lockState, STATE_DIR };
@@ -556,7 +557,10 @@ export class Builder {
     if (!this.#abandoned && !this.#options.dryRun) {
       // Deleted, not replaced: the outputs still as barchan wrote them stay its own.
       try {
-        const kept = this.#outputs.handOver();
+        // Made again only once the deletion is over, so as not to fail the `rm`.
+        const kept = deletionSettled(join(this.root, STATE_DIR))
+          ? this.#outputs.handOver()
+          : undefined;
         if (kept !== undefined) {
           this.#reporter.note?.(
             `${kept} output${kept === 1 ? "" : "s"} barchan wrote, unchanged since, stay its own ` +

@@ -197,6 +197,8 @@ Deno.test("build server: outputs deleted under it, then an edit, are built again
   });
 });
 
+const EMPTY = new Uint8Array();
+
 /** {@linkcode PROJECT} with its outputs under _build/, which go with the state. */
 const IN_BUILD: Files = {
   ...PROJECT,
@@ -226,6 +228,25 @@ Deno.test("build server: a deleted or replaced state directory makes it stop; th
     assert.doesNotMatch(again.stderr, /refus|overwrite/i);
     assert.equal(await readMaybe(root, "_build/out/ab.txt"), "a\nb2\n");
     assert.match((await serverBuild(root)).stderr, /Done: 0 actions ran/);
+  });
+});
+
+Deno.test("build server: after rm -rf _build under it, which succeeds, the outputs outside _build stay barchan's", async () => {
+  await withServerProject(PROJECT, async (root) => {
+    for (let round = 0; round < 2; round++) {
+      await serverBuild(root);
+      const pid = (await serverPid(root))!;
+      // Enough files that the rm is still going when the server sees its state gone.
+      await Deno.mkdir(join(root, "_build/junk"), { recursive: true });
+      for (let i = 0; i < 3000; i++) Deno.writeFileSync(join(root, `_build/junk/${i}`), EMPTY);
+      const rm = await new Deno.Command("rm", { args: ["-rf", join(root, "_build")] }).output();
+      assert.equal(rm.code, 0, new TextDecoder().decode(rm.stderr));
+      await waitGone(pid);
+      await Deno.writeTextFile(join(root, "src/b.txt"), `b${round}\n`);
+      const after = await serverBuild(root);
+      assert.doesNotMatch(after.stderr, /refus|overwrite/i);
+      assert.equal(await readMaybe(root, "out/ab.txt"), `a\nb${round}\n`);
+    }
   });
 });
 
