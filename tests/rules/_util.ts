@@ -90,7 +90,12 @@ export function recorder(): Reporter & Recorded {
 
 /** The result of a build with what its reporter saw. */
 export interface Built extends BuildResult, Recorded {
-  /** Ids of the rules that ran, sorted. */
+  /**
+   * Ids of the rules that ran, sorted, each once: an action runs again in
+   * the same build when a file it found may have changed while it ran (a
+   * file written within a clock tick of its start), which a test that
+   * writes and builds at once can meet.
+   */
   ranIds: string[];
 }
 
@@ -104,7 +109,7 @@ export async function buildIn(
   const cacheDir = ownCacheDir();
   const cache = cacheDir === undefined ? undefined : { cacheDir };
   const result = await build({ root, targets, jobs, reporter, cache });
-  return { ...result, ...reporter, ranIds: result.ran.map((r) => r.rule).sort() };
+  return { ...result, ...reporter, ranIds: [...new Set(result.ran.map((r) => r.rule))].sort() };
 }
 
 /** Builds and asserts success, with the failures in the message otherwise. */
