@@ -13,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { timed } from "./_timed.ts";
 import { FINAL, generate } from "./synthetic.ts";
 import { NGINX, startNginx } from "../tests/_servers/nginx.ts";
 
@@ -22,22 +23,6 @@ interface Case {
   name: string;
   /** Runs one cold build; returns its milliseconds. */
   run(): Promise<number>;
-}
-
-async function timed(
-  cmd: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<number> {
-  const start = performance.now();
-  const out = await new Deno.Command(cmd, { args, cwd, env, stdout: "null", stderr: "piped" })
-    .output();
-  const ms = performance.now() - start;
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return ms;
 }
 
 /** Removes what a build left in a tree: its outputs and its state. */
@@ -142,7 +127,7 @@ async function main(): Promise<void> {
           project.barchan,
           // A cold build as CI runs it: no build server.
           { ...env, BARCHAN_SERVER: "off" },
-        );
+        ).then((t) => t.ms);
       // Warm the caches once: the local one, and nginx through an upload.
       await clean(project.barchan, project.outputs);
       await build({ BARCHAN_CACHE_DIR: cache("warm") });
@@ -159,7 +144,7 @@ async function main(): Promise<void> {
           name: "ninja",
           run: async () => {
             await clean(project.ninja, project.ninjaOutputs);
-            return await timed("ninja", ["-j", jobs], project.ninja);
+            return (await timed("ninja", ["-j", jobs], project.ninja)).ms;
           },
         },
         {

@@ -15,23 +15,12 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { timed } from "./_timed.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
 /** Headers objects include, each through a header of its own. */
 const HEADERS = 8;
-
-async function timed(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const start = performance.now();
-  const out = await new Deno.Command(cmd, { args, cwd, env, stdout: "piped", stderr: "piped" })
-    .output();
-  const ms = performance.now() - start;
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  const decoder = new TextDecoder();
-  return { ms, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
 
 /** Writes the sources and headers into `tree`. */
 async function sources(tree: string, objects: number): Promise<string[]> {
