@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { prng } from "../tests/_prng.ts";
 import { join } from "node:path";
 
 /** Modules a directory of `src/lib/`. */
@@ -46,18 +47,6 @@ export interface TsProject {
   reached: number;
   /** The tasks of deno.json, in the order `build` depends on them. */
   tasks: string[];
-}
-
-/** A small deterministic generator (mulberry32), so every tree is the same. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -196,7 +185,7 @@ function buildTs(mod: string, entries: readonly string[]): string {
  */
 export function generateTsProject(dir: string, n: number, mod: string): TsProject {
   if (!Number.isInteger(n) || n < 30) throw new RangeError(`Need at least 30 modules: got ${n}`);
-  const rand = random(n);
+  const rand = prng(n);
   const used = Math.floor(n * 0.9);
   const deps: number[][] = [];
   for (let i = 0; i < n; i++) {
