@@ -69,5 +69,5 @@ export { FileLeaf, tickOf } from "./leaves/file.ts";
 export type { FileState } from "./leaves/file.ts";
 export { ListingLeaf } from "./leaves/listing.ts";
 export { EnvLeaf } from "./leaves/env.ts";
-export { pathPresent, statRelativeTo } from "./stat/stat.ts";
+export { directoryAt, pathPresent, statRelativeTo } from "./stat/stat.ts";
 export { STORE_FILE } from "./persist/store.ts";

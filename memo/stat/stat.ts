@@ -122,6 +122,39 @@ export function pathPresent(path: string): boolean {
   return presentImpl(path);
 }
 
+/**
+ * Whether a directory is at `path` itself (lstat: a link to one is not).
+ * False when nothing is there, or something else, or the path cannot be
+ * looked up. Throws nothing, as {@linkcode pathPresent}.
+ * @param path An absolute path (or one relative to the working directory).
+ * @returns True for a directory.
+ * @internal For barchan's own layers.
+ *
+ * @example A directory, a file in it, and a path under the file
+ * ```ts
+ * import { directoryAt } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/f`, "");
+ * assert.equal(directoryAt(dir), true);
+ * assert.equal(directoryAt(`${dir}/f`), false);
+ * assert.equal(directoryAt(`${dir}/f/below`), false);
+ * ```
+ */
+export function directoryAt(path: string): boolean {
+  implementation ??= chooseImplementation();
+  return directoryImpl(path);
+}
+
+let directoryImpl = (path: string): boolean => {
+  try {
+    return Deno.lstatSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+};
+
 let presentImpl = (path: string): boolean => {
   try {
     Deno.lstatSync(path);
@@ -217,6 +250,9 @@ function chooseImplementation(): StatFn {
   };
   const ffiPresent = (path: string): boolean =>
     at!.fstatat(AT_FDCWD, cString(path), out, AT_SYMLINK_NOFOLLOW) === 0 && !path.includes("\0");
+  const ffiDirectory = (path: string): boolean =>
+    at!.fstatat(AT_FDCWD, cString(path), out, AT_SYMLINK_NOFOLLOW) === 0 &&
+    !path.includes("\0") && (view.getUint32(modeOffset, true) & 0o170000) === 0o040000;
   const ffiUnchanged: UnchangedFn = (path, mtime, size, ino, ctime) =>
     statInto(path) && (view.getUint32(modeOffset, true) & 0o170000) !== 0o040000 &&
     u64At(view, 48) === size && u64At(view, 8) === ino && timeAt(view, 88) === mtime &&
@@ -235,7 +271,10 @@ function chooseImplementation(): StatFn {
     return denoStat;
   }
   unchangedImpl = ffiUnchanged;
-  if (at !== undefined) presentImpl = ffiPresent;
+  if (at !== undefined) {
+    presentImpl = ffiPresent;
+    directoryImpl = ffiDirectory;
+  }
   return ffiStat;
 }
 

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { forkAndJoin, parallelIter, type Scheduler } from "../../fiber/mod.ts";
 import {
   CycleError,
+  directoryAt,
   type Engine,
   type ExecutionInfo,
   glob,
@@ -352,7 +353,7 @@ export class OneBuild {
     if (!this.dryRun) {
       const directory = spec.targets.find((t) =>
         !spec.dirs.includes(t) && !isDirDigest(this.outputs.digest(t)) &&
-        isDirectory(join(this.root, t))
+        directoryAt(join(this.root, t))
       );
       if (directory !== undefined) {
         throw await this.problem(
@@ -377,7 +378,7 @@ export class OneBuild {
     if (status === "restored") this.restored.push(spec.id);
     if (this.dryRun) return value;
     const made = spec.targets.find((t) =>
-      !spec.dirs.includes(t) && isDirectory(join(this.root, t))
+      !spec.dirs.includes(t) && directoryAt(join(this.root, t))
     );
     if (made !== undefined) {
       throw await this.problem(
@@ -475,12 +476,4 @@ function insideTree(value: RuleValue, path: string): boolean {
     if (isDirDigest(digest) && path.startsWith(target + "/")) return true;
   }
   return false;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return Deno.lstatSync(path).isDirectory;
-  } catch {
-    return false;
-  }
 }
