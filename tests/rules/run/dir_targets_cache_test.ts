@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { build, type BuildResult } from "../../../mod.ts";
 import type { ActionCacheOptions } from "../../../rules/cache/cache_options.ts";
 import { nginxTest } from "../../_servers/nginx.ts";
-import { MOD, recorder, writeFiles } from "../_util.ts";
+import { cliWithEnv, MOD, recorder, writeFiles } from "../_util.ts";
 
 /** A docs-like tree from a list of pages, and a dependent listing it. */
 function project(log: string): Record<string, string> {
@@ -169,3 +169,26 @@ async function* walkFiles(dir: string): AsyncGenerator<string> {
     else if (entry.isFile) yield path;
   }
 }
+
+Deno.test("a directory target's command that ran in less than BARCHAN_CACHE_MIN_MS is not stored; a slower one is", async () => {
+  await withBase(async (base) => {
+    const buildTs = (name: string, sleep: string) =>
+      `import { dir, rule, sh } from "${MOD}";
+rule({ targets: dir("_build/${name}"), action: sh("${sleep}echo ${name} > _build/${name}/f") });
+`;
+    const env = { BARCHAN_CACHE_DIR: join(base, "cache"), BARCHAN_CACHE_MIN_MS: "200" };
+    for (const checkout of ["one", "two"]) {
+      await writeFiles(join(base, checkout), {
+        "build.ts": buildTs("fast", "") + buildTs("slow", "sleep 0.3; ").replace(/^import.*\n/, ""),
+      });
+    }
+    const first = await cliWithEnv(env, join(base, "one"), "build", "--explain");
+    assert.equal(first.code, 0, first.stderr);
+    const second = await cliWithEnv(env, join(base, "two"), "build", "--explain");
+    assert.equal(second.code, 0, second.stderr);
+    const said = second.stdout + second.stderr;
+    assert.match(said, /_build\/slow: restored from local cache/);
+    assert.doesNotMatch(said, /_build\/fast: restored/);
+    assert.equal(await Deno.readTextFile(join(base, "two/_build/slow/f")), "slow\n");
+  });
+});
