@@ -40,6 +40,7 @@ import { type PlatformProperties, underPlatform } from "../command/platform.ts";
 import type { ActionResult, Digest, InputFile, OutputDirectory, OutputFile } from "../reapi/mod.ts";
 import { decodeTree, sha256Digest, treeEntries } from "../reapi/mod.ts";
 import { type DirOutput, readDirOutput, writeDirOutput } from "./dir_output.ts";
+import { removeOwned } from "./dir_targets.ts";
 import type { InputSet, Need } from "./inputs.ts";
 import type { BuildExecutor } from "./build_executor.ts";
 import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
@@ -474,6 +475,11 @@ export class ActionSteps {
     for (const [path, dir] of trees) {
       const missing = await restoreTree(cache, dir, root, path);
       if (missing !== undefined) {
+        // The command runs: every directory target empty, as before it.
+        for (const written of trees.keys()) {
+          removeOwned(join(root, written));
+          Deno.mkdirSync(join(root, written), { recursive: true });
+        }
         this.#init.missed?.(missing);
         return undefined;
       }

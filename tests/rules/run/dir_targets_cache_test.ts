@@ -192,3 +192,30 @@ rule({ targets: dir("_build/${name}"), action: sh("${sleep}echo ${name} > _build
     assert.equal(await Deno.readTextFile(join(base, "two/_build/slow/f")), "slow\n");
   });
 });
+
+Deno.test("when one of two directory targets cannot be restored (a corrupt blob), the command runs with both empty", async () => {
+  await withBase(async (base) => {
+    const root = join(base, "project");
+    const cacheDir = join(base, "cache");
+    await writeFiles(root, {
+      "build.ts": `import { dir, rule, sh } from "${MOD}";
+rule({
+  targets: [dir("_build/a"), dir("_build/b")],
+  action: sh("ls _build/a > _build/b/before; echo x > _build/a/x; echo only in b > _build/b/y"),
+});
+`,
+    });
+    await buildWith(root, { cacheDir });
+    const built = await listing(join(root, "_build"));
+    assert.equal(built["b/before"], "file - ");
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode("only in b\n"));
+    const hash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    // Same size, other bytes: the lookup finds it, the restore refuses it.
+    await Deno.writeTextFile(join(cacheDir, "cas", hash.slice(0, 2), hash), "ONLY IN B\n");
+    await Deno.remove(join(root, "_build"), { recursive: true });
+    const { reporter } = await buildWith(root, { cacheDir });
+    assert.equal(reporter.finished[0].restored, undefined);
+    assert.match(reporter.finished[0].cacheMiss ?? "", /corrupt: a file of _build\/b/);
+    assert.deepEqual(await listing(join(root, "_build")), built);
+  });
+});
