@@ -148,3 +148,18 @@ Deno.test("a directory target's Tree and every file of it are uploaded to BuildS
     });
   });
 });
+
+Deno.test("an executor serving damaged blobs: one warning, and the directory target is written here, whole", async () => {
+  await withExecutor({ corruptReads: true }, async (server) => {
+    await withTempDir(async (dir) => {
+      const local = await checkout(`${dir}/local`);
+      await buildWith(local, { cacheDir: `${dir}/c-local` }, false);
+      const root = await checkout(`${dir}/remote`);
+      const built = await buildWith(root, { cacheDir: `${dir}/c-remote` }, {
+        executor: server.url,
+      });
+      assert.equal(built.notes.length, 1, built.notes.join("\n"));
+      assert.deepEqual(await listing(root), await listing(local));
+    });
+  });
+});
