@@ -8,11 +8,12 @@
  * An action's key is the digest of its REAPI `Action` message, computed by
  * the build; the value is an `ActionResult`. What makes a hit:
  * - local: the entry is in the local cache and every blob it names is there
- *   too. The local cache holds only what this machine stored or checked, so
+ *   too (for an output directory, its `Tree` and every file the tree names). The local cache holds only what this machine stored or checked, so
  *   local entries are trusted as they are.
  * - remote: the entry is in the remote cache, decodes, records success,
  *   carries a valid signature by a trusted key when keys are required, and
- *   every blob it names is on the server; then the blobs are downloaded into
+ *   every blob it names is on the server (an output directory's `Tree` is
+ *   downloaded first, for the files it names); then the blobs are downloaded into
  *   the local cache (each checked against its SHA-256 and size) and the
  *   entry is written there too, so that restoring is a local copy and the
  *   next build hits locally.
@@ -86,6 +87,8 @@ import { LocalCache } from "./local_cache.ts";
 import { type CacheSource, TieredCache } from "./tiered_cache.ts";
 import { loadSigningKey, loadTrustedKeys } from "./_keys.ts";
 import { removeQuietly, tempBeside } from "./_files.ts";
+import { decodeTree } from "../reapi/directory.ts";
+import { treeEntries } from "../reapi/output_tree.ts";
 
 /**
  * The answer of {@linkcode ActionCache.lookup}: a hit, with the result and
@@ -226,7 +229,7 @@ export interface ActionCache {
 
   /**
    * A small blob's content, checked against its digest: a result's stdout
-   * or stderr.
+   * or stderr, an output directory's `Tree`.
    *
    * @param digest The blob.
    * @returns Its content, or `undefined`.
@@ -242,12 +245,14 @@ export interface ActionCache {
    *
    * @param action The digest of the action's encoded `Action` message.
    * @param result What the action produced; its output files name their
-   * digests, which `outputs` and `blobs` provide.
-   * @param outputs The output files, read from where they are.
-   * @param blobs Blobs in memory (stdout, stderr).
-   * @throws {TypeError} If a digest is malformed, or a blob the result names
-   * is neither among `outputs` nor `blobs`, or the result has output
-   * directories.
+   * digests, its output directories the digests of their `Tree`s, which
+   * `outputs` and `blobs` provide.
+   * @param outputs The output files, and the files of output directories,
+   * read from where they are.
+   * @param blobs Blobs in memory (stdout, stderr, each output directory's
+   * encoded `Tree`).
+   * @throws {TypeError} If a digest is malformed, or a blob the result or
+   * one of its trees names is neither among `outputs` nor `blobs`.
    */
   store(
     action: Digest,
@@ -401,11 +406,12 @@ class _ActionCache implements ActionCache {
     if (bytes === undefined) return { miss: `no entry for key ${_short(action)}` };
     const result = this.#decode(bytes, action, "local");
     if (typeof result === "string") return { miss: result };
-    const missing = await this.#local.findMissing(_blobsOf(result).map((blob) => blob.digest));
+    const evicted = " (evicted from the local cache)";
+    const blobs = await _withTrees(result, (digest) => this.#local.getBlob(digest));
+    if (typeof blobs === "string") return { miss: blobs + evicted };
+    const missing = await this.#local.findMissing(blobs.map((blob) => blob.digest));
     if (missing.length > 0) {
-      return {
-        miss: `blob missing: ${_whatOf(result, missing[0])} (evicted from the local cache)`,
-      };
+      return { miss: `blob missing: ${_whatOf(blobs, missing[0])}${evicted}` };
     }
     return { result, source: "local" };
   }
@@ -435,18 +441,21 @@ class _ActionCache implements ActionCache {
     }
     const inline = await this.#keepInlineContents(result);
     if (inline !== undefined) return { miss: inline };
-    const blobs = _blobsOf(result);
+    // Each tree is pulled first (checked on the way), for the files it names.
+    const blobs = await _withTrees(result, (digest) => this.#tiers!.getBlob(digest));
+    if (!remote.available) return unreachable;
+    if (typeof blobs === "string") return { miss: blobs };
     const notLocal = await this.#local.findMissing(blobs.map((blob) => blob.digest));
     const notRemote = await remote.findMissing(notLocal);
     if (!remote.available) return unreachable;
-    if (notRemote.length > 0) return { miss: `blob missing: ${_whatOf(result, notRemote[0])}` };
+    if (notRemote.length > 0) return { miss: `blob missing: ${_whatOf(blobs, notRemote[0])}` };
     const pulled = await Promise.all(
       notLocal.map((digest) => this.#pulls.run(() => this.#tiers!.pullBlob(digest))),
     );
     const failed = notLocal.find((_, i) => pulled[i] === undefined);
     if (failed !== undefined) {
       if (!remote.available) return unreachable;
-      return { miss: `blob corrupt: ${_whatOf(result, failed)}` };
+      return { miss: `blob corrupt: ${_whatOf(blobs, failed)}` };
     }
     await this.#local.putActionResult(action, bytes);
     return { result, source: "remote" };
@@ -467,8 +476,9 @@ class _ActionCache implements ActionCache {
       return "entry corrupt";
     }
     if (result.exitCode !== 0) return `entry records a failure (exit code ${result.exitCode})`;
-    if (result.outputDirectories.length > 0) return "entry has output directories";
-    const outside = result.outputFiles.find((file) => !_isInside(file.path));
+    const outside = [...result.outputFiles, ...result.outputDirectories].find((output) =>
+      !_isInside(output.path)
+    );
     if (outside !== undefined) {
       return `entry names an output outside the working directory: ${outside.path}`;
     }
@@ -527,13 +537,6 @@ class _ActionCache implements ActionCache {
     outputs.forEach((output) => checkDigest(output.digest));
     blobs.forEach((blob) => checkDigest(blob.digest));
     if (result.exitCode !== 0) return;
-    if (result.outputDirectories.length > 0) {
-      throw new TypeError(
-        `Cannot store the result of action ${
-          digestKey(action)
-        }: it has output directories; store their files as output files`,
-      );
-    }
     const given = new Set([...outputs, ...blobs].map((source) => digestKey(source.digest)));
     const inline: ActionBlob[] = [];
     for (const file of result.outputFiles) {
@@ -542,7 +545,14 @@ class _ActionCache implements ActionCache {
         given.add(digestKey(file.digest));
       }
     }
-    const named = _blobsOf(result);
+    const inMemory = new Map(blobs.map((blob) => [digestKey(blob.digest), blob.bytes]));
+    const named = await _withTrees(
+      result,
+      (digest) => Promise.resolve(inMemory.get(digestKey(digest))),
+    );
+    if (typeof named === "string") {
+      throw new TypeError(`Cannot store the result of action ${digestKey(action)}: ${named}`);
+    }
     const absent = named.find((blob) => !given.has(digestKey(blob.digest)));
     if (absent !== undefined) {
       throw new TypeError(
@@ -612,7 +622,40 @@ function _short(action: Digest): string {
   return `${action.hash.slice(0, 12)}…`;
 }
 
-/** The non-empty blobs a result names (output files, stdout, stderr), each once. */
+/**
+ * The non-empty blobs a result names, each once: its output files, stdout,
+ * stderr, and each output directory's `Tree` with the files it names, the
+ * trees read through `get`.
+ * @returns The blobs, or why a tree cannot be read.
+ */
+async function _withTrees(
+  result: ActionResult,
+  get: (digest: Digest) => Promise<Uint8Array | undefined>,
+): Promise<_Named[] | string> {
+  const named = _blobsOf(result);
+  const keys = new Set(named.map((blob) => digestKey(blob.digest)));
+  for (const dir of result.outputDirectories) {
+    const what = `the tree of ${dir.path}`;
+    const bytes = await get(dir.treeDigest);
+    if (bytes === undefined) return `blob missing: ${what}`;
+    let entries;
+    try {
+      entries = await treeEntries(decodeTree(bytes));
+    } catch (error) {
+      return `blob corrupt: ${what} (${(error as Error).message})`;
+    }
+    for (const entry of entries) {
+      if (entry.kind !== "file" || entry.digest.sizeBytes === 0) continue;
+      const key = digestKey(entry.digest);
+      if (keys.has(key)) continue;
+      keys.add(key);
+      named.push({ digest: entry.digest, what: `${dir.path}/${entry.path}` });
+    }
+  }
+  return named;
+}
+
+/** The non-empty blobs a result names (output files, trees, stdout, stderr), each once. */
 function _blobsOf(result: ActionResult): _Named[] {
   const named = new Map<string, _Named>();
   const add = (digest: Digest | undefined, what: string) => {
@@ -622,15 +665,15 @@ function _blobsOf(result: ActionResult): _Named[] {
     }
   };
   for (const file of result.outputFiles) add(file.digest, file.path);
+  for (const dir of result.outputDirectories) add(dir.treeDigest, `the tree of ${dir.path}`);
   add(result.stdoutDigest, "stdout");
   add(result.stderrDigest, "stderr");
   return [...named.values()];
 }
 
 /** What a blob of a result is, for a miss reason: the first output with that digest. */
-function _whatOf(result: ActionResult, digest: Digest): string {
-  return _blobsOf(result).find((blob) => sameDigest(blob.digest, digest))?.what ??
-    digestKey(digest);
+function _whatOf(named: readonly _Named[], digest: Digest): string {
+  return named.find((blob) => sameDigest(blob.digest, digest))?.what ?? digestKey(digest);
 }
 
 /** Whether a result's path stays inside the working directory. */

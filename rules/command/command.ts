@@ -39,6 +39,12 @@ export interface CommandSpec {
   readonly stdin?: string;
   /** The paths it may write, relative to the project root: its rule's targets. */
   readonly outputs: readonly string[];
+  /**
+   * Those of `outputs` that are directories (directory targets): created
+   * empty before it runs, here or remotely, and stored as REAPI trees.
+   * @default {[]}
+   */
+  readonly dirs?: readonly string[];
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * What running commands needs of an action cache (rules/cache implements
  * it: a local directory, Bazel's HTTP cache, REAPI's gRPC services): look a
- * key up, restore output files, fetch printed output, store a result.
+ * key up, restore output files (those of output directories too, named by
+ * their `Tree` blob), fetch printed output, store a result.
  *
  * @module
  */
@@ -44,7 +45,7 @@ export interface CommandCache {
    * @returns Whether it was found and written.
    */
   restoreFile(digest: Digest, path: string, options: { executable: boolean }): Promise<boolean>;
-  /** A stored blob (printed output), checked. */
+  /** A stored blob (printed output, an output directory's `Tree`), checked. */
   getBlob(digest: Digest): Promise<Uint8Array | undefined>;
   /**
    * Stores a successful command's result and the blobs it names (output

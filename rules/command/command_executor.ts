@@ -72,7 +72,10 @@ export interface ExecuteOutcome {
   readonly stdout: Uint8Array;
   /** What it printed on standard error. */
   readonly stderr: Uint8Array;
-  /** The local paths written (checked, renamed into place), executable bits kept. */
+  /**
+   * The local paths written (checked, renamed into place), executable bits
+   * kept: output files, and output directories (written whole).
+   */
   readonly written: readonly string[];
   /** Whether the executor answered from its own action cache. */
   readonly cached: boolean;

@@ -8,6 +8,8 @@
  * - the `Command`: program and arguments as given, the variables the action
  *   sets plus those of {@linkcode ENV_ALLOWLIST} that are set, the working
  *   directory, and the paths it may write (its rule's targets), sorted;
+ *   its directory targets are in the input root too, empty, as they are
+ *   when it runs here;
  * - the input root: a Merkle tree of `Directory` messages over every file
  *   the command may read: each file its rule depends on so far (static
  *   dependencies, `ctx.need`, `ctx.readText`, globs, the files of aliases)
@@ -91,6 +93,20 @@ export interface KeyOptions {
    * @default undefined (this machine)
    */
   platform?: PlatformProperties;
+  /**
+   * Directory targets an earlier command of the same action filled, by the
+   * digest of their `Tree` (`hash/size`): they are keyed by it, and the
+   * command does not run elsewhere or go to the cache, since its input root
+   * would lack their files.
+   * @default {{}}
+   */
+  trees?: Readonly<Record<string, string>>;
+  /**
+   * Empty directories of the input root, project-relative (those of a
+   * directory target it reads).
+   * @default {[]}
+   */
+  directories?: readonly string[];
 }
 
 /** A keyed command. */
@@ -149,7 +165,9 @@ export async function keyCommand(
   }
   Object.assign(environment, spec.env);
   const outputs = spec.outputs.map((o) => spec.cwd === "" ? o : relative(spec.cwd, o));
-  const portable = spec.stdin === undefined && outputs.every((o) => !o.startsWith(".."));
+  const trees = Object.entries(options.trees ?? {}).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  const portable = spec.stdin === undefined && outputs.every((o) => !o.startsWith("..")) &&
+    trees.length === 0;
   const salt = [KEY_VERSION, `namespace ${options.namespace ?? ""}`];
   const platform = options.platform ?? { OSFamily: Deno.build.os, ISA: Deno.build.arch };
   if (options.tool && options.platform === undefined) {
@@ -160,6 +178,7 @@ export async function keyCommand(
     salt.push(`stdin ${stdin.hash}/${stdin.sizeBytes}`);
   }
   if (!portable) salt.push(`cwd ${spec.cwd}`, ...spec.outputs.map((o) => `output ${o}`));
+  for (const [dir, tree] of trees) salt.push(`tree ${dir} ${tree}`);
   const built = await buildAction({
     arguments: [spec.program, ...spec.args],
     environment,
@@ -167,6 +186,7 @@ export async function keyCommand(
     workingDirectory: portable ? spec.cwd : "",
     platform,
     inputs,
+    inputDirectories: [...(spec.dirs ?? []), ...(options.directories ?? [])],
     salt: salt.join("\n"),
   });
   return { ...built, portable };

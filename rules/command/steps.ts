@@ -9,7 +9,11 @@
  * @module
  */
 
-/** Target path to `fast sha256/size` (see {@linkcode targetState}). */
+/**
+ * Target path to `fast sha256/size` (see {@linkcode targetState}); for a
+ * directory target, its tree's digest (`dir:...`) and the SHA-256 and size
+ * of its REAPI `Tree`.
+ */
 export type TargetStates = Readonly<Record<string, string>>;
 
 /** A command an action ran. */

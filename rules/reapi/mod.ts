@@ -227,6 +227,7 @@ export {
   type InputRootOptions,
 } from "./input_root.ts";
 export { type ActionSpec, buildAction, type BuiltAction } from "./action.ts";
+export { buildTree, type BuiltTree, treeEntries, type TreeEntry } from "./output_tree.ts";
 export {
   type GeneratedKeyPair,
   generateKeyPair,

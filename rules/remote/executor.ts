@@ -19,12 +19,16 @@
  * 3. the output files, stdout and stderr are downloaded (the small ones in
  *    one batch), checked against their SHA-256 and size; each file is
  *    written beside its local path, given its executable bit and renamed
- *    into place.
+ *    into place. An output directory's `Tree` (its `tree_digest`, which
+ *    REAPI requires the server to hold) is downloaded first; the directory
+ *    is then written afresh: emptied, its subdirectories and symbolic links
+ *    made, its files downloaded as output files are.
  *
  * A command that exits non-zero is an outcome like any other. The failure of
  * the server (unreachable, refusing, no execution service, a blob it serves
  * damaged or not at all) is an {@linkcode ExecutorError}, and whatever this
- * execution wrote is removed first. Nothing of gRPC is loaded before the
+ * execution wrote is removed first (an output directory left empty, as
+ * before the command). Nothing of gRPC is loaded before the
  * first command.
  *
  * @module
@@ -38,6 +42,8 @@ import {
   ExecutorError,
 } from "../command/command_executor.ts";
 import type { OutputFile } from "../reapi/action_result.ts";
+import { decodeTree } from "../reapi/directory.ts";
+import { treeEntries, type TreeEntry } from "../reapi/output_tree.ts";
 import { type Digest, digestKey, sameDigest, sha256Digest } from "../reapi/digest.ts";
 import { parseEndpoint } from "./endpoint.ts";
 import { GrpcCode, RemoteError } from "./errors.ts";
@@ -117,10 +123,12 @@ export class GrpcExecutor implements CommandExecutor {
    */
   async execute(request: ExecuteRequest): Promise<ExecuteOutcome> {
     const written: string[] = [];
+    const trees: string[] = [];
     try {
-      return await this.#execute(request, written);
+      return await this.#execute(request, written, trees);
     } catch (error) {
       await Promise.all(written.map((path) => Deno.remove(path).catch(() => {})));
+      for (const path of trees) await _emptyDirectory(path);
       const signal = request.signal;
       if (signal?.aborted) throw new CancelledError(signal.reason);
       if (error instanceof RemoteError) {
@@ -139,7 +147,11 @@ export class GrpcExecutor implements CommandExecutor {
     remote?.then((r) => r.close(), () => {});
   }
 
-  async #execute(request: ExecuteRequest, written: string[]): Promise<ExecuteOutcome> {
+  async #execute(
+    request: ExecuteRequest,
+    written: string[],
+    trees: string[],
+  ): Promise<ExecuteOutcome> {
     const remote = await this.#connect();
     const blobs = _blobsOf(request);
     await this.#upload(remote, blobs, false);
@@ -166,8 +178,45 @@ export class GrpcExecutor implements CommandExecutor {
       }
       return { file, path };
     });
+    const directories = [];
+    for (const dir of result.outputDirectories) {
+      const path = request.outputs.get(dir.path);
+      if (path === undefined) {
+        throw new ExecutorError(
+          `Remote execution on ${this.name} returned output directory "${dir.path}", which the ` +
+            `command does not declare: the result was not used`,
+        );
+      }
+      const bytes = await remote.download(dir.treeDigest);
+      if (bytes === undefined) throw this.#missing(`tree of "${dir.path}"`, dir.treeDigest);
+      let entries: TreeEntry[];
+      try {
+        entries = await treeEntries(decodeTree(bytes));
+      } catch (error) {
+        throw new ExecutorError(
+          `Remote execution on ${this.name} gave output directory "${dir.path}" a tree that ` +
+            `cannot be read (${(error as Error).message}): the result was not used`,
+        );
+      }
+      directories.push({ dir, path, entries });
+    }
+    const treeFiles = directories.flatMap(({ dir, path, entries }) =>
+      entries.flatMap((entry) =>
+        entry.kind === "file"
+          ? [{
+            file: {
+              path: `${dir.path}/${entry.path}`,
+              digest: entry.digest,
+              isExecutable: entry.isExecutable,
+            },
+            path: `${path}/${entry.path}`,
+          }]
+          : []
+      )
+    );
     // The small blobs of the result in one batch; the others one by one.
     const wanted = [
+      ...treeFiles.map(({ file }) => file.digest),
       ...files.filter(({ file }) => !_inline(file)).map(({ file }) => file.digest),
       ...[result.stdoutDigest, result.stderrDigest].filter((d) => d !== undefined),
     ].filter((d) => d.sizeBytes > 0 && remote.cas.fitsInBatch(d.sizeBytes));
@@ -176,6 +225,18 @@ export class GrpcExecutor implements CommandExecutor {
       await this.#download(remote, file, path, fetched);
       written.push(path);
     }
+    for (const { path, entries } of directories) {
+      trees.push(path);
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+      await Deno.mkdir(path, { recursive: true });
+      for (const entry of entries) {
+        const at = `${path}/${entry.path}`;
+        if (entry.kind === "directory") await Deno.mkdir(at, { recursive: true });
+        else if (entry.kind === "symlink") await Deno.symlink(entry.target, at);
+      }
+    }
+    for (const { file, path } of treeFiles) await this.#download(remote, file, path, fetched);
+    written.push(...trees);
     const [stdout, stderr] = await Promise.all([
       this.#printed(remote, result.stdoutRaw, result.stdoutDigest, "stdout", fetched),
       this.#printed(remote, result.stderrRaw, result.stderrDigest, "stderr", fetched),
@@ -292,6 +353,12 @@ export class GrpcExecutor implements CommandExecutor {
       }) the server does not hold: the result was not used`,
     );
   }
+}
+
+/** Empties a directory the execution wrote into, as it was before (created, empty). */
+async function _emptyDirectory(path: string): Promise<void> {
+  await Deno.remove(path, { recursive: true }).catch(() => {});
+  await Deno.mkdir(path, { recursive: true }).catch(() => {});
 }
 
 /** Blobs up to this size are sent without asking whether the server holds them. */

@@ -67,6 +67,7 @@ import type { BuildExecutor } from "./build_executor.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
 import { isDirDigest, isRealDirectory, recordTree, removeOwned } from "./dir_targets.ts";
+import { readDirOutput } from "./dir_output.ts";
 
 /**
  * How many times an action runs in one build when it must start again (its
@@ -236,12 +237,20 @@ export class ActionRunner {
   /** The last run's steps and what it found, when the targets are as it left them. */
   async #replayable(rule: RuleSpec, previous: RuleValue | undefined): Promise<Replayable> {
     if (previous?.c === undefined || previous.c.length === 0) return undefined;
-    // Steps record files' states only: what a directory held after each is unknown.
-    if (rule.dirs.length > 0) return undefined;
     const targets: Record<string, string> = {};
     for (const t of rule.targets) {
       const recorded = previous.t[t];
       if (recorded === undefined) return undefined;
+      if (rule.dirs.includes(t)) {
+        // A tree is replayed when it still holds what the last run left.
+        const tree = await readDirOutput(this.root, t);
+        if (typeof tree === "string" || tree.fast !== recorded) return undefined;
+        targets[t] = targetState(
+          recorded,
+          `${tree.tree.digest.hash}/${tree.tree.digest.sizeBytes}`,
+        );
+        continue;
+      }
       const path = join(this.root, t);
       const now = await contentDigest(path);
       if (now !== recorded) return undefined;
@@ -291,7 +300,14 @@ export class ActionRunner {
       if (replay === undefined) await this.#prepareTargets(rule);
       else {
         this.outputs.claim(rule.targets);
-        for (const t of remove) removeIfPresent(join(root, t));
+        for (const t of remove) {
+          if (!rule.dirs.includes(t)) removeIfPresent(join(root, t));
+          else {
+            // Not there yet at that step: as before the action runs, empty.
+            removeOwned(join(root, t));
+            Deno.mkdirSync(join(root, t), { recursive: true });
+          }
+        }
       }
       live = true;
       started = performance.now();
@@ -306,17 +322,15 @@ export class ActionRunner {
     const steps = new ActionSteps({
       root,
       targets: rule.targets,
+      dirs: rule.dirs,
       replay,
       inputs,
-      // Directory targets are neither stored nor restored, nor sent away (docs/cache.md).
-      cache: rule.cache && rule.dirs.length === 0 ? this.#init.cache : undefined,
+      cache: rule.cache ? this.#init.cache : undefined,
       namespace: this.#init.namespace ?? "",
       environment: this.#environment,
       platform: rule.platform ?? undefined,
       // Rules that must not be cached are not sent where results are cached.
-      executor: rule.remote && rule.cache && rule.dirs.length === 0
-        ? this.#init.executor
-        : undefined,
+      executor: rule.remote && rule.cache ? this.#init.executor : undefined,
       signal: this.signal,
       spillPath: (stream) => this.#spillPath(rule, stream),
       spawn: (spec, stdout, stderr) => {
@@ -518,6 +532,7 @@ export class ActionRunner {
       cwd: options.cwd === undefined ? "" : normalizePath(root, options.cwd),
       stdin: options.stdin,
       outputs: rule.targets,
+      dirs: rule.dirs,
     });
     // A command with a depfile: the depfile may be written too, and what it
     // names is needed once the command ran.

@@ -37,8 +37,10 @@ import {
 } from "../command/steps.ts";
 import { toolDigest } from "../command/tool_digest.ts";
 import { type PlatformProperties, underPlatform } from "../command/platform.ts";
-import type { ActionResult, Digest, InputFile, OutputFile } from "../reapi/mod.ts";
-import { sha256Digest } from "../reapi/mod.ts";
+import type { ActionResult, Digest, InputFile, OutputDirectory, OutputFile } from "../reapi/mod.ts";
+import { decodeTree, sha256Digest, treeEntries } from "../reapi/mod.ts";
+import { type DirOutput, readDirOutput, writeDirOutput } from "./dir_output.ts";
+import { removeOwned } from "./dir_targets.ts";
 import type { InputSet, Need } from "./inputs.ts";
 import type { BuildExecutor } from "./build_executor.ts";
 import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
@@ -73,6 +75,8 @@ export interface ActionStepsInit {
   root: string;
   /** The rule's targets. */
   targets: readonly string[];
+  /** Those of them that are directories (`dir()`). @default {[]} */
+  dirs?: readonly string[];
   /** The last run's steps and targets, when they can be replayed. */
   replay?: { steps: readonly Step[]; targets: Readonly<Record<string, string>> };
   /** The files the action may read so far. */
@@ -166,6 +170,16 @@ export function cacheMinMs(value: string | undefined): number {
 /** Where a manifest entry keeps its list of dependencies: an output file of this name. */
 export const MANIFEST_PATH = ".barchan-found-dependencies.json";
 
+/**
+ * A target a step left: a file's SHA-256, or a directory's `Tree` digest
+ * with the tree (`undefined` when it holds what a tree cannot: not stored).
+ */
+interface Output {
+  digest: Digest;
+  executable: boolean;
+  tree?: DirOutput | string;
+}
+
 /** A command run or restored in this execution, until its key is known. */
 interface LiveCommand {
   /** Its place among the steps. */
@@ -181,7 +195,7 @@ interface LiveCommand {
   inputs: readonly InputFile[];
   /** What it left, for the cache: undefined when it came from the cache. */
   ran?: {
-    outputs: Map<string, { digest: Digest; executable: boolean }>;
+    outputs: Map<string, Output>;
     stdout: CapturedOutput;
     stderr: CapturedOutput;
     /** How long it ran, in milliseconds. */
@@ -345,8 +359,14 @@ export class ActionSteps {
   ): Promise<{ key: CommandKey; inputs: InputFile[] }> {
     const root = this.#init.root;
     const inputs: InputFile[] = await this.#init.inputs.files();
+    const trees: Record<string, string> = {};
     for (const [path, value] of Object.entries(state)) {
-      const [hash, size] = parseTargetState(value).sha256.split("/");
+      const { sha256 } = parseTargetState(value);
+      if (this.#init.dirs?.includes(path)) {
+        trees[path] = sha256;
+        continue;
+      }
+      const [hash, size] = sha256.split("/");
       inputs.push({ path, digest: { hash, sizeBytes: Number(size) } });
     }
     const environment = this.#init.environment;
@@ -369,6 +389,8 @@ export class ActionSteps {
       tool,
       ambient: environment.allowlisted,
       platform,
+      trees,
+      directories: this.#init.inputs.directories(),
     });
     return { key, inputs: files };
   }
@@ -403,17 +425,34 @@ export class ActionSteps {
     }
     const { result, source } = answer;
     const root = this.#init.root;
+    const dirs = spec.dirs ?? [];
     const outputs = new Map<string, OutputFile>();
     for (const file of result.outputFiles) {
       const path = normalize(join(spec.cwd, file.path));
-      if (!spec.outputs.includes(path)) {
-        this.#init.missed?.(`entry names "${file.path}", which is not one of the rule's targets`);
+      if (!spec.outputs.includes(path) || dirs.includes(path)) {
+        this.#init.missed?.(
+          `entry names "${file.path}", which is not one of the rule's file targets`,
+        );
         return undefined;
       }
       outputs.set(path, file);
     }
-    if (result.exitCode !== 0 || result.outputDirectories.length > 0) {
-      this.#init.missed?.("entry is not a successful run writing files only");
+    const trees = new Map<string, OutputDirectory>();
+    for (const dir of result.outputDirectories) {
+      const path = normalize(join(spec.cwd, dir.path));
+      if (!dirs.includes(path)) {
+        this.#init.missed?.(`entry names directory "${dir.path}", which is not a directory target`);
+        return undefined;
+      }
+      trees.set(path, dir);
+    }
+    const lacking = dirs.find((dir) => !trees.has(dir));
+    if (lacking !== undefined) {
+      this.#init.missed?.(`entry has no tree for the directory target "${lacking}"`);
+      return undefined;
+    }
+    if (result.exitCode !== 0) {
+      this.#init.missed?.("entry is not a successful run");
       return undefined;
     }
     const [stdout, stderr] = await Promise.all([
@@ -433,8 +472,20 @@ export class ActionSteps {
         return undefined;
       }
     }
+    for (const [path, dir] of trees) {
+      const missing = await restoreTree(cache, dir, root, path);
+      if (missing !== undefined) {
+        // The command runs: every directory target empty, as before it.
+        for (const written of trees.keys()) {
+          removeOwned(join(root, written));
+          Deno.mkdirSync(join(root, written), { recursive: true });
+        }
+        this.#init.missed?.(missing);
+        return undefined;
+      }
+    }
     for (const target of spec.outputs) {
-      if (!outputs.has(target)) removeIfPresent(join(root, target));
+      if (!outputs.has(target) && !trees.has(target)) removeIfPresent(join(root, target));
     }
     this.#init.restored(source, key.actionDigest);
     if (stdout.length > 0 && !quiet) this.#init.show(stdout);
@@ -568,7 +619,7 @@ export class ActionSteps {
   }
 
   /** Whether a command's outputs still hold what it wrote (no later step changed them). */
-  #intact(outputs: Map<string, { digest: Digest }>): boolean {
+  #intact(outputs: Map<string, Output>): boolean {
     for (const [target, { digest }] of outputs) {
       const now = this.#state[target];
       if (
@@ -597,16 +648,26 @@ export class ActionSteps {
   }
 
   /** Records a step and the targets after it; returns those of the command's outputs present. */
-  async #record(step: Step): Promise<Map<string, { digest: Digest; executable: boolean }>> {
+  async #record(step: Step): Promise<Map<string, Output>> {
     const root = this.#init.root;
     const state: Record<string, string> = {};
-    const present = new Map<string, { digest: Digest; executable: boolean }>();
+    const present = new Map<string, Output>();
     for (const target of this.#init.targets) {
       const path = join(root, target);
       let info: Deno.FileInfo;
       try {
         info = Deno.statSync(path);
       } catch {
+        continue;
+      }
+      if (this.#init.dirs?.includes(target)) {
+        if (!info.isDirectory) continue;
+        const tree = await readDirOutput(root, target);
+        // A tree that cannot be stored is still recorded, by its own digest.
+        const digest = typeof tree === "string" ? await unstorable(tree) : tree.tree.digest;
+        const fast = typeof tree === "string" ? digest.hash : tree.fast;
+        state[target] = targetState(fast, `${digest.hash}/${digest.sizeBytes}`);
+        present.set(target, { digest, executable: false, tree });
         continue;
       }
       if (!info.isFile) continue;
@@ -626,7 +687,7 @@ export class ActionSteps {
   async #store(
     spec: CommandSpec,
     key: CommandKey,
-    outputs: Map<string, { digest: Digest; executable: boolean }>,
+    outputs: Map<string, Output>,
     stdout: CapturedOutput,
     stderr: CapturedOutput,
   ): Promise<void> {
@@ -642,11 +703,21 @@ export class ActionSteps {
       else result.stderrDigest = digest;
     }
     const files: { path: string; digest: Digest }[] = [];
-    for (const [target, { digest, executable }] of outputs) {
+    for (const [target, { digest, executable, tree }] of outputs) {
       if (!spec.outputs.includes(target)) continue;
       const relative = spec.cwd === "" ? target : normalize(target).slice(spec.cwd.length + 1);
-      result.outputFiles.push({ path: relative, digest, isExecutable: executable });
-      files.push({ path: join(root, target), digest });
+      if (tree === undefined) {
+        result.outputFiles.push({ path: relative, digest, isExecutable: executable });
+        files.push({ path: join(root, target), digest });
+        continue;
+      }
+      if (typeof tree === "string") {
+        this.#init.missed?.(`not stored: ${tree}`);
+        return;
+      }
+      result.outputDirectories.push({ path: relative, treeDigest: tree.tree.digest });
+      blobs.push({ digest: tree.tree.digest, bytes: tree.tree.bytes });
+      for (const file of tree.files) files.push({ path: file.path, digest: file.digest });
     }
     try {
       await this.#init.cache!.store(key.actionDigest, result, files, blobs);
@@ -655,6 +726,37 @@ export class ActionSteps {
       this.#init.missed?.(`not stored: ${error instanceof Error ? error.message : error}`);
     }
   }
+}
+
+/**
+ * Writes a directory target from the cache's `Tree` and blobs.
+ * @returns Why not, when a blob is missing or the tree is damaged.
+ */
+async function restoreTree(
+  cache: CommandCache,
+  dir: OutputDirectory,
+  root: string,
+  path: string,
+): Promise<string | undefined> {
+  const bytes = await cache.getBlob(dir.treeDigest);
+  if (bytes === undefined) return `blob missing or corrupt: the tree of ${path}`;
+  let entries;
+  try {
+    entries = await treeEntries(decodeTree(bytes));
+  } catch (error) {
+    return `tree of ${path} damaged: ${error instanceof Error ? error.message : error}`;
+  }
+  const written = await writeDirOutput(
+    join(root, path),
+    entries,
+    (digest, file, options) => cache.restoreFile(digest, file, options),
+  );
+  return written ? undefined : `blob missing or corrupt: a file of ${path}`;
+}
+
+/** A digest that names a tree no cache holds (a special file in it), for its step's state. */
+async function unstorable(why: string): Promise<Digest> {
+  return await sha256Digest(new TextEncoder().encode(`unstorable tree: ${why}`));
 }
 
 function dedupe(inputs: InputFile[]): InputFile[] {

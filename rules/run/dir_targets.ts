@@ -58,11 +58,56 @@ export function recordTree(root: string, dir: string): string {
       const abs = join(top, path);
       const info = Deno.lstatSync(abs);
       const digest = recordWrite(abs) ?? "-";
-      if (info.isSymlink) lines.push(`${path}\tl\t${Deno.readLinkSync(abs)}`);
-      else lines.push(`${path}\t${((info.mode ?? 0) & 0o111) !== 0 ? "x" : "f"}\t${digest}`);
+      lines.push(treeLine(path, abs, info, digest));
     }
   };
   walk("");
+  return treeDigestOf(lines);
+}
+
+/**
+ * The line of a file or link in a tree's digest (a directory's line is its
+ * path and a `/`).
+ * @param path The entry's path in the tree.
+ * @param abs Its absolute path (a link is read there).
+ * @param info Its `lstat`.
+ * @param digest The fast digest of its content (of a file).
+ * @returns The line.
+ *
+ * @example
+ * ```ts
+ * import { treeLine } from "./dir_targets.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile();
+ * await Deno.chmod(file, 0o755);
+ * assert.equal(treeLine("bin/run", file, Deno.lstatSync(file), "d1"), "bin/run\tx\td1");
+ * ```
+ */
+export function treeLine(
+  path: string,
+  abs: string,
+  info: Deno.FileInfo,
+  digest: string,
+): string {
+  if (info.isSymlink) return `${path}\tl\t${Deno.readLinkSync(abs)}`;
+  return `${path}\t${((info.mode ?? 0) & 0o111) !== 0 ? "x" : "f"}\t${digest}`;
+}
+
+/**
+ * A tree's digest from its lines, in the order of the sorted listings.
+ * @param lines One per entry.
+ * @returns `dir:` and the digest.
+ *
+ * @example
+ * ```ts
+ * import { isDirDigest, treeDigestOf } from "./dir_targets.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(isDirDigest(treeDigestOf(["a/", "a/b\tf\td1"])));
+ * ```
+ */
+export function treeDigestOf(lines: readonly string[]): string {
   return DIR_DIGEST_PREFIX + digestOf(lines.join("\n"));
 }
 
@@ -99,6 +144,41 @@ export function treeFiles(root: string, dir: string): string[] {
       if (entry.isDirectory) walk(path);
       else out.push(path);
     }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/**
+ * The empty directories of a tree (links not followed), untracked: what a
+ * dependent's input root holds beside its files, so that a remote command
+ * sees the tree as a local one does.
+ * @param root The project root.
+ * @param dir The directory, project-relative.
+ * @returns Project-relative paths, sorted.
+ *
+ * @example
+ * ```ts
+ * import { treeEmptyDirs } from "./dir_targets.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const root = await Deno.makeTempDir();
+ * await Deno.mkdir(`${root}/d/sub/empty`, { recursive: true });
+ * await Deno.writeTextFile(`${root}/d/sub/a`, "");
+ * assert.deepEqual(treeEmptyDirs(root, "d"), ["d/sub/empty"]);
+ * ```
+ */
+export function treeEmptyDirs(root: string, dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(join(root, rel))];
+    } catch {
+      return;
+    }
+    if (entries.length === 0 && rel !== dir) out.push(rel);
+    for (const entry of entries) if (entry.isDirectory) walk(`${rel}/${entry.name}`);
   };
   walk(dir);
   return out.sort();

@@ -23,7 +23,7 @@ import {
   type ResolvedDep,
 } from "./specs.ts";
 import { BUILD_DIR } from "../state.ts";
-import { isDirDigest, treeFiles } from "./dir_targets.ts";
+import { isDirDigest, treeEmptyDirs, treeFiles } from "./dir_targets.ts";
 
 /** A dependency as written, or as its spec resolved it. */
 export type Need = DepSpec | ResolvedDep;
@@ -48,6 +48,7 @@ export class InputSet {
   readonly #engine: Engine;
   readonly #pending: Need[] = [];
   readonly #files = new Map<string, InputFile>();
+  readonly #directories = new Set<string>();
   readonly #aliases = new Set<string>();
   readonly #found: Need[] = [];
   readonly #foundKeys = new Set<string>();
@@ -93,6 +94,15 @@ export class InputSet {
       for (const dep of deps) await this.#resolve(dep);
     }
     return [...this.#files.values()].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
+
+  /**
+   * The empty directories of the directory targets among the input files
+   * so far (after {@linkcode InputSet.files}), sorted.
+   * @returns Project-relative paths.
+   */
+  directories(): string[] {
+    return [...this.#directories].sort();
   }
 
   async #resolve(dep: Need): Promise<void> {
@@ -143,6 +153,7 @@ export class InputSet {
     if (isDirDigest(fast ?? undefined)) {
       // A directory target: every file of its tree, which its rule's value covers.
       for (const file of treeFiles(this.#root, path)) await this.#file(file, producer);
+      for (const empty of treeEmptyDirs(this.#root, path)) this.#directories.add(empty);
       return;
     }
     if (fast === undefined && targets !== undefined && insideTree(targets, path)) {
