@@ -200,7 +200,7 @@ interface LiveCommand {
     stderr: CapturedOutput;
     /** How long it ran, in milliseconds. */
     durationMs: number;
-    /** Whether the action had a command run remotely (stored whatever its time). */
+    /** Whether it ran on the remote executor (then stored whatever its time). */
     remote: boolean;
   };
 }
@@ -525,8 +525,9 @@ export class ActionSteps {
     };
     this.#spawned = true;
     let durationMs = 0;
+    let remote = false;
     try {
-      ({ durationMs } = await this.#execute(command, sink(stdout), sink(stderr)));
+      ({ durationMs, remote } = await this.#execute(command, sink(stdout), sink(stderr)));
     } catch (error) {
       stdout.close();
       stderr.close();
@@ -552,7 +553,7 @@ export class ActionSteps {
     stderr.close();
     const outcome = lazyOutcome(stdout, stderr, durationMs);
     const outputs = await this.#record(commandStep(early.actionDigest.hash, 0, stdout, stderr));
-    command.ran = { outputs, stdout, stderr, durationMs, remote: this.#remote };
+    command.ran = { outputs, stdout, stderr, durationMs, remote };
     return outcome;
   }
 
@@ -567,16 +568,19 @@ export class ActionSteps {
     command: LiveCommand,
     stdout: (chunk: Uint8Array) => void,
     stderr: (chunk: Uint8Array) => void,
-  ): Promise<{ durationMs: number }> {
+  ): Promise<{ durationMs: number; remote: boolean }> {
     const { spec, early } = command;
     const init = this.#init;
     const local = () => init.spawn(spec, stdout, stderr);
-    if (init.executor === undefined || !early.portable) return await local();
+    if (init.executor === undefined || !early.portable) {
+      return { ...await local(), remote: false };
+    }
     const root = init.root;
     const outputs = new Map(
       spec.outputs.map((o) => [spec.cwd === "" ? o : relative(spec.cwd, o), join(root, o)]),
     );
-    return await init.executor.run({
+    let remote = false;
+    const { durationMs } = await init.executor.run({
       spec,
       key: early,
       inputs: command.inputs.map((i) => ({ path: join(root, i.path), digest: i.digest })),
@@ -584,8 +588,9 @@ export class ActionSteps {
       stdout,
       stderr,
       signal: init.signal,
-      ranRemotely: () => this.#remote = true,
+      ranRemotely: () => this.#remote = remote = true,
     }, local);
+    return { durationMs, remote };
   }
 
   /**

@@ -268,3 +268,45 @@ rule({ targets: "b.txt", deps: ["a.txt"], action: sh("cat a.txt a.txt > b.txt") 
     });
   });
 });
+
+Deno.test("under BARCHAN_CACHE_MIN_MS, a fast command run here is not stored, even when an earlier command of its action ran remotely", async () => {
+  await withExecutor({}, async (server) => {
+    await withTempDir(async (dir) => {
+      const marker = await Deno.makeTempFile();
+      try {
+        // The executor is stopped between the two commands: the second one
+        // falls back to this machine.
+        await writeFiles(dir, {
+          "build.ts": IMPORT + `
+rule({
+  targets: ["remote.txt", "here.txt"],
+  action: async (ctx) => {
+    await ctx.run("sh", ["-c", "echo remote > remote.txt"]);
+    try { Deno.kill(${server.pid}, "SIGKILL"); } catch { /* already stopped */ }
+    await ctx.run("sh", ["-c", "echo here > here.txt; echo ran >> ${marker}"]);
+  },
+});
+`,
+        });
+        const env = { BARCHAN_CACHE_DIR: `${dir}/_cache`, BARCHAN_CACHE_MIN_MS: "60000" };
+        const args = ["build", "--remote-executor", server.url];
+        const first = await cliWithEnv(env, dir, ...args);
+        assert.equal(first.code, 0, first.stderr);
+        assert.equal(await Deno.readTextFile(marker), "ran\n");
+        for (const path of ["_build", "remote.txt", "here.txt"]) {
+          await Deno.remove(`${dir}/${path}`, { recursive: true });
+        }
+        // Without an executor now: what the cache holds is restored.
+        const second = await cliWithEnv(env, dir, "build");
+        assert.equal(second.code, 0, second.stderr);
+        // The remote command's result was stored whatever its time; the one
+        // run here took less than the threshold, was not, and ran again.
+        assert.equal(await Deno.readTextFile(marker), "ran\nran\n");
+        assert.equal(await Deno.readTextFile(`${dir}/remote.txt`), "remote\n");
+        assert.equal(await Deno.readTextFile(`${dir}/here.txt`), "here\n");
+      } finally {
+        await Deno.remove(marker);
+      }
+    });
+  });
+});
