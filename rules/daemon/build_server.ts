@@ -219,11 +219,13 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
   let lastActivity = performance.now();
   // The state directory deleted or replaced: stop at once, writing nothing more there.
   let lost = false;
+  // What abandoning the builder still does (see Builder#abandon): awaited before exiting.
+  let handingOver: Promise<void> | undefined;
   const lockPath = join(stateDir, BUILD_LOCK);
   const checkLock = () => {
     if (lost || isSameFile(lock, lockPath)) return;
     lost = true;
-    if (builder !== undefined) builder.abandon();
+    if (builder !== undefined) handingOver = builder.abandon();
     else lock.close();
     building?.cancel.abort(new Error("The state directory was deleted"));
     requestStop(`${STATE_DIR} was deleted or replaced`, true);
@@ -412,8 +414,10 @@ export async function runBuildServer(options: BuildServerOptions = {}): Promise<
     // (the socket, the pid file, the log) is gone or written before the
     // lock is released.
     await server.stopListening();
-    if (lost) await scheduler.killAll();
-    else {
+    if (lost) {
+      await scheduler.killAll();
+      await handingOver;
+    } else {
       removePid(stateDir);
       log(`Stopped: ${stop?.reason ?? "stopped"}`);
       if (builder !== undefined) builder.close();

@@ -189,7 +189,7 @@ export async function watchBuild(options: WatchBuildOptions = {}): Promise<void>
     for await (const batch of watcher) {
       if (!builder.holdsLock()) {
         // What it would write now would land in another build's state.
-        builder.abandon();
+        await builder.abandon();
         reporter.note?.(`${STATE_DIR} was deleted: starting afresh`);
         options.onRestart?.(stateDir);
         return;

@@ -12,17 +12,15 @@ const MAX_MS = 5000;
 const STEP_MS = 100;
 
 /**
- * Waits, blocking, until a deleted state directory's deletion is over: its
- * parent gone too (`rm -rf _build`), or the parent unchanged for a second
- * (`rm -rf _build/.barchan`). Used by a process that is stopping or starting
- * afresh anyway.
+ * Waits until a deleted state directory's deletion is over: its parent gone
+ * too (`rm -rf _build`), or the parent unchanged for a second (`rm -rf
+ * _build/.barchan`), at most five seconds.
  * @param stateDir The state directory that was deleted.
  * @returns True when it is safe to make the state directory again: the
  * deletion is over and nothing made it again meanwhile.
  */
-export function deletionSettled(stateDir: string): boolean {
+export async function deletionSettled(stateDir: string): Promise<boolean> {
   const parent = dirname(stateDir);
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
   let last = "";
   let quietSince = performance.now();
   for (const start = performance.now(); performance.now() - start < MAX_MS;) {
@@ -35,7 +33,7 @@ export function deletionSettled(stateDir: string): boolean {
     } else if (performance.now() - quietSince >= QUIET_MS) {
       return true;
     }
-    Atomics.wait(sleeper, 0, 0, STEP_MS);
+    await new Promise((resolve) => setTimeout(resolve, STEP_MS));
   }
   return false;
 }

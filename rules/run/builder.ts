@@ -552,29 +552,12 @@ export class Builder {
    * {@linkcode Builder.holdsLock}), whose writes would land in another
    * build's state. A build still running writes nothing to the store after
    * this; cancel it.
+   * @returns Settles once the outputs barchan wrote, unchanged since, are
+   * handed over to a new state directory, made when the deletion of the old
+   * one is over (up to five seconds); at once when there is nothing to do.
    */
-  abandon(): void {
-    if (!this.#abandoned && !this.#options.dryRun) {
-      // Deleted, not replaced: the outputs still as barchan wrote them stay its own.
-      try {
-        // Made again only once the deletion is over, so as not to fail the `rm`.
-        const kept = deletionSettled(join(this.root, STATE_DIR))
-          ? this.#outputs.handOver()
-          : undefined;
-        if (kept !== undefined) {
-          this.#reporter.note?.(
-            `${kept} output${kept === 1 ? "" : "s"} barchan wrote, unchanged since, stay its own ` +
-              `in a new ${STATE_DIR}`,
-          );
-        }
-      } catch (error) {
-        this.#reporter.note?.(
-          `Cannot make ${STATE_DIR} again: ${
-            withOsHint(String((error as Error)?.message ?? error))
-          }`,
-        );
-      }
-    }
+  abandon(): Promise<void> {
+    const handOver = !this.#abandoned && !this.#options.dryRun;
     this.#abandoned = true;
     this.engine.abandon();
     // The running log's path too may name another build's record now.
@@ -584,6 +567,29 @@ export class Builder {
     this.#running = undefined;
     this.#lock?.close();
     this.#lock = undefined;
+    return handOver ? this.#handOver() : Promise.resolve();
+  }
+
+  /**
+   * After the state directory was deleted (not replaced): the outputs still
+   * as barchan wrote them stay its own, in a new state directory made once
+   * the deletion is over, so as not to fail the `rm`.
+   */
+  async #handOver(): Promise<void> {
+    try {
+      if (!(await deletionSettled(join(this.root, STATE_DIR)))) return;
+      const kept = this.#outputs.handOver();
+      if (kept !== undefined) {
+        this.#reporter.note?.(
+          `${kept} output${kept === 1 ? "" : "s"} barchan wrote, unchanged since, stay its own ` +
+            `in a new ${STATE_DIR}`,
+        );
+      }
+    } catch (error) {
+      this.#reporter.note?.(
+        `Cannot make ${STATE_DIR} again: ${withOsHint(String((error as Error)?.message ?? error))}`,
+      );
+    }
   }
 
   /** Deletes the outputs of rules build.ts no longer has, when unchanged since barchan wrote them. */
