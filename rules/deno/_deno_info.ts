@@ -16,6 +16,7 @@ export interface InfoGraph {
 
 interface InfoModule {
   specifier?: string;
+  typesDependency?: unknown;
   npmPackage?: string;
   dependencies?: {
     specifier?: string;
@@ -88,4 +89,81 @@ function versionOf(npmPackage: string | undefined): string | undefined {
   if (npmPackage === undefined) return undefined;
   const at = npmPackage.lastIndexOf("@");
   return at > 0 ? npmPackage.slice(at + 1).split("_")[0] : undefined;
+}
+
+/**
+ * The part of a graph printed by `deno info --json` for several entry
+ * points that one set of them imports: the modules reachable from
+ * `entries` through every dependency the output names (code, types,
+ * `typesDependency`) and its redirects, in the shape {@linkcode readInfoGraph}
+ * reads. What `deno info` prints for those entries alone is that part, as
+ * module resolution does not depend on what else is in the graph.
+ * @param info The parsed output.
+ * @param entries Absolute paths of the entry points wanted.
+ * @returns The same shape, with the modules reachable from `entries`.
+ *
+ * @example Two entries, one of which imports a module the other does not
+ * ```ts
+ * import { readInfoGraph, reachableFrom } from "./_deno_info.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const info = {
+ *   modules: [
+ *     { specifier: "file:///p/a.ts", dependencies: [{ code: { specifier: "file:///p/x.ts" } }] },
+ *     { specifier: "file:///p/b.ts", dependencies: [] },
+ *     { specifier: "file:///p/x.ts", dependencies: [] },
+ *   ],
+ * };
+ * assert.deepEqual(readInfoGraph(reachableFrom(info, ["/p/a.ts"]), undefined).files, ["/p/a.ts", "/p/x.ts"]);
+ * assert.deepEqual(readInfoGraph(reachableFrom(info, ["/p/b.ts"]), undefined).files, ["/p/b.ts"]);
+ * ```
+ */
+export function reachableFrom(info: unknown, entries: readonly string[]): { modules: unknown[] } {
+  const graph = info as { modules?: InfoModule[]; redirects?: Record<string, string> } | null;
+  const modules = graph?.modules ?? [];
+  const redirects = graph?.redirects ?? {};
+  const bySpecifier = new Map<string, InfoModule>();
+  const byPath = new Map<string, string>();
+  for (const module of modules) {
+    const specifier = module.specifier;
+    if (specifier === undefined) continue;
+    bySpecifier.set(specifier, module);
+    if (specifier.startsWith("file://")) {
+      byPath.set(decodeURIComponent(new URL(specifier).pathname), specifier);
+    }
+  }
+  const seen = new Set<string>();
+  const queue: string[] = [];
+  const visit = (specifier: string) => {
+    for (let hops = 0; redirects[specifier] !== undefined && hops < 10; hops++) {
+      specifier = redirects[specifier];
+    }
+    if (seen.has(specifier) || !bySpecifier.has(specifier)) return;
+    seen.add(specifier);
+    queue.push(specifier);
+  };
+  for (const entry of entries) {
+    const specifier = byPath.get(entry);
+    if (specifier !== undefined) visit(specifier);
+  }
+  while (queue.length > 0) {
+    const module = bySpecifier.get(queue.pop()!)!;
+    for (const specifier of specifiersIn([module.dependencies, module.typesDependency])) {
+      visit(specifier);
+    }
+  }
+  return { modules: modules.filter((m) => m.specifier !== undefined && seen.has(m.specifier)) };
+}
+
+/** Every `specifier` string anywhere in `value`. */
+function specifiersIn(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) {
+    for (const item of value) specifiersIn(item, found);
+  } else if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === "specifier" && typeof item === "string") found.push(item);
+      else if (typeof item === "object") specifiersIn(item, found);
+    }
+  }
+  return found;
 }

@@ -18,8 +18,8 @@ import {
   stat,
   statPath,
 } from "../../memo/mod.ts";
-import { buildServices } from "../run/build_services.ts";
-import { readInfoGraph } from "./_deno_info.ts";
+import { type BuildServices, buildServices } from "../run/build_services.ts";
+import { reachableFrom, readInfoGraph } from "./_deno_info.ts";
 import { denoConfig } from "./config.ts";
 
 /** How many times `deno info` runs when modules change under it (or are built meanwhile). */
@@ -97,6 +97,24 @@ export function moduleGraph(entries: string | readonly string[]): Promise<Module
 }
 
 async function computeGraph(entries: readonly string[]): Promise<ModuleGraph> {
+  preparing++;
+  let prepared = false;
+  const ready = () => {
+    if (prepared) return;
+    prepared = true;
+    if (--preparing === 0) runOpenBatches();
+  };
+  try {
+    return await graphAfterPreparing(entries, ready);
+  } finally {
+    ready();
+  }
+}
+
+async function graphAfterPreparing(
+  entries: readonly string[],
+  ready: () => void,
+): Promise<ModuleGraph> {
   const root = currentEngine().root;
   const services = buildServices();
   const shown = (path: string) => projectPath(root, path);
@@ -123,10 +141,12 @@ async function computeGraph(entries: readonly string[]): Promise<ModuleGraph> {
   }
   for (let round = 1;; round++) {
     const started = fileClock() ?? Date.now() - CLOCK_SLACK_MS;
-    const info = await denoInfo(root, absolute, config.lock);
-    const graph = readInfoGraph(info.json, lock);
+    const asked = sharedInfo(services, root, absolute, config.lock);
+    ready();
+    const info = await asked;
+    const graph = readInfoGraph(info, lock);
     const modules = new Set<string>(absolute);
-    for (const file of graph.files) if (file !== info.scratchModule) modules.add(file);
+    for (const file of graph.files) modules.add(file);
     let unsettled = false;
     for (const file of modules) {
       const path = shown(file);
@@ -145,24 +165,126 @@ async function computeGraph(entries: readonly string[]): Promise<ModuleGraph> {
   }
 }
 
-/** What one `deno info` gave: its graph, and the scratch module that imported several entries. */
-interface InfoRun {
-  json: unknown;
-  scratchModule: string | undefined;
+/**
+ * The longest a graph waits for others to share its `deno info`, in
+ * milliseconds: they are waited for while they are being prepared (their
+ * entries built and the configuration read), no longer.
+ */
+const SHARE_WINDOW_MS = 50;
+
+/** Graph computations between their start and their first `deno info` request. */
+let preparing = 0;
+
+/** Graphs waiting to share one `deno info`. */
+interface SharedInfo {
+  readonly root: string;
+  readonly lock: string | undefined;
+  readonly services: BuildServices | undefined;
+  timer?: ReturnType<typeof setTimeout>;
+  readonly entries: Set<string>;
+  readonly waiters: {
+    entries: readonly string[];
+    resolve: (info: unknown) => void;
+    reject: (error: unknown) => void;
+  }[];
 }
 
-/** Runs `deno info --json` on the entries, in a job slot when in a build. */
-async function denoInfo(
+/** The open batch of each root and lock file. */
+const openBatches = new Map<string, SharedInfo>();
+
+/**
+ * The part of `deno info --json`'s output that `entries` import. The graphs
+ * asked for within a few milliseconds of each other (after an edit, every
+ * graph that holds the module is) share one `deno info` run on all their
+ * entries, each taking the modules its own entries reach: a graph of
+ * thousands of modules takes `deno info` a second or more, and most of
+ * that is common to the graphs of one project.
+ */
+function sharedInfo(
+  services: BuildServices | undefined,
   root: string,
   entries: readonly string[],
   lock: string | undefined,
-): Promise<InfoRun> {
+): Promise<unknown> {
+  const key = `${root}\0${lock ?? ""}`;
+  let batch = openBatches.get(key);
+  if (batch !== undefined && batch.services !== services) runBatch(key);
+  if (batch === undefined || batch.services !== services) {
+    const opened: SharedInfo = { root, lock, services, entries: new Set(), waiters: [] };
+    opened.timer = setTimeout(() => runBatch(key), SHARE_WINDOW_MS);
+    batch = opened;
+    openBatches.set(key, opened);
+  }
+  for (const entry of entries) batch.entries.add(entry);
+  const waiters = batch.waiters;
+  // A graph still being prepared runs it when it is ready (computeGraph).
+  if (preparing === 0) queueMicrotask(() => runBatch(key));
+  return new Promise((resolve, reject) => waiters.push({ entries, resolve, reject }));
+}
+
+function runOpenBatches(): void {
+  for (const key of [...openBatches.keys()]) runBatch(key);
+}
+
+function runBatch(key: string): void {
+  const batch = openBatches.get(key);
+  if (batch === undefined) return;
+  openBatches.delete(key);
+  clearTimeout(batch.timer);
+  void runShared(batch);
+}
+
+async function runShared(batch: SharedInfo) {
+  const { root, lock, services, waiters } = batch;
+  let json: unknown;
+  try {
+    json = await denoInfo(services, root, [...batch.entries].sort(), lock);
+  } catch (error) {
+    if (waiters.length === 1) return waiters[0].reject(error);
+    // Each on its own, so that an error names the entries it is about.
+    for (const waiter of waiters) {
+      denoInfo(services, root, waiter.entries, lock).then(
+        (own) => waiter.resolve(reachableFrom(own, waiter.entries)),
+        waiter.reject,
+      );
+    }
+    return;
+  }
+  for (const waiter of waiters) waiter.resolve(reachableFrom(json, waiter.entries));
+}
+
+let infoRuns = 0;
+
+/**
+ * How many times this process ran `deno info`, for tests of the sharing.
+ * @returns The count so far.
+ * @internal
+ *
+ * @example Counting
+ * ```ts
+ * import { denoInfoRuns } from "./module_graph.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(typeof denoInfoRuns(), "number");
+ * ```
+ */
+export function denoInfoRuns(): number {
+  return infoRuns;
+}
+
+/** Runs `deno info --json` on the entries, in a job slot when in a build; its parsed output. */
+async function denoInfo(
+  services: BuildServices | undefined,
+  root: string,
+  entries: readonly string[],
+  lock: string | undefined,
+): Promise<unknown> {
   const scratch = await Deno.makeTempDir({ prefix: "barchan_graph_" });
   try {
     let target = entries[0];
-    let scratchModule: string | undefined;
     if (entries.length > 1) {
-      scratchModule = join(scratch, `entries_${digestOf(entries.join("\n")).slice(0, 8)}.ts`);
+      // One module importing them all; what it adds to the output is not reachable from an entry.
+      const scratchModule = join(scratch, `entries_${digestOf(entries.join("\n")).slice(0, 8)}.ts`);
       await Deno.writeTextFile(
         scratchModule,
         entries.map((e) => `import ${JSON.stringify(fileUrl(e))};\n`).join(""),
@@ -178,24 +300,25 @@ async function denoInfo(
       args.push(`--lock=${copy}`);
     }
     args.push(target);
-    const { code, stdout, stderr } = await spawnInfo(root, args, entries);
+    infoRuns++;
+    const { code, stdout, stderr } = await spawnInfo(services, root, args, entries);
     if (code !== 0) {
       const what = entries.map((e) => projectPath(root, e)).join(", ");
       const why = stripAnsi(stderr).trim().split("\n").slice(0, 4).join("\n");
       throw new Error(`deno info cannot read the module graph of ${what}: ${why}`);
     }
-    return { json: JSON.parse(stdout), scratchModule };
+    return JSON.parse(stdout);
   } finally {
     await Deno.remove(scratch, { recursive: true }).catch(() => {});
   }
 }
 
 async function spawnInfo(
+  services: BuildServices | undefined,
   root: string,
   args: string[],
   entries: readonly string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const services = buildServices();
   const env = { NO_COLOR: "1" };
   if (services !== undefined) {
     const label = `deno info ${entries.map((e) => projectPath(root, e)).join(" ")}`;

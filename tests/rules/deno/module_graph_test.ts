@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Engine } from "../../../memo/mod.ts";
-import { moduleGraph } from "../../../rules/deno/module_graph.ts";
+import { denoInfoRuns, moduleGraph } from "../../../rules/deno/module_graph.ts";
 import { readInfoGraph } from "../../../rules/deno/_deno_info.ts";
 import { denoConfig } from "../../../rules/deno/config.ts";
 import { parseJsonc } from "../../../rules/deno/_jsonc.ts";
@@ -133,5 +133,70 @@ Deno.test("parseJsonc() keeps comment markers and commas inside strings", () => 
   assert.deepEqual(parseJsonc(`{ "a": "http://x,}", /* b */ "c": [1, 2,], }`), {
     a: "http://x,}",
     c: [1, 2],
+  });
+});
+
+Deno.test("moduleGraph() calls made together share one deno info, and each is what it is alone", async () => {
+  await inDir({
+    "deno.json": "{}",
+    "a.ts": [
+      `import { x } from "./x.ts";`,
+      `import type { T } from "./t.ts";`,
+      `// @deno-types="./j.d.ts"`,
+      `import { j } from "./j.js";`,
+      `export const a: T = x + j;`,
+      "",
+    ].join("\n"),
+    "x.ts": `export const x = "x";\n`,
+    "t.ts": "export type T = string;\n",
+    "j.js": "export const j = 1;\n",
+    "j.d.ts": "export declare const j: number;\n",
+    "b.ts": `import "./y.ts";\nimport "./missing.ts";\n`,
+    "y.ts": `export const y = 1;\n`,
+    "c.ts": `import "./x.ts";\nimport "./y.ts";\n`,
+    "unused.ts": `import "./x.ts";\n`,
+  }, async (dir) => {
+    // Files written a moment ago could be written still: deno info would run again.
+    for await (const entry of Deno.readDir(dir)) {
+      await Deno.utime(join(dir, entry.name), 1_700_000_000, 1_700_000_000);
+    }
+    const asked = [["a.ts"], ["b.ts"], ["c.ts", "a.ts"], ["y.ts"]];
+    const before = denoInfoRuns();
+    const together = await new Engine({ root: dir }).run(() =>
+      Promise.all(asked.map((entries) => moduleGraph(entries)))
+    );
+    assert.equal(
+      denoInfoRuns() - before,
+      1,
+      `one deno info for the four graphs, not ${denoInfoRuns() - before}`,
+    );
+    const alone = [];
+    for (const entries of asked) {
+      alone.push(await new Engine({ root: dir }).run(() => moduleGraph(entries)));
+    }
+    assert.equal(denoInfoRuns() - before, 1 + asked.length);
+    assert.deepEqual(together, alone);
+    assert.deepEqual(together.map((graph) => graph.modules), [
+      ["a.ts", "j.d.ts", "j.js", "t.ts", "x.ts"],
+      ["b.ts", "missing.ts", "y.ts"],
+      ["a.ts", "c.ts", "j.d.ts", "j.js", "t.ts", "x.ts", "y.ts"],
+      ["y.ts"],
+    ]);
+  });
+});
+
+Deno.test("moduleGraph() calls made together, one of them failing, each get their own answer", async () => {
+  await inDir({
+    "deno.json": "{}",
+    "good.ts": `import "./x.ts";\n`,
+    "x.ts": "export {};\n",
+    "bad.ts": `import "jsr:@no-such/package-anywhere@1";\n`,
+  }, async (dir) => {
+    const [good, bad] = await new Engine({ root: dir }).run(() =>
+      Promise.allSettled([moduleGraph("good.ts"), moduleGraph("bad.ts")])
+    );
+    assert.equal(good.status, "fulfilled");
+    assert.deepEqual(good.value.modules, ["good.ts", "x.ts"]);
+    if (bad.status === "rejected") assert.match(String(bad.reason), /bad\.ts/);
   });
 });
