@@ -559,6 +559,8 @@ export class Builder {
   abandon(): Promise<void> {
     const handOver = !this.#abandoned && !this.#options.dryRun;
     this.#abandoned = true;
+    // Nothing more lands in the deleted directory, nor in one made again meanwhile.
+    this.#outputs.stopRecording();
     this.engine.abandon();
     // The running log's path too may name another build's record now.
     this.#unobserve?.();

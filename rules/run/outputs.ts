@@ -302,6 +302,16 @@ export class OutputLog {
   }
 
   /**
+   * Stops writing to the log, whose directory was deleted: what is recorded
+   * from now on stays in memory, for {@linkcode OutputLog.handOver}.
+   */
+  stopRecording(): void {
+    this.#file?.close();
+    this.#file = undefined;
+    this.#handedOver = true;
+  }
+
+  /**
    * After the state directory was deleted under a long-lived process (a
    * watch session, the build server): makes it again and writes there a log
    * of the files whose content is still what barchan wrote, so that the
@@ -312,9 +322,7 @@ export class OutputLog {
    * @returns How many outputs were handed over; undefined when the directory was there.
    */
   handOver(): number | undefined {
-    this.#file?.close();
-    this.#file = undefined;
-    this.#handedOver = true;
+    this.stopRecording();
     const stateDir = dirname(this.#path);
     try {
       Deno.mkdirSync(dirname(stateDir), { recursive: true });
