@@ -64,6 +64,7 @@ import {
 } from "./sandbox.ts";
 import { findProgram } from "../command/tool_digest.ts";
 import type { BuildExecutor } from "./build_executor.ts";
+import type { RemoteFiles } from "./remote_files.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
 import { isDirDigest, isRealDirectory, recordTree, removeOwned } from "./dir_targets.ts";
@@ -100,6 +101,8 @@ export interface ActionRunnerInit {
   namespace?: string;
   /** The remote executor, for rules that allow it. */
   executor?: BuildExecutor;
+  /** The build's remote outputs (`--remote-download minimal`). */
+  remoteFiles?: RemoteFiles;
   /** Builds dependencies an action discovers (`ctx.need`). */
   need(deps: readonly DepSpec[], from: RuleSpec): Promise<void>;
   /** Builds one path an action reads (`ctx.readText`); true when a rule produces it. */
@@ -263,10 +266,17 @@ export class ActionRunner {
     // with: a dependency found later whose time is not before it may have
     // been edited while the command read it.
     let firstStart: number | undefined;
+    let firstSpawn: number | undefined;
     let raced = false;
+    const remoteFiles = this.#init.remoteFiles;
     const found = (deps: readonly DepSpec[]) => {
       if (firstStart === undefined) return;
       for (const dep of deps) {
+        // Fetched from the executor after a command started: that command did not find it here.
+        if (dep.kind === "path" && remoteFiles?.fetchedSince(dep.path, firstSpawn!)) {
+          raced = true;
+          continue;
+        }
         // A target built in this build is new anyway; its own rule tracks it.
         if (dep.kind !== "path" || this.outputs.owns(dep.path)) continue;
         const path = resolve(root, dep.path);
@@ -288,6 +298,8 @@ export class ActionRunner {
     let cacheMiss: string | undefined;
     let live = false;
     const goLive = async (remove: readonly string[]) => {
+      // What its last run left on the executor is not its output any more.
+      for (const t of rule.targets) remoteFiles?.log.forget(t);
       if (replay === undefined) await this.#prepareTargets(rule);
       else {
         this.outputs.claim(rule.targets);
@@ -303,6 +315,17 @@ export class ActionRunner {
       // What the last run found cannot be built now: no replay.
       replay = undefined;
     }
+    // An action that may read files itself (not only through its commands,
+    // which fetch what they may read when they run here), or whose commands
+    // all run here, has what it depends on here before it starts.
+    const remotely = this.#init.executor !== undefined && rule.remote && rule.cache &&
+      rule.dirs.length === 0;
+    if (remoteFiles !== undefined && !(commandsOnly(rule) && remotely)) {
+      await remoteFiles.materialize((await inputs.files()).map((f) => f.path));
+    } else if (remoteFiles !== undefined) {
+      // Its commands refer to what is left remote: lost, it is made again first.
+      await remoteFiles.check((await inputs.files()).map((f) => f.path));
+    }
     const steps = new ActionSteps({
       root,
       targets: rule.targets,
@@ -317,10 +340,12 @@ export class ActionRunner {
       executor: rule.remote && rule.cache && rule.dirs.length === 0
         ? this.#init.executor
         : undefined,
+      remoteFiles,
       signal: this.signal,
       spillPath: (stream) => this.#spillPath(rule, stream),
       spawn: (spec, stdout, stderr) => {
         firstStart ??= fileClock() ?? Date.now() - CLOCK_SLACK_MS;
+        firstSpawn ??= performance.now();
         return this.#spawn(rule, spec, stdout, stderr);
       },
       goLive,
@@ -354,7 +379,9 @@ export class ActionRunner {
       const ctx = this.#context(rule, steps, inputs, found);
       if (rule.action.kind === "data") await actionOfSpec(rule.action.spec).perform(ctx);
       else await (await this.#functionOf(rule))(ctx);
-      const missing = rule.targets.filter((t) => !pathPresent(join(root, t)));
+      const missing = rule.targets.filter((t) =>
+        !pathPresent(join(root, t)) && !remoteFiles?.isRemote(t)
+      );
       const notDir = rule.dirs.find((d) => !isRealDirectory(join(root, d)));
       if (notDir !== undefined) {
         throw await this.#problem(
@@ -398,6 +425,7 @@ export class ActionRunner {
         if (rule.dirs.includes(t)) removeOwned(join(root, t));
         else removeIfPresent(join(root, t));
         this.outputs.release(t);
+        remoteFiles?.log.forget(t);
         // The engine learns they are gone, so that a watch session does not
         // take their deletion for an edit to repair.
         recordWrite(t);
@@ -563,6 +591,10 @@ export class ActionRunner {
         const normal = normalizeDeps(root, deps);
         await theirFailure(this.#init.need(normal, rule));
         inputs.add(normal);
+        const remoteFiles = this.#init.remoteFiles;
+        if (remoteFiles !== undefined) {
+          await remoteFiles.materialize((await inputs.files()).map((f) => f.path));
+        }
         found(normal);
       },
       inputs: async () => (await inputs.files()).map((file) => file.path),
@@ -576,6 +608,7 @@ export class ActionRunner {
         // Tracking the file too would rerun this rule after its producer
         // repaired a target modified outside the build, content unchanged.
         if (await theirFailure(this.#init.needPath(p, rule))) {
+          await this.#init.remoteFiles?.materialize([p]);
           return await Deno.readTextFile(join(root, p));
         }
         return await readText(p);
@@ -694,4 +727,16 @@ export class ActionRunner {
       output,
     });
   }
+}
+
+/**
+ * Whether a rule's action reads files only through the commands it runs
+ * (`run` and `sh`): those fetch what they may read before running here.
+ */
+function commandsOnly(rule: RuleSpec): boolean {
+  if (rule.action.kind !== "data") return false;
+  const spec = rule.action.spec;
+  // A command with a depfile: `depfile` and its two arguments first (dsl/actions.ts).
+  const kind = spec[0] === "depfile" ? spec[3] : spec[0];
+  return kind === "run" || kind === "sh";
 }

@@ -41,6 +41,9 @@ import type { ActionResult, Digest, InputFile, OutputFile } from "../reapi/mod.t
 import { sha256Digest } from "../reapi/mod.ts";
 import type { InputSet, Need } from "./inputs.ts";
 import type { BuildExecutor } from "./build_executor.ts";
+import type { RemoteFiles } from "./remote_files.ts";
+import { LostBlobError } from "../command/command_executor.ts";
+import { parseRemoteDigest, remoteDigest } from "../command/remote_digest.ts";
 import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
 
 /** What a command did, as the action's code sees it. */
@@ -87,6 +90,11 @@ export interface ActionStepsInit {
   platform?: PlatformProperties;
   /** The remote executor, when the build has one and the rule may use it. */
   executor?: BuildExecutor;
+  /**
+   * The build's remote outputs (`--remote-download minimal`): fetched before
+   * a command runs here, referred to by digest when it runs remotely.
+   */
+  remoteFiles?: RemoteFiles;
   /** Cancels remote executions (local ones are the scheduler's). */
   signal?: AbortSignal;
   /** Where output that does not fit in memory goes. */
@@ -519,22 +527,46 @@ export class ActionSteps {
   ): Promise<{ durationMs: number }> {
     const { spec, early } = command;
     const init = this.#init;
-    const local = () => init.spawn(spec, stdout, stderr);
+    const remoteFiles = init.remoteFiles;
+    const local = async () => {
+      // What it may read here is here: outputs left remote are fetched first.
+      await remoteFiles?.materialize(command.inputs.map((i) => i.path));
+      return await init.spawn(spec, stdout, stderr);
+    };
     if (init.executor === undefined || !early.portable) return await local();
     const root = init.root;
     const outputs = new Map(
       spec.outputs.map((o) => [spec.cwd === "" ? o : relative(spec.cwd, o), join(root, o)]),
     );
-    return await init.executor.run({
-      spec,
-      key: early,
-      inputs: command.inputs.map((i) => ({ path: join(root, i.path), digest: i.digest })),
-      outputs,
-      stdout,
-      stderr,
-      signal: init.signal,
-      ranRemotely: () => this.#remote = true,
-    }, local);
+    const leave = remoteFiles?.minimal
+      ? new Set(spec.outputs.filter((o) => !remoteFiles.wanted.has(o)).map((o) => join(root, o)))
+      : undefined;
+    let ran;
+    try {
+      ran = await init.executor.run({
+        spec,
+        key: early,
+        inputs: command.inputs.map((i) => ({
+          path: join(root, i.path),
+          digest: i.digest,
+          remote: remoteFiles?.isRemote(i.path) || undefined,
+        })),
+        outputs,
+        leave,
+        stdout,
+        stderr,
+        signal: init.signal,
+        ranRemotely: () => this.#remote = true,
+      }, local);
+    } catch (error) {
+      if (error instanceof LostBlobError) remoteFiles?.lose(error);
+      throw error;
+    }
+    // Recorded before anything records their digests.
+    for (const left of ran.left ?? []) {
+      remoteFiles!.log.left(relative(root, left.path), remoteDigest(left.digest, left.executable));
+    }
+    return ran;
   }
 
   /**
@@ -560,6 +592,8 @@ export class ActionSteps {
       if (!store || cache === undefined || ran === undefined || !full.portable) continue;
       if (step === undefined || failed(step) || !this.#intact(ran.outputs)) continue;
       if (!ran.remote && ran.durationMs < this.#init.environment.cacheMinMs) continue;
+      // Outputs left on the executor are not here to store: its own cache has them.
+      if ([...ran.outputs.keys()].some((t) => this.#init.remoteFiles?.isRemote(t))) continue;
       await this.#store(command.spec, full, ran.outputs, ran.stdout, ran.stderr);
       if (full.actionDigest.hash !== command.early.actionDigest.hash) {
         await this.#storeManifest(command.early);
@@ -601,14 +635,27 @@ export class ActionSteps {
     const root = this.#init.root;
     const state: Record<string, string> = {};
     const present = new Map<string, { digest: Digest; executable: boolean }>();
+    const remoteFiles = this.#init.remoteFiles;
     for (const target of this.#init.targets) {
       const path = join(root, target);
       let info: Deno.FileInfo;
       try {
         info = Deno.statSync(path);
       } catch {
+        // Left on the executor: known by its digest.
+        const remote = parseRemoteDigest(remoteFiles?.log.remoteOnly(target));
+        if (remote !== undefined) {
+          const { digest, executable } = remote;
+          state[target] = targetState(
+            remoteDigest(digest, executable),
+            `${digest.hash}/${digest.sizeBytes}`,
+          );
+          present.set(target, { digest, executable });
+        }
         continue;
       }
+      // A file here wins over a record of it on the executor.
+      if (remoteFiles?.log.remoteOnly(target) !== undefined) remoteFiles.log.forget(target);
       if (!info.isFile) continue;
       const digests = await readDigests(path);
       rememberDigests(path, digests);

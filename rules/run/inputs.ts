@@ -8,8 +8,9 @@
  * @module
  */
 import { join } from "node:path";
-import { contentDigest, digestOfFile, type Engine, glob } from "../../memo/mod.ts";
+import { contentDigest, digestOfFile, type Engine, glob, pathPresent } from "../../memo/mod.ts";
 import { sha256OfFile } from "../command/file_sha256.ts";
+import { parseRemoteDigest } from "../command/remote_digest.ts";
 import type { InputFile } from "../reapi/mod.ts";
 import type { DepSpec } from "../project/project.ts";
 import { ruleSpec, type RuleValue } from "./nodes.ts";
@@ -154,6 +155,12 @@ export class InputSet {
       }
     }
     if (fast === null || fast === undefined) return;
+    // An output left on the remote executor: its digest says it all.
+    const remote = parseRemoteDigest(fast);
+    if (remote !== undefined && !pathPresent(absolute)) {
+      this.#files.set(path, { path, digest: remote.digest, isExecutable: remote.executable });
+      return;
+    }
     let executable = false;
     try {
       executable = ((Deno.statSync(absolute).mode ?? 0) & 0o111) !== 0;

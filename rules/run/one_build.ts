@@ -31,6 +31,7 @@ import { isDirDigest } from "./dir_targets.ts";
 import type { CommandCache } from "../command/command_cache.ts";
 import type { Sandbox } from "./sandbox.ts";
 import type { BuildExecutor } from "./build_executor.ts";
+import type { RemoteFiles } from "./remote_files.ts";
 import type { LoadedProject } from "./loader.ts";
 import { buildAlias, buildRule, buildTarget, ruleSpec, type RuleValue } from "./nodes.ts";
 import {
@@ -76,6 +77,8 @@ export interface OneBuildInit {
   sandbox?: Sandbox;
   /** The remote executor, if the build has one. */
   executor?: BuildExecutor;
+  /** The build's remote outputs (`--remote-download minimal`). */
+  remoteFiles?: RemoteFiles;
   /**
    * The project evaluated in this process, without a dependency on it (for
    * messages), evaluating build.ts when needed.
@@ -126,6 +129,7 @@ export class OneBuild {
       namespace: init.namespace,
       sandbox: init.sandbox,
       executor: init.executor?.configured ? init.executor : undefined,
+      remoteFiles: init.remoteFiles,
       ranRemotely: (rule) => this.remote.push(rule.id),
       started: (rule) => this.ran.push({ rule: rule.id, reason: this.#reasonOf(rule.id) }),
       missed: (rule, reason) => this.misses.set(rule.id, reason),
