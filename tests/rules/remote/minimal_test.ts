@@ -11,7 +11,7 @@ import { build } from "../../../mod.ts";
 import type { ActionFinished } from "../../../rules/report/reporter.ts";
 import type { RemoteExecutionOptions } from "../../../rules/remote/executor_options.ts";
 import { remoteExecutionOptionsFromEnv } from "../../../rules/remote/executor_options.ts";
-import { IMPORT, writeFiles } from "../_util.ts";
+import { cliWithEnv, IMPORT, writeFiles } from "../_util.ts";
 import { withExecutor, withTempDir } from "./_util.ts";
 
 const PROJECT = IMPORT + `
@@ -262,6 +262,38 @@ Deno.test("a result of the executor's action cache whose output its CAS lost run
       for (const path of ["out/b.sh", "out/c.txt", "out/local.txt"]) {
         assert.deepEqual(await file(second, path), expected.get(path), path);
       }
+    });
+  });
+});
+
+Deno.test("barchan build --remote-download minimal, then BARCHAN_REMOTE_DOWNLOAD=all", async () => {
+  await withExecutor({ workers: 2 }, async (executor) => {
+    await withTempDir(async (dir) => {
+      const root = join(dir, "project");
+      await writeFiles(root, { "build.ts": PROJECT, "src.txt": "cli\n", "flag.txt": "" });
+      const flags = await cliWithEnv(
+        {},
+        root,
+        "build",
+        "--remote-executor",
+        executor.url,
+        "--remote-download",
+        "minimal",
+        "out/c.txt",
+      );
+      assert.equal(flags.code, 0, flags.stderr);
+      assert.deepEqual(onDisk(root), ["out/c.txt"]);
+      const env = await cliWithEnv(
+        { BARCHAN_REMOTE_EXECUTOR: executor.url, BARCHAN_REMOTE_DOWNLOAD: "all" },
+        root,
+        "build",
+        "out/c.txt",
+      );
+      assert.equal(env.code, 0, env.stderr);
+      assert.deepEqual(onDisk(root), ["out/a.txt", "out/b.sh", "out/c.txt"]);
+      const bad = await cliWithEnv({}, root, "build", "--remote-download", "minimal");
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /--remote-download minimal needs a remote executor/);
     });
   });
 });
