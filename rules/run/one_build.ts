@@ -32,6 +32,7 @@ import type { CommandCache } from "../command/command_cache.ts";
 import type { Sandbox } from "./sandbox.ts";
 import type { BuildExecutor } from "./build_executor.ts";
 import type { RemoteFiles } from "./remote_files.ts";
+import { globMatches } from "./remote_globs.ts";
 import type { LoadedProject } from "./loader.ts";
 import { buildAlias, buildRule, buildTarget, ruleSpec, type RuleValue } from "./nodes.ts";
 import {
@@ -111,6 +112,7 @@ export class OneBuild {
   #runner: ActionRunner;
   #project: () => Promise<LoadedProject>;
   #remoteJobs: number;
+  #remoteFiles: RemoteFiles | undefined;
 
   constructor(init: OneBuildInit) {
     this.root = init.root;
@@ -122,6 +124,7 @@ export class OneBuild {
     this.signal = init.signal;
     this.#project = init.project;
     this.#remoteJobs = init.executor?.jobs ?? 0;
+    this.#remoteFiles = init.remoteFiles;
     this.#runner = new ActionRunner({
       root: this.root,
       engine: this.engine,
@@ -270,7 +273,8 @@ export class OneBuild {
           glob(dep.pattern, { skip: [...SKIPPED_BY_GLOBS] }),
           ruleSpec(globKey(dep.pattern)) as Promise<GlobSpec>,
         ]);
-        await parallelIter(paths, (p) => {
+        const matched = globMatches(paths, produced.produced, this.#remoteFiles?.isRemoteFn);
+        await parallelIter(matched, (p) => {
           const producer = produced.produced[p];
           return this.needPath(
             p,

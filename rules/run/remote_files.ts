@@ -113,6 +113,9 @@ export class RemoteFiles {
     return this.log.remoteOnly(path) !== undefined && !pathPresent(join(this.#root, path));
   }
 
+  /** {@linkcode RemoteFiles.isRemote}, bound. */
+  readonly isRemoteFn = (path: string): boolean => this.isRemote(path);
+
   /**
    * Whether a path was fetched in this process after a moment.
    * @param path Project-relative path.
