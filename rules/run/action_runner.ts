@@ -310,7 +310,7 @@ export class ActionRunner {
       this.reporter.actionStarted?.(event);
       this.#init.started(rule);
     };
-    const inputs = new InputSet(root, this.#init.engine, rule.deps);
+    const inputs = new InputSet(root, this.#init.engine, rule.deps, remoteFiles?.isRemoteFn);
     if (replay?.found !== undefined && !(await this.#needFound(rule, replay.found, inputs))) {
       // What the last run found cannot be built now: no replay.
       replay = undefined;
@@ -326,6 +326,17 @@ export class ActionRunner {
       // Its commands refer to what is left remote: lost, it is made again first.
       await remoteFiles.check((await inputs.files()).map((f) => f.path));
     }
+    // What the action found it needs, fetched when something here may read
+    // it: the action itself, or a command that ran here (which, fetched
+    // after it started, did not find it: the action runs again).
+    const fetchFound = async () => {
+      if (
+        remoteFiles === undefined || (commandsOnly(rule) && remotely && firstSpawn === undefined)
+      ) {
+        return;
+      }
+      await remoteFiles.materialize((await inputs.files()).map((f) => f.path));
+    };
     const steps = new ActionSteps({
       root,
       targets: rule.targets,
@@ -376,7 +387,7 @@ export class ActionRunner {
     if (replay === undefined) await goLive([]);
     let recorded: Step[];
     try {
-      const ctx = this.#context(rule, steps, inputs, found);
+      const ctx = this.#context(rule, steps, inputs, found, fetchFound);
       if (rule.action.kind === "data") await actionOfSpec(rule.action.spec).perform(ctx);
       else await (await this.#functionOf(rule))(ctx);
       const missing = rule.targets.filter((t) =>
@@ -530,6 +541,7 @@ export class ActionRunner {
     steps: ActionSteps,
     inputs: InputSet,
     found: (deps: readonly DepSpec[]) => void,
+    fetchFound: () => Promise<void>,
   ): ActionContext {
     const root = this.root;
     const command = async (spec: CommandSpec, quiet?: boolean): Promise<CommandOutcome> => {
@@ -566,6 +578,8 @@ export class ActionRunner {
         kept ? spec : { ...spec, outputs: [...spec.outputs, path] },
         options.quiet,
       );
+      // A depfile that is a target may have stayed on the executor: it is read here.
+      if (kept) await this.#init.remoteFiles?.materialize([path]);
       if (await Deno.lstat(join(root, path)).then(() => true, () => false)) {
         await needDepfile(context, path, {
           outside: options.depfileOutside ?? true,
@@ -591,10 +605,7 @@ export class ActionRunner {
         const normal = normalizeDeps(root, deps);
         await theirFailure(this.#init.need(normal, rule));
         inputs.add(normal);
-        const remoteFiles = this.#init.remoteFiles;
-        if (remoteFiles !== undefined) {
-          await remoteFiles.materialize((await inputs.files()).map((f) => f.path));
-        }
+        await fetchFound();
         found(normal);
       },
       inputs: async () => (await inputs.files()).map((file) => file.path),

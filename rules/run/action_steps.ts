@@ -538,8 +538,12 @@ export class ActionSteps {
     const outputs = new Map(
       spec.outputs.map((o) => [spec.cwd === "" ? o : relative(spec.cwd, o), join(root, o)]),
     );
+    // Only the rule's targets stay remote (not a depfile it reads back), and not those asked for.
     const leave = remoteFiles?.minimal
-      ? new Set(spec.outputs.filter((o) => !remoteFiles.wanted.has(o)).map((o) => join(root, o)))
+      ? new Set(
+        spec.outputs.filter((o) => init.targets.includes(o) && !remoteFiles.wanted.has(o))
+          .map((o) => join(root, o)),
+      )
       : undefined;
     let ran;
     try {
