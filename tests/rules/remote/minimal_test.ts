@@ -11,7 +11,7 @@ import { build } from "../../../mod.ts";
 import type { ActionFinished } from "../../../rules/report/reporter.ts";
 import type { RemoteExecutionOptions } from "../../../rules/remote/executor_options.ts";
 import { remoteExecutionOptionsFromEnv } from "../../../rules/remote/executor_options.ts";
-import { cliWithEnv, IMPORT, writeFiles } from "../_util.ts";
+import { cliWithEnv, IMPORT, MOD, writeFiles } from "../_util.ts";
 import { withExecutor, withTempDir } from "./_util.ts";
 
 const PROJECT = IMPORT + `
@@ -262,6 +262,53 @@ Deno.test("a result of the executor's action cache whose output its CAS lost run
       for (const path of ["out/b.sh", "out/c.txt", "out/local.txt"]) {
         assert.deepEqual(await file(second, path), expected.get(path), path);
       }
+    });
+  });
+});
+
+const GLOBS = `import { depfile, rule, sh } from "${MOD}";
+rule({ targets: "gen/x.txt", deps: ["src.txt"], action: sh("tr a-z A-Z < src.txt > gen/x.txt") });
+rule({ targets: "gen/y.txt", deps: ["src.txt"], action: sh("rev src.txt > gen/y.txt") });
+rule({ targets: "out/all.txt", deps: ["gen/*.txt"], action: sh("cat gen/*.txt > out/all.txt") });
+rule({
+  targets: "out/d.txt",
+  deps: ["gen/x.txt"],
+  action: depfile(
+    "_build/d.d",
+    sh("cp gen/x.txt out/d.txt && echo 'out/d.txt: gen/x.txt src.txt' > _build/d.d"),
+  ),
+});
+rule({
+  targets: ["out/e.txt", "out/e.d"],
+  deps: ["gen/y.txt"],
+  action: depfile("out/e.d", sh("cp gen/y.txt out/e.txt && echo 'out/e.txt: gen/y.txt' > out/e.d")),
+});
+`;
+
+Deno.test("--remote-download minimal: a glob matches outputs left remote; a depfile is read back", async () => {
+  await withExecutor({ workers: 2 }, async (executor) => {
+    await withTempDir(async (dir) => {
+      // A glob lists what is there: gen/ is made first, by the rules that depend on it.
+      const first = ["out/d.txt", "out/e.txt"];
+      const targets = ["out/all.txt", ...first];
+      const local = join(dir, "local");
+      await writeFiles(local, { "build.ts": GLOBS, "src.txt": "globbed\n" });
+      await buildWith(local, first, false);
+      await buildWith(local, targets, false);
+      const root = join(dir, "project");
+      await writeFiles(root, { "build.ts": GLOBS, "src.txt": "globbed\n" });
+      const minimal: RemoteExecutionOptions = { executor: executor.url, download: "minimal" };
+      const made = await buildWith(root, first, minimal);
+      assert.deepEqual(made.remotely, ["gen/x.txt", "gen/y.txt", ...first]);
+      const globbed = await buildWith(root, targets, minimal);
+      assert.deepEqual(globbed.remotely, ["out/all.txt"]);
+      for (const path of ["gen/x.txt", "gen/y.txt"]) {
+        assert.equal(await Deno.stat(join(root, path)).catch(() => null), null, path);
+      }
+      for (const path of targets) {
+        assert.deepEqual(await file(root, path), await file(local, path), path);
+      }
+      assert.deepEqual((await buildWith(root, targets, minimal)).ran, []);
     });
   });
 });
