@@ -129,6 +129,34 @@ Deno.test("--remote-download minimal leaves intermediate outputs on the executor
   });
 });
 
+Deno.test("--remote-download minimal brings the files an alias names, not what they depend on", async () => {
+  await withExecutor({ workers: 2 }, async (executor) => {
+    await withTempDir(async (dir) => {
+      const root = join(dir, "project");
+      await writeFiles(root, { "build.ts": PROJECT, "src.txt": "alias\n", "flag.txt": "" });
+      const minimal: RemoteExecutionOptions = { executor: executor.url, download: "minimal" };
+      await buildWith(root, ["@all"], minimal);
+      // out/local.txt and out/fn.txt run here: they fetched out/b.sh and out/a.txt.
+      assert.deepEqual(onDisk(root), ALL);
+      const edited = await buildWith(root, ["@all"], minimal);
+      assert.deepEqual(edited.ran, []);
+      // Only out/c.txt of the alias comes from the executor: a and b stay there after an edit.
+      await Deno.writeTextFile(
+        join(root, "build.ts"),
+        PROJECT.replace(
+          `alias("all", ["out/c.txt", "out/local.txt", "out/fn.txt"]);`,
+          `alias("all", ["out/c.txt"]);`,
+        ),
+      );
+      await Deno.writeTextFile(join(root, "src.txt"), "alias edited\n");
+      await buildWith(root, ["@all"], minimal);
+      assert.deepEqual(onDisk(root), ["out/c.txt", "out/fn.txt", "out/local.txt"]);
+      const expected = await reference(dir, "alias edited\n");
+      assert.deepEqual(await file(root, "out/c.txt"), expected.get("out/c.txt"));
+    });
+  });
+});
+
 Deno.test("--remote-download all fetches what a minimal build left on the executor", async () => {
   await withExecutor({ workers: 2 }, async (executor) => {
     await withTempDir(async (dir) => {
