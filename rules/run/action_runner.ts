@@ -320,11 +320,11 @@ export class ActionRunner {
     // all run here, has what it depends on here before it starts.
     const remotely = this.#init.executor !== undefined && rule.remote && rule.cache &&
       rule.dirs.length === 0;
-    if (remoteFiles !== undefined && !(commandsOnly(rule) && remotely)) {
-      await remoteFiles.materialize((await inputs.files()).map((f) => f.path));
-    } else if (remoteFiles !== undefined) {
+    if (remoteFiles !== undefined && remoteFiles.log.remoteCount > 0) {
+      const paths = (await inputs.files()).map((f) => f.path);
       // Its commands refer to what is left remote: lost, it is made again first.
-      await remoteFiles.check((await inputs.files()).map((f) => f.path));
+      if (commandsOnly(rule) && remotely) await remoteFiles.check(paths);
+      else await remoteFiles.materialize(paths);
     }
     // What the action found it needs, fetched when something here may read
     // it: the action itself, or a command that ran here (which, fetched

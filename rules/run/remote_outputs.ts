@@ -97,6 +97,8 @@ export class RemoteOutputLog {
   #stale = false;
   #lines = 0;
   #size = 0;
+  /** How many entries are remote, not fetched; -1 when not counted since they changed. */
+  #remoteCount = -1;
   /** Its state directory was deleted or replaced: nothing more is written. */
   #abandoned = false;
 
@@ -131,9 +133,13 @@ export class RemoteOutputLog {
 
   /** How many paths are recorded as remote, not fetched. */
   get remoteCount(): number {
-    let n = 0;
-    for (const entry of this.#entries.values()) if (entry.fetched === undefined) n++;
-    return n;
+    if (this.#remoteCount < 0) {
+      this.#remoteCount = 0;
+      for (const entry of this.#entries.values()) {
+        if (entry.fetched === undefined) this.#remoteCount++;
+      }
+    }
+    return this.#remoteCount;
   }
 
   /**
@@ -174,6 +180,7 @@ export class RemoteOutputLog {
     const entry = this.#entries.get(path);
     if (entry?.digest === digest && entry.fetched === undefined) return;
     this.#entries.set(path, { digest });
+    this.#remoteCount = -1;
     this.#append(summedLine(`o\t${path}\t${digest}`));
   }
 
@@ -187,6 +194,7 @@ export class RemoteOutputLog {
     const entry = this.#entries.get(path);
     if (entry === undefined || entry.fetched === fast) return;
     this.#entries.set(path, { digest: entry.digest, fetched: fast });
+    this.#remoteCount = -1;
     this.#append(summedLine(`m\t${path}\t${entry.digest}\t${fast}`));
   }
 
@@ -196,6 +204,7 @@ export class RemoteOutputLog {
    */
   forget(path: string): void {
     if (!this.#entries.delete(path)) return;
+    this.#remoteCount = -1;
     this.#append(summedLine(`f\t${path}`));
   }
 
