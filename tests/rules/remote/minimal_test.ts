@@ -13,6 +13,7 @@ import type { RemoteExecutionOptions } from "../../../rules/remote/executor_opti
 import { remoteExecutionOptionsFromEnv } from "../../../rules/remote/executor_options.ts";
 import { cliWithEnv, IMPORT, MOD, writeFiles } from "../_util.ts";
 import { withExecutor, withTempDir } from "./_util.ts";
+import { serverBuild, serverPid, withServerProject } from "../daemon/_server.ts";
 
 const PROJECT = IMPORT + `
 rule({ targets: "out/a.txt", deps: ["src.txt"], action: sh("tr a-z A-Z < src.txt > out/a.txt") });
@@ -370,6 +371,36 @@ Deno.test("barchan build --remote-download minimal, then BARCHAN_REMOTE_DOWNLOAD
       assert.notEqual(bad.code, 0);
       assert.match(bad.stderr, /--remote-download minimal needs a remote executor/);
     });
+  });
+});
+
+Deno.test("the build server builds with --remote-download minimal, and a build with all gets a server of its own", async () => {
+  await withExecutor({ workers: 2 }, async (executor) => {
+    await withServerProject(
+      { "build.ts": PROJECT, "src.txt": "server\n", "flag.txt": "" },
+      async (root) => {
+        const remote = ["--remote-executor", executor.url];
+        await serverBuild(root, [...remote, "--remote-download", "minimal", "out/c.txt"]);
+        const minimalServer = await serverPid(root);
+        assert.notEqual(minimalServer, undefined);
+        assert.deepEqual(onDisk(root), ["out/c.txt"]);
+        await serverBuild(root, [...remote, "--remote-download", "minimal", "out/local.txt"]);
+        assert.equal(await serverPid(root), minimalServer, "the same server");
+        assert.deepEqual(onDisk(root), ["out/b.sh", "out/c.txt", "out/local.txt"]);
+        await Deno.writeTextFile(join(root, "src.txt"), "server edited\n");
+        await serverBuild(root, [...remote, "--remote-download", "minimal", "out/c.txt"]);
+        assert.deepEqual(onDisk(root), ["out/c.txt", "out/local.txt"]);
+        await serverBuild(root, [...remote, "out/c.txt"]);
+        assert.notEqual(await serverPid(root), minimalServer, "another server");
+        assert.deepEqual(onDisk(root), ["out/a.txt", "out/b.sh", "out/c.txt", "out/local.txt"]);
+        await withTempDir(async (dir) => {
+          const expected = await reference(dir, "server edited\n");
+          for (const path of ["out/a.txt", "out/b.sh", "out/c.txt"]) {
+            assert.deepEqual(await file(root, path), expected.get(path), path);
+          }
+        });
+      },
+    );
   });
 });
 
