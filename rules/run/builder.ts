@@ -48,7 +48,7 @@ import {
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, requestKey } from "./request.ts";
 import { cycleMessage } from "./cycle_message.ts";
-import { recordedOutputs } from "./recorded_outputs.ts";
+import { recordedOutputs, withFetched } from "./recorded_outputs.ts";
 import { isDirDigest, isRealDirectory } from "./dir_targets.ts";
 import { RunningLog } from "./running_log.ts";
 import { withOsHint } from "./os_errors.ts";
@@ -774,17 +774,4 @@ function lostAgain(lost: readonly string[], error: unknown): Error {
       `(${messageOf(error).split("\n")[0]})`,
     { cause: error },
   );
-}
-
-/** The outputs the store recorded, with the fast digest of each fetched since it was left remote. */
-function withFetched(
-  recorded: [path: string, digest: string][],
-  log: RemoteOutputLog,
-): [path: string, digest: string][] {
-  const out = [...recorded];
-  for (const [path, digest] of recorded) {
-    const entry = log.get(path);
-    if (entry?.fetched !== undefined && entry.digest === digest) out.push([path, entry.fetched]);
-  }
-  return out;
 }

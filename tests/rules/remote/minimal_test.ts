@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { build } from "../../../mod.ts";
+import { clean } from "../../../rules/run/clean.ts";
 import type { ActionFinished } from "../../../rules/report/reporter.ts";
 import type { RemoteExecutionOptions } from "../../../rules/remote/executor_options.ts";
 import { remoteExecutionOptionsFromEnv } from "../../../rules/remote/executor_options.ts";
@@ -238,6 +239,24 @@ Deno.test("a damaged record of remote outputs makes their rules run again, never
       const expected = await reference(dir, "damaged\n");
       assert.deepEqual(await file(root, "out/local.txt"), expected.get("out/local.txt"));
       assert.deepEqual(await file(root, "out/c.txt"), expected.get("out/c.txt"));
+    });
+  });
+});
+
+Deno.test("clean deletes the outputs fetched from the executor, its outputs.log lost too", async () => {
+  await withExecutor({ workers: 2 }, async (executor) => {
+    await withTempDir(async (dir) => {
+      const root = join(dir, "project");
+      await writeFiles(root, { "build.ts": PROJECT, "src.txt": "clean\n", "flag.txt": "" });
+      const minimal: RemoteExecutionOptions = { executor: executor.url, download: "minimal" };
+      await buildWith(root, ["out/local.txt"], minimal);
+      assert.deepEqual(onDisk(root), ["out/b.sh", "out/local.txt"]);
+      await Deno.remove(join(root, "_build/.barchan/outputs.log"));
+      const notes: string[] = [];
+      const removed = await clean(root, { note: (m) => void notes.push(m) });
+      assert.deepEqual(removed.filter((p) => p.startsWith("out/")), ["out/b.sh", "out/local.txt"]);
+      assert.deepEqual(onDisk(root), []);
+      assert.equal(await Deno.stat(join(root, "_build/.barchan")).catch(() => null), null);
     });
   });
 });
