@@ -20,6 +20,19 @@
 /**
  * What the file leaf asks about files the build may know by content alone.
  * @internal For barchan's own layers.
+ *
+ * @example One file known by content, which keeps its digest once fetched
+ * ```ts
+ * import { digestOf, type FileStandIns } from "@barchan/barchan/memo";
+ * import assert from "node:assert/strict";
+ *
+ * const standIns: FileStandIns = {
+ *   absent: (path) => path === "/p/out.bin" ? "r:ab/2" : undefined,
+ *   present: (path, digest) => path === "/p/out.bin" && digest === digestOf("hi") ? "r:ab/2" : digest,
+ * };
+ * assert.equal(standIns.present("/p/out.bin", digestOf("hi")), "r:ab/2");
+ * assert.equal(standIns.present("/p/out.bin", digestOf("edited")), digestOf("edited"));
+ * ```
  */
 export interface FileStandIns {
   /**

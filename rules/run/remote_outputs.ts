@@ -40,7 +40,20 @@ const REWRITE_MIN_LINES = 1000;
 const NEWLINE = 10;
 const TAB = 9;
 
-/** What the record holds of one path. */
+/**
+ * What the record holds of one path.
+ *
+ * @example An output left remote, then fetched
+ * ```ts
+ * import type { RemoteOutput } from "./remote_outputs.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const left: RemoteOutput = { digest: `r:${"ab".repeat(32)}/3` };
+ * const fetched: RemoteOutput = { ...left, fetched: "kq2Lh3N0vC4a9r0Yc8S1xA" };
+ * assert.equal(left.fetched, undefined);
+ * assert.equal(fetched.digest, left.digest);
+ * ```
+ */
 export interface RemoteOutput {
   /** Its digest, as `remoteDigest` makes it. */
   readonly digest: string;
@@ -48,7 +61,20 @@ export interface RemoteOutput {
   readonly fetched?: string;
 }
 
-/** Options of a {@linkcode RemoteOutputLog}. */
+/**
+ * Options of a {@linkcode RemoteOutputLog}.
+ *
+ * @example Notes go to the reporter
+ * ```ts
+ * import type { RemoteOutputLogOptions } from "./remote_outputs.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const notes: string[] = [];
+ * const options: RemoteOutputLogOptions = { note: (m) => void notes.push(m) };
+ * options.note?.("damaged");
+ * assert.deepEqual(notes, ["damaged"]);
+ * ```
+ */
 export interface RemoteOutputLogOptions {
   /**
    * Receives the one-line note of a damaged log.
