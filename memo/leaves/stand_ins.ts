@@ -50,6 +50,12 @@ export interface FileStandIns {
    * @returns The digest to record: `digest`, or the one it stands for.
    */
   present(path: string, digest: string): string;
+  /**
+   * Brings an absent file it stands in for onto disk, so that it can be
+   * read (a tracked read of it does this first).
+   * @param path The absolute path.
+   */
+  fetch?(path: string): Promise<void>;
 }
 
 let installed: FileStandIns | undefined;

@@ -112,7 +112,8 @@ export class OneBuild {
   #runner: ActionRunner;
   #project: () => Promise<LoadedProject>;
   #remoteJobs: number;
-  #remoteFiles: RemoteFiles | undefined;
+  /** The build's remote outputs (`--remote-download minimal`), if it may leave some. */
+  readonly remoteFiles: RemoteFiles | undefined;
 
   constructor(init: OneBuildInit) {
     this.root = init.root;
@@ -124,7 +125,7 @@ export class OneBuild {
     this.signal = init.signal;
     this.#project = init.project;
     this.#remoteJobs = init.executor?.jobs ?? 0;
-    this.#remoteFiles = init.remoteFiles;
+    this.remoteFiles = init.remoteFiles;
     this.#runner = new ActionRunner({
       root: this.root,
       engine: this.engine,
@@ -273,7 +274,7 @@ export class OneBuild {
           glob(dep.pattern, { skip: [...SKIPPED_BY_GLOBS] }),
           ruleSpec(globKey(dep.pattern)) as Promise<GlobSpec>,
         ]);
-        const matched = globMatches(paths, produced.produced, this.#remoteFiles?.isRemoteFn);
+        const matched = globMatches(paths, produced.produced, this.remoteFiles?.isRemoteFn);
         await parallelIter(matched, (p) => {
           const producer = produced.produced[p];
           return this.needPath(

@@ -97,11 +97,16 @@ export class RemoteFiles {
   /**
    * The record as the file leaf's stand-ins: an absent output recorded as
    * remote is present with its digest, and a fetched one that still holds
-   * what was fetched keeps it.
+   * what was fetched keeps it; reading one fetches it.
    * @returns The stand-ins.
    */
   standIns(): FileStandIns {
-    return this.log.standIns(this.#root);
+    const prefix = this.#root.endsWith("/") ? this.#root : this.#root + "/";
+    return {
+      ...this.log.standIns(this.#root),
+      // A tracked read (memo's readText) of a file left remote fetches it first.
+      fetch: (path) => this.materialize([path.slice(prefix.length)]),
+    };
   }
 
   /**

@@ -458,6 +458,13 @@ function syncStandIns(): void {
       }
       return digest;
     },
+    async fetch(path) {
+      const owner = all.find((standIns) => standIns.absent(path) !== undefined);
+      if (owner?.fetch === undefined) {
+        throw new Error(`Cannot read ${path}: it is known by its content alone, not on disk here`);
+      }
+      await owner.fetch(path);
+    },
   });
 }
 

@@ -11,6 +11,7 @@ import {
   FileLeaf,
   type FileStandIns,
   memo,
+  readText,
   setFileStandIns,
 } from "../../../memo/mod.ts";
 import { Store } from "../../../memo/persist/store.ts";
@@ -134,6 +135,38 @@ Deno.test("verifyRoot asks the stand-ins again: a withdrawn one is a change", as
       absent.delete(path);
       assert.equal(verdict(), false, "withdrawn: the file is missing");
       assert.deepEqual(await build(), { value: "seen null", executed: 1 });
+    });
+  });
+});
+
+const readNode = memo("standInRead", async (path: string) => await readText(path));
+
+Deno.test("a tracked read of a file stood in for fetches it first; without a way to, a clear error", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "out.txt");
+    const absent = new Map([[path, "r:cc/5"]]);
+    const fetched = new Map<string, [string, string]>();
+    const installed: FileStandIns = {
+      ...standIns(absent, fetched),
+      fetch: async (p) => {
+        await Deno.writeTextFile(p, "hello");
+        fetched.set(p, [digestOf("hello"), absent.get(p)!]);
+        absent.delete(p);
+      },
+    };
+    await withStandIns(installed, async () => {
+      const engine = new Engine({ root: dir });
+      assert.equal(await engine.run(() => readNode(path)), "hello");
+      engine.close();
+    });
+    const other = join(dir, "other.txt");
+    await withStandIns(standIns(new Map([[other, "r:dd/1"]])), async () => {
+      const engine = new Engine({ root: dir });
+      await assert.rejects(
+        engine.run(() => readNode(other)),
+        /Cannot read .*other\.txt: it is known by its content alone, not on disk here/,
+      );
+      engine.close();
     });
   });
 });
