@@ -261,6 +261,32 @@ Deno.test("clean deletes the outputs fetched from the executor, its outputs.log 
   });
 });
 
+Deno.test("--remote-download minimal: a module generated remotely is fetched for deno's module graph", async () => {
+  await withExecutor({ workers: 2 }, async (executor) => {
+    await withTempDir(async (dir) => {
+      const root = join(dir, "project");
+      await writeFiles(root, {
+        "build.ts": `import { deno, rule, run } from "${MOD}";
+rule({ targets: "gen/msg.ts", deps: ["msg.txt"], action: run("cp", "msg.txt", "gen/msg.ts") });
+rule({ action: deno.bundle("main.ts", "out/app.js") });
+`,
+        "main.ts": `import { msg } from "./gen/msg.ts";\nconsole.log(msg);\n`,
+        "msg.txt": `export { msg } from "../lib.ts";\n`,
+        "lib.ts": `export const msg = "first";\n`,
+      });
+      const minimal: RemoteExecutionOptions = { executor: executor.url, download: "minimal" };
+      const first = await buildWith(root, ["out/app.js"], minimal);
+      assert.ok(first.remotely.includes("gen/msg.ts"), first.remotely.join(" "));
+      assert.match(await Deno.readTextFile(join(root, "out/app.js")), /first/);
+      // lib.ts is in the graph only through the generated module, which deno info read.
+      await Deno.writeTextFile(join(root, "lib.ts"), `export const msg = "second";\n`);
+      await buildWith(root, ["out/app.js"], minimal);
+      assert.match(await Deno.readTextFile(join(root, "out/app.js")), /second/);
+      assert.deepEqual((await buildWith(root, ["out/app.js"], minimal)).ran, []);
+    });
+  });
+});
+
 /** The SHA-256 of a text, in hex: the name of its blob in the test executor's CAS. */
 async function sha256(text: string): Promise<string> {
   const bytes = new TextEncoder().encode(text);
