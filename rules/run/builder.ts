@@ -435,6 +435,8 @@ export class Builder {
       const request = requestKey(targets, check);
       if (!this.#options.dryRun) await this.#fetchAllRemote(reporter);
       this.#remote.wanted = new Set(targets.filter((t) => !t.startsWith("@")));
+      // Losses an earlier build survived (its code caught them) are not this one's.
+      this.#remote.takeLost();
       for (let attempt = 1;; attempt++) {
         try {
           await this.engine.run(async () => {
