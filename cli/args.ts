@@ -135,4 +135,5 @@ export const REMOTE_OPTIONS = {
   "remote-jobs": { type: "string" },
   "remote-only": { type: "boolean" },
   "remote-ca": { type: "string" },
+  "remote-download": { type: "string" },
 } as const satisfies Record<string, OptionSpec>;

@@ -175,5 +175,6 @@ export function remoteSettingsFromArgs(
     remoteJobs: values["remote-jobs"],
     remoteOnly: values["remote-only"],
     remoteCa: values["remote-ca"],
+    remoteDownload: values["remote-download"],
   });
 }

@@ -87,6 +87,9 @@ Remote execution options (build):
                                it here (BARCHAN_REMOTE_ONLY=1)
       --remote-ca FILE         CA certificates for grpcs:// (BARCHAN_REMOTE_CA); tokens go
                                in BARCHAN_REMOTE_HEADERS=Name=value,...
+      --remote-download MODE   all (default), or minimal: leave outputs of remote commands
+                               on the executor but for the requested targets, fetching
+                               them when something here reads them (BARCHAN_REMOTE_DOWNLOAD)
 
 A build runs in the project's build server, started in the background by the
 first build and stopped after 15 minutes without one (BARCHAN_SERVER_IDLE);

@@ -67,6 +67,8 @@ export { messageOf } from "./errors.ts";
 export type { Cell, Leaf, LeafKind } from "./node.ts";
 export { FileLeaf, tickOf } from "./leaves/file.ts";
 export type { FileState } from "./leaves/file.ts";
+export { fileStandIns, setFileStandIns } from "./leaves/stand_ins.ts";
+export type { FileStandIns } from "./leaves/stand_ins.ts";
 export { ListingLeaf } from "./leaves/listing.ts";
 export { EnvLeaf } from "./leaves/env.ts";
 export { directoryAt, pathPresent, statRelativeTo } from "./stat/stat.ts";

@@ -12,6 +12,7 @@ import { defaultEngine, type Engine } from "./engine.ts";
 import { isJsonData } from "./json.ts";
 import { EnvLeaf } from "./leaves/env.ts";
 import { FileLeaf } from "./leaves/file.ts";
+import { fileStandIns } from "./leaves/stand_ins.ts";
 import { InputLeaf } from "./leaves/input.ts";
 import { ListingLeaf } from "./leaves/listing.ts";
 import { VarLeaf } from "./leaves/var.ts";
@@ -43,11 +44,25 @@ export function readBytes(path: string): Promise<Uint8Array> {
   const leaf = engine.fileLeaf(resolve(engine.root, path));
   engine.checkLeaf(leaf);
   frame.addDep(leaf);
+  if (leaf.standsIn) return fetchAndRead(leaf.path);
   try {
     return Promise.resolve(Deno.readFileSync(leaf.path));
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * Reads a file known by content alone (leaves/stand_ins.ts), fetched first:
+ * it counts as present, so it is never read as missing.
+ */
+async function fetchAndRead(path: string): Promise<Uint8Array> {
+  const fetch = fileStandIns()?.fetch;
+  if (fetch === undefined) {
+    throw new Error(`Cannot read ${path}: it is known by its content alone, not on disk here`);
+  }
+  await fetch(path);
+  return Deno.readFileSync(path);
 }
 
 /**

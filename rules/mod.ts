@@ -69,6 +69,8 @@ export type {
   OpenedState,
 } from "./run/builder.ts";
 export type { RanRule } from "./run/one_build.ts";
+export { RemoteOutputLog } from "./run/remote_outputs.ts";
+export type { RemoteOutput, RemoteOutputLogOptions } from "./run/remote_outputs.ts";
 export { buildOpened, openRequest, runBuild } from "./run/open_build.ts";
 export type { OpenedRequest, RunBuildOptions } from "./run/open_build.ts";
 export { isRequest, requestId, requestKey, TOOL } from "./run/request.ts";
@@ -126,7 +128,7 @@ export type { ServerStart, ServerStop, StartServerOptions } from "./daemon/start
 export type { ActionCacheOptions } from "./cache/cache_options.ts";
 
 // remote/
-export type { RemoteExecutionOptions } from "./remote/executor_options.ts";
+export type { RemoteDownload, RemoteExecutionOptions } from "./remote/executor_options.ts";
 
 // state.ts
 export {
@@ -134,6 +136,7 @@ export {
   BUILD_LOCK,
   OUTPUT_DIR,
   OUTPUTS_LOG,
+  REMOTE_OUTPUTS_LOG,
   RUNNING_LOG,
   SERVER_FAILED,
   SERVER_LOG,

@@ -6,6 +6,9 @@
  * - `memo.log` and `lock`: the memo store and its lock (their names and the
  *   store's format are the store's own: `memo/persist/store.ts`, `STORE_FILE`);
  * - {@linkcode OUTPUTS_LOG}: the outputs barchan wrote, with their digests;
+ * - {@linkcode REMOTE_OUTPUTS_LOG}: the outputs `--remote-download minimal`
+ *   left on the remote executor, known by their digests, and those of them
+ *   fetched since;
  * - {@linkcode RUNNING_LOG}: the commands the running build started;
  * - {@linkcode BUILD_LOCK}: held by the build that runs, and for as long as
  *   they live by the project's build server and by a watch session;
@@ -36,6 +39,11 @@
  *   and ownership is recovered from content: a file is barchan's only when
  *   it holds what barchan recorded writing there, in the log's good lines or
  *   in the store (`rules/run/outputs.ts`).
+ * - {@linkcode REMOTE_OUTPUTS_LOG}: a format line, then lines each with a
+ *   checksum. A torn last line is dropped; any other damage is noted and
+ *   every entry forgotten: an output that was left remote is then missing,
+ *   and the rule that made it runs again when it is needed
+ *   (`rules/run/remote_outputs.ts`).
  * - {@linkcode RUNNING_LOG}: a format line, then lines each with a checksum;
  *   a process is stopped only on a good line and when it still runs with
  *   the start time recorded, so damage leaves a process running at worst.
@@ -82,6 +90,12 @@ export const BUILD_LOCK = "build.lock";
 
 /** The record of the outputs barchan wrote, in {@linkcode STATE_DIR}. */
 export const OUTPUTS_LOG = "outputs.log";
+
+/**
+ * The record of the outputs left on the remote executor (`--remote-download
+ * minimal`), in {@linkcode STATE_DIR}.
+ */
+export const REMOTE_OUTPUTS_LOG = "remote_outputs.log";
 
 /** The record of the commands the running build started, in {@linkcode STATE_DIR}. */
 export const RUNNING_LOG = "running.log";

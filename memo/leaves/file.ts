@@ -20,6 +20,7 @@
 import { Leaf } from "../node.ts";
 import { digestOfFile } from "../stat/digest.ts";
 import { fileClock, statPath } from "../stat/stat.ts";
+import { fileStandIns } from "./stand_ins.ts";
 
 const ABSENT = "-";
 const DIRECTORY = "/";
@@ -100,7 +101,12 @@ export class FileLeaf extends Leaf {
   refresh(run: number): boolean {
     const st = statPath(this.path);
     const now = Date.now();
-    if (st === null) return this.#set(ABSENT, 0, -1, 0, 0, now, run);
+    if (st === null) {
+      // A file known by content alone is present, and checked afresh every time.
+      const standIn = fileStandIns()?.absent(this.path);
+      if (standIn !== undefined) return this.#set(standIn, 0, -1, 0, 0, now, run, false);
+      return this.#set(ABSENT, 0, -1, 0, 0, now, run);
+    }
     if (st.isDirectory) return this.#set(DIRECTORY, 0, -1, 0, 0, now, run);
     if (st.special !== undefined) {
       throw new Error(
@@ -116,6 +122,8 @@ export class FileLeaf extends Leaf {
     let digest: string;
     try {
       digest = digestOfFile(this.path);
+      const standIns = fileStandIns();
+      if (standIns !== undefined) digest = standIns.present(this.path, digest);
     } catch (error) {
       if (!isMissing(error)) throw error;
       digest = ABSENT;
@@ -162,6 +170,15 @@ export class FileLeaf extends Leaf {
     return this.digest !== ABSENT && this.digest !== DIRECTORY;
   }
 
+  /**
+   * Whether the last check found no file but a stand-in for one (a file the
+   * build knows by content alone, `stand_ins.ts`): it counts as present, yet
+   * reading it needs fetching it first.
+   */
+  get standsIn(): boolean {
+    return this.size === -1 && this.exists && this.digest !== "";
+  }
+
   /** Whether the last check found a directory. */
   get isDirectory(): boolean {
     return this.digest === DIRECTORY;
@@ -175,10 +192,11 @@ export class FileLeaf extends Leaf {
     ctime: number,
     now: number,
     run: number,
+    mayTrust = true,
   ): boolean {
     const changed = digest !== this.digest;
     const clock = fileClock();
-    const trusted = settled(mtime, now, clock) && settled(ctime, now, clock);
+    const trusted = mayTrust && settled(mtime, now, clock) && settled(ctime, now, clock);
     if (
       !changed && mtime === this.mtime && size === this.size && ino === this.ino &&
       ctime === this.ctime && trusted === this.trusted

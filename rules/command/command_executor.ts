@@ -35,13 +35,27 @@ import type { Digest } from "../reapi/mod.ts";
 export interface ExecuteRequest {
   /** The command's key: its `Action`, `Command` and input root directories, encoded. */
   readonly key: CommandKey;
-  /** Where each file of its input root is on this machine, with its digest. */
-  readonly inputs: readonly { readonly path: string; readonly digest: Digest }[];
+  /**
+   * Where each file of its input root is on this machine, with its digest;
+   * `remote` when it is not here but known to be in the executor's CAS (an
+   * output left there, `--remote-download minimal`): it is checked, not sent.
+   */
+  readonly inputs: readonly {
+    readonly path: string;
+    readonly digest: Digest;
+    readonly remote?: boolean;
+  }[];
   /**
    * Where each output goes: by its path in the `Command` (relative to the
    * working directory), the local path to write.
    */
   readonly outputs: ReadonlyMap<string, string>;
+  /**
+   * Local paths of outputs to leave in the executor's CAS rather than
+   * download (`--remote-download minimal`).
+   * @default every output is downloaded
+   */
+  readonly leave?: ReadonlySet<string>;
   /** Cancels the execution (the build stops). */
   readonly signal?: AbortSignal;
 }
@@ -77,10 +91,37 @@ export interface ExecuteOutcome {
    * kept: output files, and output directories (written whole).
    */
   readonly written: readonly string[];
+  /** The outputs left in the executor's CAS (`leave`), by local path, known to be there. */
+  readonly left?: readonly LeftOutput[];
   /** Whether the executor answered from its own action cache. */
   readonly cached: boolean;
   /** The worker that ran it, when the executor says. */
   readonly worker?: string;
+}
+
+/**
+ * An output left in the executor's CAS.
+ *
+ * @example
+ * ```ts
+ * import type { LeftOutput } from "./command_executor.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const left: LeftOutput = {
+ *   path: "/project/out/b.o",
+ *   digest: { hash: "a".repeat(64), sizeBytes: 120 },
+ *   executable: false,
+ * };
+ * assert.equal(left.digest.sizeBytes, 120);
+ * ```
+ */
+export interface LeftOutput {
+  /** Where it would be here. */
+  readonly path: string;
+  /** Its SHA-256 and size. */
+  readonly digest: Digest;
+  /** Its executable bit. */
+  readonly executable: boolean;
 }
 
 /**
@@ -111,6 +152,23 @@ export interface CommandExecutor {
    * @throws {CancelledError} When the request's signal aborted.
    */
   execute(request: ExecuteRequest): Promise<ExecuteOutcome>;
+  /**
+   * Downloads a blob of the executor's CAS to a local path, checked, with
+   * its executable bit (written beside it, then renamed into place).
+   * @param digest The blob.
+   * @param path Where it goes.
+   * @param executable Its executable bit.
+   * @throws {LostBlobError} When the CAS does not hold it.
+   * @throws {ExecutorError} When the executor failed otherwise.
+   */
+  fetch?(digest: Digest, path: string, executable: boolean): Promise<void>;
+  /**
+   * Which of these blobs the executor's CAS lacks.
+   * @param digests The blobs.
+   * @returns Those it lacks.
+   * @throws {ExecutorError} When the executor failed.
+   */
+  findMissing?(digests: readonly Digest[]): Promise<Digest[]>;
   /** Closes connections. */
   close(): void;
 }
@@ -136,5 +194,39 @@ export class ExecutorError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ExecutorError";
+  }
+}
+
+/**
+ * Blobs the build knows only in the executor's CAS (outputs left there by
+ * `--remote-download minimal`) that the CAS no longer holds: evicted. Not an
+ * {@linkcode ExecutorError}: running the command here would not help, as
+ * the files are not here either; the build forgets them and makes them again.
+ *
+ * @example
+ * ```ts
+ * import { LostBlobError } from "./command_executor.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new LostBlobError(["/project/out/b.o"], "grpc://127.0.0.1:8980");
+ * assert.deepEqual(error.paths, ["/project/out/b.o"]);
+ * assert.match(error.message, /no longer holds/);
+ * ```
+ */
+export class LostBlobError extends Error {
+  /** The local paths of the lost files. */
+  readonly paths: readonly string[];
+
+  /**
+   * @param paths The local paths of the lost files.
+   * @param server The executor, for the message.
+   */
+  constructor(paths: readonly string[], server: string) {
+    super(
+      `${server} no longer holds ${paths.join(", ")} (evicted from its CAS): ` +
+        `${paths.length === 1 ? "it was" : "they were"} left there by --remote-download minimal`,
+    );
+    this.name = "LostBlobError";
+    this.paths = paths;
   }
 }

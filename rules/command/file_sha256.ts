@@ -9,6 +9,7 @@
  */
 import { digestOfFile } from "../../memo/mod.ts";
 import { createDigester, type Digest } from "../reapi/mod.ts";
+import { parseRemoteDigest } from "./remote_digest.ts";
 
 /** Both digests of a file's content, from one read. */
 export interface FileDigests {
@@ -22,7 +23,8 @@ const known = new Map<string, FileDigests>();
 
 /**
  * The SHA-256 digest of a file whose fast digest is `fast`: from what is
- * known when that matches, else read now.
+ * known when that matches, else read now. A remote output known by its
+ * REAPI digest alone (`remote_digest.ts`) is not read: its digest says it.
  * @param path The absolute path.
  * @param fast The fast digest the build knows it by.
  * @returns Both digests as read (the fast one differs from `fast` when the
@@ -44,6 +46,8 @@ const known = new Map<string, FileDigests>();
 export async function sha256OfFile(path: string, fast: string): Promise<FileDigests> {
   const cached = known.get(path);
   if (cached?.fast === fast) return cached;
+  const remote = parseRemoteDigest(fast);
+  if (remote !== undefined) return { fast, sha256: remote.digest };
   return await readDigests(path);
 }
 

@@ -19,10 +19,15 @@
  * 3. the output files, stdout and stderr are downloaded (the small ones in
  *    one batch), checked against their SHA-256 and size; each file is
  *    written beside its local path, given its executable bit and renamed
- *    into place. An output directory's `Tree` (its `tree_digest`, which
- *    REAPI requires the server to hold) is downloaded first; the directory
- *    is then written afresh: emptied, its subdirectories and symbolic links
- *    made, its files downloaded as output files are.
+ *    into place. Outputs the request leaves in the CAS (`--remote-download
+ *    minimal`) are not downloaded, once `FindMissingBlobs` says the CAS holds
+ *    them (a result from the action cache whose outputs it lost runs again,
+ *    with `skip_cache_lookup`); inputs known only in the CAS are checked
+ *    there, not sent, and a CAS that lost one is a {@linkcode LostBlobError}.
+ *    An output directory is always downloaded: its `Tree` (its
+ *    `tree_digest`, which REAPI requires the server to hold) first; the
+ *    directory is then written afresh: emptied, its subdirectories and
+ *    symbolic links made, its files downloaded as output files are.
  *
  * A command that exits non-zero is an outcome like any other. The failure of
  * the server (unreachable, refusing, no execution service, a blob it serves
@@ -40,6 +45,8 @@ import {
   type ExecuteOutcome,
   type ExecuteRequest,
   ExecutorError,
+  type LeftOutput,
+  LostBlobError,
 } from "../command/command_executor.ts";
 import type { OutputFile } from "../reapi/action_result.ts";
 import { decodeTree } from "../reapi/directory.ts";
@@ -155,29 +162,37 @@ export class GrpcExecutor implements CommandExecutor {
     const remote = await this.#connect();
     const blobs = _blobsOf(request);
     await this.#upload(remote, blobs, false);
+    await this.#checkLeft(remote, request, false);
     const digest = request.key.actionDigest;
-    let outcome;
-    try {
-      outcome = await remote.execution.execute(digest, { signal: request.signal });
-    } catch (error) {
-      if (!(error instanceof RemoteError) || error.code !== GrpcCode.FAILED_PRECONDITION) {
-        throw error;
+    const execute = async (skipCacheLookup: boolean) => {
+      try {
+        return await remote.execution.execute(digest, { signal: request.signal, skipCacheLookup });
+      } catch (error) {
+        if (!(error instanceof RemoteError) || error.code !== GrpcCode.FAILED_PRECONDITION) {
+          throw error;
+        }
+        // An input the server held was evicted meanwhile: send what it lacks now.
+        await this.#upload(remote, blobs, true);
+        await this.#checkLeft(remote, request, true);
+        return await remote.execution.execute(digest, { signal: request.signal, skipCacheLookup });
       }
-      // An input the server held was evicted meanwhile: send what it lacks now.
-      await this.#upload(remote, blobs, true);
-      outcome = await remote.execution.execute(digest, { signal: request.signal });
+    };
+    let outcome = await execute(false);
+    let left = await this.#leftOutputs(remote, request, outcome.result);
+    if (left === undefined && outcome.cachedResult) {
+      // Its action cache named outputs its CAS lost: run it afresh.
+      outcome = await execute(true);
+      left = await this.#leftOutputs(remote, request, outcome.result);
+    }
+    if (left === undefined) {
+      throw new ExecutorError(
+        `Remote execution on ${this.name} gave a result whose outputs its CAS does not hold: ` +
+          "the result was not used",
+      );
     }
     const { result, cachedResult } = outcome;
-    const files = result.outputFiles.map((file) => {
-      const path = request.outputs.get(file.path);
-      if (path === undefined) {
-        throw new ExecutorError(
-          `Remote execution on ${this.name} returned output "${file.path}", which the command ` +
-            `does not declare: the result was not used`,
-        );
-      }
-      return { file, path };
-    });
+    const leave = request.leave;
+    const files = this.#declared(request, result).filter(({ path }) => !leave?.has(path));
     const directories = [];
     for (const dir of result.outputDirectories) {
       const path = request.outputs.get(dir.path);
@@ -246,9 +261,122 @@ export class GrpcExecutor implements CommandExecutor {
       stdout,
       stderr,
       written,
+      left,
       cached: cachedResult,
       worker: result.executionMetadata?.worker || undefined,
     };
+  }
+
+  /** The result's output files with their local paths; refuses one the command does not declare. */
+  #declared(
+    request: ExecuteRequest,
+    result: { outputFiles: readonly OutputFile[] },
+  ): { file: OutputFile; path: string }[] {
+    return result.outputFiles.map((file) => {
+      const path = request.outputs.get(file.path);
+      if (path === undefined) {
+        throw new ExecutorError(
+          `Remote execution on ${this.name} returned output "${file.path}", which the command ` +
+            `does not declare: the result was not used`,
+        );
+      }
+      return { file, path };
+    });
+  }
+
+  /**
+   * The outputs of a result to leave in the CAS, once it is known to hold
+   * them (they are downloaded later, or never); undefined when it does not.
+   */
+  async #leftOutputs(
+    remote: Remote,
+    request: ExecuteRequest,
+    result: { outputFiles: readonly OutputFile[]; exitCode: number },
+  ): Promise<LeftOutput[] | undefined> {
+    const leave = request.leave;
+    if (leave === undefined || leave.size === 0 || result.exitCode !== 0) return [];
+    const left = this.#declared(request, result)
+      .filter(({ path }) => leave.has(path))
+      .map(({ file, path }) => ({ path, digest: file.digest, executable: file.isExecutable }));
+    const missing = await remote.cas.findMissing(
+      left.map((l) => l.digest).filter((d) => d.sizeBytes > 0),
+    );
+    if (missing.length > 0) return undefined;
+    for (const l of left) this.#present.add(digestKey(l.digest));
+    return left;
+  }
+
+  /**
+   * Checks that the CAS holds the inputs known only there (not known to,
+   * or when `again`, all of them).
+   * @throws {LostBlobError} When it lacks some.
+   */
+  async #checkLeft(remote: Remote, request: ExecuteRequest, again: boolean): Promise<void> {
+    const inputs = request.inputs.filter((i) =>
+      i.remote && i.digest.sizeBytes > 0 && (again || !this.#present.has(digestKey(i.digest)))
+    );
+    if (inputs.length === 0) return;
+    const missing = new Set(
+      (await remote.cas.findMissing(inputs.map((i) => i.digest))).map(digestKey),
+    );
+    const lost = inputs.filter((i) => missing.has(digestKey(i.digest)));
+    if (lost.length > 0) throw new LostBlobError(lost.map((i) => i.path), this.name);
+    for (const i of inputs) this.#present.add(digestKey(i.digest));
+  }
+
+  /**
+   * Which of these blobs the CAS lacks (those known to be there are not asked for).
+   *
+   * @param digests The blobs.
+   * @returns Those it lacks.
+   * @throws {ExecutorError} When the server fails.
+   */
+  async findMissing(digests: readonly Digest[]): Promise<Digest[]> {
+    const asked = digests.filter((d) => d.sizeBytes > 0 && !this.#present.has(digestKey(d)));
+    if (asked.length === 0) return [];
+    try {
+      const remote = await this.#connect();
+      const missing = await remote.cas.findMissing(asked);
+      const lacking = new Set(missing.map(digestKey));
+      for (const d of asked) if (!lacking.has(digestKey(d))) this.#present.add(digestKey(d));
+      return missing;
+    } catch (error) {
+      if (error instanceof RemoteError) {
+        throw new ExecutorError(`Remote execution on ${this.name} failed: ${error.message}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Downloads a blob of the CAS to a local path (see `CommandExecutor#fetch`).
+   *
+   * @param digest The blob.
+   * @param path Where it goes.
+   * @param executable Its executable bit.
+   * @throws {LostBlobError} When the CAS does not hold it.
+   * @throws {ExecutorError} When the server fails.
+   */
+  async fetch(digest: Digest, path: string, executable: boolean): Promise<void> {
+    try {
+      const remote = await this.#connect();
+      if (digest.sizeBytes > 0 && (await remote.cas.findMissing([digest])).length > 0) {
+        throw new LostBlobError([path], this.name);
+      }
+      const fetched = digest.sizeBytes > 0 && remote.cas.fitsInBatch(digest.sizeBytes)
+        ? await remote.cas.batchRead([digest])
+        : new Map<string, Uint8Array>();
+      await this.#download(remote, { path, digest, isExecutable: executable }, path, fetched);
+    } catch (error) {
+      if (error instanceof RemoteError) {
+        throw new ExecutorError(`Cannot fetch ${path} from ${this.name}: ${error.message}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
   }
 
   #connect(): Promise<Remote> {
@@ -389,6 +517,8 @@ function _blobsOf(request: ExecuteRequest): BlobSource[] {
     blobs.set(digestKey(digest), { digest, data });
   }
   for (const input of request.inputs) {
+    // Known only in the CAS: checked there (#checkLeft), not sent.
+    if (input.remote) continue;
     const key = digestKey(input.digest);
     if (!blobs.has(key)) blobs.set(key, { digest: input.digest, path: input.path });
   }

@@ -10,6 +10,7 @@
  * | `--remote-jobs N`          | `BARCHAN_REMOTE_JOBS`      | 50                        |
  * | `--remote-only`            | `BARCHAN_REMOTE_ONLY=1`    | fall back to local        |
  * | `--remote-ca FILE`         | `BARCHAN_REMOTE_CA`        | the system's roots        |
+ * | `--remote-download MODE`   | `BARCHAN_REMOTE_DOWNLOAD`  | `all`                     |
  * |                            | `BARCHAN_REMOTE_HEADERS`   | none                      |
  *
  * The headers (`Name=value,Other=value`) are read by the channel itself
@@ -61,11 +62,32 @@ export interface RemoteExecutionOptions {
    */
   caFile?: string;
   /**
+   * Which outputs of remote commands are downloaded: `all`, or `minimal`:
+   * only the files the build was asked for, the others left in the
+   * executor's CAS until something here reads them (docs/remote.md).
+   * @default "all"
+   */
+  download?: RemoteDownload;
+  /**
    * Headers sent with every call (names lowercase).
    * @default those of `BARCHAN_REMOTE_HEADERS`
    */
   headers?: [string, string][];
 }
+
+/**
+ * Which outputs of remote commands are downloaded (`--remote-download`).
+ *
+ * @example
+ * ```ts
+ * import type { RemoteDownload } from "./executor_options.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const mode: RemoteDownload = "minimal";
+ * assert.equal(mode, "minimal");
+ * ```
+ */
+export type RemoteDownload = "all" | "minimal";
 
 /**
  * The remote execution flags, by meaning. Absent means not given.
@@ -90,6 +112,8 @@ export interface RemoteExecutionFlags {
   remoteOnly?: boolean;
   /** `--remote-ca FILE`. */
   remoteCa?: string;
+  /** `--remote-download all|minimal`, as written. */
+  remoteDownload?: string;
 }
 
 /** The default of {@linkcode RemoteExecutionOptions.jobs}. */
@@ -131,7 +155,16 @@ export function remoteExecutionOptionsFromEnv(
   const executor = _given(flags.remoteExecutor) ?? _given(env("BARCHAN_REMOTE_EXECUTOR"));
   const remoteOnly = flags.remoteOnly === true ||
     _switch("BARCHAN_REMOTE_ONLY", env("BARCHAN_REMOTE_ONLY"));
+  const download = _download(
+    _given(flags.remoteDownload) ?? _given(env("BARCHAN_REMOTE_DOWNLOAD")) ?? "all",
+  );
   if (executor === undefined) {
+    if (download === "minimal") {
+      throw new Error(
+        "--remote-download minimal needs a remote executor: give --remote-executor " +
+          "grpc://HOST:PORT (or BARCHAN_REMOTE_EXECUTOR)",
+      );
+    }
     if (remoteOnly) {
       throw new Error(
         "--remote-only needs a remote executor: give --remote-executor grpc://HOST:PORT " +
@@ -153,6 +186,7 @@ export function remoteExecutionOptionsFromEnv(
   if (remoteOnly) options.remoteOnly = true;
   const ca = _given(flags.remoteCa) ?? _given(env("BARCHAN_REMOTE_CA"));
   if (ca !== undefined) options.caFile = ca.startsWith("/") ? ca : `${Deno.cwd()}/${ca}`;
+  if (download === "minimal") options.download = download;
   return options;
 }
 
@@ -183,6 +217,11 @@ function _jobs(text: string): number {
   const jobs = Number(text);
   if (Number.isInteger(jobs) && jobs >= 1) return jobs;
   throw new Error(`--remote-jobs takes a whole number of at least 1, not "${text}"`);
+}
+
+function _download(text: string): RemoteDownload {
+  if (text === "all" || text === "minimal") return text;
+  throw new Error(`--remote-download takes all or minimal, not "${text}"`);
 }
 
 function _switch(name: string, value: string | undefined): boolean {

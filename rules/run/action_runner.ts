@@ -64,6 +64,7 @@ import {
 } from "./sandbox.ts";
 import { findProgram } from "../command/tool_digest.ts";
 import type { BuildExecutor } from "./build_executor.ts";
+import type { RemoteFiles } from "./remote_files.ts";
 import { currentProject, type RuleValue } from "./nodes.ts";
 import { displayOf, ruleKey, type RuleSpec } from "./specs.ts";
 import { isDirDigest, isRealDirectory, recordTree, removeOwned } from "./dir_targets.ts";
@@ -101,6 +102,8 @@ export interface ActionRunnerInit {
   namespace?: string;
   /** The remote executor, for rules that allow it. */
   executor?: BuildExecutor;
+  /** The build's remote outputs (`--remote-download minimal`). */
+  remoteFiles?: RemoteFiles;
   /** Builds dependencies an action discovers (`ctx.need`). */
   need(deps: readonly DepSpec[], from: RuleSpec): Promise<void>;
   /** Builds one path an action reads (`ctx.readText`); true when a rule produces it. */
@@ -272,10 +275,17 @@ export class ActionRunner {
     // with: a dependency found later whose time is not before it may have
     // been edited while the command read it.
     let firstStart: number | undefined;
+    let firstSpawn: number | undefined;
     let raced = false;
+    const remoteFiles = this.#init.remoteFiles;
     const found = (deps: readonly DepSpec[]) => {
       if (firstStart === undefined) return;
       for (const dep of deps) {
+        // Fetched from the executor after a command started: that command did not find it here.
+        if (dep.kind === "path" && remoteFiles?.fetchedSince(dep.path, firstSpawn!)) {
+          raced = true;
+          continue;
+        }
         // A target built in this build is new anyway; its own rule tracks it.
         if (dep.kind !== "path" || this.outputs.owns(dep.path)) continue;
         const path = resolve(root, dep.path);
@@ -297,6 +307,8 @@ export class ActionRunner {
     let cacheMiss: string | undefined;
     let live = false;
     const goLive = async (remove: readonly string[]) => {
+      // What its last run left on the executor is not its output any more.
+      for (const t of rule.targets) remoteFiles?.log.forget(t);
       if (replay === undefined) await this.#prepareTargets(rule);
       else {
         this.outputs.claim(rule.targets);
@@ -314,11 +326,33 @@ export class ActionRunner {
       this.reporter.actionStarted?.(event);
       this.#init.started(rule);
     };
-    const inputs = new InputSet(root, this.#init.engine, rule.deps);
+    const inputs = new InputSet(root, this.#init.engine, rule.deps, remoteFiles?.isRemoteFn);
     if (replay?.found !== undefined && !(await this.#needFound(rule, replay.found, inputs))) {
       // What the last run found cannot be built now: no replay.
       replay = undefined;
     }
+    // An action that may read files itself (not only through its commands,
+    // which fetch what they may read when they run here), or whose commands
+    // all run here, has what it depends on here before it starts.
+    const remotely = this.#init.executor !== undefined && rule.remote && rule.cache &&
+      rule.dirs.length === 0;
+    if (remoteFiles !== undefined && remoteFiles.log.remoteCount > 0) {
+      const paths = (await inputs.files()).map((f) => f.path);
+      // Its commands refer to what is left remote: lost, it is made again first.
+      if (commandsOnly(rule) && remotely) await remoteFiles.check(paths);
+      else await remoteFiles.materialize(paths);
+    }
+    // What the action found it needs, fetched when something here may read
+    // it: the action itself, or a command that ran here (which, fetched
+    // after it started, did not find it: the action runs again).
+    const fetchFound = async () => {
+      if (
+        remoteFiles === undefined || (commandsOnly(rule) && remotely && firstSpawn === undefined)
+      ) {
+        return;
+      }
+      await remoteFiles.materialize((await inputs.files()).map((f) => f.path));
+    };
     const steps = new ActionSteps({
       root,
       targets: rule.targets,
@@ -331,10 +365,12 @@ export class ActionRunner {
       platform: rule.platform ?? undefined,
       // Rules that must not be cached are not sent where results are cached.
       executor: rule.remote && rule.cache ? this.#init.executor : undefined,
+      remoteFiles,
       signal: this.signal,
       spillPath: (stream) => this.#spillPath(rule, stream),
       spawn: (spec, stdout, stderr) => {
         firstStart ??= fileClock() ?? Date.now() - CLOCK_SLACK_MS;
+        firstSpawn ??= performance.now();
         return this.#spawn(rule, spec, stdout, stderr);
       },
       goLive,
@@ -365,10 +401,12 @@ export class ActionRunner {
     if (replay === undefined) await goLive([]);
     let recorded: Step[];
     try {
-      const ctx = this.#context(rule, steps, inputs, found);
+      const ctx = this.#context(rule, steps, inputs, found, fetchFound);
       if (rule.action.kind === "data") await actionOfSpec(rule.action.spec).perform(ctx);
       else await (await this.#functionOf(rule))(ctx);
-      const missing = rule.targets.filter((t) => !pathPresent(join(root, t)));
+      const missing = rule.targets.filter((t) =>
+        !pathPresent(join(root, t)) && !remoteFiles?.isRemote(t)
+      );
       const notDir = rule.dirs.find((d) => !isRealDirectory(join(root, d)));
       if (notDir !== undefined) {
         throw await this.#problem(
@@ -412,6 +450,7 @@ export class ActionRunner {
         if (rule.dirs.includes(t)) removeOwned(join(root, t));
         else removeIfPresent(join(root, t));
         this.outputs.release(t);
+        remoteFiles?.log.forget(t);
         // The engine learns they are gone, so that a watch session does not
         // take their deletion for an edit to repair.
         recordWrite(t);
@@ -516,6 +555,7 @@ export class ActionRunner {
     steps: ActionSteps,
     inputs: InputSet,
     found: (deps: readonly DepSpec[]) => void,
+    fetchFound: () => Promise<void>,
   ): ActionContext {
     const root = this.root;
     const command = async (spec: CommandSpec, quiet?: boolean): Promise<CommandOutcome> => {
@@ -553,6 +593,8 @@ export class ActionRunner {
         kept ? spec : { ...spec, outputs: [...spec.outputs, path] },
         options.quiet,
       );
+      // A depfile that is a target may have stayed on the executor: it is read here.
+      if (kept) await this.#init.remoteFiles?.materialize([path]);
       if (await Deno.lstat(join(root, path)).then(() => true, () => false)) {
         await needDepfile(context, path, {
           outside: options.depfileOutside ?? true,
@@ -578,6 +620,7 @@ export class ActionRunner {
         const normal = normalizeDeps(root, deps);
         await theirFailure(this.#init.need(normal, rule));
         inputs.add(normal);
+        await fetchFound();
         found(normal);
       },
       inputs: async () => (await inputs.files()).map((file) => file.path),
@@ -591,6 +634,7 @@ export class ActionRunner {
         // Tracking the file too would rerun this rule after its producer
         // repaired a target modified outside the build, content unchanged.
         if (await theirFailure(this.#init.needPath(p, rule))) {
+          await this.#init.remoteFiles?.materialize([p]);
           return await Deno.readTextFile(join(root, p));
         }
         return await readText(p);
@@ -711,4 +755,16 @@ export class ActionRunner {
       output,
     });
   }
+}
+
+/**
+ * Whether a rule's action reads files only through the commands it runs
+ * (`run` and `sh`): those fetch what they may read before running here.
+ */
+function commandsOnly(rule: RuleSpec): boolean {
+  if (rule.action.kind !== "data") return false;
+  const spec = rule.action.spec;
+  // A command with a depfile: `depfile` and its two arguments first (dsl/actions.ts).
+  const kind = spec[0] === "depfile" ? spec[3] : spec[0];
+  return kind === "run" || kind === "sh";
 }

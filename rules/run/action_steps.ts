@@ -43,6 +43,9 @@ import { type DirOutput, readDirOutput, writeDirOutput } from "./dir_output.ts";
 import { removeOwned } from "./dir_targets.ts";
 import type { InputSet, Need } from "./inputs.ts";
 import type { BuildExecutor } from "./build_executor.ts";
+import type { RemoteFiles } from "./remote_files.ts";
+import { LostBlobError } from "../command/command_executor.ts";
+import { parseRemoteDigest, remoteDigest } from "../command/remote_digest.ts";
 import { removeIfPresent } from "../../fiber/_remove_if_present.ts";
 
 /** What a command did, as the action's code sees it. */
@@ -91,6 +94,11 @@ export interface ActionStepsInit {
   platform?: PlatformProperties;
   /** The remote executor, when the build has one and the rule may use it. */
   executor?: BuildExecutor;
+  /**
+   * The build's remote outputs (`--remote-download minimal`): fetched before
+   * a command runs here, referred to by digest when it runs remotely.
+   */
+  remoteFiles?: RemoteFiles;
   /** Cancels remote executions (local ones are the scheduler's). */
   signal?: AbortSignal;
   /** Where output that does not fit in memory goes. */
@@ -571,7 +579,12 @@ export class ActionSteps {
   ): Promise<{ durationMs: number; remote: boolean }> {
     const { spec, early } = command;
     const init = this.#init;
-    const local = () => init.spawn(spec, stdout, stderr);
+    const remoteFiles = init.remoteFiles;
+    const local = async () => {
+      // What it may read here is here: outputs left remote are fetched first.
+      await remoteFiles?.materialize(command.inputs.map((i) => i.path));
+      return await init.spawn(spec, stdout, stderr);
+    };
     if (init.executor === undefined || !early.portable) {
       return { ...await local(), remote: false };
     }
@@ -579,18 +592,40 @@ export class ActionSteps {
     const outputs = new Map(
       spec.outputs.map((o) => [spec.cwd === "" ? o : relative(spec.cwd, o), join(root, o)]),
     );
+    // Only the rule's targets stay remote (not a depfile it reads back), and not those asked for.
+    const leave = remoteFiles?.minimal
+      ? new Set(
+        spec.outputs.filter((o) => init.targets.includes(o) && !remoteFiles.wanted.has(o))
+          .map((o) => join(root, o)),
+      )
+      : undefined;
     let remote = false;
-    const { durationMs } = await init.executor.run({
-      spec,
-      key: early,
-      inputs: command.inputs.map((i) => ({ path: join(root, i.path), digest: i.digest })),
-      outputs,
-      stdout,
-      stderr,
-      signal: init.signal,
-      ranRemotely: () => this.#remote = remote = true,
-    }, local);
-    return { durationMs, remote };
+    let ran;
+    try {
+      ran = await init.executor.run({
+        spec,
+        key: early,
+        inputs: command.inputs.map((i) => ({
+          path: join(root, i.path),
+          digest: i.digest,
+          remote: remoteFiles?.isRemote(i.path) || undefined,
+        })),
+        outputs,
+        leave,
+        stdout,
+        stderr,
+        signal: init.signal,
+        ranRemotely: () => this.#remote = remote = true,
+      }, local);
+    } catch (error) {
+      if (error instanceof LostBlobError) remoteFiles?.lose(error);
+      throw error;
+    }
+    // Recorded before anything records their digests.
+    for (const left of ran.left ?? []) {
+      remoteFiles!.log.left(relative(root, left.path), remoteDigest(left.digest, left.executable));
+    }
+    return { durationMs: ran.durationMs, remote };
   }
 
   /**
@@ -616,6 +651,8 @@ export class ActionSteps {
       if (!store || cache === undefined || ran === undefined || !full.portable) continue;
       if (step === undefined || failed(step) || !this.#intact(ran.outputs)) continue;
       if (!ran.remote && ran.durationMs < this.#init.environment.cacheMinMs) continue;
+      // Outputs left on the executor are not here to store: its own cache has them.
+      if ([...ran.outputs.keys()].some((t) => this.#init.remoteFiles?.isRemote(t))) continue;
       await this.#store(command.spec, full, ran.outputs, ran.stdout, ran.stderr);
       if (full.actionDigest.hash !== command.early.actionDigest.hash) {
         await this.#storeManifest(command.early);
@@ -657,12 +694,23 @@ export class ActionSteps {
     const root = this.#init.root;
     const state: Record<string, string> = {};
     const present = new Map<string, Output>();
+    const remoteFiles = this.#init.remoteFiles;
     for (const target of this.#init.targets) {
       const path = join(root, target);
       let info: Deno.FileInfo;
       try {
         info = Deno.statSync(path);
       } catch {
+        // Left on the executor: known by its digest.
+        const remote = parseRemoteDigest(remoteFiles?.log.remoteOnly(target));
+        if (remote !== undefined) {
+          const { digest, executable } = remote;
+          state[target] = targetState(
+            remoteDigest(digest, executable),
+            `${digest.hash}/${digest.sizeBytes}`,
+          );
+          present.set(target, { digest, executable });
+        }
         continue;
       }
       if (this.#init.dirs?.includes(target)) {
@@ -675,6 +723,8 @@ export class ActionSteps {
         present.set(target, { digest, executable: false, tree });
         continue;
       }
+      // A file here wins over a record of it on the executor.
+      if (remoteFiles?.log.remoteOnly(target) !== undefined) remoteFiles.log.forget(target);
       if (!info.isFile) continue;
       const digests = await readDigests(path);
       rememberDigests(path, digests);

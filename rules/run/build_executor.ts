@@ -21,7 +21,11 @@
  */
 import { ProcessError, Throttle } from "../../fiber/mod.ts";
 import type { CommandSpec } from "../command/command.ts";
-import { type CommandExecutor, ExecutorError } from "../command/command_executor.ts";
+import {
+  type CommandExecutor,
+  ExecutorError,
+  type LeftOutput,
+} from "../command/command_executor.ts";
 import type { CommandKey } from "../command/command_key.ts";
 import type { Digest } from "../reapi/mod.ts";
 import { type RemoteExecutionOptions, remoteJobsOf } from "../remote/executor_options.ts";
@@ -50,10 +54,12 @@ export interface RemoteCommand {
   spec: CommandSpec;
   /** Its key: what is sent. */
   key: CommandKey;
-  /** Its input files: local paths and digests. */
-  inputs: readonly { path: string; digest: Digest }[];
+  /** Its input files: local paths and digests; `remote` when known only in the executor's CAS. */
+  inputs: readonly { path: string; digest: Digest; remote?: boolean }[];
   /** Its outputs: path in the `Command` to local path. */
   outputs: ReadonlyMap<string, string>;
+  /** Local paths of outputs to leave in the executor's CAS (`--remote-download minimal`). */
+  leave?: ReadonlySet<string>;
   /** Receives its standard output. */
   stdout(chunk: Uint8Array): void;
   /** Receives its standard error. */
@@ -109,6 +115,11 @@ export class BuildExecutor {
     }
   }
 
+  /** The executor's endpoint, for messages ("" without one). */
+  get name(): string {
+    return this.#options?.executor ?? "";
+  }
+
   /** Whether an executor is configured. */
   get configured(): boolean {
     return this.#options !== undefined;
@@ -131,7 +142,7 @@ export class BuildExecutor {
   async run(
     command: RemoteCommand,
     local: () => Promise<{ durationMs: number }>,
-  ): Promise<{ durationMs: number; remote: boolean }> {
+  ): Promise<{ durationMs: number; remote: boolean; left?: readonly LeftOutput[] }> {
     const slots = this.#slots;
     if (slots === undefined || (this.#failure !== undefined && !this.#options!.remoteOnly)) {
       return { ...await local(), remote: false };
@@ -146,6 +157,7 @@ export class BuildExecutor {
           key: command.key,
           inputs: command.inputs,
           outputs: command.outputs,
+          leave: command.leave,
           signal: command.signal,
         });
       }, { signal: command.signal });
@@ -168,6 +180,7 @@ export class BuildExecutor {
     command.ranRemotely?.();
     // A target the command did not leave remotely is not left here either.
     const written = new Set(outcome.written);
+    for (const left of outcome.left ?? []) written.add(left.path);
     for (const path of command.outputs.values()) {
       if (!written.has(path)) await Deno.remove(path).catch(() => {});
     }
@@ -184,7 +197,44 @@ export class BuildExecutor {
         stderr: decoder.decode(outcome.stderr),
       });
     }
-    return { durationMs: performance.now() - started, remote: true };
+    return { durationMs: performance.now() - started, remote: true, left: outcome.left };
+  }
+
+  /** Whether outputs of remote commands stay remote unless wanted (`--remote-download minimal`). */
+  get minimal(): boolean {
+    return this.#options?.download === "minimal";
+  }
+
+  /**
+   * Which of these blobs the executor's CAS lacks; none when it cannot say.
+   * @param digests The blobs.
+   * @returns Those it lacks.
+   * @throws {ExecutorError} When the executor fails.
+   */
+  async findMissing(digests: readonly Digest[]): Promise<Digest[]> {
+    if (this.#options === undefined || digests.length === 0) return [];
+    const executor = await (this.#executor ??= this.#load());
+    return await executor.findMissing?.(digests) ?? [];
+  }
+
+  /**
+   * Downloads a blob of the executor's CAS to a local path (an output that
+   * `--remote-download minimal` left there), checked, with its executable bit.
+   * @param digest The blob.
+   * @param path Where it goes.
+   * @param executable Its executable bit.
+   * @throws {LostBlobError} When the CAS no longer holds it.
+   * @throws {ExecutorError} When there is no executor, or it fails.
+   */
+  async fetch(digest: Digest, path: string, executable: boolean): Promise<void> {
+    if (this.#options === undefined) {
+      throw new ExecutorError(`Cannot fetch ${path}: no remote executor is configured`);
+    }
+    const executor = await (this.#executor ??= this.#load());
+    if (executor.fetch === undefined) {
+      throw new ExecutorError(`Cannot fetch ${path}: ${executor.name} cannot fetch blobs`);
+    }
+    await executor.fetch(digest, path, executable);
   }
 
   /**

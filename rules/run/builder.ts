@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { CancelledError, errorsOf, isCancellation, Scheduler } from "../../fiber/mod.ts";
 import {
   CycleError,
+  digestOf,
   Engine,
   MemoError,
   messageOf,
@@ -21,6 +22,10 @@ import {
   type RootVerdict,
   type Store,
 } from "../../memo/mod.ts";
+import { LostBlobError } from "../command/command_executor.ts";
+import { installStandIns, RemoteOutputLog } from "./remote_outputs.ts";
+import { LOST_INPUT, RemoteFiles } from "./remote_files.ts";
+import { requestedFiles } from "./requested_files.ts";
 import { BuildFileError, RuleError } from "../dsl/errors.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import { isSameFile, lockState } from "./lock.ts";
@@ -43,7 +48,7 @@ import {
 import { OneBuild, type RanRule } from "./one_build.ts";
 import { isRequest, requestId, requestKey } from "./request.ts";
 import { cycleMessage } from "./cycle_message.ts";
-import { recordedOutputs } from "./recorded_outputs.ts";
+import { recordedOutputs, withFetched } from "./recorded_outputs.ts";
 import { isDirDigest, isRealDirectory } from "./dir_targets.ts";
 import { RunningLog } from "./running_log.ts";
 import { withOsHint } from "./os_errors.ts";
@@ -202,6 +207,8 @@ export interface OpenedState {
   store?: Store;
   /** What a check of the request found, to take its clean nodes as verified. */
   verdict?: RootVerdict;
+  /** The record of remote outputs the check read, if it read it. */
+  remoteOutputs?: RemoteOutputLog;
 }
 
 /** The id of the load node (nodes.ts) in the store. */
@@ -231,6 +238,12 @@ export class Builder {
   #options: BuilderOptions;
   #reporter: Reporter;
   #outputs: OutputLog;
+  /** Outputs left on the remote executor (`--remote-download minimal`). */
+  #remote: RemoteFiles;
+  /** Removes the record's stand-ins from the file leaves of this process. */
+  #uninstallStandIns: () => void;
+  /** How many times a build built again after losing outputs (the value of LOST_INPUT). */
+  #lostRounds = 0;
   #lock: Deno.FsFile | undefined;
   #one: OneBuild | undefined;
   /** The commands the build under way started, for the next build if this one is killed. */
@@ -270,9 +283,12 @@ export class Builder {
     if (state.verdict !== undefined) this.engine.trustUnchanged(state.verdict);
     const load = state.store?.indexOf(LOAD_ID) ?? -1;
     this.#loadDirty = state.verdict !== undefined && (load < 0 || !state.verdict.isClean(load));
+    this.engine.setInput(LOST_INPUT, "");
+    const remoteLog = state.remoteOutputs ??
+      new RemoteOutputLog(stateDir, { note: (m) => this.#reporter.note?.(m) });
     this.#outputs = new OutputLog(stateDir, {
       root: this.root,
-      recorded: () => recordedOutputs(this.engine),
+      recorded: () => withFetched(recordedOutputs(this.engine), remoteLog),
       note: (m) => this.#reporter.note?.(m),
     });
     this.scheduler = options.scheduler ?? new Scheduler({ jobs: options.jobs });
@@ -293,6 +309,8 @@ export class Builder {
       ? undefined
       : options.remote ?? remoteExecutionOptionsFromEnv((name) => Deno.env.get(name));
     this.#executor = new BuildExecutor(remote, (message) => this.#reporter.note?.(message));
+    this.#remote = new RemoteFiles(this.root, remoteLog, this.#executor, this.#outputs);
+    this.#uninstallStandIns = installStandIns(this.root, this.#remote.standIns());
     this.#cache = options.cache === false || options.dryRun ? undefined : new BuildCache(
       options.cache,
       (message) => this.#reporter.note?.(message),
@@ -374,6 +392,7 @@ export class Builder {
       engine: this.engine,
       scheduler: this.scheduler,
       outputs: this.#outputs,
+      remoteFiles: this.#options.dryRun ? undefined : this.#remote,
       reporter,
       signal,
       dryRun: this.#options.dryRun ?? false,
@@ -414,13 +433,36 @@ export class Builder {
     try {
       await this.#registerMemoFunctions();
       const request = requestKey(targets, check);
-      await this.engine.run(async () => {
-        // build.ts first: evaluating it redefines its memo functions, which
-        // starts a new run; the request, begun after, is built as of that
-        // run, as the specs it reads are.
-        await loadBuild(null).catch(() => {});
-        await buildRequest(request);
-      });
+      if (!this.#options.dryRun) await this.#fetchAllRemote(reporter);
+      this.#remote.wanted = new Set(targets.filter((t) => !t.startsWith("@")));
+      // Losses an earlier build survived (its code caught them) are not this one's.
+      this.#remote.takeLost();
+      for (let attempt = 1;; attempt++) {
+        try {
+          await this.engine.run(async () => {
+            // build.ts first: evaluating it redefines its memo functions, which
+            // starts a new run; the request, begun after, is built as of that
+            // run, as the specs it reads are.
+            await loadBuild(null).catch(() => {});
+            await buildRequest(request);
+          });
+          if (this.#remote.minimal) await this.#fetchRequested(targets, requestId(request));
+          break;
+        } catch (error) {
+          const lost = this.#remote.takeLost();
+          if (lost.length === 0 || isCancellation(error) || signal.aborted) throw error;
+          if (attempt > 1) throw lostAgain(lost, error);
+          // Evicted from the executor's CAS: forgotten, so missing; their rules run again.
+          reporter.note?.(
+            `${lost.join(", ")}: evicted from the remote executor's CAS, where ` +
+              `--remote-download minimal left ${
+                lost.length === 1 ? "it" : "them"
+              }; building again, making ${lost.length === 1 ? "it" : "them"} anew`,
+          );
+          this.engine.invalidatePaths(lost, "evicted from the remote executor's CAS");
+          this.engine.setInput(LOST_INPUT, String(++this.#lostRounds));
+        }
+      }
       this.engine.markVerified(requestId(request));
       if (replay) replayOutput(this.engine, request, one, reporter);
     } catch (error) {
@@ -461,6 +503,51 @@ export class Builder {
       dryRun: result.dryRun,
     });
     return result;
+  }
+
+  /**
+   * Without `--remote-download minimal`, every output left on the executor
+   * by an earlier build is fetched before the build (switching modes leaves
+   * no file missing); those the executor lost, or all of them without an
+   * executor, are forgotten, and the rules that made them run again.
+   */
+  async #fetchAllRemote(reporter: Reporter): Promise<void> {
+    if (this.#remote.minimal) return;
+    const paths = this.#remote.log.remotePaths();
+    if (paths.length === 0) return;
+    let why = "without one";
+    if (this.#remote.canFetch) {
+      try {
+        await this.#remote.materialize(paths);
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        if (!(error instanceof LostBlobError)) why = `(${messageOf(error)})`;
+      }
+    }
+    // Those that could not be fetched are made again.
+    const unfetched = this.#remote.log.remotePaths();
+    for (const path of unfetched) this.#remote.log.forget(path);
+    if (unfetched.length > 0) {
+      reporter.note?.(
+        `${unfetched.length} output${unfetched.length === 1 ? "" : "s"} left on a remote ` +
+          `executor by --remote-download minimal cannot be fetched ${why}: the rules that made ` +
+          `${unfetched.length === 1 ? "it run" : "them run"} again`,
+      );
+    }
+    const lost = paths.filter((p) => this.#remote.log.get(p) === undefined);
+    this.#remote.takeLost();
+    if (lost.length > 0) this.engine.invalidatePaths(lost, "left on the remote executor, lost");
+  }
+
+  /**
+   * Under `--remote-download minimal`: fetches the files the request asked
+   * for that are still on the executor, and records which they are, for the
+   * check of a build with nothing to do (open_build.ts).
+   */
+  async #fetchRequested(targets: readonly string[], request: string): Promise<void> {
+    const files = requestedFiles(this.engine, targets);
+    await this.#remote.materialize(files);
+    this.#remote.log.setRequested(digestOf(request), files);
   }
 
   /**
@@ -531,6 +618,8 @@ export class Builder {
     const closes = [
       () => this.engine.close(),
       () => this.#outputs.close(),
+      () => this.#remote.log.close(),
+      () => this.#uninstallStandIns(),
       () => this.#running?.clear(),
     ];
     for (const close of closes) {
@@ -562,6 +651,8 @@ export class Builder {
     // Nothing more lands in the deleted directory, nor in one made again meanwhile.
     this.#outputs.stopRecording();
     this.engine.abandon();
+    this.#remote.log.abandon();
+    this.#uninstallStandIns();
     // The running log's path too may name another build's record now.
     this.#unobserve?.();
     this.#unobserve = undefined;
@@ -597,6 +688,10 @@ export class Builder {
   /** Deletes the outputs of rules build.ts no longer has, when unchanged since barchan wrote them. */
   #removeStaleOutputs({ project }: LoadedProject): void {
     const dry = this.#options.dryRun;
+    // What a rule that is gone left on the executor is forgotten.
+    for (const path of this.#remote.log.paths()) {
+      if (!project.producers.has(path) && !dry) this.#remote.log.forget(path);
+    }
     for (const path of this.#outputs.paths()) {
       if (project.producers.has(path)) continue;
       // Nothing is deleted on the word of a line naming no path a rule can write.
@@ -674,4 +769,19 @@ function unsavedMessage(error: unknown): string {
   const message = `Cannot save the build's state: ${messageOf(error)}`;
   const hinted = withOsHint(message);
   return hinted !== message ? hinted : `${message}; the next build redoes what was not recorded`;
+}
+
+/**
+ * The error of a build whose outputs left on the executor were lost again
+ * after it built them anew: it names them and says what to do.
+ */
+function lostAgain(lost: readonly string[], error: unknown): Error {
+  return new Error(
+    `${lost.join(", ")}: evicted from the remote executor's CAS again while this build needed ` +
+      `${lost.length === 1 ? "it" : "them"}, after building ${
+        lost.length === 1 ? "it" : "them"
+      } anew once. Build again with --remote-download all, which downloads every output ` +
+      `(${messageOf(error).split("\n")[0]})`,
+    { cause: error },
+  );
 }

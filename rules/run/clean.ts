@@ -9,7 +9,8 @@ import { lockState } from "./lock.ts";
 import { STATE_DIR } from "../state.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import { isOutputPath, OutputLog, regularFileDigest } from "./outputs.ts";
-import { recordedOutputs } from "./recorded_outputs.ts";
+import { recordedOutputs, withFetched } from "./recorded_outputs.ts";
+import { RemoteOutputLog } from "./remote_outputs.ts";
 import { isDirDigest, isRealDirectory } from "./dir_targets.ts";
 // Defines the memo function whose values in the store are the rules' targets.
 import "./nodes.ts";
@@ -135,7 +136,8 @@ function storeRecords(
 ): [string, string][] {
   const engine = new Engine({ dir: stateDir, root, readOnly: true, onWarning: note });
   try {
-    return recordedOutputs(engine);
+    // A file fetched from the remote executor is recorded by its remote digest.
+    return withFetched(recordedOutputs(engine), new RemoteOutputLog(stateDir, { note }));
   } finally {
     engine.close();
   }

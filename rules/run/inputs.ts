@@ -8,8 +8,10 @@
  * @module
  */
 import { join } from "node:path";
-import { contentDigest, digestOfFile, type Engine, glob } from "../../memo/mod.ts";
+import { contentDigest, digestOfFile, type Engine, glob, pathPresent } from "../../memo/mod.ts";
 import { sha256OfFile } from "../command/file_sha256.ts";
+import { parseRemoteDigest } from "../command/remote_digest.ts";
+import { globMatches } from "./remote_globs.ts";
 import type { InputFile } from "../reapi/mod.ts";
 import type { DepSpec } from "../project/project.ts";
 import { ruleSpec, type RuleValue } from "./nodes.ts";
@@ -52,15 +54,24 @@ export class InputSet {
   readonly #aliases = new Set<string>();
   readonly #found: Need[] = [];
   readonly #foundKeys = new Set<string>();
+  readonly #isRemote: ((path: string) => boolean) | undefined;
 
   /**
    * @param root The project root.
    * @param engine The build's engine (for the values of built rules).
    * @param deps The rule's static dependencies.
+   * @param isRemote Whether a path is an output left on the remote executor
+   * (`--remote-download minimal`), which a glob matches though it is not on disk.
    */
-  constructor(root: string, engine: Engine, deps: readonly Need[] = []) {
+  constructor(
+    root: string,
+    engine: Engine,
+    deps: readonly Need[] = [],
+    isRemote?: (path: string) => boolean,
+  ) {
     this.#root = root;
     this.#engine = engine;
+    this.#isRemote = isRemote;
     this.#pending.push(...deps);
   }
 
@@ -119,7 +130,9 @@ export class InputSet {
           glob(dep.pattern, { skip: [BUILD_DIR] }),
           ruleSpec(globKey(dep.pattern)) as Promise<GlobSpec>,
         ]);
-        for (const path of paths) await this.#file(path, produced.produced[path]?.rule ?? null);
+        for (const path of globMatches(paths, produced.produced, this.#isRemote)) {
+          await this.#file(path, produced.produced[path]?.rule ?? null);
+        }
         return;
       }
       case "rule":
@@ -165,6 +178,12 @@ export class InputSet {
       }
     }
     if (fast === null || fast === undefined) return;
+    // An output left on the remote executor: its digest says it all.
+    const remote = parseRemoteDigest(fast);
+    if (remote !== undefined && !pathPresent(absolute)) {
+      this.#files.set(path, { path, digest: remote.digest, isExecutable: remote.executable });
+      return;
+    }
     let executable = false;
     try {
       executable = ((Deno.statSync(absolute).mode ?? 0) & 0o111) !== 0;

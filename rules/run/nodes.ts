@@ -104,6 +104,8 @@ provideBuildServices(() => {
       const producer = await ruleSpec(producerKey(path)) as ProducerSpec | null;
       if (producer === null) return false;
       await one.needPath(path, undefined, { producer: producer.rule, single: producer.single });
+      // What the library then reads (deno info reads modules) is here.
+      await one.remoteFiles?.materialize([path]);
       return true;
     },
   };

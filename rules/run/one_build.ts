@@ -32,6 +32,8 @@ import { isDirDigest } from "./dir_targets.ts";
 import type { CommandCache } from "../command/command_cache.ts";
 import type { Sandbox } from "./sandbox.ts";
 import type { BuildExecutor } from "./build_executor.ts";
+import type { RemoteFiles } from "./remote_files.ts";
+import { globMatches } from "./remote_globs.ts";
 import type { LoadedProject } from "./loader.ts";
 import { buildAlias, buildRule, buildTarget, ruleSpec, type RuleValue } from "./nodes.ts";
 import {
@@ -77,6 +79,8 @@ export interface OneBuildInit {
   sandbox?: Sandbox;
   /** The remote executor, if the build has one. */
   executor?: BuildExecutor;
+  /** The build's remote outputs (`--remote-download minimal`). */
+  remoteFiles?: RemoteFiles;
   /**
    * The project evaluated in this process, without a dependency on it (for
    * messages), evaluating build.ts when needed.
@@ -109,6 +113,8 @@ export class OneBuild {
   #runner: ActionRunner;
   #project: () => Promise<LoadedProject>;
   #remoteJobs: number;
+  /** The build's remote outputs (`--remote-download minimal`), if it may leave some. */
+  readonly remoteFiles: RemoteFiles | undefined;
 
   constructor(init: OneBuildInit) {
     this.root = init.root;
@@ -120,6 +126,7 @@ export class OneBuild {
     this.signal = init.signal;
     this.#project = init.project;
     this.#remoteJobs = init.executor?.jobs ?? 0;
+    this.remoteFiles = init.remoteFiles;
     this.#runner = new ActionRunner({
       root: this.root,
       engine: this.engine,
@@ -127,6 +134,7 @@ export class OneBuild {
       namespace: init.namespace,
       sandbox: init.sandbox,
       executor: init.executor?.configured ? init.executor : undefined,
+      remoteFiles: init.remoteFiles,
       ranRemotely: (rule) => this.remote.push(rule.id),
       started: (rule) => this.ran.push({ rule: rule.id, reason: this.#reasonOf(rule.id) }),
       missed: (rule, reason) => this.misses.set(rule.id, reason),
@@ -267,7 +275,8 @@ export class OneBuild {
           glob(dep.pattern, { skip: [...SKIPPED_BY_GLOBS] }),
           ruleSpec(globKey(dep.pattern)) as Promise<GlobSpec>,
         ]);
-        await parallelIter(paths, (p) => {
+        const matched = globMatches(paths, produced.produced, this.remoteFiles?.isRemoteFn);
+        await parallelIter(matched, (p) => {
           const producer = produced.produced[p];
           return this.needPath(
             p,

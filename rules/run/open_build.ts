@@ -14,6 +14,8 @@
  */
 import { Store } from "../../memo/persist/store.ts";
 import { verifyRoot } from "../../memo/verify_root.ts";
+import { digestOf } from "../../memo/stat/digest.ts";
+import { installStandIns, RemoteOutputLog } from "./remote_outputs.ts";
 import { dirnamePath as dirname, joinPath as join } from "../../memo/stat/paths.ts";
 import { findBuildFile } from "../project/build_file.ts";
 import type { Reporter } from "../report/reporter.ts";
@@ -64,16 +66,33 @@ export async function openRequest(options: RunBuildOptions = {}): Promise<Opened
   const stateDir = join(root, STATE_DIR);
   const lock = await lockState(stateDir, reporter, options.signal);
   let store: Store | undefined;
+  let remoteOutputs: RemoteOutputLog | undefined;
   try {
     store = new Store(stateDir, (m) => reporter.note?.(m), { lazy: true, roots: isRequest });
-    const verdict = verifyRoot(store, requestId(requestKey(targets, options.check)), root);
+    // Outputs left on a remote executor count as present (the check asks the record).
+    remoteOutputs = new RemoteOutputLog(stateDir, { note: (m) => reporter.note?.(m) });
+    const id = requestId(requestKey(targets, options.check));
+    const remote = remoteOutputs.remoteCount > 0;
+    const uninstall = remoteOutputs.paths().length > 0
+      ? installStandIns(root, remoteOutputs.standIns(root))
+      : undefined;
+    let verdict;
+    try {
+      verdict = verifyRoot(store, id, root);
+    } finally {
+      uninstall?.();
+    }
     // Files whose stat fields moved but not their content keep their new
     // fields: the next check does not hash them again.
     if (verdict.refreshed.length > 0) store.append(store.lastRun + 1, verdict.refreshed);
     // A replay of what up-to-date actions printed needs their values: the builder's.
-    if (!verdict.upToDate || options.replay) {
-      return { upToDate: false, state: { file, lock, store, verdict } };
+    if (
+      !verdict.upToDate || options.replay ||
+      (remote && !await remoteSettled(remoteOutputs, id, options))
+    ) {
+      return { upToDate: false, state: { file, lock, store, verdict, remoteOutputs } };
     }
+    remoteOutputs.close();
     store.close();
     lock.close();
     reporter.buildStarted?.({ trigger: [] });
@@ -91,10 +110,38 @@ export async function openRequest(options: RunBuildOptions = {}): Promise<Opened
       result: { ok: true, ran: [], failed: [], file, dryRun: false, durationMs },
     };
   } catch (error) {
+    remoteOutputs?.close();
     store?.close();
     lock.close();
     throw error;
   }
+}
+
+/**
+ * Whether a request that is up to date needs nothing of the outputs left
+ * on the remote executor: under `--remote-download minimal`, none of the
+ * files it asked for is among them; otherwise, there are none (a build
+ * without minimal fetches them all).
+ */
+async function remoteSettled(
+  log: RemoteOutputLog,
+  id: string,
+  options: RunBuildOptions,
+): Promise<boolean> {
+  let download;
+  try {
+    const { remoteExecutionOptionsFromEnv } = await import("../remote/executor_options.ts");
+    const remote = options.remote === false
+      ? undefined
+      : options.remote ?? remoteExecutionOptionsFromEnv((name) => Deno.env.get(name));
+    download = remote?.download ?? "all";
+  } catch {
+    // The builder says what is wrong with the settings.
+    return false;
+  }
+  if (download !== "minimal") return false;
+  const requested = log.requested(digestOf(id));
+  return requested !== undefined && requested.every((path) => log.remoteOnly(path) === undefined);
 }
 
 /**
