@@ -122,10 +122,7 @@ function makeSpawner(): DirectSpawner | null {
   if (Deno.env.get("BARCHAN_SPAWN") === "deno") return null;
   let libc: Libc;
   try {
-    const library = Deno.dlopen("libc.so.6", { ...SYMBOLS, environ: { type: "pointer" } });
-    libc = library.symbols;
-    environPointer = library.symbols.environ;
-    if (environPointer === null) return null;
+    libc = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
   } catch {
     // No FFI permission, another C library, or a glibc older than 2.29.
     return null;
@@ -179,6 +176,13 @@ async function startChild(
     keep.push(bytes);
     return bytes;
   };
+  const pointers = (texts: readonly string[]): BigUint64Array => {
+    const array = new BigUint64Array(texts.length + 1);
+    texts.forEach((text, i) => {
+      array[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(kept(text))));
+    });
+    return array;
+  };
   const actions = new Uint8Array(OPAQUE_BYTES);
   const attributes = new Uint8Array(OPAQUE_BYTES);
   libc.posix_spawn_file_actions_init(actions);
@@ -199,10 +203,10 @@ async function startChild(
     if (options.cwd !== undefined) {
       libc.posix_spawn_file_actions_addchdir_np(actions, kept(options.cwd));
     }
-    const argv = stringArray([program, ...args], keep);
-    const envp = options.clearEnv || Object.keys(options.env ?? {}).length > 0
-      ? stringArray(mergedEnvironment(options), keep)
-      : environ();
+    const environment = options.clearEnv ? {} : Deno.env.toObject();
+    Object.assign(environment, options.env);
+    const argv = pointers([program, ...args]);
+    const envp = pointers(Object.entries(environment).map(([k, v]) => `${k}=${v}`));
     const pid = new Int32Array(1);
     const error = await libc.posix_spawn(pid, kept(program), actions, attributes, argv, envp);
     // Reachable until here, whatever the collector thinks of the call.
@@ -227,56 +231,6 @@ async function startChild(
     libc.posix_spawn_file_actions_destroy(actions);
   }
 }
-
-/**
- * A NULL-terminated array of pointers to `texts` as C strings, all in one
- * buffer pushed onto `keep`.
- */
-function stringArray(texts: readonly string[], keep: Uint8Array[]): BigUint64Array {
-  const parts = texts.map((text) => encoder.encode(text));
-  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length + 1, 0));
-  keep.push(bytes);
-  const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
-  const array = new BigUint64Array(texts.length + 1);
-  let offset = 0;
-  parts.forEach((part, i) => {
-    bytes.set(part, offset);
-    array[i] = base + BigInt(offset);
-    offset += part.length + 1;
-  });
-  return array;
-}
-
-function mergedEnvironment(options: DirectSpawnOptions): string[] {
-  const environment = options.clearEnv ? {} : Deno.env.toObject();
-  Object.assign(environment, options.env);
-  return Object.entries(environment).map(([name, value]) => `${name}=${value}`);
-}
-
-/**
- * A copy of the C library's `environ`, the process's environment, which
- * Deno.env reads and changes: the pointers copied now, on the main thread,
- * since setenv() may move the array while the child is being started; the
- * strings stay (glibc never frees them).
- */
-function environ(): BigUint64Array {
-  const view = new Deno.UnsafePointerView(environPointer!);
-  const table = view.getPointer();
-  if (table === null) return new BigUint64Array(1);
-  const entries = new Deno.UnsafePointerView(table);
-  const values: bigint[] = [];
-  for (let offset = 0;; offset += 8) {
-    const entry = entries.getBigUint64(offset);
-    if (entry === 0n) break;
-    values.push(entry);
-  }
-  const copy = new BigUint64Array(values.length + 1);
-  copy.set(values);
-  return copy;
-}
-
-/** The address of glibc's `environ` variable, set with the spawner. */
-let environPointer: Deno.PointerObject | null = null;
 
 /** The error Deno.Command#spawn would throw for `errno`. */
 function spawnError(errno: number, program: string, cwd: string | undefined): Error {
