@@ -80,15 +80,9 @@ export interface ChildStopper {
   signal(signal: Deno.Signal, childAlive: boolean): void;
 }
 
-/** What a stopper needs of a child: Deno.ChildProcess has it. */
-export interface Signallable {
-  readonly pid: number;
-  kill(signal: Deno.Signal): void;
-}
-
 /** The stopper of a child started in `mode`. */
 export function stopperOf(
-  child: Signallable,
+  child: Deno.ChildProcess,
   mode: ChildMode = defaultChildMode(),
 ): ChildStopper {
   if (mode === "tree") return new ProcessTree(child.pid);
@@ -113,7 +107,7 @@ function killQuietly(kill: () => void): void {
  * means the child has not called setsid() so far: the child itself is
  * signalled instead.
  */
-function killGroup(child: Signallable, signal: Deno.Signal, leaderAlive: boolean): void {
+function killGroup(child: Deno.ChildProcess, signal: Deno.Signal, leaderAlive: boolean): void {
   try {
     Deno.kill(-child.pid, signal);
   } catch (error) {

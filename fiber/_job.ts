@@ -21,17 +21,6 @@ import {
   readText,
   stopperOf,
 } from "./_child_process.ts";
-import { directSpawner } from "./_posix_spawn.ts";
-
-/** What the job uses of a child, whichever way it was started. */
-interface Child {
-  readonly pid: number;
-  readonly status: Promise<Deno.CommandStatus>;
-  readonly stdout: ReadableStream<Uint8Array>;
-  readonly stderr: ReadableStream<Uint8Array>;
-  readonly stdin?: WritableStream<Uint8Array>;
-  kill(signal: Deno.Signal): void;
-}
 
 const encoder = new TextEncoder();
 
@@ -123,17 +112,15 @@ export class Job {
       this.#throwIfCancelled();
     }
     const start = performance.now();
-    let child: Child;
+    let child: Deno.ChildProcess;
     try {
-      child = await this.#spawn(input !== undefined, pipeMode(stdout), pipeMode(stderr));
+      child = this.#spawn(input !== undefined, pipeMode(stdout), pipeMode(stderr));
     } catch (error) {
       if (input instanceof ReadableStream) await input.cancel();
       throw error;
     }
     this.#stopper = stopperOf(child);
     void child.status.then(() => this.#reaped = true);
-    // Cancelled while the spawn was under way: stop what was started.
-    if (this.#cancelled !== undefined) this.#kill();
     try {
       this.#onSpawn?.(child.pid);
     } catch (error) {
@@ -166,12 +153,12 @@ export class Job {
   }
 
   async #wait(
-    child: Child,
+    child: Deno.ChildProcess,
     input: Uint8Array | ReadableStream<Uint8Array> | undefined,
     stdout: SpawnOutput,
     stderr: SpawnOutput,
   ): Promise<SpawnResult> {
-    const feeding = input === undefined ? undefined : feed(child.stdin!, input);
+    const feeding = input === undefined ? undefined : feed(child.stdin, input);
     try {
       // A failing sink stops the child at once rather than when it exits.
       const onFailure = (error: unknown): never => {
@@ -197,24 +184,9 @@ export class Job {
     }
   }
 
-  /**
-   * Starts the child: off the main thread where the platform allows it
-   * (_posix_spawn.ts), through Deno.Command otherwise.
-   */
-  async #spawn(stdin: boolean, stdout: Pipe, stderr: Pipe): Promise<Child> {
+  #spawn(stdin: boolean, stdout: Pipe, stderr: Pipe): Deno.ChildProcess {
     const options = this.options;
     try {
-      const atExit = options.outputAtExit === true ||
-        (typeof options.stdout !== "function" && typeof options.stderr !== "function");
-      const direct = stdin || !atExit ? null : directSpawner()?.spawn(this.program, this.args, {
-        cwd: options.cwd,
-        env: options.env,
-        clearEnv: options.clearEnv,
-        stdout,
-        stderr,
-      });
-      const started = direct ? await direct : null;
-      if (started !== null) return started;
       return childCommand(this.program, this.args, {
         cwd: options.cwd,
         env: options.env,

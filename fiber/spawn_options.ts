@@ -105,15 +105,6 @@ export interface SpawnOptions {
    * @default {undefined}
    */
   label?: string;
-  /**
-   * Whether output sinks (functions given as `stdout` or `stderr`) may get
-   * the output only once the process has exited, rather than as it is
-   * written. On Linux this lets the process be started off the main thread,
-   * which then goes on with other work: about 1 ms a command.
-   *
-   * @default {false}
-   */
-  outputAtExit?: boolean;
 }
 
 /**

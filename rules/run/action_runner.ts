@@ -683,8 +683,6 @@ export class ActionRunner {
         stderr,
         signal: this.signal,
         label: rule.id,
-        // Shown when the action is over: the process may start off the main thread.
-        outputAtExit: true,
       });
       return { durationMs: result.durationMs };
     } finally {
