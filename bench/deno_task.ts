@@ -225,6 +225,14 @@ async function measure(
       }
     }
   }
+  // The build server of barchan's tree would write there while the tree is deleted.
+  const barchan = trees.barchan;
+  await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", barchan.command[1][2], "server", "stop", "-C", barchan.dir],
+    env: barchan.env,
+    stdout: "null",
+    stderr: "null",
+  }).output();
   return { project: p, runs: result };
 }
 
