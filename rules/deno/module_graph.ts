@@ -102,7 +102,7 @@ async function computeGraph(entries: readonly string[]): Promise<ModuleGraph> {
   const ready = () => {
     if (prepared) return;
     prepared = true;
-    if (--preparing === 0) runOpenBatches();
+    preparing--;
   };
   try {
     return await graphAfterPreparing(entries, ready);
@@ -166,11 +166,15 @@ async function graphAfterPreparing(
 }
 
 /**
- * The longest a graph waits for others to share its `deno info`, in
- * milliseconds: they are waited for while they are being prepared (their
- * entries built and the configuration read), no longer.
+ * A batch of graphs runs its `deno info` once no graph joined it for this
+ * long and none is being prepared (its entries built, the configuration
+ * read), in milliseconds: the graphs an edit affects are asked for as the
+ * engine reaches each rule that uses one, a few milliseconds apart.
  */
-const SHARE_WINDOW_MS = 50;
+const QUIET_MS = 20;
+
+/** The longest a batch waits for more graphs, in milliseconds. */
+const MAX_WAIT_MS = 100;
 
 /** Graph computations between their start and their first `deno info` request. */
 let preparing = 0;
@@ -180,6 +184,7 @@ interface SharedInfo {
   readonly root: string;
   readonly lock: string | undefined;
   readonly services: BuildServices | undefined;
+  readonly opened: number;
   timer?: ReturnType<typeof setTimeout>;
   readonly entries: Set<string>;
   readonly waiters: {
@@ -208,22 +213,28 @@ function sharedInfo(
 ): Promise<unknown> {
   const key = `${root}\0${lock ?? ""}`;
   let batch = openBatches.get(key);
-  if (batch !== undefined && batch.services !== services) runBatch(key);
-  if (batch === undefined || batch.services !== services) {
-    const opened: SharedInfo = { root, lock, services, entries: new Set(), waiters: [] };
-    opened.timer = setTimeout(() => runBatch(key), SHARE_WINDOW_MS);
-    batch = opened;
-    openBatches.set(key, opened);
+  // One build's graphs share a run (their services differ by the memo call they serve).
+  const sameBuild = batch?.services?.scheduler === services?.scheduler;
+  if (batch !== undefined && !sameBuild) runBatch(key);
+  if (batch === undefined || !sameBuild) {
+    const opened = performance.now();
+    batch = { root, lock, services, opened, entries: new Set(), waiters: [] };
+    openBatches.set(key, batch);
   }
   for (const entry of entries) batch.entries.add(entry);
+  armTimer(key, batch);
   const waiters = batch.waiters;
-  // A graph still being prepared runs it when it is ready (computeGraph).
-  if (preparing === 0) queueMicrotask(() => runBatch(key));
   return new Promise((resolve, reject) => waiters.push({ entries, resolve, reject }));
 }
 
-function runOpenBatches(): void {
-  for (const key of [...openBatches.keys()]) runBatch(key);
+/** Runs the batch after a quiet moment, or later while a graph is being prepared. */
+function armTimer(key: string, batch: SharedInfo): void {
+  clearTimeout(batch.timer);
+  const left = batch.opened + MAX_WAIT_MS - performance.now();
+  batch.timer = setTimeout(() => {
+    if (preparing > 0 && performance.now() < batch.opened + MAX_WAIT_MS) armTimer(key, batch);
+    else runBatch(key);
+  }, Math.max(0, Math.min(QUIET_MS, left)));
 }
 
 function runBatch(key: string): void {
