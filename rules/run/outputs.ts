@@ -38,7 +38,7 @@
 import { dirname, join } from "node:path";
 import { digestOfFile } from "../../memo/mod.ts";
 import { OUTPUTS_LOG, STATE_DIR } from "../state.ts";
-import { naming } from "./os_errors.ts";
+import { LogFile } from "./_log_file.ts";
 import { lineSum, parseSum, summedLine } from "./_line_sum.ts";
 import { isDirDigest, isRealDirectory } from "./dir_targets.ts";
 
@@ -75,14 +75,8 @@ export class OutputLog {
   #path: string;
   #root: string;
   #entries = new Map<string, string>();
-  #file: Deno.FsFile | undefined;
   #encoder = new TextEncoder();
-  /** The file is not as this log would write it: rewrite it before appending. */
-  #stale = false;
-  /** Lines in the file, loaded and appended. */
-  #lines = 0;
-  /** Bytes the file holds, up to the end of its last whole line. */
-  #size = 0;
+  #file: LogFile;
   /** Written into a new state directory (handOver): nothing more is recorded. */
   #handedOver = false;
 
@@ -93,6 +87,7 @@ export class OutputLog {
    */
   constructor(stateDir: string, options: OutputLogOptions = {}) {
     this.#path = join(stateDir, OUTPUTS_LOG);
+    this.#file = new LogFile(this.#path, HEADER);
     this.#root = options.root ?? join(stateDir, ...STATE_DIR.split("/").map(() => ".."));
     let bytes = new Uint8Array();
     try {
@@ -102,7 +97,7 @@ export class OutputLog {
     }
     if (bytes.length === 0) {
       // Written whole at the end, so that the next build finds it.
-      this.#stale = true;
+      this.#file.stale = true;
       const recovered = this.#recover(new Map(), options.recorded);
       if (recovered > 0) {
         options.note?.(
@@ -133,7 +128,7 @@ export class OutputLog {
   #read(bytes: Uint8Array): string | undefined {
     const header = this.#encoder.encode(HEADER);
     if (!startsWith(bytes, header)) {
-      this.#stale = true;
+      this.#file.stale = true;
       return `it does not start with "${HEADER.trim()}": damaged, or written by an older barchan`;
     }
     const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -148,22 +143,22 @@ export class OutputLog {
     let problem: string | undefined;
     let line = 1;
     let at = header.length;
-    this.#size = at;
+    this.#file.size = at;
     while (at < bytes.length) {
       line++;
       const end = bytes.indexOf(NEWLINE, at);
       if (end < 0) {
         // Cut short by a crash: its claim never took effect.
-        this.#stale = true;
+        this.#file.stale = true;
         break;
       }
       const why = this.#apply(bytes, at, end, text, decoder);
       if (why !== undefined) problem ??= `line ${line}: ${why}`;
-      else this.#lines++;
+      else this.#file.lines++;
       at = end + 1;
-      this.#size = at;
+      this.#file.size = at;
     }
-    if (problem !== undefined) this.#stale = true;
+    if (problem !== undefined) this.#file.stale = true;
     return problem;
   }
 
@@ -306,8 +301,7 @@ export class OutputLog {
    * from now on stays in memory, for {@linkcode OutputLog.handOver}.
    */
   stopRecording(): void {
-    this.#file?.close();
-    this.#file = undefined;
+    this.#file.close();
     this.#handedOver = true;
   }
 
@@ -344,57 +338,26 @@ export class OutputLog {
   /** Closes the log, rewritten first when it holds many more lines than entries. */
   close(): void {
     if (this.#handedOver) return;
-    this.#file?.close();
-    this.#file = undefined;
-    const overgrown = this.#lines > REWRITE_MIN_LINES && this.#lines > 2 * this.#entries.size;
-    if (this.#stale || overgrown) this.#rewrite();
+    this.#file.close();
+    const lines = this.#file.lines;
+    const overgrown = lines > REWRITE_MIN_LINES && lines > 2 * this.#entries.size;
+    if (this.#file.stale || overgrown) this.#rewrite();
   }
 
   #rewrite(): void {
-    let text = HEADER;
+    let text = "";
     for (const [path, digest] of this.#entries) {
       text += summedLine(digest === CLAIMED ? `c\t${path}` : `w\t${path}\t${digest}`);
     }
-    const tmp = this.#path + ".tmp";
-    const bytes = this.#encoder.encode(text);
-    Deno.writeFileSync(tmp, bytes);
-    Deno.renameSync(tmp, this.#path);
-    this.#stale = false;
-    this.#lines = this.#entries.size;
-    this.#size = bytes.length;
+    this.#file.replace(text, this.#entries.size);
   }
 
   /** Appends lines saying what changed in the entries (already changed). */
   #append(text: string, lines: number): void {
     if (text === "" || this.#handedOver) return;
-    if (this.#stale) {
-      // Written whole, the entries as they are now: the new lines included.
-      this.#rewrite();
-      return;
-    }
-    if (this.#file === undefined) {
-      const file = Deno.openSync(this.#path, { create: true, read: true, write: true });
-      if (this.#size === 0) writeAll(file, this.#encoder.encode(HEADER));
-      this.#size = Math.max(this.#size, HEADER.length);
-      file.seekSync(this.#size, Deno.SeekMode.Start);
-      this.#file = file;
-    }
-    const bytes = this.#encoder.encode(text);
-    try {
-      writeAll(this.#file, bytes);
-    } catch (error) {
-      // A disk that filled up midway: the lines written in part are cut off,
-      // so that the next one starts on a line of its own.
-      try {
-        this.#file.truncateSync(this.#size);
-        this.#file.seekSync(this.#size, Deno.SeekMode.Start);
-      } catch {
-        this.#stale = true;
-      }
-      throw naming(error, "write", this.#path);
-    }
-    this.#size += bytes.length;
-    this.#lines += lines;
+    // Written whole, the entries as they are now: the new lines included.
+    if (this.#file.stale) this.#rewrite();
+    else this.#file.append(text, lines);
   }
 }
 
@@ -441,11 +404,6 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   if (bytes.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
   return true;
-}
-
-function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
 }
 
 function plural(n: number): string {

@@ -31,7 +31,7 @@ import { type FileStandIns, setFileStandIns } from "../../memo/leaves/stand_ins.
 import { joinPath as join } from "../../memo/stat/paths.ts";
 import { REMOTE_OUTPUTS_LOG } from "../state.ts";
 import { lineSum, parseSum, summedLine } from "./_line_sum.ts";
-import { naming } from "./os_errors.ts";
+import { LogFile } from "./_log_file.ts";
 
 /** The first line: the format's name and version. */
 const HEADER = "barchan remote outputs 1\n";
@@ -117,12 +117,8 @@ export class RemoteOutputLog {
   readonly #path: string;
   #entries = new Map<string, RemoteOutput>();
   #requests = new Map<string, readonly string[]>();
-  #file: Deno.FsFile | undefined;
   #encoder = new TextEncoder();
-  /** The file is not as this log would write it: rewrite it before appending. */
-  #stale = false;
-  #lines = 0;
-  #size = 0;
+  #file: LogFile;
   /** How many entries are remote, not fetched; -1 when not counted since they changed. */
   #remoteCount = -1;
   /** Its state directory was deleted or replaced: nothing more is written. */
@@ -135,6 +131,7 @@ export class RemoteOutputLog {
    */
   constructor(stateDir: string, options: RemoteOutputLogOptions = {}) {
     this.#path = join(stateDir, REMOTE_OUTPUTS_LOG);
+    this.#file = new LogFile(this.#path, HEADER);
     let bytes: Uint8Array;
     try {
       bytes = Deno.readFileSync(this.#path);
@@ -148,7 +145,7 @@ export class RemoteOutputLog {
     const lost = this.#entries.size;
     this.#entries.clear();
     this.#requests.clear();
-    this.#stale = true;
+    this.#file.stale = true;
     options.note?.(
       `${REMOTE_OUTPUTS_LOG} is damaged (${problem}): the ${lost} output${
         lost === 1 ? "" : "s"
@@ -283,19 +280,18 @@ export class RemoteOutputLog {
    * a long-lived process, and what it holds now is another build's.
    */
   abandon(): void {
-    this.#file?.close();
-    this.#file = undefined;
+    this.#file.close();
     this.#abandoned = true;
   }
 
   /** Closes the log, rewritten first when it is damaged or holds many more lines than entries. */
   close(): void {
     if (this.#abandoned) return;
-    this.#file?.close();
-    this.#file = undefined;
+    this.#file.close();
     const live = this.#entries.size + this.#requests.size;
-    const overgrown = this.#lines > REWRITE_MIN_LINES && this.#lines > 2 * live;
-    if (this.#stale || overgrown) this.#rewrite();
+    const lines = this.#file.lines;
+    const overgrown = lines > REWRITE_MIN_LINES && lines > 2 * live;
+    if (this.#file.stale || overgrown) this.#rewrite();
   }
 
   #read(bytes: Uint8Array): string | undefined {
@@ -304,13 +300,13 @@ export class RemoteOutputLog {
     const decoder = new TextDecoder("utf-8", { fatal: true });
     let at = header.length;
     let line = 1;
-    this.#size = at;
+    this.#file.size = at;
     while (at < bytes.length) {
       line++;
       const end = bytes.indexOf(NEWLINE, at);
       if (end < 0) {
         // Cut short by a crash: what it said was not relied on.
-        this.#stale = true;
+        this.#file.stale = true;
         break;
       }
       const lastTab = end - 9;
@@ -325,9 +321,9 @@ export class RemoteOutputLog {
         return `line ${line}: not UTF-8`;
       }
       if (!this.#apply(body.split("\t"))) return `line ${line}: not an entry`;
-      this.#lines++;
+      this.#file.lines++;
       at = end + 1;
-      this.#size = at;
+      this.#file.size = at;
     }
     return undefined;
   }
@@ -345,7 +341,7 @@ export class RemoteOutputLog {
   }
 
   #rewrite(): void {
-    let text = HEADER;
+    let text = "";
     for (const [path, { digest, fetched }] of this.#entries) {
       text += summedLine(
         fetched === undefined ? `o\t${path}\t${digest}` : `m\t${path}\t${digest}\t${fetched}`,
@@ -354,52 +350,13 @@ export class RemoteOutputLog {
     for (const [request, paths] of this.#requests) {
       text += summedLine(["q", request, ...paths].join("\t"));
     }
-    const bytes = this.#encoder.encode(text);
-    const tmp = this.#path + ".tmp";
-    try {
-      Deno.writeFileSync(tmp, bytes);
-      Deno.renameSync(tmp, this.#path);
-    } catch (error) {
-      throw naming(error, "write", this.#path);
-    }
-    this.#stale = false;
-    this.#lines = this.#entries.size + this.#requests.size;
-    this.#size = bytes.length;
+    this.#file.replace(text, this.#entries.size + this.#requests.size);
   }
 
   #append(text: string): void {
     if (this.#abandoned) return;
-    if (this.#stale) {
-      this.#rewrite();
-      return;
-    }
-    if (this.#file === undefined) {
-      let file: Deno.FsFile;
-      try {
-        file = Deno.openSync(this.#path, { create: true, read: true, write: true });
-      } catch (error) {
-        throw naming(error, "write", this.#path);
-      }
-      if (this.#size === 0) writeAll(file, this.#encoder.encode(HEADER));
-      this.#size = Math.max(this.#size, HEADER.length);
-      file.seekSync(this.#size, Deno.SeekMode.Start);
-      this.#file = file;
-    }
-    const bytes = this.#encoder.encode(text);
-    try {
-      writeAll(this.#file, bytes);
-    } catch (error) {
-      // A line written in part would damage the log: cut it off, or rewrite.
-      try {
-        this.#file.truncateSync(this.#size);
-        this.#file.seekSync(this.#size, Deno.SeekMode.Start);
-      } catch {
-        this.#stale = true;
-      }
-      throw naming(error, "write", this.#path);
-    }
-    this.#size += bytes.length;
-    this.#lines++;
+    if (this.#file.stale) this.#rewrite();
+    else this.#file.append(text, 1);
   }
 }
 
@@ -472,9 +429,4 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   if (bytes.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
   return true;
-}
-
-function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
 }
