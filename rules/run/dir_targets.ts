@@ -132,20 +132,9 @@ export function treeDigestOf(lines: readonly string[]): string {
  */
 export function treeFiles(root: string, dir: string): string[] {
   const out: string[] = [];
-  const walk = (rel: string) => {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = [...Deno.readDirSync(join(root, rel))];
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const path = `${rel}/${entry.name}`;
-      if (entry.isDirectory) walk(path);
-      else out.push(path);
-    }
-  };
-  walk(dir);
+  walkTree(root, dir, (_rel, entries) => {
+    for (const { path, entry } of entries) if (!entry.isDirectory) out.push(path);
+  });
   return out.sort();
 }
 
@@ -170,6 +159,18 @@ export function treeFiles(root: string, dir: string): string[] {
  */
 export function treeEmptyDirs(root: string, dir: string): string[] {
   const out: string[] = [];
+  walkTree(root, dir, (rel, entries) => {
+    if (entries.length === 0 && rel !== dir) out.push(rel);
+  });
+  return out.sort();
+}
+
+/** Calls `visit` with each directory of the tree under `dir` and its entries; unreadable ones are skipped. */
+function walkTree(
+  root: string,
+  dir: string,
+  visit: (rel: string, entries: { path: string; entry: Deno.DirEntry }[]) => void,
+): void {
   const walk = (rel: string) => {
     let entries: Deno.DirEntry[];
     try {
@@ -177,11 +178,11 @@ export function treeEmptyDirs(root: string, dir: string): string[] {
     } catch {
       return;
     }
-    if (entries.length === 0 && rel !== dir) out.push(rel);
-    for (const entry of entries) if (entry.isDirectory) walk(`${rel}/${entry.name}`);
+    const named = entries.map((entry) => ({ path: `${rel}/${entry.name}`, entry }));
+    visit(rel, named);
+    for (const { path, entry } of named) if (entry.isDirectory) walk(path);
   };
   walk(dir);
-  return out.sort();
 }
 
 /**
