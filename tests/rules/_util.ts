@@ -215,3 +215,29 @@ export async function fixtureFiles(name: string): Promise<Files> {
   files["build.ts"] = template.replaceAll("@MOD@", MOD);
   return files;
 }
+
+/**
+ * Every entry under `dir` but `skip` (barchan's state), as a sorted record:
+ * its kind, and a file's executable bit and content or a link's target.
+ */
+export async function treeListing(dir: string, skip: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (rel: string) => {
+    for await (const entry of Deno.readDir(join(dir, rel))) {
+      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (path === skip) continue;
+      const abs = join(dir, path);
+      const info = await Deno.lstat(abs);
+      if (info.isSymlink) out[path] = `link ${await Deno.readLink(abs)}`;
+      else if (info.isDirectory) {
+        out[path] = "dir";
+        await walk(path);
+      } else {
+        const x = (info.mode! & 0o111) !== 0 ? "x" : "-";
+        out[path] = `file ${x} ${await Deno.readTextFile(abs)}`;
+      }
+    }
+  };
+  await walk("");
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a < b ? -1 : 1));
+}

@@ -12,7 +12,7 @@ import type { ActionFinished } from "../../../rules/report/reporter.ts";
 import type { RemoteExecutionOptions } from "../../../rules/remote/executor_options.ts";
 import { GrpcCache } from "../../../rules/remote/grpc_cache.ts";
 import { type DirOutput, readDirOutput } from "../../../rules/run/dir_output.ts";
-import { MOD, writeFiles } from "../_util.ts";
+import { MOD, treeListing, writeFiles } from "../_util.ts";
 import { withBuildStream, withExecutor, withTempDir } from "./_util.ts";
 
 const PROJECT = `import { dir, rule, sh } from "${MOD}";
@@ -63,28 +63,8 @@ async function buildWith(
   return { finished, notes, remotely, restored };
 }
 
-/** Every entry under `dir` but barchan's state: kind, content or link target, executable bit. */
-async function listing(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (rel: string) => {
-    for await (const entry of Deno.readDir(join(dir, rel))) {
-      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
-      if (path === "_build") continue;
-      const abs = join(dir, path);
-      const info = await Deno.lstat(abs);
-      if (info.isSymlink) out[path] = `link ${await Deno.readLink(abs)}`;
-      else if (info.isDirectory) {
-        out[path] = "dir";
-        await walk(path);
-      } else {
-        const x = (info.mode! & 0o111) !== 0 ? "x" : "-";
-        out[path] = `file ${x} ${await Deno.readTextFile(abs)}`;
-      }
-    }
-  };
-  await walk("");
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a < b ? -1 : 1));
-}
+/** Every entry under `dir` but barchan's state. */
+const listing = (dir: string) => treeListing(dir, "_build");
 
 Deno.test("a directory target runs remotely, a later remote command reads it, and a second checkout restores both", async () => {
   await withExecutor({ workers: 2 }, async (server) => {

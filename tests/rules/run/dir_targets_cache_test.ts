@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { build, type BuildResult } from "../../../mod.ts";
 import type { ActionCacheOptions } from "../../../rules/cache/cache_options.ts";
 import { nginxTest } from "../../_servers/nginx.ts";
-import { cliWithEnv, MOD, recorder, writeFiles } from "../_util.ts";
+import { cliWithEnv, MOD, recorder, treeListing, writeFiles } from "../_util.ts";
 
 /** A docs-like tree from a list of pages, and a dependent listing it. */
 function project(log: string): Record<string, string> {
@@ -36,28 +36,8 @@ rule({
   };
 }
 
-/** Every entry under `dir` but barchan's state: kind, content or link target, executable bit. */
-async function listing(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (rel: string) => {
-    for await (const entry of Deno.readDir(join(dir, rel))) {
-      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
-      if (path === ".barchan") continue;
-      const abs = join(dir, path);
-      const info = await Deno.lstat(abs);
-      if (info.isSymlink) out[path] = `link ${await Deno.readLink(abs)}`;
-      else if (info.isDirectory) {
-        out[path] = "dir";
-        await walk(path);
-      } else {
-        const x = (info.mode! & 0o111) !== 0 ? "x" : "-";
-        out[path] = `file ${x} ${await Deno.readTextFile(abs)}`;
-      }
-    }
-  };
-  await walk("");
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a < b ? -1 : 1));
-}
+/** Every entry under `dir` but barchan's state. */
+const listing = (dir: string) => treeListing(dir, ".barchan");
 
 async function buildWith(root: string, cache: ActionCacheOptions) {
   const reporter = recorder();
