@@ -5,7 +5,6 @@
 // and stored in BuildStream's CAS, the Tree and every file.
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { build } from "../../../mod.ts";
 import type { ActionCacheOptions } from "../../../rules/cache/cache_options.ts";
 import type { ActionFinished } from "../../../rules/report/reporter.ts";
