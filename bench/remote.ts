@@ -11,7 +11,10 @@
  *    be restored from the executor's action cache, none run;
  * 4. in a fresh checkout on a new executor that is stopped once a tenth of
  *    the outputs are back: the build must succeed, the rest run here, with
- *    one warning, the outputs again byte for byte the local ones.
+ *    one warning, the outputs again byte for byte the local ones;
+ * 5. in a fresh checkout on a new executor with `--remote-download minimal`:
+ *    only the file the default alias names (`out/all`) may be downloaded,
+ *    byte for byte the local one; then once more, which must run nothing.
  *
  * Each build gets a cache directory of its own. The times, the ratio of the
  * local build's to the remote one's, and the checks are printed as markdown
@@ -132,7 +135,7 @@ async function main(args: string[]): Promise<number> {
   await Deno.remove(work, { recursive: true }).catch(() => {});
   const trees: Record<string, string> = {};
   let rules = 0;
-  for (const name of ["local", "remote", "again", "stopped"]) {
+  for (const name of ["local", "remote", "again", "stopped", "minimal"]) {
     const generated = await generate(join(work, name), { n, sleepMs });
     trees[name] = generated.trees.barchan;
     rules = generated.rules;
@@ -181,6 +184,18 @@ async function main(args: string[]): Promise<number> {
     await executor.stop();
   }
 
+  executor = (await startTestExecutor({ workers }))!;
+  let minimal: Built, minimalAgain: Built;
+  try {
+    console.error("a fresh checkout, --remote-download minimal, twice...");
+    const args = [...remoteArgs(), "--remote-download", "minimal"];
+    minimal = await buildTree(trees.minimal, cache("minimal"), args);
+    minimalAgain = await buildTree(trees.minimal, cache("minimal"), args);
+  } finally {
+    await executor.stop();
+  }
+  const downloaded = await outputs(trees.minimal);
+
   const checks = {
     localOk: local.code === 0 && counts(local.summary).ran === rules,
     remoteOk: remote.code === 0 && counts(remote.summary).remote === rules,
@@ -190,6 +205,10 @@ async function main(args: string[]): Promise<number> {
     againIdentical: sameOutputs(expected, await outputs(trees.again)),
     stoppedOk: stopped.code === 0 && stopped.warnings.length === 1,
     stoppedIdentical: sameOutputs(expected, await outputs(trees.stopped)),
+    minimalOk: minimal.code === 0 && counts(minimal.summary).remote === rules,
+    minimalOnlyRequested: downloaded.size === 1 &&
+      sameOutputs(new Map([["out/all", expected.get("out/all")!]]), downloaded),
+    minimalAgainNothing: minimalAgain.code === 0 && counts(minimalAgain.summary).ran === 0,
   };
   const ratio = local.seconds / remote.seconds;
   const row = (name: string, built: Built) =>
@@ -208,6 +227,8 @@ async function main(args: string[]): Promise<number> {
     row(`remote, --remote-jobs ${workers}, -j ${jobs}`, remote),
     row("fresh checkout, empty local cache, executor", again),
     row("fresh checkout, executor stopped mid-build", stopped),
+    row("fresh checkout, --remote-download minimal", minimal),
+    row("the same, again", minimalAgain),
     "",
     `Local / remote: ${ratio.toFixed(1)}×.`,
     "",
@@ -215,6 +236,8 @@ async function main(args: string[]): Promise<number> {
     ".",
     "",
     `Warnings of the stopped build: ${stopped.warnings.join(" / ") || "none"}`,
+    "",
+    `Files under out/ after the minimal build: ${downloaded.size} (the local build wrote ${expected.size}).`,
     "",
   ].join("\n");
   console.log(report);
