@@ -237,6 +237,8 @@ export class Builder {
   readonly #executor: BuildExecutor;
   #options: BuilderOptions;
   #reporter: Reporter;
+  /** The reporter of the build under way, which also gets the builder's own notes. */
+  #active: Reporter | undefined;
   #outputs: OutputLog;
   /** Outputs left on the remote executor (`--remote-download minimal`). */
   #remote: RemoteFiles;
@@ -275,7 +277,7 @@ export class Builder {
       root: this.root,
       readOnly: options.dryRun,
       roots: isRequest,
-      onWarning: (m) => this.#reporter.note?.(m),
+      onWarning: (m) => this.#note(m),
     });
     // What a load could not track is read again in every process.
     // (Not crypto.randomUUID(): the crypto global costs 10 ms to load.)
@@ -285,11 +287,11 @@ export class Builder {
     this.#loadDirty = state.verdict !== undefined && (load < 0 || !state.verdict.isClean(load));
     this.engine.setInput(LOST_INPUT, "");
     const remoteLog = state.remoteOutputs ??
-      new RemoteOutputLog(stateDir, { note: (m) => this.#reporter.note?.(m) });
+      new RemoteOutputLog(stateDir, { note: (m) => this.#note(m) });
     this.#outputs = new OutputLog(stateDir, {
       root: this.root,
       recorded: () => withFetched(recordedOutputs(this.engine), remoteLog),
-      note: (m) => this.#reporter.note?.(m),
+      note: (m) => this.#note(m),
     });
     this.scheduler = options.scheduler ?? new Scheduler({ jobs: options.jobs });
     if (options.scheduler !== undefined && options.jobs !== undefined) {
@@ -308,12 +310,12 @@ export class Builder {
     const remote = options.remote === false || options.dryRun
       ? undefined
       : options.remote ?? remoteExecutionOptionsFromEnv((name) => Deno.env.get(name));
-    this.#executor = new BuildExecutor(remote, (message) => this.#reporter.note?.(message));
+    this.#executor = new BuildExecutor(remote, (message) => this.#note(message));
     this.#remote = new RemoteFiles(this.root, remoteLog, this.#executor, this.#outputs);
     this.#uninstallStandIns = installStandIns(this.root, this.#remote.standIns());
     this.#cache = options.cache === false || options.dryRun ? undefined : new BuildCache(
       options.cache,
-      (message) => this.#reporter.note?.(message),
+      (message) => this.#note(message),
       remote && { options: remote, executor: this.#executor },
     );
     useBuildContext(this.engine, {
@@ -387,6 +389,7 @@ export class Builder {
     const namespace = options.cacheNamespace ?? this.#options.cacheNamespace ??
       Deno.env.get("BARCHAN_CACHE_NAMESPACE") ?? "";
     reporter.buildStarted?.({ trigger: options.trigger ?? [] });
+    this.#active = reporter;
     const one = this.#one = new OneBuild({
       root: this.root,
       engine: this.engine,
@@ -482,6 +485,7 @@ export class Builder {
       if (this.#cache?.opened && !(await this.#cache.flush())) {
         reporter.note?.("uploads to the remote cache did not finish in time: some were dropped");
       }
+      this.#active = undefined;
     }
     if (unsaved !== undefined) failed.push({ message: unsavedMessage(unsaved) });
     const result: BuildResult = {
@@ -626,13 +630,22 @@ export class Builder {
       try {
         close();
       } catch (error) {
-        this.#reporter.note?.(unsavedMessage(error));
+        this.#note(unsavedMessage(error));
       }
     }
     this.#lock?.close();
     this.#lock = undefined;
     void this.#cache?.close();
     this.#executor.close();
+  }
+
+  /**
+   * A note of the builder's own (the cache, the executor, the logs): to the
+   * build under way when there is one (in a build server, its client), else
+   * to the builder's reporter.
+   */
+  #note(message: string): void {
+    (this.#active ?? this.#reporter).note?.(message);
   }
 
   /**
@@ -673,13 +686,13 @@ export class Builder {
       if (!(await deletionSettled(join(this.root, STATE_DIR)))) return;
       const kept = this.#outputs.handOver();
       if (kept !== undefined) {
-        this.#reporter.note?.(
+        this.#note(
           `${kept} output${kept === 1 ? "" : "s"} barchan wrote, unchanged since, stay its own ` +
             `in a new ${STATE_DIR}`,
         );
       }
     } catch (error) {
-      this.#reporter.note?.(
+      this.#note(
         `Cannot make ${STATE_DIR} again: ${withOsHint(String((error as Error)?.message ?? error))}`,
       );
     }
@@ -704,7 +717,7 @@ export class Builder {
         // A directory target whose rule is gone: its tree was all barchan's.
         if (isRealDirectory(abs)) {
           if (!dry) Deno.removeSync(abs, { recursive: true });
-          this.#reporter.note?.(
+          this.#note(
             `${dry ? "Would delete" : "Deleted"} ${path}/: no rule fills it any more`,
           );
         }
@@ -713,18 +726,18 @@ export class Builder {
       }
       const digest = regularFileDigest(abs);
       if (digest === undefined && pathPresent(abs)) {
-        this.#reporter.note?.(
+        this.#note(
           `Kept ${path}: no rule produces it any more, and it is not a file barchan wrote`,
         );
       } else if (digest !== undefined) {
         const wrote = this.#outputs.digest(path);
         if (wrote !== "" && digest === wrote) {
           if (!dry) Deno.removeSync(abs);
-          this.#reporter.note?.(
+          this.#note(
             `${dry ? "Would delete" : "Deleted"} ${path}: no rule produces it any more`,
           );
         } else {
-          this.#reporter.note?.(
+          this.#note(
             `Kept ${path}: no rule produces it any more, but it changed since barchan wrote it`,
           );
         }

@@ -102,3 +102,22 @@ async function compareSteps(
     });
   });
 }
+
+Deno.test("build server: a note of the builder's own, an executor that cannot be reached, reaches the client", async () => {
+  // A port nothing listens on.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  await withServerProject(PROJECT, async (root) => {
+    const result = await serverCli(root, [
+      "build",
+      "out/b.txt",
+      "--remote-executor",
+      `grpc://127.0.0.1:${port}`,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok((await serverPid(root)) !== undefined, "built by the server");
+    assert.match(result.stderr, /running commands here for the rest of the build/);
+    assert.equal(await Deno.readTextFile(join(root, "out/b.txt")), "b\n");
+  });
+});
