@@ -53,7 +53,8 @@ async function buildTree(
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", CLI, "build", ...args],
     cwd: root,
-    env: { BARCHAN_CACHE_DIR: cacheDir, NO_COLOR: "1" },
+    // In its own process: a build server would outlive the trees, which each run makes anew.
+    env: { BARCHAN_CACHE_DIR: cacheDir, NO_COLOR: "1", BARCHAN_SERVER: "off" },
     stdout: "piped",
     stderr: "piped",
   }).output();
