@@ -31,6 +31,8 @@ export interface PathStat {
   size: number;
   /** Inode number. */
   ino: number;
+  /** Whether any execute bit is set in its mode. */
+  executable: boolean;
 }
 
 type StatFn = (path: string) => PathStat | null;
@@ -238,7 +240,8 @@ function chooseImplementation(): StatFn {
   };
   const ffiStat = (path: string): PathStat | null => {
     if (!statInto(path)) return denoStat(path);
-    const mode = view.getUint32(modeOffset, true) & 0o170000;
+    const bits = view.getUint32(modeOffset, true);
+    const mode = bits & 0o170000;
     return {
       isDirectory: mode === 0o040000,
       special: mode !== 0o040000 && mode !== 0o100000 ? specialKind(mode) : undefined,
@@ -246,6 +249,7 @@ function chooseImplementation(): StatFn {
       ctime: timeAt(view, 104),
       size: u64At(view, 48),
       ino: u64At(view, 8),
+      executable: (bits & 0o111) !== 0,
     };
   };
   const ffiPresent = (path: string): boolean =>
@@ -303,6 +307,7 @@ function denoStat(path: string): PathStat | null {
     ctime: st.ctime?.getTime() ?? 0,
     size: st.size,
     ino: st.ino ?? 0,
+    executable: ((st.mode ?? 0) & 0o111) !== 0,
   };
 }
 

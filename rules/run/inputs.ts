@@ -8,7 +8,14 @@
  * @module
  */
 import { join } from "node:path";
-import { contentDigest, digestOfFile, type Engine, glob, pathPresent } from "../../memo/mod.ts";
+import {
+  contentDigest,
+  digestOfFile,
+  type Engine,
+  glob,
+  pathPresent,
+  statPath,
+} from "../../memo/mod.ts";
 import { sha256OfFile } from "../command/file_sha256.ts";
 import { parseRemoteDigest } from "../command/remote_digest.ts";
 import { globMatches } from "./remote_globs.ts";
@@ -184,9 +191,12 @@ export class InputSet {
       this.#files.set(path, { path, digest: remote.digest, isExecutable: remote.executable });
       return;
     }
-    let executable = false;
+    // Through FFI where it can: one stat a command input, thousands for a module graph.
+    let executable: boolean;
     try {
-      executable = ((Deno.statSync(absolute).mode ?? 0) & 0o111) !== 0;
+      const info = statPath(absolute);
+      if (info === null) return;
+      executable = info.executable;
     } catch {
       return;
     }

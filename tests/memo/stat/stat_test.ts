@@ -4,7 +4,13 @@ import { pathPresent, statPath, statRelativeTo, statUnchanged } from "../../../m
 
 function expected(path: string) {
   const st = Deno.statSync(path);
-  return { isDirectory: st.isDirectory, mtime: st.mtime!.getTime(), size: st.size, ino: st.ino! };
+  return {
+    isDirectory: st.isDirectory,
+    mtime: st.mtime!.getTime(),
+    size: st.size,
+    ino: st.ino!,
+    executable: ((st.mode ?? 0) & 0o111) !== 0,
+  };
 }
 
 Deno.test("statPath agrees with Deno.statSync on files, directories and symbolic links", async () => {
@@ -12,9 +18,14 @@ Deno.test("statPath agrees with Deno.statSync on files, directories and symbolic
   const file = join(dir, "a file with spaces é.txt");
   await Deno.writeTextFile(file, "hello");
   await Deno.utime(file, 1, new Date("2024-01-01T00:00:00.123Z"));
+  const tool = join(dir, "tool");
+  await Deno.writeTextFile(tool, "#!/bin/sh\n");
+  await Deno.chmod(tool, 0o755);
   await Deno.symlink(file, join(dir, "link"));
   await Deno.mkdir(join(dir, "sub"));
-  for (const path of [file, join(dir, "link"), join(dir, "sub"), dir]) {
+  assert.equal(statPath(tool)?.executable, true);
+  assert.equal(statPath(file)?.executable, false);
+  for (const path of [file, tool, join(dir, "link"), join(dir, "sub"), dir]) {
     const mine = statPath(path);
     assert.ok(mine !== null, path);
     const { ctime, special, mtime, ...rest } = mine;
