@@ -254,14 +254,19 @@ async function runShared(batch: SharedInfo) {
     if (waiters.length === 1) return waiters[0].reject(error);
     // Each on its own, so that an error names the entries it is about.
     for (const waiter of waiters) {
-      denoInfo(services, root, waiter.entries, lock).then(
-        (own) => waiter.resolve(reachableFrom(own, waiter.entries)),
-        waiter.reject,
-      );
+      denoInfo(services, root, waiter.entries, lock)
+        .then((own) => reachableFrom(own, waiter.entries))
+        .then(waiter.resolve, waiter.reject);
     }
     return;
   }
-  for (const waiter of waiters) waiter.resolve(reachableFrom(json, waiter.entries));
+  for (const waiter of waiters) {
+    try {
+      waiter.resolve(reachableFrom(json, waiter.entries));
+    } catch (error) {
+      waiter.reject(error);
+    }
+  }
 }
 
 let infoRuns = 0;

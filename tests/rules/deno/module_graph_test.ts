@@ -200,3 +200,15 @@ Deno.test("moduleGraph() calls made together, one of them failing, each get thei
     if (bad.status === "rejected") assert.match(String(bad.reason), /bad\.ts/);
   });
 });
+
+Deno.test("moduleGraph() lists modules whose names need escaping in a URL", async () => {
+  await inDir({
+    "deno.json": "{}",
+    "main.ts": `import "./a b.ts";\nimport "./ü%.ts";\n`,
+    "a b.ts": "export {};\n",
+    "ü%.ts": "export {};\n",
+  }, async (dir) => {
+    const graph = await new Engine({ root: dir }).run(() => moduleGraph("main.ts"));
+    assert.deepEqual(graph.modules, ["a b.ts", "main.ts", "ü%.ts"]);
+  });
+});
