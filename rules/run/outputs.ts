@@ -319,10 +319,12 @@ export class OutputLog {
     this.stopRecording();
     const stateDir = dirname(this.#path);
     try {
-      Deno.mkdirSync(dirname(stateDir), { recursive: true });
+      // Not recursive: a project deleted whole is not made again.
+      makeDirectory(dirname(stateDir));
       Deno.mkdirSync(stateDir);
     } catch (error) {
       if (error instanceof Deno.errors.AlreadyExists) return undefined;
+      if (error instanceof Deno.errors.NotFound) return undefined;
       throw error;
     }
     const kept = new Map<string, string>();
@@ -408,4 +410,13 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
 
 function plural(n: number): string {
   return n === 1 ? "" : "s";
+}
+
+/** Makes a directory whose parent exists; one already there is fine. */
+function makeDirectory(path: string): void {
+  try {
+    Deno.mkdirSync(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
 }

@@ -297,3 +297,16 @@ Deno.test("OutputLog.handOver() writes a new state directory's log of the output
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("OutputLog.handOver() does not make a project deleted whole again", async () => {
+  const root = await Deno.makeTempDir({ prefix: "barchan_handover_" });
+  const stateDir = join(root, "_build/.barchan");
+  await Deno.mkdir(stateDir, { recursive: true });
+  const log = new OutputLog(stateDir, { root });
+  await Deno.writeTextFile(join(root, "out"), "out\n");
+  log.claim(["out"]);
+  log.wrote("out", regularFileDigest(join(root, "out"))!);
+  await Deno.remove(root, { recursive: true });
+  assert.equal(log.handOver(), undefined);
+  assert.equal(await Deno.stat(root).catch(() => null), null, "the project stays deleted");
+});
