@@ -3,6 +3,7 @@
 // that `rm` ("Directory not empty").
 
 import { dirname } from "node:path";
+import { pathPresent } from "../../memo/mod.ts";
 
 /** How long the parent must stay unchanged, in milliseconds, to count as settled. */
 const QUIET_MS = 1000;
@@ -24,7 +25,7 @@ export async function deletionSettled(stateDir: string): Promise<boolean> {
   let last = "";
   let quietSince = performance.now();
   for (const start = performance.now(); performance.now() - start < MAX_MS;) {
-    if (exists(stateDir)) return false;
+    if (pathPresent(stateDir)) return false;
     const state = parentState(parent);
     if (state === undefined) return true;
     if (state !== last) {
@@ -36,15 +37,6 @@ export async function deletionSettled(stateDir: string): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, STEP_MS));
   }
   return false;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The parent's modification time and entry count, undefined when it is gone. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { Engine } from "../../memo/mod.ts";
+import { Engine, pathPresent } from "../../memo/mod.ts";
 import { lockState } from "./lock.ts";
 import { STATE_DIR } from "../state.ts";
 import { findBuildFile } from "../project/build_file.ts";
@@ -100,9 +100,9 @@ function removeOutputsAndState(
       if (isRealDirectory(abs)) {
         Deno.removeSync(abs, { recursive: true });
         removed.push(path);
-      } else if (pathExists(abs)) note(`Kept ${path}: it is not the directory barchan filled`);
+      } else if (pathPresent(abs)) note(`Kept ${path}: it is not the directory barchan filled`);
     } else if (digest === undefined) {
-      if (pathExists(abs)) note(`Kept ${path}: it is not a file barchan wrote`);
+      if (pathPresent(abs)) note(`Kept ${path}: it is not a file barchan wrote`);
     } else if (digest === outputs.digest(path) || fromStore.get(path)?.has(digest)) {
       Deno.removeSync(abs);
       removed.push(path);
@@ -152,13 +152,4 @@ function inside(realRoot: string, path: string): boolean {
     return false;
   }
   return real === realRoot || real.startsWith(realRoot + "/");
-}
-
-function pathExists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
